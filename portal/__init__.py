@@ -1,0 +1,86 @@
+"""PMQA 4.0 evidence portal: the application factory."""
+from pathlib import Path
+
+from flask import Flask
+from jinja2 import StrictUndefined
+from sqlalchemy import event
+
+from portal import config
+from portal.extensions import csrf, db, htmx, migrate
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(config.PROJECT_ROOT / "instance"),
+        template_folder=str(config.PROJECT_ROOT / "templates"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(config.from_environment(Path(app.instance_path)))
+    if test_config:
+        app.config.from_mapping(test_config)
+    if app.config.get("TEMPLATES_STRICT"):
+        app.jinja_env.undefined = StrictUndefined
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    with app.app_context():
+        _tune_sqlite(db.engine)
+
+    from portal import models  # noqa: F401  (registers the tables on the metadata)
+    from portal.criteria.cli import criteria_cli
+    from portal.criteria.views import bp as criteria_bp
+    from portal.demo import demo_cli
+    from portal.main import errors
+    from portal.main.views import bp as main_bp
+    from portal import templating
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(criteria_bp)
+    errors.register(app)
+    templating.register(app)
+    app.cli.add_command(criteria_cli)
+    app.cli.add_command(demo_cli)
+    app.after_request(_security_headers)
+    return app
+
+
+# Everything is served by the portal itself (intranets have no CDN), so 'self' suffices.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'self'"
+)
+
+
+def _security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    return response
+
+
+def _tune_sqlite(engine) -> None:
+    """WAL for concurrent readers, a busy timeout, enforced foreign keys, and
+    BEGIN IMMEDIATE so a read-then-write transaction never fails half-way with
+    "database is locked" (it waits for the write lock up front instead)."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,42 @@
+"""Configuration from the environment, with embedded defaults that need no services."""
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _path(name: str, default: Path) -> str:
+    return str(Path(os.environ.get(name, default)).resolve())
+
+
+def _secret_key(instance_path: Path) -> str:
+    """Use SECRET_KEY when given; otherwise a random key kept in the instance folder,
+    so sessions survive a restart without anyone committing a secret."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def from_environment(instance_path: Path) -> dict:
+    max_upload_mb = int(os.environ.get("MAX_UPLOAD_MB", "50"))
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get(
+            "DATABASE_URL", f"sqlite:///{instance_path / 'portal.sqlite3'}"
+        ),
+        "UPLOAD_DIR": _path("UPLOAD_DIR", PROJECT_ROOT / "uploads"),
+        "SEARCH_INDEX_DIR": _path("SEARCH_INDEX_DIR", PROJECT_ROOT / "search_index"),
+        "CRITERIA_DIR": _path("CRITERIA_DIR", PROJECT_ROOT / "criteria"),
+        "CRITERIA_VERSION": os.environ.get("CRITERIA_VERSION", "pmqa-4.0"),
+        "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "WTF_CSRF_TIME_LIMIT": None,
+    }

@@ -1,0 +1,1 @@
+"""Criteria: loading the YAML files, storing them, and the pages that show them."""

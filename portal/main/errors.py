@@ -1,0 +1,48 @@
+"""Thai error pages; htmx requests get the message in the page's message area."""
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal.fragments import wants_fragment
+
+MESSAGES = {
+    400: ("คำขอไม่ถูกต้อง", "ระบบไม่เข้าใจคำขอนี้ กรุณาตรวจสอบข้อมูลแล้วลองใหม่"),
+    401: ("กรุณาเข้าสู่ระบบ", "หน้านี้ต้องเข้าสู่ระบบก่อนใช้งาน"),
+    403: ("ไม่มีสิทธิ์เข้าถึง", "บัญชีของท่านไม่มีสิทธิ์ทำรายการนี้"),
+    404: ("ไม่พบหน้าที่ต้องการ", "ไม่พบข้อมูลหรือหน้าที่ท่านเรียก อาจถูกลบหรือพิมพ์ที่อยู่ผิด"),
+    405: ("วิธีเรียกไม่ถูกต้อง", "หน้านี้ไม่รองรับการเรียกด้วยวิธีนี้"),
+    413: ("ไฟล์ใหญ่เกินกำหนด", "ขนาดข้อมูลที่ส่งมาเกินขีดจำกัดของระบบ"),
+    415: ("ชนิดไฟล์ไม่รองรับ", "ระบบไม่รับไฟล์ชนิดนี้"),
+    422: ("ข้อมูลไม่ถูกต้อง", "กรุณาตรวจสอบข้อมูลที่กรอกแล้วลองใหม่"),
+    429: ("ส่งคำขอถี่เกินไป", "ท่านส่งคำขอมากเกินกำหนด กรุณารอสักครู่แล้วลองใหม่"),
+    500: ("ระบบขัดข้อง", "เกิดข้อผิดพลาดภายในระบบ เจ้าหน้าที่ได้รับแจ้งแล้ว กรุณาลองใหม่ภายหลัง"),
+    503: ("ระบบไม่พร้อมให้บริการชั่วคราว", "กรุณาลองใหม่ภายหลัง"),
+    507: ("พื้นที่จัดเก็บเต็ม", "ไม่สามารถบันทึกไฟล์ได้เนื่องจากพื้นที่จัดเก็บเต็ม"),
+}
+
+
+def render_error(status: int, detail: str | None = None):
+    title, message = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
+    context = {"status": status, "title": title, "message": detail or message}
+    if wants_fragment():
+        body = render_template("errors/_message.html", **context)
+        # Show the message in the page's message area whatever the request targeted.
+        return body, status, {"HX-Retarget": "#messages", "HX-Reswap": "innerHTML"}
+    return render_template("errors/error.html", **context), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(400, "แบบฟอร์มหมดอายุหรือไม่มีรหัสยืนยัน (CSRF) กรุณาโหลดหน้าใหม่แล้วลองอีกครั้ง")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        # A Thai detail passed to abort(…, description=…) wins over the generic text.
+        custom = error.description if error.description != type(error).description else None
+        if isinstance(error, InternalServerError):
+            app.logger.error("unhandled error on %s", request.path, exc_info=error.original_exception)
+            custom = None  # never show internals to the user
+        return render_error(error.code, custom)

@@ -1,0 +1,19 @@
+"""All models, imported in one place so Alembic and the app see the same metadata."""
+from portal.models.agency import AGENCY_KINDS, UNIT_TYPES, Agency, AssessmentCycle
+from portal.models.criteria import (
+    KINDS,
+    LEVELS,
+    Category,
+    ChecklistItem,
+    MetricGroup,
+    Question,
+    ResultDimension,
+    SubItem,
+)
+from portal.models.user import ROLES, RoleGrant, User
+
+__all__ = [
+    "AGENCY_KINDS", "UNIT_TYPES", "Agency", "AssessmentCycle",
+    "KINDS", "LEVELS", "Category", "ChecklistItem", "MetricGroup", "Question",
+    "ResultDimension", "SubItem", "ROLES", "RoleGrant", "User",
+]

@@ -1,0 +1,44 @@
+"""Agencies and the yearly assessment cycles their evidence belongs to."""
+from sqlalchemy import CheckConstraint, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+
+# Category 7's mandatory metrics depend on both the kind and the unit type.
+AGENCY_KINDS = {"department": "กรม", "province": "จังหวัด", "public_org": "องค์การมหาชน"}
+UNIT_TYPES = {"service": "หน่วยบริการ", "policy": "หน่วยนโยบาย"}
+
+
+class Agency(db.Model):
+    __tablename__ = "agency"
+    __table_args__ = (
+        CheckConstraint("kind IN ('department', 'province', 'public_org')", name="kind_known"),
+        CheckConstraint("unit_type IN ('service', 'policy')", name="unit_type_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    unit_type: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def kind_label(self) -> str:
+        return AGENCY_KINDS[self.kind]
+
+    @property
+    def unit_type_label(self) -> str:
+        return UNIT_TYPES[self.unit_type]
+
+
+class AssessmentCycle(db.Model):
+    """A fiscal year in the Buddhist era (e.g. 2569); exactly one is current."""
+
+    __tablename__ = "assessment_cycle"
+    __table_args__ = (CheckConstraint("fiscal_year BETWEEN 2500 AND 2700", name="fiscal_year_be"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(unique=True)
+    criteria_version: Mapped[str] = mapped_column(String(32))
+    is_current: Mapped[bool] = mapped_column(default=False)

@@ -1,0 +1,76 @@
+"""Accounts and the roles they hold; an agency-scoped role names its agency."""
+from datetime import datetime, timezone
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.extensions import db
+from portal.models.agency import Agency
+
+ROLES = {
+    "agency_editor": "เจ้าหน้าที่ส่วนราชการ (แก้ไข)",
+    "agency_viewer": "เจ้าหน้าที่ส่วนราชการ (อ่านอย่างเดียว)",
+    "reviewer": "ผู้ตรวจ/ผู้ให้ความเห็น",
+    "assessor": "ผู้ประเมิน",
+    "admin": "ผู้ดูแลระบบ",
+}
+# These roles only make sense for one agency at a time (reviewers: one row per assignment).
+AGENCY_SCOPED_ROLES = ("agency_editor", "agency_viewer", "reviewer")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class User(db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(Text)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped on logout/deactivation so an old session cookie stops working.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    grants: Mapped[list["RoleGrant"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)  # scrypt
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def has_role(self, role: str) -> bool:
+        return any(g.role == role for g in self.grants)
+
+    @property
+    def role_names(self) -> list[str]:
+        return sorted({g.role for g in self.grants}, key=list(ROLES).index)
+
+
+class RoleGrant(db.Model):
+    __tablename__ = "role_grant"
+    __table_args__ = (
+        UniqueConstraint("user_id", "role", "agency_id"),
+        CheckConstraint(
+            "role IN ('agency_editor', 'agency_viewer', 'reviewer', 'assessor', 'admin')",
+            name="role_known",
+        ),
+        CheckConstraint(
+            "(role IN ('agency_editor', 'agency_viewer', 'reviewer')) = (agency_id IS NOT NULL)",
+            name="agency_only_for_scoped_roles",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id", ondelete="CASCADE"), index=True)
+
+    user: Mapped[User] = relationship(back_populates="grants")
+    agency: Mapped[Agency | None] = relationship()

@@ -1,0 +1,37 @@
+"""Demo data: agencies of each type, cycles in the Buddhist era, one account per role."""
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from portal.demo import fiscal_year_be, load_demo
+from portal.extensions import db
+from portal.models import ROLES, Agency, AssessmentCycle, User
+
+
+@pytest.mark.parametrize("day,year", [
+    (date(2026, 9, 30), 2569), (date(2026, 10, 1), 2570), (date(2026, 1, 1), 2569),
+])
+def test_fiscal_year_starts_in_october(day, year):
+    assert fiscal_year_be(day) == year
+
+
+def test_demo_creates_agencies_cycles_and_one_account_per_role(app_ctx):
+    created = load_demo(today=date(2026, 11, 24))
+    assert {a.kind for a in db.session.scalars(select(Agency))} == {"department", "province", "public_org"}
+    cycles = {c.fiscal_year: c.is_current for c in db.session.scalars(select(AssessmentCycle))}
+    assert cycles == {2569: False, 2570: True}
+    roles = {g.role for u in db.session.scalars(select(User)) for g in u.grants}
+    assert roles == set(ROLES)
+    username, password = created[0]
+    assert db.session.scalar(select(User).where(User.username == username)).check_password(password)
+
+
+def test_demo_load_is_safe_to_repeat(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0 and "admin" in first.output
+    second = runner.invoke(args=["demo", "load"])
+    assert second.exit_code == 0 and "มีอยู่แล้ว" in second.output
+    with app.app_context():
+        assert db.session.query(User).count() == 6

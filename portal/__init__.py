@@ -6,7 +6,7 @@ from jinja2 import StrictUndefined
 from sqlalchemy import event
 
 from portal import config
-from portal.extensions import csrf, db, htmx, migrate
+from portal.extensions import csrf, db, htmx, limiter, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -28,10 +28,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)
+    limiter.init_app(app)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)
     with app.app_context():
         _tune_sqlite(db.engine)
 
     from portal import models  # noqa: F401  (registers the tables on the metadata)
+    from portal.admin.cli import agencies_cli, users_cli
+    from portal.admin.views import bp as admin_bp
+    from portal.agencies.views import bp as agencies_bp
+    from portal.auth import session as auth_session
+    from portal.auth.views import bp as auth_bp
     from portal.criteria.cli import criteria_cli
     from portal.criteria.views import bp as criteria_bp
     from portal.demo import demo_cli
@@ -39,12 +49,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.main.views import bp as main_bp
     from portal import templating
 
+    auth_session.register(app)
+    app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(criteria_bp)
+    app.register_blueprint(agencies_bp)
+    app.register_blueprint(admin_bp)
     errors.register(app)
     templating.register(app)
     app.cli.add_command(criteria_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(agencies_cli)
     app.after_request(_security_headers)
     return app
 

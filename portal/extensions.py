@@ -1,5 +1,8 @@
 """Extension objects live here so blueprints and models can import them without cycles."""
 from flask_htmx import HTMX
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -24,3 +27,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 htmx = HTMX()
+
+login_manager = LoginManager()
+# Storage comes from RATELIMIT_STORAGE_URI: memory:// for one process, redis:// for several.
+limiter = Limiter(key_func=get_remote_address)

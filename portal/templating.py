@@ -19,7 +19,10 @@ THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 
 
 def register(app: Flask) -> None:
+    from portal.models import ROLES
+
     app.jinja_env.globals.update(
+        ROLES=ROLES,
         LEVEL_LABELS=LEVEL_LABELS,
         LEVEL_SHORT=LEVEL_SHORT,
         KIND_LABELS=KIND_LABELS,

@@ -13,7 +13,8 @@ from portal import create_app
 from portal.config import PROJECT_ROOT
 from portal.criteria.loader import load_criteria
 from portal.criteria.store import sync_criteria
-from portal.extensions import db
+from portal.extensions import db, limiter
+from tests.helpers import login, make_agency, make_user
 
 CRITERIA_TABLES = {
     "category", "sub_item", "question", "checklist_item", "result_dimension", "metric_group",
@@ -81,6 +82,7 @@ def _empty_non_criteria_tables(request):
         return
     app = request.getfixturevalue("app")
     with app.app_context():
+        limiter.reset()  # failed sign-ins of one test must not throttle the next
         db.session.rollback()
         for table in reversed(db.metadata.sorted_tables):
             if table.name not in CRITERIA_TABLES:
@@ -104,3 +106,13 @@ def app_ctx(app):
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def viewer_client(app, client):
+    """A client signed in as a read-only user of one agency."""
+    with app.app_context():
+        agency = make_agency("TEST-VIEW")
+        make_user("viewer1", ("agency_viewer", agency))
+    assert login(client, "viewer1").status_code == 302
+    return client

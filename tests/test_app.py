@@ -6,6 +6,7 @@ from flask import request
 
 from portal import create_app
 from tests.conftest import make_test_app
+from tests.helpers import login, make_user
 
 
 def test_unknown_page_is_a_thai_404_page(client):
@@ -41,9 +42,13 @@ def test_post_without_csrf_token_is_refused_in_thai(database_url, tmp_path):
     assert "แบบฟอร์มหมดอายุ" in response.get_data(as_text=True)
 
 
-def test_request_over_the_size_limit_gets_413_in_thai(database_url, tmp_path):
-    app = app_with_form_route(database_url, tmp_path, MAX_CONTENT_LENGTH=1024, WTF_CSRF_ENABLED=False)
-    response = app.test_client().post("/_form", data={"file": "x" * 5000})
+def test_request_over_the_size_limit_gets_413_in_thai(app, database_url, tmp_path):
+    small = app_with_form_route(database_url, tmp_path, MAX_CONTENT_LENGTH=1024, WTF_CSRF_ENABLED=False)
+    with app.app_context():
+        make_user("uploader")
+    client = small.test_client()
+    assert login(client, "uploader").status_code == 302
+    response = client.post("/_form", data={"file": "x" * 5000})
     assert response.status_code == 413
     assert "ใหญ่เกินกำหนด" in response.get_data(as_text=True)
 
@@ -59,15 +64,19 @@ def test_every_error_page_is_thai(app, status):
     assert title in body and re.search(r"[\u0E00-\u0E7F]", title)
 
 
-def test_unexpected_exception_shows_a_thai_500_without_internals(database_url, tmp_path):
-    app = make_test_app(database_url, tmp_path)
-    app.testing = False  # behave as in production: exceptions become the 500 page
+def test_unexpected_exception_shows_a_thai_500_without_internals(app, database_url, tmp_path):
+    broken = make_test_app(database_url, tmp_path)
+    broken.testing = False  # behave as in production: exceptions become the 500 page
 
-    @app.get("/boom")
+    @broken.get("/boom")
     def boom():
         raise RuntimeError("secret internal detail")
 
-    response = app.test_client().get("/boom")
+    with app.app_context():
+        make_user("someone")
+    client = broken.test_client()
+    login(client, "someone")
+    response = client.get("/boom")
     assert response.status_code == 500
     page = response.get_data(as_text=True)
     assert "ระบบขัดข้อง" in page and "secret internal detail" not in page
@@ -77,20 +86,25 @@ def test_health_check(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
 
 
-def test_home_leads_to_the_criteria(client):
+def test_home_asks_anonymous_users_to_sign_in(client):
     response = client.get("/")
-    assert response.status_code == 302 and response.headers["Location"].endswith("/criteria/")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_home_greets_the_signed_in_user_with_their_agency(viewer_client):
+    page = viewer_client.get("/").get_data(as_text=True)
+    assert "สวัสดี ผู้ใช้ viewer1" in page and "ส่วนราชการทดสอบ TEST-VIEW" in page
 
 
 def test_pages_send_security_headers(client):
-    response = client.get("/criteria/")
+    response = client.get("/auth/login")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
 
 
 def test_static_assets_are_vendored(client):
     """No CDN: htmx and the Thai font are served by the portal itself."""
-    page = client.get("/criteria/").get_data(as_text=True)
+    page = client.get("/auth/login").get_data(as_text=True)
     assert "htmx.min.js" in page and "//" not in re.findall(r'src="([^"]+)"', page)[0]
     assert client.get("/static/vendor/htmx/htmx.min.js").status_code == 200
     assert client.get("/static/vendor/sarabun/sarabun-thai-400-normal.woff2").status_code == 200

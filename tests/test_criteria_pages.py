@@ -8,8 +8,8 @@ CRITERIA = load_criteria(PROJECT_ROOT / "criteria")
 SUB_ITEMS = [(c.code, s) for c in CRITERIA.process for s in c.sub_items]
 
 
-def test_index_lists_every_category_and_sub_item(client):
-    page = client.get("/criteria/").get_data(as_text=True)
+def test_index_lists_every_category_and_sub_item(viewer_client):
+    page = viewer_client.get("/criteria/").get_data(as_text=True)
     for category in CRITERIA.process:
         assert f"หมวด {category.code} {category.title}" in page
         for sub_item in category.sub_items:
@@ -18,16 +18,16 @@ def test_index_lists_every_category_and_sub_item(client):
 
 
 @pytest.mark.parametrize("code", ["1", "2", "3", "4", "5", "6"])
-def test_process_category_page(client, code):
-    response = client.get(f"/criteria/{code}")
+def test_process_category_page(viewer_client, code):
+    response = viewer_client.get(f"/criteria/{code}")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     for sub_item in CRITERIA.process[int(code) - 1].sub_items:
         assert sub_item.title in page
 
 
-def test_results_category_page_shows_dimensions_groups_and_marks(client):
-    page = client.get("/criteria/7").get_data(as_text=True)
+def test_results_category_page_shows_dimensions_groups_and_marks(viewer_client):
+    page = viewer_client.get("/criteria/7").get_data(as_text=True)
     for dimension in CRITERIA.results.dimensions:
         assert f'id="dimension-{dimension.code}"' in page
         for group in dimension.groups:
@@ -36,8 +36,8 @@ def test_results_category_page_shows_dimensions_groups_and_marks(client):
 
 
 @pytest.mark.parametrize("category_code,sub_item", SUB_ITEMS, ids=[s.code for _, s in SUB_ITEMS])
-def test_sub_item_page_shows_questions_guidance_and_every_item(client, category_code, sub_item):
-    response = client.get(f"/criteria/{category_code}/{sub_item.code}")
+def test_sub_item_page_shows_questions_guidance_and_every_item(viewer_client, category_code, sub_item):
+    response = viewer_client.get(f"/criteria/{category_code}/{sub_item.code}")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert sub_item.title in page
@@ -49,8 +49,8 @@ def test_sub_item_page_shows_questions_guidance_and_every_item(client, category_
         assert f'id="level-{level}"' in page
 
 
-def test_level_filter_returns_only_the_checklist_fragment_to_htmx(client):
-    response = client.get("/criteria/1/1.1?level=advance&kind=all", headers={"HX-Request": "true"})
+def test_level_filter_returns_only_the_checklist_fragment_to_htmx(viewer_client):
+    response = viewer_client.get("/criteria/1/1.1?level=advance&kind=all", headers={"HX-Request": "true"})
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert "<html" not in body and body.lstrip().startswith('<section id="checklist"')
@@ -58,27 +58,27 @@ def test_level_filter_returns_only_the_checklist_fragment_to_htmx(client):
     assert "HX-Request" in response.headers["Vary"]
 
 
-def test_same_url_without_htmx_is_the_full_page(client):
-    body = client.get("/criteria/1/1.1?level=advance&kind=result").get_data(as_text=True)
+def test_same_url_without_htmx_is_the_full_page(viewer_client):
+    body = viewer_client.get("/criteria/1/1.1?level=advance&kind=result").get_data(as_text=True)
     assert "<html" in body and 'id="item-RA1"' in body and 'id="item-A1"' not in body
 
 
-def test_boosted_and_history_restore_requests_get_the_full_page(client):
+def test_boosted_and_history_restore_requests_get_the_full_page(viewer_client):
     for header in ("HX-Boosted", "HX-History-Restore-Request"):
-        body = client.get("/criteria/1/1.1", headers={"HX-Request": "true", header: "true"}).get_data(as_text=True)
+        body = viewer_client.get("/criteria/1/1.1", headers={"HX-Request": "true", header: "true"}).get_data(as_text=True)
         assert "<html" in body
 
 
 @pytest.mark.parametrize("url", ["/criteria/9", "/criteria/1/2.1", "/criteria/1/1.9", "/criteria/x/y"])
-def test_unknown_criteria_are_404_in_thai(client, url):
-    response = client.get(url)
+def test_unknown_criteria_are_404_in_thai(viewer_client, url):
+    response = viewer_client.get(url)
     assert response.status_code == 404
     assert "ไม่พบ" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("query", ["level=expert", "kind=other", "level=<script>"])
-def test_bad_filter_is_400_in_thai(client, query):
-    response = client.get(f"/criteria/1/1.1?{query}")
+def test_bad_filter_is_400_in_thai(viewer_client, query):
+    response = viewer_client.get(f"/criteria/1/1.1?{query}")
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "ตัวกรอง" in page and "<script>" not in page

@@ -1,15 +1,20 @@
 """Home page and health check."""
-from flask import Blueprint, redirect, url_for
-from sqlalchemy import text
+from flask import Blueprint, render_template
+from sqlalchemy import select, text
 
 from portal.extensions import db
+from portal.models import AssessmentCycle
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
 def home():
-    return redirect(url_for("criteria.index"))
+    """Start where the user's work is: their agencies, with the criteria one click away."""
+    from portal.agencies.views import visible_agencies
+
+    current_cycle = db.session.scalar(select(AssessmentCycle).where(AssessmentCycle.is_current))
+    return render_template("main/home.html", agencies=visible_agencies(), current_cycle=current_cycle)
 
 
 @bp.get("/healthz")

@@ -10,10 +10,12 @@ from portal.models.criteria import (
     ResultDimension,
     SubItem,
 )
-from portal.models.user import ROLES, RoleGrant, User
+from portal.models.audit import AuditEvent
+from portal.models.user import AGENCY_SCOPED_ROLES, ROLES, RoleGrant, User
 
 __all__ = [
     "AGENCY_KINDS", "UNIT_TYPES", "Agency", "AssessmentCycle",
     "KINDS", "LEVELS", "Category", "ChecklistItem", "MetricGroup", "Question",
-    "ResultDimension", "SubItem", "ROLES", "RoleGrant", "User",
+    "ResultDimension", "SubItem", "AGENCY_SCOPED_ROLES", "ROLES", "RoleGrant", "User",
+    "AuditEvent",
 ]

@@ -1,5 +1,5 @@
 """Agencies and the yearly assessment cycles their evidence belongs to."""
-from sqlalchemy import CheckConstraint, String, Text
+from sqlalchemy import CheckConstraint, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -36,7 +36,12 @@ class AssessmentCycle(db.Model):
     """A fiscal year in the Buddhist era (e.g. 2569); exactly one is current."""
 
     __tablename__ = "assessment_cycle"
-    __table_args__ = (CheckConstraint("fiscal_year BETWEEN 2500 AND 2700", name="fiscal_year_be"),)
+    __table_args__ = (
+        CheckConstraint("fiscal_year BETWEEN 2500 AND 2700", name="fiscal_year_be"),
+        # The database itself refuses a second current cycle.
+        Index("uq_assessment_cycle_one_current", "is_current", unique=True,
+              sqlite_where=text("is_current"), postgresql_where=text("is_current")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     fiscal_year: Mapped[int] = mapped_column(unique=True)

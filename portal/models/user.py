@@ -1,6 +1,7 @@
 """Accounts and the roles they hold; an agency-scoped role names its agency."""
 from datetime import datetime, timezone
 
+from flask_login import AnonymousUserMixin, UserMixin
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -23,7 +24,7 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class User(db.Model):
+class User(UserMixin, db.Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,10 +35,22 @@ class User(db.Model):
     # Bumped on logout/deactivation so an old session cookie stops working.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     grants: Mapped[list["RoleGrant"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
+
+    def get_id(self) -> str:
+        """The session remembers the version too, so bumping it ends every old session."""
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def end_sessions(self) -> None:
+        self.session_version += 1
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)  # scrypt
@@ -51,6 +64,14 @@ class User(db.Model):
     @property
     def role_names(self) -> list[str]:
         return sorted({g.role for g in self.grants}, key=list(ROLES).index)
+
+
+class AnonymousUser(AnonymousUserMixin):
+    grants: list = []
+    role_names: list = []
+
+    def has_role(self, role: str) -> bool:
+        return False
 
 
 class RoleGrant(db.Model):

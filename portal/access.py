@@ -1,0 +1,73 @@
+"""The one place that decides who sees which agency and who may do what.
+
+Another agency's object answers 404 (no hint that it exists); a role that lacks the right
+answers 403. Views call these helpers instead of checking grants themselves.
+"""
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import Select
+
+from portal.extensions import db
+from portal.models import Agency, User
+
+ALL_AGENCY_ROLES = ("admin", "assessor")
+FORBIDDEN = "บัญชีของท่านไม่มีสิทธิ์ทำรายการนี้"
+
+
+def _user(user: User | None) -> User:
+    return user if user is not None else current_user
+
+
+def visible_agency_ids(user: User | None = None) -> set[int] | None:
+    """Agencies the user may read; None means every agency."""
+    user = _user(user)
+    if not user.is_authenticated:
+        return set()
+    if any(user.has_role(role) for role in ALL_AGENCY_ROLES):
+        return None
+    return {g.agency_id for g in user.grants if g.agency_id is not None}
+
+
+def can_see_agency(agency_id: int, user: User | None = None) -> bool:
+    ids = visible_agency_ids(user)
+    return ids is None or agency_id in ids
+
+
+def can_edit_agency(agency_id: int, user: User | None = None) -> bool:
+    """Only the agency's own editors change its evidence and metrics."""
+    user = _user(user)
+    return user.is_authenticated and any(
+        g.role == "agency_editor" and g.agency_id == agency_id for g in user.grants
+    )
+
+
+def scope_to_visible_agencies(statement: Select, agency_column, user: User | None = None) -> Select:
+    """Filter a query on agency data to what the user may see, inside the query itself."""
+    ids = visible_agency_ids(user)
+    if ids is None:
+        return statement
+    return statement.where(agency_column.in_(ids))
+
+
+def agency_or_404(agency_id: int, user: User | None = None) -> Agency:
+    agency = db.session.get(Agency, agency_id)
+    if agency is None or not can_see_agency(agency.id, user):
+        abort(404)
+    return agency
+
+
+def require_roles(*roles: str):
+    """403 unless the signed-in user holds one of the roles."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not any(current_user.has_role(role) for role in roles):
+                abort(403, description=FORBIDDEN)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

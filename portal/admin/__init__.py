@@ -1,0 +1,1 @@
+"""Administration: agencies, accounts, roles, cycles and the audit log."""

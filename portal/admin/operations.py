@@ -1,0 +1,178 @@
+"""Every administrative change goes through here, so the CLI and the pages validate and
+audit the same way. Functions raise AdminError with a Thai message on bad input; the
+caller commits."""
+import re
+import secrets
+
+from sqlalchemy import func, select
+
+from portal import audit
+from portal.extensions import db
+from portal.models import (
+    AGENCY_KINDS,
+    AGENCY_SCOPED_ROLES,
+    ROLES,
+    UNIT_TYPES,
+    Agency,
+    AssessmentCycle,
+    RoleGrant,
+    User,
+)
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+AGENCY_CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,31}$")
+MIN_PASSWORD_LENGTH = 10
+
+
+class AdminError(ValueError):
+    """Bad input for an administrative change; the message is shown to the user."""
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AdminError(f"รหัสผ่านต้องยาวอย่างน้อย {MIN_PASSWORD_LENGTH} ตัวอักษร")
+    if len(password) > 256:
+        raise AdminError("รหัสผ่านยาวเกินไป")
+
+
+def create_user(username: str, display_name: str, password: str | None = None) -> tuple[User, str]:
+    """Returns the user and the password (generated when none was given)."""
+    username = username.strip().lower()
+    if not USERNAME_PATTERN.match(username):
+        raise AdminError("ชื่อผู้ใช้ต้องเป็นตัวอักษรอังกฤษพิมพ์เล็ก ตัวเลข . _ - ยาว 2–64 ตัว")
+    if db.session.scalar(select(User).where(func.lower(User.username) == username)):
+        raise AdminError(f"มีชื่อผู้ใช้ {username} อยู่แล้ว")
+    display_name = display_name.strip()
+    if not display_name or len(display_name) > 200:
+        raise AdminError("กรุณากรอกชื่อที่แสดง (ไม่เกิน 200 ตัวอักษร)")
+    password = password or generate_password()
+    _check_password(password)
+    user = User(username=username, display_name=display_name)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user_created", object_type="user", object_id=user.id, username=username)
+    return user, password
+
+
+def update_user(user: User, display_name: str) -> None:
+    display_name = display_name.strip()
+    if not display_name or len(display_name) > 200:
+        raise AdminError("กรุณากรอกชื่อที่แสดง (ไม่เกิน 200 ตัวอักษร)")
+    if display_name != user.display_name:
+        audit.record("user_updated", object_type="user", object_id=user.id,
+                     display_name={"from": user.display_name, "to": display_name})
+        user.display_name = display_name
+
+
+def grant_role(user: User, role: str, agency: Agency | None = None) -> RoleGrant:
+    if role not in ROLES:
+        raise AdminError(f"ไม่รู้จักบทบาท {role}")
+    if role in AGENCY_SCOPED_ROLES and agency is None:
+        raise AdminError(f"บทบาท {ROLES[role]} ต้องระบุส่วนราชการ")
+    if role not in AGENCY_SCOPED_ROLES:
+        agency = None
+    for grant in user.grants:
+        if grant.role == role and grant.agency_id == (agency.id if agency else None):
+            raise AdminError("ผู้ใช้มีบทบาทนี้อยู่แล้ว")
+    grant = RoleGrant(role=role, agency=agency)
+    user.grants.append(grant)
+    db.session.flush()
+    audit.record("role_granted", object_type="user", object_id=user.id,
+                 agency_id=agency.id if agency else None, role=role, username=user.username)
+    return grant
+
+
+def revoke_role(user: User, grant: RoleGrant) -> None:
+    if grant not in user.grants:
+        raise AdminError("ไม่พบบทบาทนี้ของผู้ใช้")
+    audit.record("role_revoked", object_type="user", object_id=user.id,
+                 agency_id=grant.agency_id, role=grant.role, username=user.username)
+    user.grants.remove(grant)
+    user.end_sessions()  # fewer rights take effect now, not at the next sign-in
+
+
+def set_active(user: User, active: bool, acting_user: User | None = None) -> None:
+    if acting_user is not None and acting_user.id == user.id and not active:
+        raise AdminError("ไม่สามารถระงับบัญชีของตนเองได้")
+    if user.active == active:
+        return
+    user.active = active
+    if not active:
+        user.end_sessions()
+    audit.record("user_reactivated" if active else "user_deactivated",
+                 object_type="user", object_id=user.id, username=user.username)
+
+
+def reset_password(user: User, password: str | None = None) -> str:
+    password = password or generate_password()
+    _check_password(password)
+    user.set_password(password)
+    user.end_sessions()
+    audit.record("password_reset", object_type="user", object_id=user.id, username=user.username)
+    return password
+
+
+def _agency_fields(code: str, name: str, kind: str, unit_type: str) -> dict:
+    code = code.strip().upper()
+    name = name.strip()
+    if not AGENCY_CODE_PATTERN.match(code):
+        raise AdminError("รหัสส่วนราชการต้องเป็นตัวอักษรอังกฤษพิมพ์ใหญ่ ตัวเลข _ - ยาว 2–32 ตัว")
+    if not name or len(name) > 300:
+        raise AdminError("กรุณากรอกชื่อส่วนราชการ (ไม่เกิน 300 ตัวอักษร)")
+    if kind not in AGENCY_KINDS:
+        raise AdminError("ประเภทส่วนราชการต้องเป็น กรม จังหวัด หรือ องค์การมหาชน")
+    if unit_type not in UNIT_TYPES:
+        raise AdminError("ลักษณะหน่วยงานต้องเป็น หน่วยบริการ หรือ หน่วยนโยบาย")
+    return {"code": code, "name": name, "kind": kind, "unit_type": unit_type}
+
+
+def create_agency(code: str, name: str, kind: str, unit_type: str) -> Agency:
+    fields = _agency_fields(code, name, kind, unit_type)
+    if db.session.scalar(select(Agency).where(Agency.code == fields["code"])):
+        raise AdminError(f"มีรหัสส่วนราชการ {fields['code']} อยู่แล้ว")
+    agency = Agency(**fields)
+    db.session.add(agency)
+    db.session.flush()
+    audit.record("agency_created", object_type="agency", object_id=agency.id,
+                 agency_id=agency.id, **fields)
+    return agency
+
+
+def update_agency(agency: Agency, code: str, name: str, kind: str, unit_type: str, active: bool) -> None:
+    fields = _agency_fields(code, name, kind, unit_type)
+    clash = db.session.scalar(select(Agency).where(Agency.code == fields["code"], Agency.id != agency.id))
+    if clash:
+        raise AdminError(f"มีรหัสส่วนราชการ {fields['code']} อยู่แล้ว")
+    fields["active"] = bool(active)
+    changes = {k: {"from": getattr(agency, k), "to": v} for k, v in fields.items() if getattr(agency, k) != v}
+    for key, value in fields.items():
+        setattr(agency, key, value)
+    if changes:
+        audit.record("agency_updated", object_type="agency", object_id=agency.id,
+                     agency_id=agency.id, changes=changes)
+
+
+def create_cycle(fiscal_year: int, criteria_version: str) -> AssessmentCycle:
+    if not 2500 <= fiscal_year <= 2700:
+        raise AdminError("ปีงบประมาณต้องเป็นปีพุทธศักราช เช่น 2569")
+    if db.session.scalar(select(AssessmentCycle).where(AssessmentCycle.fiscal_year == fiscal_year)):
+        raise AdminError(f"มีรอบการประเมินปีงบประมาณ {fiscal_year} อยู่แล้ว")
+    cycle = AssessmentCycle(fiscal_year=fiscal_year, criteria_version=criteria_version)
+    db.session.add(cycle)
+    db.session.flush()
+    audit.record("cycle_created", object_type="cycle", object_id=cycle.id, fiscal_year=fiscal_year)
+    return cycle
+
+
+def make_current(cycle: AssessmentCycle) -> None:
+    for other in db.session.scalars(select(AssessmentCycle).where(AssessmentCycle.is_current)):
+        other.is_current = False
+    db.session.flush()
+    cycle.is_current = True
+    audit.record("cycle_made_current", object_type="cycle", object_id=cycle.id,
+                 fiscal_year=cycle.fiscal_year)

@@ -1,0 +1,1 @@
+"""Agency pages, scoped to the agencies the signed-in user may see."""

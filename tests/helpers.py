@@ -1,0 +1,42 @@
+"""Small helpers for tests: accounts per role, signing in, CSRF tokens."""
+import re
+
+from portal.admin import operations as ops
+from portal.extensions import db
+from portal.models import Agency
+
+PASSWORD = "correct-horse-battery"
+CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
+
+
+def make_agency(code: str, name: str | None = None, kind: str = "department",
+                unit_type: str = "service") -> Agency:
+    agency = ops.create_agency(code, name or f"ส่วนราชการทดสอบ {code}", kind, unit_type)
+    db.session.commit()
+    return agency
+
+
+def make_user(username: str, *grants: tuple[str, Agency | None], password: str = PASSWORD):
+    user, _ = ops.create_user(username, f"ผู้ใช้ {username}", password)
+    for role, agency in grants:
+        ops.grant_role(user, role, agency)
+    db.session.commit()
+    return user
+
+
+def csrf_token(client, path: str = "/auth/login") -> str:
+    page = client.get(path).get_data(as_text=True)
+    match = CSRF_PATTERN.search(page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1) or match.group(2)
+
+
+def login(client, username: str, password: str = PASSWORD, **extra):
+    token = csrf_token(client)
+    return client.post("/auth/login", data={"username": username, "password": password,
+                                            "csrf_token": token, **extra})
+
+
+def logout(client):
+    token = csrf_token(client, "/")
+    return client.post("/auth/logout", data={"csrf_token": token})

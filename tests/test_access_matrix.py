@@ -1,0 +1,186 @@
+"""Role × route matrix: every route, every role, exactly the expected answer.
+
+A route added without an entry here fails `test_every_route_is_in_the_matrix`, so new
+areas join the matrix as they are built. Expectations:
+  200/403/404 exact status · "login" redirect to sign-in · "ok" allowed (2xx, 3xx or a
+  422 form error: the request reached the view)
+"""
+import pytest
+from sqlalchemy import select
+
+from portal.admin import operations as ops
+from portal.extensions import db
+from portal.models import AssessmentCycle, RoleGrant, User
+from tests.helpers import csrf_token, login, make_agency, make_user
+
+ROLES = ("anonymous", "editor", "viewer", "reviewer", "assessor", "admin", "outsider")
+EVERYONE_SIGNED_IN = {r: "ok" for r in ROLES if r != "anonymous"}
+ADMIN_ONLY = {"anonymous": "login", "editor": 403, "viewer": 403, "reviewer": 403,
+              "assessor": 403, "admin": "ok", "outsider": 403}
+# Agency A's pages: its staff, its reviewer, assessors and admins; agency B's staff get 404.
+AGENCY_A = {"anonymous": "login", "editor": 200, "viewer": 200, "reviewer": 200,
+            "assessor": 200, "admin": 200, "outsider": 404}
+
+
+def signed_in(expected) -> dict:
+    return {"anonymous": "login", **{r: expected for r in ROLES if r != "anonymous"}}
+
+
+# endpoint → (method, expectations by role)
+MATRIX = {
+    "main.home": ("GET", signed_in(200)),
+    "main.health": ("GET", {r: 200 for r in ROLES}),
+    "auth.login": ("GET", {"anonymous": 200, **EVERYONE_SIGNED_IN}),
+    "auth.logout": ("POST", {"anonymous": "login", **EVERYONE_SIGNED_IN}),
+    "criteria.index": ("GET", signed_in(200)),
+    "criteria.category": ("GET", signed_in(200)),
+    "criteria.sub_item": ("GET", signed_in(200)),
+    "agencies.index": ("GET", signed_in(200)),
+    "agencies.show": ("GET", AGENCY_A),
+    "admin.index": ("GET", ADMIN_ONLY),
+    "admin.users": ("GET", ADMIN_ONLY),
+    "admin.create_user": ("POST", ADMIN_ONLY),
+    "admin.user": ("GET", ADMIN_ONLY),
+    "admin.update_user": ("POST", ADMIN_ONLY),
+    "admin.grant_role": ("POST", ADMIN_ONLY),
+    "admin.revoke_role": ("POST", ADMIN_ONLY),
+    "admin.set_active": ("POST", ADMIN_ONLY),
+    "admin.reset_password": ("POST", ADMIN_ONLY),
+    "admin.agencies": ("GET", ADMIN_ONLY),
+    "admin.create_agency": ("POST", ADMIN_ONLY),
+    "admin.edit_agency": ("GET", ADMIN_ONLY),
+    "admin.agency_row": ("GET", ADMIN_ONLY),
+    "admin.update_agency": ("POST", ADMIN_ONLY),
+    "admin.cycles": ("GET", ADMIN_ONLY),
+    "admin.create_cycle": ("POST", ADMIN_ONLY),
+    "admin.make_current": ("POST", ADMIN_ONLY),
+    "admin.audit": ("GET", ADMIN_ONLY),
+}
+NOT_ROUTES = {"static"}
+
+
+@pytest.fixture
+def world(app):
+    """Two agencies; one account per role on agency A, and an editor of agency B."""
+    with app.app_context():
+        a, b = make_agency("MATRIX-A"), make_agency("MATRIX-B", kind="province")
+        users = {
+            "editor": make_user("m-editor", ("agency_editor", a)),
+            "viewer": make_user("m-viewer", ("agency_viewer", a)),
+            "reviewer": make_user("m-reviewer", ("reviewer", a)),
+            "assessor": make_user("m-assessor", ("assessor", None)),
+            "admin": make_user("m-admin", ("admin", None)),
+            "outsider": make_user("m-outsider", ("agency_editor", b)),
+        }
+        cycle = ops.create_cycle(2569, "pmqa-4.0")
+        db.session.commit()
+        target = users["viewer"]
+        grant = target.grants[0]
+        ids = {"agency_id": a.id, "user_id": target.id, "grant_id": grant.id,
+               "cycle_id": cycle.id, "category_code": "1", "sub_item_code": "1.1"}
+        usernames = {role: user.username for role, user in users.items()}
+        other_agency_id = b.id
+    return {"ids": ids, "usernames": usernames, "other_agency_id": other_agency_id}
+
+
+def url_for_rule(rule, ids) -> str:
+    url = rule.rule
+    for name in rule.arguments:
+        url = url.replace(f"<int:{name}>", str(ids[name])).replace(f"<{name}>", str(ids[name]))
+    return url
+
+
+def test_every_route_is_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - NOT_ROUTES
+    missing = endpoints - set(MATRIX)
+    assert not missing, f"routes missing from the access matrix: {sorted(missing)}"
+    stale = set(MATRIX) - endpoints
+    assert not stale, f"matrix lists routes that no longer exist: {sorted(stale)}"
+
+
+def check(response, expected, where):
+    status = response.status_code
+    if expected == "login":
+        ok = status in (302, 401) and "/auth/login" in (
+            response.headers.get("Location", "") + response.headers.get("HX-Redirect", ""))
+    elif expected == "ok":
+        ok = status < 400 or status == 422
+    else:
+        ok = status == expected
+    assert ok, f"{where}: expected {expected}, got {status}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_gets_exactly_what_it_should_on_every_route(app, world, role):
+    client = app.test_client()
+    if role != "anonymous":
+        assert login(client, world["usernames"][role]).status_code == 302
+    token = csrf_token(client, "/auth/login" if role == "anonymous" else "/")
+    rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
+    # Sign-out last: it ends the session the other requests use.
+    for endpoint in sorted(MATRIX, key=lambda e: e == "auth.logout"):
+        method, expectations = MATRIX[endpoint]
+        url = url_for_rule(rules[endpoint], world["ids"])
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response = client.post(url, data={"csrf_token": token}, headers={"X-CSRFToken": token})
+        check(response, expectations[role], f"{role} {method} {url} ({endpoint})")
+
+
+def test_another_agencys_ids_answer_404_on_every_route_that_takes_one(app, world):
+    """IDOR: agency B's editor tries agency A's ids everywhere an agency id is accepted."""
+    client = app.test_client()
+    login(client, world["usernames"]["outsider"])
+    token = csrf_token(client, "/")
+    for rule in app.url_map.iter_rules():
+        if "agency_id" not in rule.arguments or rule.endpoint.startswith("admin."):
+            continue  # admin routes are closed to agency users altogether (403, above)
+        url = url_for_rule(rule, world["ids"])
+        method = "GET" if "GET" in rule.methods else "POST"
+        response = client.open(url, method=method, data={"csrf_token": token})
+        assert response.status_code == 404, f"{method} {url}"
+        assert "MATRIX-A" not in response.get_data(as_text=True)
+    own = client.get(f"/agencies/{world['other_agency_id']}")
+    assert own.status_code == 200
+
+
+def test_agency_lists_show_only_permitted_agencies(app, world):
+    for role, visible in [("editor", {"MATRIX-A"}), ("outsider", {"MATRIX-B"}),
+                          ("reviewer", {"MATRIX-A"}), ("assessor", {"MATRIX-A", "MATRIX-B"})]:
+        client = app.test_client()
+        login(client, world["usernames"][role])
+        page = client.get("/agencies/").get_data(as_text=True)
+        shown = {code for code in ("MATRIX-A", "MATRIX-B") if code in page}
+        assert shown == visible, role
+
+
+def test_revoking_a_role_takes_effect_at_once(app, world):
+    client = app.test_client()
+    login(client, world["usernames"]["editor"])
+    assert client.get(f"/agencies/{world['ids']['agency_id']}").status_code == 200
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == world["usernames"]["editor"]))
+        ops.revoke_role(user, user.grants[0])
+        db.session.commit()
+    assert client.get(f"/agencies/{world['ids']['agency_id']}").status_code == 302
+
+
+def test_only_one_cycle_can_be_current(app_ctx):
+    first = ops.create_cycle(2569, "pmqa-4.0")
+    second = ops.create_cycle(2570, "pmqa-4.0")
+    ops.make_current(first)
+    ops.make_current(second)
+    db.session.commit()
+    current = list(db.session.scalars(select(AssessmentCycle).where(AssessmentCycle.is_current)))
+    assert [c.fiscal_year for c in current] == [2570]
+
+
+def test_role_grants_need_an_agency_exactly_when_scoped(app_ctx):
+    agency = make_agency("GRANT-A")
+    user = make_user("granted")
+    with pytest.raises(ops.AdminError):
+        ops.grant_role(user, "agency_editor", None)
+    ops.grant_role(user, "assessor", agency)  # the agency is ignored for all-agency roles
+    db.session.commit()
+    assert [(g.role, g.agency_id) for g in db.session.scalars(select(RoleGrant))] == [("assessor", None)]

@@ -1,12 +1,22 @@
 """A person opens a sub-item page in chromium, reads the checklist and filters it by level."""
 import pytest
 
-from tests.browser import browser, live_server, page  # noqa: F401  (fixtures)
+from tests.browser import browser, live_server, page, sign_in  # noqa: F401  (fixtures)
+from tests.helpers import PASSWORD, make_agency, make_user
 
 pytestmark = pytest.mark.browser
 
 
-def test_sub_item_page_shows_the_checklist_and_filters_in_place(live_server, page, artifacts_dir):
+@pytest.fixture
+def signed_in_page(app, live_server, page):
+    with app.app_context():
+        make_user("browser-viewer", ("agency_viewer", make_agency("BROWSER-A")))
+    sign_in(page, live_server.url, "browser-viewer", PASSWORD)
+    return page
+
+
+def test_sub_item_page_shows_the_checklist_and_filters_in_place(live_server, signed_in_page, artifacts_dir):
+    page = signed_in_page
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{live_server.url}/criteria/")
@@ -31,7 +41,8 @@ def test_sub_item_page_shows_the_checklist_and_filters_in_place(live_server, pag
     assert errors == []
 
 
-def test_category_7_page_renders_in_the_browser(live_server, page, artifacts_dir):
+def test_category_7_page_renders_in_the_browser(live_server, signed_in_page, artifacts_dir):
+    page = signed_in_page
     page.goto(f"{live_server.url}/criteria/7")
     assert page.locator(".dimension").count() == 6
     page.screenshot(path=str(artifacts_dir / "criteria-7.png"), full_page=True)

@@ -45,6 +45,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.criteria.cli import criteria_cli
     from portal.criteria.views import bp as criteria_bp
     from portal.demo import demo_cli
+    from portal.evidence import detail_views  # noqa: F401  (adds its routes to the blueprint)
+    from portal.evidence.views import bp as evidence_bp
     from portal.main import errors
     from portal.main.views import bp as main_bp
     from portal import templating
@@ -55,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(criteria_bp)
     app.register_blueprint(agencies_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(evidence_bp)
     errors.register(app)
     templating.register(app)
     app.cli.add_command(criteria_cli)

@@ -51,5 +51,7 @@ def from_environment(instance_path: Path) -> dict:
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes"),
         # Number of reverse proxies in front of the portal whose X-Forwarded-For is trusted.
+        "EXTRACTION_TIMEOUT_SECONDS": int(os.environ.get("EXTRACTION_TIMEOUT_SECONDS", "300")),
+        "EXTRACTION_MEMORY_MB": int(os.environ.get("EXTRACTION_MEMORY_MB", "1024")),
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
     }

@@ -1,6 +1,8 @@
 """Thai labels and small helpers shared by every template."""
 from flask import Flask
 
+from portal.thai.dates import format_thai_date, format_thai_datetime
+
 LEVEL_LABELS = {
     "basic": "ระดับพื้นฐาน (Basic)",
     "advance": "ระดับก้าวหน้า (Advance)",
@@ -18,6 +20,14 @@ AGENCY_TAG_LABELS = {
 THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 
 
+def filesize(size: int) -> str:
+    for unit in ("ไบต์", "KB", "MB"):
+        if size < 1024 or unit == "MB":
+            return f"{size:,.0f} {unit}" if unit == "ไบต์" else f"{size:,.1f} {unit}"
+        size /= 1024
+    return f"{size:,.1f} GB"
+
+
 def register(app: Flask) -> None:
     from portal.models import ROLES
 
@@ -28,5 +38,8 @@ def register(app: Flask) -> None:
         KIND_LABELS=KIND_LABELS,
         LEVELS=tuple(LEVEL_LABELS),
     )
+    app.jinja_env.filters["thai_date"] = format_thai_date
+    app.jinja_env.filters["thai_datetime"] = format_thai_datetime
+    app.jinja_env.filters["filesize"] = filesize
     app.jinja_env.filters["agency_tag"] = lambda tag: AGENCY_TAG_LABELS.get(tag, tag)
     app.jinja_env.filters["thai_digits"] = lambda value: str(value).translate(THAI_DIGITS)

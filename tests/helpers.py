@@ -40,3 +40,27 @@ def login(client, username: str, password: str = PASSWORD, **extra):
 def logout(client):
     token = csrf_token(client, "/")
     return client.post("/auth/logout", data={"csrf_token": token})
+
+
+def stored_text_evidence(agency, item, user, title: str, text: str = "ข้อความทดสอบ"):
+    """A file evidence whose bytes are really in the store, without the upload route."""
+    import io
+
+    from flask import current_app
+
+    from portal.evidence.storage import BlobStore
+    from portal.models import AssessmentCycle, Evidence, EvidenceAttachment, FileVersion
+    from sqlalchemy import select
+
+    blob = BlobStore(current_app.config["UPLOAD_DIR"]).save(io.BytesIO(text.encode()))
+    cycle = db.session.scalar(select(AssessmentCycle).where(AssessmentCycle.is_current))
+    evidence = Evidence(agency=agency, cycle=cycle, kind="file", title=title, created_by=user,
+                        extraction_status="done")
+    evidence.versions.append(FileVersion(number=1, sha256=blob.sha256, size=blob.size,
+                                         mime="text/plain", file_kind="txt",
+                                         original_name=f"{title}.txt"))
+    if item is not None:
+        evidence.attachments.append(EvidenceAttachment(checklist_item=item))
+    db.session.add(evidence)
+    db.session.commit()
+    return evidence

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from portal.admin import operations as ops
 from portal.extensions import db
-from portal.models import AssessmentCycle, RoleGrant, User
-from tests.helpers import csrf_token, login, make_agency, make_user
+from portal.models import AssessmentCycle, ChecklistItem, RoleGrant, SubItem, User
+from tests.helpers import csrf_token, login, make_agency, make_user, stored_text_evidence
 
 ROLES = ("anonymous", "editor", "viewer", "reviewer", "assessor", "admin", "outsider")
 EVERYONE_SIGNED_IN = {r: "ok" for r in ROLES if r != "anonymous"}
@@ -20,6 +20,10 @@ ADMIN_ONLY = {"anonymous": "login", "editor": 403, "viewer": 403, "reviewer": 40
 # Agency A's pages: its staff, its reviewer, assessors and admins; agency B's staff get 404.
 AGENCY_A = {"anonymous": "login", "editor": 200, "viewer": 200, "reviewer": 200,
             "assessor": 200, "admin": 200, "outsider": 404}
+
+# Changing agency A's evidence: only its editors; others who can see A get 403.
+EDIT_A = {"anonymous": "login", "editor": "ok", "viewer": 403, "reviewer": 403,
+          "assessor": 403, "admin": 403, "outsider": 404}
 
 
 def signed_in(expected) -> dict:
@@ -55,6 +59,23 @@ MATRIX = {
     "admin.create_cycle": ("POST", ADMIN_ONLY),
     "admin.make_current": ("POST", ADMIN_ONLY),
     "admin.audit": ("GET", ADMIN_ONLY),
+    "evidence.workspace": ("GET", AGENCY_A),
+    "evidence.item_panel": ("GET", AGENCY_A),
+    "evidence.upload": ("POST", EDIT_A),
+    "evidence.add_link": ("POST", EDIT_A),
+    "evidence.picker": ("GET", EDIT_A),
+    "evidence.attach": ("POST", EDIT_A),
+    "evidence.detach": ("POST", EDIT_A),
+    "evidence.show": ("GET", AGENCY_A),
+    "evidence.update": ("POST", EDIT_A),
+    "evidence.delete": ("POST", EDIT_A),
+    "evidence.restore": ("POST", EDIT_A),
+    "evidence.replace": ("POST", EDIT_A),
+    "evidence.retry": ("POST", EDIT_A),
+    "evidence.status": ("GET", AGENCY_A),
+    "evidence.download": ("GET", AGENCY_A),
+    "evidence.preview": ("GET", AGENCY_A),
+    "evidence.trash": ("GET", AGENCY_A),
 }
 NOT_ROUTES = {"static"}
 
@@ -73,11 +94,15 @@ def world(app):
             "outsider": make_user("m-outsider", ("agency_editor", b)),
         }
         cycle = ops.create_cycle(2569, "pmqa-4.0")
+        ops.make_current(cycle)
         db.session.commit()
+        item = db.session.scalar(select(ChecklistItem).join(SubItem).where(SubItem.code == "1.1"))
+        evidence = stored_text_evidence(a, item, users["editor"], "หลักฐานลับของ MATRIX-A")
         target = users["viewer"]
         grant = target.grants[0]
         ids = {"agency_id": a.id, "user_id": target.id, "grant_id": grant.id,
-               "cycle_id": cycle.id, "category_code": "1", "sub_item_code": "1.1"}
+               "cycle_id": cycle.id, "category_code": "1", "sub_item_code": "1.1",
+               "item_id": item.id, "evidence_id": evidence.id}
         usernames = {role: user.username for role, user in users.items()}
         other_agency_id = b.id
     return {"ids": ids, "usernames": usernames, "other_agency_id": other_agency_id}
@@ -141,6 +166,14 @@ def test_another_agencys_ids_answer_404_on_every_route_that_takes_one(app, world
         response = client.open(url, method=method, data={"csrf_token": token})
         assert response.status_code == 404, f"{method} {url}"
         assert "MATRIX-A" not in response.get_data(as_text=True)
+    for rule in app.url_map.iter_rules():
+        if "evidence_id" not in rule.arguments:
+            continue
+        url = url_for_rule(rule, world["ids"])
+        method = "GET" if "GET" in rule.methods else "POST"
+        response = client.open(url, method=method, data={"csrf_token": token})
+        assert response.status_code == 404, f"{method} {url}"
+        assert "หลักฐานลับ" not in response.get_data(as_text=True)
     own = client.get(f"/agencies/{world['other_agency_id']}")
     assert own.status_code == 200
 

@@ -11,11 +11,12 @@ from portal.models.criteria import (
     SubItem,
 )
 from portal.models.audit import AuditEvent
+from portal.models.evidence import Evidence, EvidenceAttachment, EvidencePage, FileVersion
 from portal.models.user import AGENCY_SCOPED_ROLES, ROLES, RoleGrant, User
 
 __all__ = [
     "AGENCY_KINDS", "UNIT_TYPES", "Agency", "AssessmentCycle",
     "KINDS", "LEVELS", "Category", "ChecklistItem", "MetricGroup", "Question",
     "ResultDimension", "SubItem", "AGENCY_SCOPED_ROLES", "ROLES", "RoleGrant", "User",
-    "AuditEvent",
+    "AuditEvent", "Evidence", "EvidenceAttachment", "EvidencePage", "FileVersion",
 ]

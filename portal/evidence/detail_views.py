@@ -1,0 +1,176 @@
+"""One evidence: its page, edits, trash, versions, status, download and preview."""
+from pathlib import PurePath
+from urllib.parse import quote
+
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.access import agency_or_404, can_edit_agency
+from portal.evidence import operations as ops
+from portal.evidence.queries import evidence_or_404
+from portal.evidence.storage import BlobStore
+from portal.evidence.views import bp, require_editor
+from portal.extensions import db
+from portal.fragments import render, wants_fragment
+from portal.jobs import enqueue_extraction
+from portal.models.evidence import Evidence
+from portal.thai.dates import ThaiDateError, parse_thai_date
+
+# Shown in the browser; everything else downloads, so no uploaded content runs in the page.
+INLINE_KINDS = {"pdf", "png", "jpeg"}
+
+
+def _show(evidence: Evidence, status: int = 200, error: str | None = None, message: str | None = None):
+    return render("evidence/show.html", "content", status=status, evidence=evidence,
+                  can_edit=can_edit_agency(evidence.agency_id), error=error, message=message)
+
+
+def _done(evidence: Evidence, message: str):
+    if wants_fragment():
+        return _show(evidence, message=message)
+    flash(message, "success")
+    return redirect(url_for("evidence.show", evidence_id=evidence.id))
+
+
+def _failed(evidence: Evidence, error: ops.EvidenceError):
+    db.session.rollback()
+    return _show(db.session.get(Evidence, evidence.id), status=error.status, error=error.message)
+
+
+@bp.get("/evidence/<int:evidence_id>")
+def show(evidence_id: int):
+    return _show(evidence_or_404(evidence_id))
+
+
+@bp.post("/evidence/<int:evidence_id>")
+def update(evidence_id: int):
+    evidence = evidence_or_404(evidence_id)
+    require_editor(evidence.agency_id)
+    try:
+        try:
+            document_date = parse_thai_date(request.form.get("document_date", ""))
+        except ThaiDateError as error:
+            raise ops.EvidenceError(422, f"วันที่ของเอกสาร: {error}") from None
+        ops.update_details(evidence, current_user, title=request.form.get("title", ""),
+                           description=request.form.get("description", ""), document_date=document_date)
+        db.session.commit()
+    except ops.EvidenceError as error:
+        return _failed(evidence, error)
+    return _done(evidence, "บันทึกรายละเอียดแล้ว")
+
+
+@bp.post("/evidence/<int:evidence_id>/delete")
+def delete(evidence_id: int):
+    evidence = evidence_or_404(evidence_id)
+    require_editor(evidence.agency_id)
+    try:
+        ops.delete(evidence, current_user)
+        db.session.commit()
+    except ops.EvidenceError as error:
+        return _failed(evidence, error)
+    return _done(evidence, "ย้ายหลักฐานไปถังขยะแล้ว กู้คืนได้จากหน้านี้หรือหน้าถังขยะ")
+
+
+@bp.post("/evidence/<int:evidence_id>/restore")
+def restore(evidence_id: int):
+    evidence = evidence_or_404(evidence_id)
+    require_editor(evidence.agency_id)
+    try:
+        ops.restore(evidence, current_user)
+        db.session.commit()
+    except ops.EvidenceError as error:
+        return _failed(evidence, error)
+    return _done(evidence, "กู้คืนหลักฐานแล้ว")
+
+
+@bp.post("/evidence/<int:evidence_id>/replace")
+def replace(evidence_id: int):
+    evidence = evidence_or_404(evidence_id)
+    require_editor(evidence.agency_id)
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise ops.EvidenceError(422, "กรุณาเลือกไฟล์ที่จะใช้แทน")
+        ops.replace_file(evidence, upload, current_user)
+        db.session.commit()
+    except ops.EvidenceError as error:
+        return _failed(evidence, error)
+    enqueue_extraction(evidence.id)
+    return _done(evidence, f"แทนที่ไฟล์แล้ว (ฉบับที่ {evidence.current_version.number}) ฉบับก่อนหน้ายังเก็บไว้")
+
+
+@bp.post("/evidence/<int:evidence_id>/retry")
+def retry(evidence_id: int):
+    evidence = evidence_or_404(evidence_id)
+    require_editor(evidence.agency_id)
+    try:
+        ops.request_retry(evidence, current_user)
+        db.session.commit()
+    except ops.EvidenceError as error:
+        return _failed(evidence, error)
+    enqueue_extraction(evidence.id)
+    return render("evidence/_status.html", "status", evidence=evidence, can_edit=True)
+
+
+@bp.get("/evidence/<int:evidence_id>/status")
+def status(evidence_id: int):
+    """Polled by the page while extraction runs; stops polling once finished."""
+    evidence = evidence_or_404(evidence_id)
+    return render("evidence/_status.html", "status", evidence=evidence,
+                  can_edit=can_edit_agency(evidence.agency_id))
+
+
+def _version(evidence: Evidence):
+    if evidence.kind != "file":
+        abort(404)
+    number = request.args.get("version", type=int)
+    version = evidence.current_version if number is None else next(
+        (v for v in evidence.versions if v.number == number), None)
+    if version is None:
+        abort(404, description="ไม่พบไฟล์ฉบับนี้")
+    return version
+
+
+def _send(evidence: Evidence, inline: bool):
+    version = _version(evidence)
+    path = BlobStore(current_app.config["UPLOAD_DIR"]).path_for(version.sha256)
+    if not path.is_file():
+        abort(404, description="ไม่พบไฟล์ในที่จัดเก็บ กรุณาแจ้งผู้ดูแลระบบ")
+    response = send_file(path, mimetype=version.mime, conditional=True, max_age=0)
+    disposition = "inline" if inline else "attachment"
+    name = version.original_name
+    suffix = PurePath(name).suffix if PurePath(name).suffix.isascii() else ""
+    fallback = name if name.isascii() and '"' not in name else f"evidence-{evidence.id}{suffix}"
+    # RFC 6266/5987: an ASCII fallback for old clients and the real (Thai) name, percent-encoded.
+    response.headers["Content-Disposition"] = (
+        f'{disposition}; filename="{fallback}"; filename*=UTF-8\'\'{quote(name, safe="")}'
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    if inline:
+        response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; object-src 'self'; sandbox"
+    return response
+
+
+@bp.get("/evidence/<int:evidence_id>/download")
+def download(evidence_id: int):
+    return _send(evidence_or_404(evidence_id), inline=False)
+
+
+@bp.get("/evidence/<int:evidence_id>/preview")
+def preview(evidence_id: int):
+    evidence = evidence_or_404(evidence_id)
+    inline = _version(evidence).file_kind in INLINE_KINDS
+    return _send(evidence, inline=inline)
+
+
+@bp.get("/agencies/<int:agency_id>/trash")
+def trash(agency_id: int):
+    agency = agency_or_404(agency_id)
+    deleted = list(db.session.scalars(
+        select(Evidence).where(Evidence.agency_id == agency.id, Evidence.deleted_at.is_not(None))
+        .order_by(Evidence.deleted_at.desc())
+    ))
+    return render("evidence/trash.html", "content", agency=agency, deleted=deleted,
+                  can_edit=can_edit_agency(agency.id))

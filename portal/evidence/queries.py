@@ -1,0 +1,69 @@
+"""Read-side helpers for evidence pages: always scoped to one agency."""
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from portal.access import can_see_agency
+from portal.extensions import db
+from portal.models import ChecklistItem, SubItem
+from portal.models.evidence import Evidence, EvidenceAttachment
+from flask import abort
+
+
+def evidence_or_404(evidence_id: int) -> Evidence:
+    """Another agency's evidence does not exist as far as this user can tell."""
+    evidence = db.session.get(Evidence, evidence_id)
+    if evidence is None or not can_see_agency(evidence.agency_id):
+        abort(404)
+    return evidence
+
+
+def item_or_404(item_id: int) -> ChecklistItem:
+    item = db.session.get(ChecklistItem, item_id)
+    if item is None:
+        abort(404, description="ไม่พบรายการตรวจสอบนี้")
+    return item
+
+
+def live_evidence_by_item(agency_id: int, cycle_id: int, item_ids: list[int]) -> dict[int, list[tuple]]:
+    """item id → [(evidence, attachment)], live evidence only, oldest first."""
+    rows = db.session.execute(
+        select(EvidenceAttachment, Evidence)
+        .join(Evidence, EvidenceAttachment.evidence_id == Evidence.id)
+        .where(Evidence.agency_id == agency_id, Evidence.cycle_id == cycle_id,
+               Evidence.deleted_at.is_(None), EvidenceAttachment.checklist_item_id.in_(item_ids))
+        .options(selectinload(Evidence.versions))
+        .order_by(EvidenceAttachment.created_at, EvidenceAttachment.id)
+    ).all()
+    result: dict[int, list[tuple]] = {item_id: [] for item_id in item_ids}
+    for attachment, evidence in rows:
+        result[attachment.checklist_item_id].append((evidence, attachment))
+    return result
+
+
+def pickable_evidence(agency_id: int, cycle_id: int, item_id: int, query: str, limit: int = 20) -> list[Evidence]:
+    """The agency's live evidence not yet attached to this item, matching the title."""
+    attached = select(EvidenceAttachment.evidence_id).where(EvidenceAttachment.checklist_item_id == item_id)
+    statement = (
+        select(Evidence)
+        .where(Evidence.agency_id == agency_id, Evidence.cycle_id == cycle_id,
+               Evidence.deleted_at.is_(None), Evidence.id.not_in(attached))
+        .options(selectinload(Evidence.versions))
+        .order_by(Evidence.created_at.desc())
+        .limit(limit)
+    )
+    if query:
+        statement = statement.where(func.lower(Evidence.title).contains(query.lower(), autoescape=True))
+    return list(db.session.scalars(statement))
+
+
+def sub_item_with_items(category_code: str, sub_item_code: str, version: str) -> SubItem:
+    from portal.models import Category
+
+    sub_item = db.session.scalar(
+        select(SubItem).join(Category)
+        .where(Category.version == version, Category.code == category_code, SubItem.code == sub_item_code)
+        .options(selectinload(SubItem.items), selectinload(SubItem.questions))
+    )
+    if sub_item is None:
+        abort(404, description=f"ไม่พบหัวข้อ {sub_item_code} ในหมวด {category_code}")
+    return sub_item

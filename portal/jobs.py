@@ -1,0 +1,78 @@
+"""Background jobs (Huey). Extraction never runs inside a web request.
+
+Embedded default: a SQLite queue in instance/jobs.sqlite3 and `huey_consumer` started by
+`make run`. At scale: set REDIS_URL and run consumers on other machines. The database
+stays the source of truth: a job lost with a killed worker is found again by
+`requeue_interrupted`, which runs at worker start and every minute.
+"""
+import logging
+import os
+from contextlib import nullcontext
+
+from flask import has_app_context
+from huey import RedisHuey, SqliteHuey, crontab
+
+from portal.config import PROJECT_ROOT
+
+log = logging.getLogger(__name__)
+
+
+def _make_huey():
+    if redis_url := os.environ.get("REDIS_URL"):
+        return RedisHuey("pmqa-portal", url=redis_url)
+    path = os.environ.get("JOBS_DB", str(PROJECT_ROOT / "instance" / "jobs.sqlite3"))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    return SqliteHuey("pmqa-portal", filename=path)
+
+
+huey = _make_huey()
+_worker_app = None
+
+
+def _app_context():
+    """Tasks run in the worker, which builds its own app; in tests they run in-process."""
+    global _worker_app
+    if has_app_context():
+        return nullcontext()
+    if _worker_app is None:
+        from portal import create_app
+
+        _worker_app = create_app()
+    return _worker_app.app_context()
+
+
+@huey.task()
+def extract_evidence_task(evidence_id: int) -> None:
+    from portal.evidence.pipeline import run_extraction
+
+    with _app_context():
+        run_extraction(evidence_id)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def requeue_interrupted_task() -> None:
+    requeue_interrupted()
+
+
+@huey.on_startup()
+def _on_worker_start() -> None:
+    requeue_interrupted()
+
+
+def requeue_interrupted() -> list[int]:
+    from portal.evidence.pipeline import interrupted_evidence_ids
+
+    with _app_context():
+        ids = interrupted_evidence_ids()
+    for evidence_id in ids:
+        enqueue_extraction(evidence_id)
+    return ids
+
+
+def enqueue_extraction(evidence_id: int) -> None:
+    """Never fail the user's request because the queue is down: the evidence stays
+    'queued' in the database and the periodic sweep enqueues it again."""
+    try:
+        extract_evidence_task(evidence_id)
+    except Exception:  # noqa: BLE001
+        log.exception("could not enqueue extraction of evidence %s", evidence_id)

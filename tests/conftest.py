@@ -2,8 +2,13 @@
 TEST_PG_ADMIN_URL is set), criteria loaded once, and tables outside the criteria emptied
 after every test so tests do not see each other's rows."""
 import os
+import tempfile
 import uuid
 from pathlib import Path
+
+# Jobs enqueued by tests go to a throwaway queue, never the developer's instance/jobs.sqlite3.
+os.environ["JOBS_DB"] = os.path.join(tempfile.mkdtemp(prefix="pmqa-jobs-"), "jobs.sqlite3")
+os.environ.pop("REDIS_URL", None)
 
 import pytest
 from flask_migrate import upgrade
@@ -20,6 +25,7 @@ CRITERIA_TABLES = {
     "category", "sub_item", "question", "checklist_item", "result_dimension", "metric_group",
     "alembic_version",
 }
+pytest_plugins = ["tests.browser"]  # live server and chromium fixtures
 ARTIFACTS = PROJECT_ROOT / "tests" / "_artifacts"
 
 

@@ -1,7 +1,7 @@
 """A person signs in with the form, sees their agency, signs out, and cannot go back."""
 import pytest
 
-from tests.browser import browser, live_server, page, sign_in  # noqa: F401  (fixtures)
+from tests.browser import sign_in
 from tests.helpers import PASSWORD, make_agency, make_user
 
 pytestmark = pytest.mark.browser

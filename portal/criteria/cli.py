@@ -68,6 +68,7 @@ def dump_criteria(version: str) -> dict:
                     for d in c.dimensions],
             }
         else:
+            entry["intent"] = c.intent
             entry["sub_items"] = [
                 {"code": s.code, "title": s.title, "intent": s.intent,
                  "questions": [{"code": q.code, "text": q.text} for q in s.questions],

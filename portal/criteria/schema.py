@@ -81,6 +81,7 @@ class ProcessCategoryData(Strict):
     version: str
     code: Literal["1", "2", "3", "4", "5", "6"]
     title: str = Field(min_length=1)
+    intent: str = ""  # เจตนารมณ์ of the category
     notes: list[str] = []
     sub_items: list[SubItemData] = Field(min_length=1)
 

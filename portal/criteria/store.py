@@ -63,10 +63,11 @@ def sync_criteria(criteria: CriteriaSet) -> SyncReport:
     holder: list[Category] = list(existing)
     wanted = []
     for category in criteria.process:
-        wanted.append({"code": category.code, "title": category.title, "notes": category.notes,
+        wanted.append({"code": category.code, "title": category.title, "intent": category.intent,
+                       "notes": category.notes,
                        "reporting_rules": [], "scoring_rule": None, "mandatory_legend": None})
     results = criteria.results
-    wanted.append({"code": results.code, "title": results.title, "notes": results.notes,
+    wanted.append({"code": results.code, "title": results.title, "intent": "", "notes": results.notes,
                    "reporting_rules": results.reporting_rules,
                    "scoring_rule": results.scoring_rule or None,
                    "mandatory_legend": results.mandatory_legend or None})

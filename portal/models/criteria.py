@@ -19,6 +19,7 @@ class Category(db.Model):
     code: Mapped[str] = mapped_column(String(8))
     title: Mapped[str] = mapped_column(Text)
     position: Mapped[int]
+    intent: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Category 7 only: the guide's reporting conditions and scoring wording.
     reporting_rules: Mapped[list[Any]] = mapped_column(JSON, default=list)

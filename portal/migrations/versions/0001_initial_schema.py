@@ -45,6 +45,7 @@ def upgrade():
     sa.Column('code', sa.String(length=8), nullable=False),
     sa.Column('title', sa.Text(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('intent', sa.Text(), nullable=False),
     sa.Column('notes', sa.JSON(), nullable=False),
     sa.Column('reporting_rules', sa.JSON(), nullable=False),
     sa.Column('scoring_rule', sa.Text(), nullable=True),

@@ -1,0 +1,1 @@
+"""Thai language helpers: extraction repair, Buddhist-era dates."""

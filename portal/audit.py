@@ -21,6 +21,15 @@ ACTION_LABELS = {
     "agency_updated": "แก้ไขส่วนราชการ",
     "cycle_created": "สร้างรอบการประเมิน",
     "cycle_made_current": "ตั้งรอบการประเมินปัจจุบัน",
+    "evidence_added": "เพิ่มหลักฐาน",
+    "evidence_replaced": "แทนที่ไฟล์หลักฐาน",
+    "evidence_attached": "แนบหลักฐานกับรายการ",
+    "evidence_detached": "นำหลักฐานออกจากรายการ",
+    "evidence_updated": "แก้ไขรายละเอียดหลักฐาน",
+    "evidence_note_updated": "แก้ไขหมายเหตุหลักฐาน",
+    "evidence_deleted": "ย้ายหลักฐานไปถังขยะ",
+    "evidence_restored": "กู้คืนหลักฐาน",
+    "evidence_retry": "สั่งดึงข้อความใหม่",
 }
 
 

@@ -1,0 +1,155 @@
+"""Admin pages for agencies (inline edit), assessment cycles and the audit log."""
+from datetime import date, datetime, time, timedelta, timezone
+
+from flask import abort, current_app, request
+from sqlalchemy import func, select
+
+from portal.admin import operations as ops
+from portal.admin.forms import AgencyForm, CycleForm
+from portal.admin.views import bp
+from portal.audit import ACTION_LABELS
+from portal.extensions import db
+from portal.fragments import render
+from portal.models import Agency, AssessmentCycle, AuditEvent
+from portal.thai.dates import BANGKOK
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _agencies_page(form: AgencyForm, status: int = 200, error: str | None = None,
+                   message: str | None = None, block: str = "content"):
+    agencies = list(db.session.scalars(select(Agency).order_by(Agency.code)))
+    return render("admin/agencies.html", block, status=status, agencies=agencies, form=form,
+                  error=error, message=message)
+
+
+def _agency_or_404(agency_id: int) -> Agency:
+    agency = db.session.get(Agency, agency_id)
+    if agency is None:
+        abort(404)
+    return agency
+
+
+def _row(agency: Agency, editing: bool, status: int = 200, error: str | None = None):
+    form = AgencyForm(obj=agency) if editing else None
+    return render("admin/_agency_row.html", "row", status=status, agency=agency, editing=editing,
+                  form=form, error=error)
+
+
+@bp.get("/agencies")
+def agencies():
+    return _agencies_page(AgencyForm(formdata=None))
+
+
+@bp.post("/agencies")
+def create_agency():
+    form = AgencyForm()
+    try:
+        if not form.validate():
+            raise ops.AdminError("กรุณากรอกรหัสและชื่อส่วนราชการ")
+        agency = ops.create_agency(form.code.data, form.name.data, form.kind.data, form.unit_type.data)
+        db.session.commit()
+    except ops.AdminError as error:
+        db.session.rollback()
+        return _agencies_page(form, status=422, error=str(error))
+    return _agencies_page(AgencyForm(formdata=None), message=f"สร้างส่วนราชการ {agency.code} แล้ว")
+
+
+@bp.get("/agencies/<int:agency_id>/edit")
+def edit_agency(agency_id: int):
+    return _row(_agency_or_404(agency_id), editing=True)
+
+
+@bp.get("/agencies/<int:agency_id>/row")
+def agency_row(agency_id: int):
+    return _row(_agency_or_404(agency_id), editing=False)
+
+
+@bp.post("/agencies/<int:agency_id>")
+def update_agency(agency_id: int):
+    agency = _agency_or_404(agency_id)
+    form = AgencyForm()
+    try:
+        if not form.validate():
+            raise ops.AdminError("กรุณากรอกรหัสและชื่อส่วนราชการ")
+        ops.update_agency(agency, form.code.data, form.name.data, form.kind.data,
+                          form.unit_type.data, form.active.data)
+        db.session.commit()
+    except ops.AdminError as error:
+        db.session.rollback()
+        agency = _agency_or_404(agency_id)
+        response = render("admin/_agency_row.html", "row", status=422, agency=agency, editing=True,
+                          form=form, error=str(error))
+        return response
+    return _row(agency, editing=False)
+
+
+def _cycles_page(form: CycleForm, status: int = 200, error: str | None = None):
+    cycles = list(db.session.scalars(select(AssessmentCycle).order_by(AssessmentCycle.fiscal_year.desc())))
+    return render("admin/cycles.html", "content", status=status, cycles=cycles, form=form, error=error)
+
+
+@bp.get("/cycles")
+def cycles():
+    return _cycles_page(CycleForm(formdata=None, criteria_version=current_app.config["CRITERIA_VERSION"]))
+
+
+@bp.post("/cycles")
+def create_cycle():
+    form = CycleForm()
+    try:
+        if not form.validate():
+            raise ops.AdminError(" ".join(e for errors in form.errors.values() for e in errors))
+        ops.create_cycle(form.fiscal_year.data, form.criteria_version.data.strip())
+        db.session.commit()
+    except ops.AdminError as error:
+        db.session.rollback()
+        return _cycles_page(form, status=422, error=str(error))
+    return _cycles_page(CycleForm(formdata=None, criteria_version=current_app.config["CRITERIA_VERSION"]))
+
+
+@bp.post("/cycles/<int:cycle_id>/current")
+def make_current(cycle_id: int):
+    cycle = db.session.get(AssessmentCycle, cycle_id)
+    if cycle is None:
+        abort(404)
+    ops.make_current(cycle)
+    db.session.commit()
+    return _cycles_page(CycleForm(formdata=None, criteria_version=current_app.config["CRITERIA_VERSION"]))
+
+
+def _day(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        abort(400, description="วันที่ในตัวกรองไม่ถูกต้อง")
+
+
+@bp.get("/audit")
+def audit():
+    action = request.args.get("action", "")
+    username = request.args.get("user", "").strip()[:64]
+    agency_id = request.args.get("agency", type=int)
+    since, until = _day(request.args.get("from")), _day(request.args.get("to"))
+    page = max(request.args.get("page", 1, type=int), 1)
+    statement = select(AuditEvent)
+    if action in ACTION_LABELS:
+        statement = statement.where(AuditEvent.action == action)
+    if username:
+        statement = statement.where(func.lower(AuditEvent.actor_name).contains(username.lower(), autoescape=True))
+    if agency_id:
+        statement = statement.where(AuditEvent.agency_id == agency_id)
+    # Dates are chosen in Bangkok time; events are stored in UTC.
+    if since:
+        statement = statement.where(AuditEvent.at >= datetime.combine(since, time(), BANGKOK).astimezone(timezone.utc))
+    if until:
+        statement = statement.where(AuditEvent.at < datetime.combine(until + timedelta(days=1), time(), BANGKOK).astimezone(timezone.utc))
+    total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
+    events = list(db.session.scalars(statement.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+                                     .limit(AUDIT_PAGE_SIZE).offset((page - 1) * AUDIT_PAGE_SIZE)))
+    agencies = list(db.session.scalars(select(Agency).order_by(Agency.code)))
+    filters = {"action": action, "user": username, "agency": agency_id,
+               "from": request.args.get("from", ""), "to": request.args.get("to", "")}
+    return render("admin/audit.html", "audit_table", events=events, total=total, page=page,
+                  pages=max((total + AUDIT_PAGE_SIZE - 1) // AUDIT_PAGE_SIZE, 1), filters=filters,
+                  agencies=agencies, labels=ACTION_LABELS)

@@ -1,0 +1,182 @@
+"""Administration pages: accounts and roles (this module), agencies, cycles and the audit
+log (portal.admin.registry_views). Admins only; every change goes through operations."""
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from portal.access import FORBIDDEN
+from portal.admin import operations as ops
+from portal.admin.forms import DisplayNameForm, GrantForm, UserForm
+from portal.extensions import db
+from portal.fragments import render, wants_fragment
+from portal.models import ROLES, Agency, RoleGrant, User
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+def admins_only():
+    if current_user.is_authenticated and not current_user.has_role("admin"):
+        abort(403, description=FORBIDDEN)
+
+
+def agency_choices() -> list[tuple[str, str]]:
+    agencies = db.session.scalars(select(Agency).where(Agency.active).order_by(Agency.code))
+    return [("", "— ไม่ระบุ —")] + [(str(a.id), f"{a.code} {a.name}") for a in agencies]
+
+
+def _agency(raw: str | None) -> Agency | None:
+    if not raw:
+        return None
+    agency = db.session.get(Agency, int(raw)) if raw.isdigit() else None
+    if agency is None:
+        raise ops.AdminError("ไม่พบส่วนราชการที่เลือก")
+    return agency
+
+
+def _filtered_users():
+    q = request.args.get("q", "").strip()[:64]
+    role = request.args.get("role", "")
+    agency_id = request.args.get("agency", type=int)
+    statement = select(User).options(selectinload(User.grants).selectinload(RoleGrant.agency)).order_by(User.username)
+    if q:
+        pattern = f"%{q.lower()}%"
+        statement = statement.where(or_(func.lower(User.username).like(pattern),
+                                        func.lower(User.display_name).like(pattern)))
+    if role in ROLES or agency_id:
+        grant_filter = select(RoleGrant.user_id)
+        if role in ROLES:
+            grant_filter = grant_filter.where(RoleGrant.role == role)
+        if agency_id:
+            grant_filter = grant_filter.where(RoleGrant.agency_id == agency_id)
+        statement = statement.where(User.id.in_(grant_filter))
+    return list(db.session.scalars(statement)), {"q": q, "role": role, "agency": agency_id}
+
+
+def _users_page(form: UserForm, status: int = 200, error: str | None = None, created: tuple | None = None,
+                block: str = "user_table"):
+    users, filters = _filtered_users()
+    form.agency_id.choices = agency_choices()
+    return render("admin/users.html", block, status=status, users=users, filters=filters, form=form,
+                  error=error, created=created, agencies=agency_choices()[1:])
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/users")
+def users():
+    return _users_page(UserForm())
+
+
+@bp.post("/users")
+def create_user():
+    form = UserForm()
+    form.agency_id.choices = agency_choices()
+    if not form.validate():
+        return _users_page(form, status=422, block="create_user")
+    try:
+        user, password = ops.create_user(form.username.data, form.display_name.data, form.password.data or None)
+        if form.role.data:
+            ops.grant_role(user, form.role.data, _agency(form.agency_id.data))
+        db.session.commit()
+    except ops.AdminError as error:
+        db.session.rollback()
+        return _users_page(form, status=422, error=str(error), block="create_user")
+    return _users_page(UserForm(formdata=None), created=(user.username, password), block="create_user")
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _user_page(user: User, status: int = 200, error: str | None = None, message: str | None = None,
+               new_password: str | None = None):
+    grant_form = GrantForm()
+    grant_form.agency_id.choices = agency_choices()
+    return render("admin/user.html", "user_detail", status=status, user=user,
+                  name_form=DisplayNameForm(display_name=user.display_name), grant_form=grant_form,
+                  error=error, message=message, new_password=new_password)
+
+
+def _after_user_change(user: User, message: str, new_password: str | None = None):
+    if wants_fragment():
+        return _user_page(user, message=message, new_password=new_password)
+    flash(message if not new_password else f"{message}: {new_password}", "success")
+    return redirect(url_for("admin.user", user_id=user.id))
+
+
+def _user_change_failed(user: User, error: ops.AdminError):
+    db.session.rollback()
+    return _user_page(db.session.get(User, user.id), status=422, error=str(error))
+
+
+@bp.get("/users/<int:user_id>")
+def user(user_id: int):
+    return _user_page(_user_or_404(user_id))
+
+
+@bp.post("/users/<int:user_id>")
+def update_user(user_id: int):
+    user = _user_or_404(user_id)
+    form = DisplayNameForm()
+    try:
+        if not form.validate():
+            raise ops.AdminError("กรุณากรอกชื่อที่แสดง (ไม่เกิน 200 ตัวอักษร)")
+        ops.update_user(user, form.display_name.data)
+        db.session.commit()
+    except ops.AdminError as error:
+        return _user_change_failed(user, error)
+    return _after_user_change(user, "บันทึกชื่อที่แสดงแล้ว")
+
+
+@bp.post("/users/<int:user_id>/roles")
+def grant_role(user_id: int):
+    user = _user_or_404(user_id)
+    form = GrantForm()
+    try:
+        ops.grant_role(user, form.role.data or "", _agency(form.agency_id.data))
+        db.session.commit()
+    except ops.AdminError as error:
+        return _user_change_failed(user, error)
+    return _after_user_change(user, f"เพิ่มบทบาท {ROLES[form.role.data]} แล้ว")
+
+
+@bp.post("/users/<int:user_id>/roles/<int:grant_id>/delete")
+def revoke_role(user_id: int, grant_id: int):
+    user = _user_or_404(user_id)
+    grant = db.session.get(RoleGrant, grant_id)
+    if grant is None or grant.user_id != user.id:
+        abort(404)
+    ops.revoke_role(user, grant)
+    db.session.commit()
+    return _after_user_change(user, "ถอนบทบาทแล้ว")
+
+
+@bp.post("/users/<int:user_id>/active")
+def set_active(user_id: int):
+    user = _user_or_404(user_id)
+    active = request.form.get("active") == "1"
+    try:
+        ops.set_active(user, active, acting_user=current_user._get_current_object())
+        db.session.commit()
+    except ops.AdminError as error:
+        return _user_change_failed(user, error)
+    return _after_user_change(user, "เปิดใช้บัญชีแล้ว" if active else "ระงับบัญชีแล้ว ผู้ใช้ถูกออกจากระบบทุกเครื่อง")
+
+
+@bp.post("/users/<int:user_id>/password")
+def reset_password(user_id: int):
+    user = _user_or_404(user_id)
+    password = ops.reset_password(user)
+    db.session.commit()
+    return _after_user_change(user, "ตั้งรหัสผ่านใหม่แล้ว (แสดงครั้งเดียว)", new_password=password)
+
+
+from portal.admin import registry_views  # noqa: E402,F401  (agencies, cycles, audit routes)

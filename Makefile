@@ -33,10 +33,13 @@ db: install
 	$(FLASK) db upgrade
 	$(FLASK) criteria load
 
-run: db
+# The background worker (text extraction) runs beside the web server and stops with it.
+run: db system-deps
 	$(FLASK) demo load
 	@echo "พอร์ทัลพร้อมใช้งานที่ http://$(HOST):$(PORT)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@trap 'kill 0' EXIT INT TERM; \
+	  $(BIN)/huey_consumer portal.worker.huey --workers 2 --worker-type process --logfile instance/worker.log & \
+	  $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install system-deps test-sqlite test-postgres
 

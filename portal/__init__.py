@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.criteria.views import bp as criteria_bp
     from portal.demo import demo_cli
     from portal.evidence import detail_views  # noqa: F401  (adds its routes to the blueprint)
+    from portal.evidence.cli import evidence_cli, storage_cli
     from portal.evidence.views import bp as evidence_bp
     from portal.main import errors
     from portal.main.views import bp as main_bp
@@ -64,6 +65,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(agencies_cli)
+    app.cli.add_command(evidence_cli)
+    app.cli.add_command(storage_cli)
     app.after_request(_security_headers)
     return app
 

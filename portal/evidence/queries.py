@@ -67,3 +67,13 @@ def sub_item_with_items(category_code: str, sub_item_code: str, version: str) ->
     if sub_item is None:
         abort(404, description=f"ไม่พบหัวข้อ {sub_item_code} ในหมวด {category_code}")
     return sub_item
+
+
+def covered_item_ids(agency_id: int, cycle_id: int) -> set[int]:
+    """Checklist items that have at least one live evidence of this agency and cycle."""
+    return set(db.session.scalars(
+        select(EvidenceAttachment.checklist_item_id).distinct()
+        .join(Evidence, EvidenceAttachment.evidence_id == Evidence.id)
+        .where(Evidence.agency_id == agency_id, Evidence.cycle_id == cycle_id,
+               Evidence.deleted_at.is_(None))
+    ))

@@ -12,7 +12,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 FLASK := $(BIN)/flask --app portal
 
-.PHONY: install system-deps db run test test-sqlite test-postgres clean
+.PHONY: install system-deps test-deps db run test test-sqlite test-postgres bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,12 +22,20 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian packages the project needs: chromium drives the browser tests.
+# Debian packages the project needs: libmagic (file types by content), poppler and
+# Tesseract with Thai data (PDF rasterising and OCR); for the tests also chromium and a
+# Thai TrueType font to draw test documents.
+RUNTIME_DEBS := libmagic1 poppler-utils tesseract-ocr tesseract-ocr-tha tesseract-ocr-eng
+TEST_DEBS := chromium fonts-tlwg-loma-ttf
 system-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installing Debian packages: chromium"; \
-	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+	@missing=$$(for p in $(RUNTIME_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "Installing Debian packages: $$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi
+
+test-deps: system-deps
+	@missing=$$(for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "Installing Debian packages: $$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi
 
 db: install
 	$(FLASK) db upgrade
@@ -41,7 +49,7 @@ run: db system-deps
 	  $(BIN)/huey_consumer portal.worker.huey --workers 2 --worker-type process --logfile instance/worker.log & \
 	  $(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install system-deps test-sqlite test-postgres
+test: install test-deps test-sqlite test-postgres
 
 test-sqlite: install
 	$(BIN)/python -m pytest
@@ -52,6 +60,9 @@ test-postgres: install
 	  echo "== PostgreSQL pass ($(PG_ADMIN_URL)) =="; \
 	  TEST_PG_ADMIN_URL="$(PG_ADMIN_URL)" $(BIN)/python -m pytest -m "not browser"; \
 	else echo "PostgreSQL not reachable at $(PG_ADMIN_URL): PostgreSQL pass skipped"; fi
+
+bench: install system-deps
+	$(BIN)/python -m bench.extract_bench
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache tests/_artifacts

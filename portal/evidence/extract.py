@@ -43,7 +43,7 @@ def normalise(text: str) -> str:
 
     text = unicodedata.normalize("NFC", text.replace("\x00", ""))
     text = repair_thai(text)
-    text = re.sub(r"[ \t\u00a0]+", " ", text)
+    text = re.sub(r"[ \u00a0]+", " ", text)  # tabs stay: they separate spreadsheet cells
     return re.sub(r"\n\s*\n+", "\n\n", text).strip()
 
 

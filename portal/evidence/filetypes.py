@@ -131,7 +131,7 @@ def detect(path: Path, original_name: str) -> FileType:
     mime = magic.from_file(str(path), mime=True)
     if mime == "application/pdf":
         kind = "pdf"
-    elif mime in ("application/zip", "application/octet-stream") and zipfile.is_zipfile(path) or \
+    elif mime == "application/zip" or mime == "application/octet-stream" and zipfile.is_zipfile(path) or \
             mime.startswith(("application/vnd.openxmlformats", "application/vnd.oasis.opendocument")):
         kind = _zip_kind(path)
     elif mime == "image/png":

@@ -25,8 +25,12 @@ THAI_RUN = re.compile(r"[\u0e01-\u0e4e]+")
 MAX_MARKS_PER_WINDOW = 8
 
 
+DECOMPOSED_SARA_AM = re.compile(rf"\u0e4d([{TONES}]?)\u0e32")
+
+
 def fix_split_sara_am(text: str) -> str:
-    """'ก าหนด' → 'กำหนด', 'น ้า' → 'น้ำ', 'สม า่เสมอ' → 'สม่ำเสมอ'."""
+    """'ก าหนด' → 'กำหนด', 'น ้า' → 'น้ำ', 'สม า่เสมอ' → 'สม่ำเสมอ'; OCR's 'ํา' → 'ำ'."""
+    text = DECOMPOSED_SARA_AM.sub(lambda m: m.group(1) + "\u0e33", text)
     text = SPLIT_SARA_AM.sub(lambda m: m.group(1) + m.group(2) + m.group(3) + m.group(4) + "\u0e33", text)
     return SPACE_BEFORE_MARK.sub(r"\1\2", text)
 

@@ -49,6 +49,7 @@
     if (!panel) return null;
     target.replaceWith(panel);
     if (window.htmx) window.htmx.process(panel);
+    bind(panel);
     return panel;
   }
 
@@ -74,7 +75,8 @@
   }
 
   function bind(root) {
-    root.querySelectorAll("form.upload-form").forEach(function (form) {
+    var forms = root.matches && root.matches("form.upload-form") ? [root] : root.querySelectorAll("form.upload-form");
+    Array.prototype.forEach.call(forms, function (form) {
       if (form.dataset.bound) return;
       form.dataset.bound = "1";
       var input = form.querySelector("input[type=file]");

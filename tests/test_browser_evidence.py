@@ -1,0 +1,59 @@
+"""An agency editor uploads a file with the file picker, watches the progress, sees the
+item become covered and the extraction status turn to done — without a page reload."""
+import pytest
+from sqlalchemy import select
+
+from portal.admin import operations as admin_ops
+from portal.evidence.pipeline import run_extraction
+from portal.extensions import db
+from portal.models import ChecklistItem, Evidence, SubItem
+from tests import thai_documents as make
+from tests.browser import sign_in
+from tests.helpers import PASSWORD, make_agency, make_user
+
+pytestmark = pytest.mark.browser
+
+
+def test_upload_progress_coverage_and_status(app, live_server, page, artifacts_dir, tmp_path):
+    with app.app_context():
+        agency = make_agency("BROWSER-UP", "กรมทดสอบอัปโหลด")
+        make_user("uploader-b", ("agency_editor", agency))
+        admin_ops.make_current(admin_ops.create_cycle(2569, "pmqa-4.0"))
+        db.session.commit()
+        item_id = db.session.scalar(select(ChecklistItem.id).join(SubItem)
+                                    .where(SubItem.code == "1.1", ChecklistItem.code == "B1"))
+        agency_id = agency.id
+    document = make.pdf(tmp_path / "แผนยุทธศาสตร์ 2569.pdf", [make.SENTENCES[1], make.SENTENCES[2]])
+
+    sign_in(page, live_server.url, "uploader-b", PASSWORD)
+    page.goto(f"{live_server.url}/agencies/{agency_id}/criteria/1/1.1")
+    panel = page.locator(f"#item-{item_id}")
+    assert panel.locator(".coverage").inner_text() == "ยังไม่มีหลักฐาน"
+    page.locator("h1").evaluate("el => el.dataset.marker = 'no-reload'")
+    panel.locator("summary", has_text="เพิ่มหลักฐาน").click()
+    panel.locator("input[type=file]").set_input_files(str(document))
+
+    panel = page.locator(f"#item-{item_id}")
+    page.wait_for_selector(f"#item-{item_id} .coverage.covered")
+    assert panel.locator(".coverage").inner_text() == "มีหลักฐาน 1 รายการ"
+    assert "แผนยุทธศาสตร์ 2569.pdf" in panel.inner_text()
+    assert "รอคิวดึงข้อความ" in panel.inner_text()
+    page.screenshot(path=str(artifacts_dir / "evidence-uploaded.png"), full_page=False)
+
+    with app.app_context():  # the background worker's turn
+        run_extraction(db.session.scalar(select(Evidence.id)))
+    page.wait_for_selector(f"#item-{item_id} .status-done", timeout=10_000)
+    assert "ดึงข้อความแล้ว 2 หน้า" in panel.inner_text()
+    assert page.locator("h1").get_attribute("data-marker") == "no-reload"
+    panel.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts_dir / "evidence-done.png"), full_page=False)
+
+    # A refused file shows its Thai reason in the panel and changes nothing.
+    bad = tmp_path / "ปลอม.pdf"
+    bad.write_bytes(b"MZ\x90\x00" + b"\x00" * 100)
+    if not panel.locator("details.add-evidence").evaluate("el => el.open"):
+        panel.locator("summary", has_text="เพิ่มหลักฐาน").click()
+    panel.locator("input[type=file]").set_input_files(str(bad))
+    page.wait_for_selector(f"#item-{item_id} [role=alert]")
+    assert "ไม่รับไฟล์ชนิดนี้" in panel.locator("[role=alert]").inner_text()
+    assert panel.locator(".coverage").inner_text() == "มีหลักฐาน 1 รายการ"

@@ -43,61 +43,56 @@ def show(evidence_id: int):
     return _show(evidence_or_404(evidence_id))
 
 
-@bp.post("/evidence/<int:evidence_id>")
-def update(evidence_id: int):
+def _change(evidence_id: int, change, message, enqueue: bool = False):
+    """The shape of every edit: find (404), check the right (403), change, commit, answer."""
     evidence = evidence_or_404(evidence_id)
     require_editor(evidence.agency_id)
     try:
-        try:
-            document_date = parse_thai_date(request.form.get("document_date", ""))
-        except ThaiDateError as error:
-            raise ops.EvidenceError(422, f"วันที่ของเอกสาร: {error}") from None
-        ops.update_details(evidence, current_user, title=request.form.get("title", ""),
-                           description=request.form.get("description", ""), document_date=document_date)
+        change(evidence)
         db.session.commit()
     except ops.EvidenceError as error:
         return _failed(evidence, error)
-    return _done(evidence, "บันทึกรายละเอียดแล้ว")
+    if enqueue:
+        enqueue_extraction(evidence.id)
+    return _done(evidence, message(evidence) if callable(message) else message)
+
+
+def _update_details(evidence: Evidence) -> None:
+    try:
+        document_date = parse_thai_date(request.form.get("document_date", ""))
+    except ThaiDateError as error:
+        raise ops.EvidenceError(422, f"วันที่ของเอกสาร: {error}") from None
+    ops.update_details(evidence, current_user, title=request.form.get("title", ""),
+                       description=request.form.get("description", ""), document_date=document_date)
+
+
+def _replace_file(evidence: Evidence) -> None:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ops.EvidenceError(422, "กรุณาเลือกไฟล์ที่จะใช้แทน")
+    ops.replace_file(evidence, upload, current_user)
+
+
+@bp.post("/evidence/<int:evidence_id>")
+def update(evidence_id: int):
+    return _change(evidence_id, _update_details, "บันทึกรายละเอียดแล้ว")
 
 
 @bp.post("/evidence/<int:evidence_id>/delete")
 def delete(evidence_id: int):
-    evidence = evidence_or_404(evidence_id)
-    require_editor(evidence.agency_id)
-    try:
-        ops.delete(evidence, current_user)
-        db.session.commit()
-    except ops.EvidenceError as error:
-        return _failed(evidence, error)
-    return _done(evidence, "ย้ายหลักฐานไปถังขยะแล้ว กู้คืนได้จากหน้านี้หรือหน้าถังขยะ")
+    return _change(evidence_id, lambda e: ops.delete(e, current_user),
+                   "ย้ายหลักฐานไปถังขยะแล้ว กู้คืนได้จากหน้านี้หรือหน้าถังขยะ")
 
 
 @bp.post("/evidence/<int:evidence_id>/restore")
 def restore(evidence_id: int):
-    evidence = evidence_or_404(evidence_id)
-    require_editor(evidence.agency_id)
-    try:
-        ops.restore(evidence, current_user)
-        db.session.commit()
-    except ops.EvidenceError as error:
-        return _failed(evidence, error)
-    return _done(evidence, "กู้คืนหลักฐานแล้ว")
+    return _change(evidence_id, lambda e: ops.restore(e, current_user), "กู้คืนหลักฐานแล้ว")
 
 
 @bp.post("/evidence/<int:evidence_id>/replace")
 def replace(evidence_id: int):
-    evidence = evidence_or_404(evidence_id)
-    require_editor(evidence.agency_id)
-    upload = request.files.get("file")
-    try:
-        if upload is None or not upload.filename:
-            raise ops.EvidenceError(422, "กรุณาเลือกไฟล์ที่จะใช้แทน")
-        ops.replace_file(evidence, upload, current_user)
-        db.session.commit()
-    except ops.EvidenceError as error:
-        return _failed(evidence, error)
-    enqueue_extraction(evidence.id)
-    return _done(evidence, f"แทนที่ไฟล์แล้ว (ฉบับที่ {evidence.current_version.number}) ฉบับก่อนหน้ายังเก็บไว้")
+    return _change(evidence_id, _replace_file, lambda e: (
+        f"แทนที่ไฟล์แล้ว (ฉบับที่ {e.current_version.number}) ฉบับก่อนหน้ายังเก็บไว้"), enqueue=True)
 
 
 @bp.post("/evidence/<int:evidence_id>/retry")

@@ -66,6 +66,7 @@ MATRIX = {
     "evidence.picker": ("GET", EDIT_A),
     "evidence.attach": ("POST", EDIT_A),
     "evidence.detach": ("POST", EDIT_A),
+    "evidence.update_note": ("POST", EDIT_A),
     "evidence.show": ("GET", AGENCY_A),
     "evidence.update": ("POST", EDIT_A),
     "evidence.delete": ("POST", EDIT_A),
@@ -142,8 +143,9 @@ def test_role_gets_exactly_what_it_should_on_every_route(app, world, role):
         assert login(client, world["usernames"][role]).status_code == 302
     token = csrf_token(client, "/auth/login" if role == "anonymous" else "/")
     rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
-    # Sign-out last: it ends the session the other requests use.
-    for endpoint in sorted(MATRIX, key=lambda e: e == "auth.logout"):
+    # Detach near the end (later item routes need the attachment); sign-out last: it ends
+    # the session the other requests use.
+    for endpoint in sorted(MATRIX, key=lambda e: (e == "auth.logout", e == "evidence.detach")):
         method, expectations = MATRIX[endpoint]
         url = url_for_rule(rules[endpoint], world["ids"])
         if method == "GET":

@@ -193,6 +193,23 @@ def test_attach_to_more_items_then_detach(app, ws):
     assert "มีหลักฐาน 1 รายการ" in still.get_data(as_text=True)
 
 
+def test_note_per_item_is_saved_and_escaped(app, ws):
+    editor = client_for(app, "ev-editor")
+    upload(editor, ws, [("a.txt", THAI_TEXT.encode())])
+    with app.app_context():
+        evidence_id = db.session.scalar(select(Evidence.id))
+    url = f"/agencies/{ws['a']}/items/{ws['items']['B1']}/note/{evidence_id}"
+    response = post(editor, url, {"note": "ดูหน้า 3 <b>สำคัญ</b>"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "หมายเหตุ: ดูหน้า 3 &lt;b&gt;" in body
+    too_long = post(editor, url, {"note": "ก" * 1001})
+    assert too_long.status_code == 422 and "ยาวเกิน" in too_long.get_data(as_text=True)
+    not_attached = post(editor, f"/agencies/{ws['a']}/items/{ws['items']['B2']}/note/{evidence_id}", {"note": "x"})
+    assert not_attached.status_code == 404
+    viewer = client_for(app, "ev-viewer")
+    assert post(viewer, url, {"note": "x"}).status_code == 403
+
+
 def test_other_agencys_evidence_cannot_be_attached_or_seen(app, ws):
     other = client_for(app, "ev-other")
     upload_url = f"/agencies/{ws['b']}/items/{ws['items']['B1']}/files"

@@ -143,3 +143,18 @@ def detach(agency_id: int, item_id: int, evidence_id: int):
     except ops.EvidenceError as error:
         return failed_item_action(agency, item, error)
     return after_item_action(agency, item, f"นำ “{evidence.title}” ออกจากรายการ {item.code} แล้ว (หลักฐานยังอยู่ในระบบ)")
+
+
+@bp.post("/agencies/<int:agency_id>/items/<int:item_id>/note/<int:evidence_id>")
+def update_note(agency_id: int, item_id: int, evidence_id: int):
+    agency, item = agency_or_404(agency_id), item_or_404(item_id)
+    evidence = evidence_or_404(evidence_id)
+    if evidence.agency_id != agency.id:
+        abort(404)
+    require_editor(agency.id)
+    try:
+        ops.update_note(evidence, item, current_user, request.form.get("note", ""))
+        db.session.commit()
+    except ops.EvidenceError as error:
+        return failed_item_action(agency, item, error)
+    return after_item_action(agency, item, f"บันทึกหมายเหตุของ “{evidence.title}” แล้ว")

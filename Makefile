@@ -46,7 +46,7 @@ run: db system-deps
 	$(FLASK) demo load
 	@echo "พอร์ทัลพร้อมใช้งานที่ http://$(HOST):$(PORT)"
 	@trap 'kill 0' EXIT INT TERM; \
-	  $(BIN)/huey_consumer portal.worker.huey --workers 2 --worker-type process --logfile instance/worker.log & \
+	  $(BIN)/huey_consumer portal.worker.huey --workers 2 --worker-type thread --logfile instance/worker.log & \
 	  $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install test-deps test-sqlite test-postgres

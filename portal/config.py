@@ -53,5 +53,8 @@ def from_environment(instance_path: Path) -> dict:
         # Number of reverse proxies in front of the portal whose X-Forwarded-For is trusted.
         "EXTRACTION_TIMEOUT_SECONDS": int(os.environ.get("EXTRACTION_TIMEOUT_SECONDS", "300")),
         "EXTRACTION_MEMORY_MB": int(os.environ.get("EXTRACTION_MEMORY_MB", "1024")),
+        # A job still "extracting" after this long belongs to a worker that died.
+        "EXTRACTION_STALE_SECONDS": int(os.environ.get(
+            "EXTRACTION_STALE_SECONDS", int(os.environ.get("EXTRACTION_TIMEOUT_SECONDS", "300")) + 60)),
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
     }

@@ -17,8 +17,7 @@ PROGRESS_EVERY_SECONDS = 0.5
 
 
 def _stale_before() -> datetime:
-    timeout = current_app.config["EXTRACTION_TIMEOUT_SECONDS"]
-    return datetime.now(timezone.utc) - timedelta(seconds=timeout + 60)
+    return datetime.now(timezone.utc) - timedelta(seconds=current_app.config["EXTRACTION_STALE_SECONDS"])
 
 
 def claim(evidence_id: int) -> bool:

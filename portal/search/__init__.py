@@ -1,0 +1,1 @@
+"""Thai full-text search: one analyzer for indexing and queries (analyzer.py)."""

@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         _tune_sqlite(db.engine)
 
     from portal import models  # noqa: F401  (registers the tables on the metadata)
+    from portal.search import sync  # noqa: F401  (keeps the index in step with commits)
     from portal.admin.cli import agencies_cli, users_cli
     from portal.admin.views import bp as admin_bp
     from portal.agencies.views import bp as agencies_bp
@@ -48,6 +49,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.evidence import detail_views  # noqa: F401  (adds its routes to the blueprint)
     from portal.evidence.cli import evidence_cli, storage_cli
     from portal.evidence.views import bp as evidence_bp
+    from portal.search.cli import search_cli
+    from portal.search.views import bp as search_bp
     from portal.main import errors
     from portal.main.views import bp as main_bp
     from portal import templating
@@ -59,6 +62,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(agencies_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(evidence_bp)
+    app.register_blueprint(search_bp)
     errors.register(app)
     templating.register(app)
     app.cli.add_command(criteria_cli)
@@ -67,6 +71,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.cli.add_command(agencies_cli)
     app.cli.add_command(evidence_cli)
     app.cli.add_command(storage_cli)
+    app.cli.add_command(search_cli)
     app.after_request(_security_headers)
     return app
 

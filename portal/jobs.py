@@ -49,6 +49,41 @@ def extract_evidence_task(evidence_id: int) -> None:
         run_extraction(evidence_id)
 
 
+@huey.task()
+def index_evidence_task(evidence_ids: list[int]) -> None:
+    from portal.search.index import SearchUnavailable, rebuild, update_evidence
+    from portal.search.sync import index_folder
+
+    with _app_context():
+        try:
+            update_evidence(index_folder(), evidence_ids)
+        except SearchUnavailable:
+            rebuild(index_folder())  # missing or old index: the database has everything
+
+
+@huey.task()
+def rebuild_index_task() -> None:
+    from portal.search.index import rebuild
+    from portal.search.sync import index_folder
+
+    with _app_context():
+        rebuild(index_folder())
+
+
+def enqueue_index(evidence_ids: list[int]) -> None:
+    try:
+        index_evidence_task(list(evidence_ids))
+    except Exception:  # noqa: BLE001  (reindex repairs a lost update)
+        log.exception("could not enqueue indexing of evidence %s", evidence_ids)
+
+
+def enqueue_rebuild() -> None:
+    try:
+        rebuild_index_task()
+    except Exception:  # noqa: BLE001
+        log.exception("could not enqueue an index rebuild")
+
+
 @huey.periodic_task(crontab(minute="*"))
 def requeue_interrupted_task() -> None:
     requeue_interrupted()

@@ -40,6 +40,7 @@ MATRIX = {
     "criteria.category": ("GET", signed_in(200)),
     "criteria.sub_item": ("GET", signed_in(200)),
     "agencies.index": ("GET", signed_in(200)),
+    "search.page": ("GET", signed_in(200)),
     "agencies.show": ("GET", AGENCY_A),
     "admin.index": ("GET", ADMIN_ONLY),
     "admin.users": ("GET", ADMIN_ONLY),

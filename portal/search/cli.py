@@ -1,0 +1,58 @@
+"""`flask search reindex` and `flask search query` for scripting and checks."""
+import json
+import sys
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Agency
+from portal.search.index import SearchUnavailable, open_index, rebuild
+from portal.search.query import search
+from portal.search.sync import index_folder
+
+search_cli = AppGroup("search", help="ดัชนีค้นหาหลักฐาน")
+
+
+@search_cli.command("reindex")
+@click.option("--batch", default=200, show_default=True, help="หลักฐานต่อหนึ่งรอบการเขียน")
+def reindex_command(batch):
+    """Rebuild the whole index from the database (built aside, then swapped in)."""
+    with click.progressbar(length=1, label="สร้างดัชนีค้นหา") as bar:
+        def progress(done, total):
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+        count = rebuild(index_folder(), progress=progress, batch=batch)
+    click.echo(f"สร้างดัชนีจากหลักฐาน {count} รายการแล้ว")
+
+
+@search_cli.command("query")
+@click.argument("text")
+@click.option("--agency", "agency_code", help="จำกัดเฉพาะส่วนราชการ (รหัส)")
+@click.option("--json", "as_json", is_flag=True, help="พิมพ์ผลเป็น JSON")
+@click.option("--limit", default=10, show_default=True)
+def query_command(text, agency_code, as_json, limit):
+    agency_ids = None
+    if agency_code:
+        agency = db.session.scalar(select(Agency).where(Agency.code == agency_code.upper()))
+        if agency is None:
+            click.echo(f"ไม่พบส่วนราชการรหัส {agency_code}", err=True)
+            sys.exit(1)
+        agency_ids = {agency.id}
+    try:
+        results = search(open_index(index_folder()), text, agency_ids, per_page=limit)
+    except SearchUnavailable as error:
+        click.echo(str(error) + " (รัน flask --app portal search reindex)", err=True)
+        sys.exit(3)
+    codes = {a.id: a.code for a in db.session.scalars(select(Agency))}
+    rows = [{"evidence_id": h.evidence_id, "agency": codes.get(h.agency_id), "items": h.items,
+             "page": h.page, "score": round(h.score, 3), "title": h.title, "snippet": h.snippet}
+            for h in results.hits]
+    if as_json:
+        click.echo(json.dumps({"total": results.total, "hits": rows}, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"พบ {results.total} รายการ")
+    for row in rows:
+        click.echo(f"#{row['evidence_id']} {row['agency']} {','.join(row['items'])} หน้า {row['page']} "
+                   f"({row['score']}) {row['title']}\n    {row['snippet']}")

@@ -1,0 +1,142 @@
+"""The Whoosh index: one document per extracted page (or per link), rebuilt from the
+database, which stays the source of truth. Only the background worker and the reindex
+command write it; web requests only read."""
+import shutil
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from whoosh import index as whoosh_index
+from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from portal.extensions import db
+from portal.models import ChecklistItem, SubItem
+from portal.models.evidence import Evidence, EvidenceAttachment
+from portal.search.analyzer import bigram_analyzer, thai_analyzer
+
+SCHEMA_VERSION = "3"
+VERSION_FILE = "portal-schema-version"
+_write_lock = threading.Lock()  # worker threads take turns; Whoosh's own lock guards processes
+
+
+class SearchUnavailable(Exception):
+    """The index is missing, damaged or of an older schema (HTTP 503 meanwhile)."""
+
+
+def schema() -> Schema:
+    return Schema(
+        doc_id=ID(stored=True, unique=True),
+        evidence=ID(stored=True),
+        agency=ID(stored=True),
+        cycle=ID(stored=True),
+        categories=KEYWORD(stored=True, commas=True),
+        sub_items=KEYWORD(stored=True, commas=True),
+        items=KEYWORD(stored=True, commas=True),
+        levels=KEYWORD(stored=True, commas=True),
+        file_kind=ID(stored=True),
+        file_name=TEXT(analyzer=thai_analyzer(), stored=True),
+        title=TEXT(analyzer=thai_analyzer(), stored=True, field_boost=2.0),
+        title_bigram=TEXT(analyzer=bigram_analyzer()),
+        page=NUMERIC(stored=True),
+        page_label=STORED,
+        content=TEXT(analyzer=thai_analyzer(), stored=True, chars=True),
+        content_bigram=TEXT(analyzer=bigram_analyzer()),
+        updated=DATETIME(stored=True, sortable=True),
+    )
+
+
+def open_index(folder: str | Path):
+    folder = Path(folder)
+    version_file = folder / VERSION_FILE
+    if not version_file.is_file() or version_file.read_text().strip() != SCHEMA_VERSION:
+        raise SearchUnavailable("ดัชนีค้นหายังไม่พร้อม (กำลังสร้างใหม่) กรุณาลองอีกครั้งในไม่กี่นาที")
+    try:
+        return whoosh_index.open_dir(str(folder))
+    except Exception as error:  # noqa: BLE001  (any damage: rebuild)
+        raise SearchUnavailable("ดัชนีค้นหาเสียหาย ระบบกำลังสร้างใหม่ กรุณาลองอีกครั้งในไม่กี่นาที") from error
+
+
+def _live_evidence(ids: Iterable[int] | None = None):
+    statement = (select(Evidence).where(Evidence.deleted_at.is_(None))
+                 .options(selectinload(Evidence.pages), selectinload(Evidence.versions),
+                          selectinload(Evidence.attachments).selectinload(EvidenceAttachment.checklist_item)
+                          .selectinload(ChecklistItem.sub_item).selectinload(SubItem.category))
+                 .order_by(Evidence.id))
+    if ids is not None:
+        statement = statement.where(Evidence.id.in_(list(ids)))
+    return db.session.scalars(statement)
+
+
+def documents_for(evidence: Evidence) -> list[dict]:
+    items = [a.checklist_item for a in evidence.attachments]
+    common = {
+        "evidence": str(evidence.id),
+        "agency": str(evidence.agency_id),
+        "cycle": str(evidence.cycle_id),
+        "categories": ",".join(sorted({i.sub_item.category.code for i in items})),
+        "sub_items": ",".join(sorted({i.sub_item.code for i in items})),
+        "items": ",".join(sorted(i.full_code for i in items)),
+        "levels": ",".join(sorted({i.level for i in items})),
+        "file_kind": evidence.current_version.file_kind if evidence.kind == "file" else "link",
+        "file_name": evidence.current_version.original_name if evidence.kind == "file" else (evidence.url or ""),
+        "title": evidence.title,
+        "title_bigram": evidence.title,
+        "updated": evidence.updated_at.replace(tzinfo=None),
+    }
+    if not evidence.pages:  # links, and files not extracted yet: title and description
+        text = f"{evidence.description}\n{evidence.url or ''}"
+        return [{**common, "doc_id": f"{evidence.id}:0", "page": 0, "page_label": "",
+                 "content": text, "content_bigram": text}]
+    return [{**common, "doc_id": f"{evidence.id}:{page.number}", "page": page.number,
+             "page_label": page.label, "content": page.text, "content_bigram": page.text}
+            for page in evidence.pages]
+
+
+def update_evidence(folder: str | Path, evidence_ids: Iterable[int]) -> None:
+    """Make the index agree with the database for these evidence (added, changed or gone)."""
+    ids = [int(i) for i in evidence_ids]
+    ix = open_index(folder)
+    with _write_lock:
+        writer = ix.writer(timeout=60)
+        try:
+            for evidence_id in ids:
+                writer.delete_by_term("evidence", str(evidence_id))
+            for evidence in _live_evidence(ids):
+                for document in documents_for(evidence):
+                    writer.add_document(**document)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+
+
+def rebuild(folder: str | Path, progress: Callable[[int, int], None] | None = None, batch: int = 200) -> int:
+    """Build a fresh index beside the old one from the database, then swap it in."""
+    folder = Path(folder)
+    building = folder.with_name(folder.name + ".building")
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir(parents=True)
+    ix = whoosh_index.create_in(str(building), schema())
+    ids = list(db.session.scalars(select(Evidence.id).where(Evidence.deleted_at.is_(None)).order_by(Evidence.id)))
+    done = 0
+    for start in range(0, len(ids), batch):
+        writer = ix.writer(limitmb=256, procs=1)
+        for evidence in _live_evidence(ids[start:start + batch]):
+            for document in documents_for(evidence):
+                writer.add_document(**document)
+        writer.commit()
+        done = min(start + batch, len(ids))
+        db.session.expunge_all()
+        if progress:
+            progress(done, len(ids))
+    (building / VERSION_FILE).write_text(SCHEMA_VERSION)
+    old = folder.with_name(folder.name + f".old-{int(time.time())}")
+    with _write_lock:
+        if folder.exists():
+            folder.rename(old)
+        building.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
+    return len(ids)

@@ -1,0 +1,100 @@
+"""Searching: Thai words and phrases, a bigram fallback, filters inside the index query
+(never applied afterwards), highlighted snippets and facets within the permitted agencies."""
+import re
+from dataclasses import dataclass, field
+
+from whoosh import highlight, sorting
+from whoosh.qparser import AndGroup, MultifieldParser
+from whoosh.query import And, Every, Or, Phrase, Term
+
+from portal.search.analyzer import thai_bigrams
+
+FILTER_FIELDS = {"agency": "agency", "cycle": "cycle", "category": "categories",
+                 "sub_item": "sub_items", "item": "items", "level": "levels", "kind": "file_kind"}
+QUOTED = re.compile(r'"([^"]+)"')
+
+
+@dataclass
+class Hit:
+    evidence_id: int
+    agency_id: int
+    title: str
+    file_name: str
+    file_kind: str
+    page: int
+    page_label: str
+    items: list[str]
+    score: float
+    snippet: str  # HTML: escaped text with <mark> around matches
+
+
+@dataclass
+class Results:
+    query: str
+    total: int
+    page: int
+    pages: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def build_query(text: str, schema):
+    """Words (all must match) through the Thai analyzer, or the same words as letter
+    bigram phrases, so text tokenised differently from the query is still found."""
+    parser = MultifieldParser(["title", "content", "file_name"], schema, group=AndGroup)
+    main = parser.parse(text)
+    bigram_parts = []
+    for piece in QUOTED.findall(text) + QUOTED.sub(" ", text).split():
+        grams = [g.lower() for g, _, _ in thai_bigrams(piece)]
+        if grams:
+            bigram_parts.append(Or([Phrase("content_bigram", grams) if len(grams) > 1 else Term("content_bigram", grams[0]),
+                                    Phrase("title_bigram", grams) if len(grams) > 1 else Term("title_bigram", grams[0])]))
+    if not bigram_parts:
+        return main
+    return Or([main, And(bigram_parts)])
+
+
+def scope_filter(agency_ids: set[int] | None, filters: dict[str, str]):
+    """Who may see what, and the user's filters, as one index query."""
+    parts = []
+    if agency_ids is not None:
+        parts.append(Or([Term("agency", str(a)) for a in sorted(agency_ids)]) if agency_ids else Term("agency", "-"))
+    for name, value in filters.items():
+        if value and name in FILTER_FIELDS:
+            parts.append(Term(FILTER_FIELDS[name], str(value)))
+    return And(parts) if parts else None
+
+
+def search(ix, text: str, agency_ids: set[int] | None, filters: dict[str, str] | None = None,
+           page: int = 1, per_page: int = 10, sort: str = "relevance") -> Results:
+    filters = filters or {}
+    text = (text or "").strip()[:500]
+    with ix.searcher() as searcher:
+        query = build_query(text, ix.schema) if text else Every()
+        allowed = scope_filter(agency_ids, filters)
+        facets = {"agency": sorting.FieldFacet("agency"), "kind": sorting.FieldFacet("file_kind"),
+                  "category": sorting.FieldFacet("categories", allow_overlap=True)}
+        sortedby = sorting.FieldFacet("updated", reverse=True) if sort == "date" else None
+        page_result = searcher.search_page(query, max(page, 1), pagelen=per_page, filter=allowed,
+                                           groupedby=facets, sortedby=sortedby, terms=True)
+        page_result.results.fragmenter = highlight.ContextFragmenter(maxchars=220, surround=60)
+        page_result.results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
+        hits = []
+        for hit in page_result:
+            snippet = hit.highlights("content", top=2) or _plain(hit.get("content", ""))
+            hits.append(Hit(
+                evidence_id=int(hit["evidence"]), agency_id=int(hit["agency"]), title=hit["title"],
+                file_name=hit.get("file_name", ""), file_kind=hit.get("file_kind", ""),
+                page=hit.get("page", 0), page_label=hit.get("page_label", ""),
+                items=[i for i in hit.get("items", "").split(",") if i], score=hit.score or 0.0,
+                snippet=snippet))
+        grouped = {name: {key: len(ids) for key, ids in page_result.results.groups(name).items()}
+                   for name in facets}
+        return Results(query=text, total=page_result.total, page=page_result.pagenum,
+                       pages=page_result.pagecount, hits=hits, facets=grouped)
+
+
+def _plain(text: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(text[:220] + ("…" if len(text) > 220 else "")))

@@ -1,0 +1,45 @@
+"""The search page: results as you type, filters, facets, pages; scoped to the agencies
+the user may see inside the index query."""
+from flask import Blueprint, abort, current_app, request
+from sqlalchemy import select
+
+from portal.access import visible_agency_ids
+from portal.extensions import db
+from portal.fragments import render
+from portal.jobs import enqueue_rebuild
+from portal.models import Agency, AssessmentCycle, Category
+from portal.search.index import SearchUnavailable, open_index
+from portal.search.query import FILTER_FIELDS, search
+from portal.search.sync import index_folder
+
+bp = Blueprint("search", __name__, url_prefix="/search")
+PER_PAGE = 10
+
+
+@bp.get("/")
+def page():
+    allowed = visible_agency_ids()
+    filters = {name: request.args.get(name, "").strip()[:32] for name in FILTER_FIELDS}
+    if filters["agency"] and allowed is not None and filters["agency"] not in {str(a) for a in allowed}:
+        filters["agency"] = ""  # never search an agency the user may not see
+    text = request.args.get("q", "").strip()[:500]
+    sort = "date" if request.args.get("sort") == "date" else "relevance"
+    page_number = max(request.args.get("page", 1, type=int), 1)
+    agencies_statement = select(Agency).order_by(Agency.code)
+    if allowed is not None:
+        agencies_statement = agencies_statement.where(Agency.id.in_(allowed or {-1}))
+    agencies = list(db.session.scalars(agencies_statement))
+    results = None
+    if text or any(filters.values()):
+        try:
+            results = search(open_index(index_folder()), text, allowed, filters,
+                             page=page_number, per_page=PER_PAGE, sort=sort)
+        except SearchUnavailable as error:
+            enqueue_rebuild()
+            abort(503, description=str(error))
+    categories = list(db.session.scalars(select(Category).where(
+        Category.version == current_app.config["CRITERIA_VERSION"]).order_by(Category.position)))
+    cycles = list(db.session.scalars(select(AssessmentCycle).order_by(AssessmentCycle.fiscal_year.desc())))
+    return render("search/page.html", "results", text=text, filters=filters, sort=sort, results=results,
+                  agencies=agencies, agency_names={str(a.id): a.name for a in agencies},
+                  categories=categories, cycles=cycles, show_agency_filter=allowed is None or len(allowed) > 1)

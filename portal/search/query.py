@@ -38,11 +38,13 @@ class Results:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-def build_query(text: str, schema):
+def build_query(text: str, schema, with_bigrams: bool = True):
     """Words (all must match) through the Thai analyzer, or the same words as letter
     bigram phrases, so text tokenised differently from the query is still found."""
     parser = MultifieldParser(["title", "content", "file_name"], schema, group=AndGroup)
     main = parser.parse(text)
+    if not with_bigrams:
+        return main
     bigram_parts = []
     for piece in QUOTED.findall(text) + QUOTED.sub(" ", text).split():
         grams = [g.lower() for g, _, _ in thai_bigrams(piece)]
@@ -70,8 +72,11 @@ def search(ix, text: str, agency_ids: set[int] | None, filters: dict[str, str] |
     filters = filters or {}
     text = (text or "").strip()[:500]
     with ix.searcher() as searcher:
-        query = build_query(text, ix.schema) if text else Every()
         allowed = scope_filter(agency_ids, filters)
+        # Word matches first; the costlier bigram phrases only when words find too little.
+        query = build_query(text, ix.schema, with_bigrams=False) if text else Every()
+        if text and searcher.search(query, limit=per_page, filter=allowed).scored_length() < per_page:
+            query = build_query(text, ix.schema)
         facets = {"agency": sorting.FieldFacet("agency"), "kind": sorting.FieldFacet("file_kind"),
                   "category": sorting.FieldFacet("categories", allow_overlap=True)}
         sortedby = sorting.FieldFacet("updated", reverse=True) if sort == "date" else None

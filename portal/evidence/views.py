@@ -130,31 +130,31 @@ def attach(agency_id: int, item_id: int):
     return after_item_action(agency, item, f"แนบ “{evidence.title}” กับรายการ {item.code} แล้ว")
 
 
-@bp.post("/agencies/<int:agency_id>/items/<int:item_id>/detach/<int:evidence_id>")
-def detach(agency_id: int, item_id: int, evidence_id: int):
+def _on_attached(agency_id: int, item_id: int, evidence_id: int, change, message):
+    """Detach and note edits: the agency's own evidence on one of its items, editors only."""
     agency, item = agency_or_404(agency_id), item_or_404(item_id)
     evidence = evidence_or_404(evidence_id)
     if evidence.agency_id != agency.id:
         abort(404)
     require_editor(agency.id)
     try:
-        ops.detach(evidence, item, current_user)
+        change(evidence, item)
         db.session.commit()
     except ops.EvidenceError as error:
         return failed_item_action(agency, item, error)
-    return after_item_action(agency, item, f"นำ “{evidence.title}” ออกจากรายการ {item.code} แล้ว (หลักฐานยังอยู่ในระบบ)")
+    return after_item_action(agency, item, message.format(title=evidence.title, code=item.code))
+
+
+@bp.post("/agencies/<int:agency_id>/items/<int:item_id>/detach/<int:evidence_id>")
+def detach(agency_id: int, item_id: int, evidence_id: int):
+    return _on_attached(agency_id, item_id, evidence_id,
+                        lambda evidence, item: ops.detach(evidence, item, current_user),
+                        "นำ “{title}” ออกจากรายการ {code} แล้ว (หลักฐานยังอยู่ในระบบ)")
 
 
 @bp.post("/agencies/<int:agency_id>/items/<int:item_id>/note/<int:evidence_id>")
 def update_note(agency_id: int, item_id: int, evidence_id: int):
-    agency, item = agency_or_404(agency_id), item_or_404(item_id)
-    evidence = evidence_or_404(evidence_id)
-    if evidence.agency_id != agency.id:
-        abort(404)
-    require_editor(agency.id)
-    try:
-        ops.update_note(evidence, item, current_user, request.form.get("note", ""))
-        db.session.commit()
-    except ops.EvidenceError as error:
-        return failed_item_action(agency, item, error)
-    return after_item_action(agency, item, f"บันทึกหมายเหตุของ “{evidence.title}” แล้ว")
+    return _on_attached(agency_id, item_id, evidence_id,
+                        lambda evidence, item: ops.update_note(evidence, item, current_user,
+                                                               request.form.get("note", "")),
+                        "บันทึกหมายเหตุของ “{title}” แล้ว")

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from whoosh import highlight, sorting
 from whoosh.qparser import AndGroup, MultifieldParser
-from whoosh.query import And, Every, Or, Phrase, Term
+from whoosh.query import And, Every, Or, Term
 
 from portal.search.analyzer import thai_bigrams
 
@@ -40,17 +40,17 @@ class Results:
 
 def build_query(text: str, schema, with_bigrams: bool = True):
     """Words (all must match) through the Thai analyzer, or the same words as letter
-    bigram phrases, so text tokenised differently from the query is still found."""
+    bigrams, so text tokenised differently from the query is still found."""
     parser = MultifieldParser(["title", "content", "file_name"], schema, group=AndGroup)
     main = parser.parse(text)
     if not with_bigrams:
         return main
-    bigram_parts = []
+    bigram_parts = []  # every bigram of each query word must occur (no positions kept)
     for piece in QUOTED.findall(text) + QUOTED.sub(" ", text).split():
-        grams = [g.lower() for g, _, _ in thai_bigrams(piece)]
+        grams = sorted({g.lower() for g, _, _ in thai_bigrams(piece)})
         if grams:
-            bigram_parts.append(Or([Phrase("content_bigram", grams) if len(grams) > 1 else Term("content_bigram", grams[0]),
-                                    Phrase("title_bigram", grams) if len(grams) > 1 else Term("title_bigram", grams[0])]))
+            bigram_parts.append(Or([And([Term(name, g) for g in grams])
+                                    for name in ("content_bigram", "title_bigram")]))
     if not bigram_parts:
         return main
     return Or([main, And(bigram_parts)])
@@ -73,7 +73,7 @@ def search(ix, text: str, agency_ids: set[int] | None, filters: dict[str, str] |
     text = (text or "").strip()[:500]
     with ix.searcher() as searcher:
         allowed = scope_filter(agency_ids, filters)
-        # Word matches first; the costlier bigram phrases only when words find too little.
+        # Word matches first; the costlier bigram query only when words find too little.
         query = build_query(text, ix.schema, with_bigrams=False) if text else Every()
         if text and searcher.search(query, limit=per_page, filter=allowed).scored_length() < per_page:
             query = build_query(text, ix.schema)

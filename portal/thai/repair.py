@@ -19,8 +19,13 @@ MARKS = set("\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e3a\u0e47\u0e48\u0e49\
 VOWELS_ABOVE_BELOW = set("\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e3a\u0e47")
 CONSONANTS = {chr(c) for c in range(0x0E01, 0x0E2F)}
 
-SPLIT_SARA_AM = re.compile(rf"([{CONSONANT}][\u0e31\u0e34-\u0e3a\u0e47\u0e4c]*)([{TONES}]?)[ \u00a0]+([{TONES}]?)\u0e32([{TONES}]?)")
-SPACE_BEFORE_MARK = re.compile(rf"([{CONSONANT}][\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]*) ([\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])")
+SPLIT_SARA_AM = re.compile(rf"([{CONSONANT}][\u0e31\u0e34-\u0e3a\u0e47\u0e4c]*)[ \u00a0]+([{TONES}]?)\u0e32([{TONES}]?)")
+# A tone mark before the gap is ambiguous: pdftotext adds a space ("เป้ าหมาย" is
+# เป้าหมาย), while shifted lines lose a nikhahit ("ทีส่ าคญั" is ที่สำคัญ). The dictionary decides.
+GAP_AFTER_TONE = re.compile(rf"[\u0e01-\u0e4e]*[{CONSONANT}][\u0e31\u0e34-\u0e3a\u0e47\u0e4c]*[{TONES}][ \u00a0]+\u0e32[\u0e01-\u0e4e]*")
+GAP = re.compile(r"[ \u00a0]+\u0e32")
+# (not "น ้า": a tone then า after the gap is a split sara am, handled below)
+SPACE_BEFORE_MARK = re.compile(rf"([{CONSONANT}][\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]*) (?![{TONES}]\u0e32)([\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])")
 THAI_RUN = re.compile(r"[\u0e01-\u0e4e]+")
 MAX_MARKS_PER_WINDOW = 8
 
@@ -28,10 +33,17 @@ MAX_MARKS_PER_WINDOW = 8
 DECOMPOSED_SARA_AM = re.compile(rf"\u0e4d([{TONES}]?)\u0e32")
 
 
+def _close_gap(match: re.Match) -> str:
+    joined, sara_am = GAP.sub("\u0e32", match.group(0)), GAP.sub("\u0e33", match.group(0))
+    return max((joined, sara_am), key=lambda run: _score(repair_run(_canonical_order(run))))
+
+
 def fix_split_sara_am(text: str) -> str:
     """'ก าหนด' → 'กำหนด', 'น ้า' → 'น้ำ', 'สม า่เสมอ' → 'สม่ำเสมอ'; OCR's 'ํา' → 'ำ'."""
     text = DECOMPOSED_SARA_AM.sub(lambda m: m.group(1) + "\u0e33", text)
-    text = SPLIT_SARA_AM.sub(lambda m: m.group(1) + m.group(2) + m.group(3) + m.group(4) + "\u0e33", text)
+    text = SPACE_BEFORE_MARK.sub(r"\1\2", text)  # whole runs first, so the choice below sees them
+    text = GAP_AFTER_TONE.sub(_close_gap, text)
+    text = SPLIT_SARA_AM.sub(lambda m: m.group(1) + m.group(2) + m.group(3) + "\u0e33", text)
     return SPACE_BEFORE_MARK.sub(r"\1\2", text)
 
 

@@ -1,0 +1,1 @@
+"""Evidence files: type by content, safe names, text extraction per page with limits."""

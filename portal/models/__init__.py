@@ -12,6 +12,15 @@ from portal.models.criteria import (
 )
 from portal.models.audit import AuditEvent
 from portal.models.evidence import Evidence, EvidenceAttachment, EvidencePage, FileVersion
+from portal.models.results import ResultMetric, ResultMetricEvidence
+from portal.models.review import (
+    REVIEW_STATUSES,
+    THREAD_VISIBILITIES,
+    Comment,
+    CommentThread,
+    ItemReview,
+    ThreadRead,
+)
 from portal.models.user import AGENCY_SCOPED_ROLES, ROLES, RoleGrant, User
 
 __all__ = [
@@ -19,4 +28,6 @@ __all__ = [
     "KINDS", "LEVELS", "Category", "ChecklistItem", "MetricGroup", "Question",
     "ResultDimension", "SubItem", "AGENCY_SCOPED_ROLES", "ROLES", "RoleGrant", "User",
     "AuditEvent", "Evidence", "EvidenceAttachment", "EvidencePage", "FileVersion",
+    "ResultMetric", "ResultMetricEvidence", "REVIEW_STATUSES", "THREAD_VISIBILITIES",
+    "Comment", "CommentThread", "ItemReview", "ThreadRead",
 ]

@@ -44,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.auth import session as auth_session
     from portal.auth.views import bp as auth_bp
     from portal.criteria.cli import criteria_cli
+    from portal.coverage.views import bp as coverage_bp
     from portal.criteria.views import bp as criteria_bp
     from portal.demo import demo_cli
     from portal.evidence import detail_views  # noqa: F401  (adds its routes to the blueprint)
@@ -63,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(evidence_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(coverage_bp)
     errors.register(app)
     templating.register(app)
     app.cli.add_command(criteria_cli)

@@ -9,6 +9,14 @@ LEVEL_LABELS = {
     "significance": "ระดับเกิดผล (Significance)",
 }
 LEVEL_SHORT = {"basic": "Basic", "advance": "Advance", "significance": "Significance"}
+# What a sub-item, category or metric has reached; "below_basic" is a level nobody aims for.
+REACHED_LABELS = {
+    "below_basic": "ยังไม่ถึงระดับพื้นฐาน",
+    "basic": "พื้นฐาน (Basic)",
+    "advance": "ก้าวหน้า (Advance)",
+    "significance": "เกิดผล (Significance)",
+}
+REVIEW_LABELS = {"submitted": "รอพิจารณา", "needs_revision": "ต้องแก้ไข", "accepted": "ผ่านการพิจารณา"}
 KIND_LABELS = {"process": "กระบวนการ", "result": "ผลลัพธ์"}
 AGENCY_TAG_LABELS = {
     "department": "กรม",
@@ -29,13 +37,20 @@ def filesize(size: int) -> str:
 
 
 def register(app: Flask) -> None:
-    from portal.models import ROLES
+    from portal.coverage.levels import VIEWS
+    from portal.models import AGENCY_KINDS, ROLES, UNIT_TYPES
 
     app.jinja_env.globals.update(
         ROLES=ROLES,
         LEVEL_LABELS=LEVEL_LABELS,
         LEVEL_SHORT=LEVEL_SHORT,
         KIND_LABELS=KIND_LABELS,
+        REACHED_LABELS=REACHED_LABELS,
+        VIEWS=VIEWS,
+        zip=zip,
+        REVIEW_LABELS=REVIEW_LABELS,
+        AGENCY_KINDS=AGENCY_KINDS,
+        UNIT_TYPES=UNIT_TYPES,
         LEVELS=tuple(LEVEL_LABELS),
     )
     app.jinja_env.filters["thai_date"] = format_thai_date

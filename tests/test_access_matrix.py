@@ -21,6 +21,10 @@ ADMIN_ONLY = {"anonymous": "login", "editor": 403, "viewer": 403, "reviewer": 40
 AGENCY_A = {"anonymous": "login", "editor": 200, "viewer": 200, "reviewer": 200,
             "assessor": 200, "admin": 200, "outsider": 404}
 
+# Views across every agency: assessors and admins only.
+ALL_AGENCIES = {"anonymous": "login", "editor": 403, "viewer": 403, "reviewer": 403,
+                "assessor": 200, "admin": 200, "outsider": 403}
+
 # Changing agency A's evidence: only its editors; others who can see A get 403.
 EDIT_A = {"anonymous": "login", "editor": "ok", "viewer": 403, "reviewer": 403,
           "assessor": 403, "admin": 403, "outsider": 404}
@@ -78,6 +82,11 @@ MATRIX = {
     "evidence.download": ("GET", AGENCY_A),
     "evidence.preview": ("GET", AGENCY_A),
     "evidence.trash": ("GET", AGENCY_A),
+    "coverage.sub_item_summary": ("GET", AGENCY_A),
+    "coverage.report": ("GET", AGENCY_A),
+    "coverage.export_workbook": ("GET", AGENCY_A),
+    "coverage.overview": ("GET", ALL_AGENCIES),
+    "coverage.item_across_agencies": ("GET", ALL_AGENCIES),
 }
 NOT_ROUTES = {"static"}
 

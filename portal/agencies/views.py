@@ -1,13 +1,12 @@
 """Agencies the user may see, and one agency's overview."""
-from flask import Blueprint, current_app
+from flask import Blueprint
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from portal.access import agency_or_404, can_edit_agency, scope_to_visible_agencies
+from portal.coverage.views import chosen_view, current_cycle_or_409, dashboard_context
 from portal.extensions import db
 from portal.fragments import render
-from portal.evidence.queries import covered_item_ids
-from portal.models import Agency, AssessmentCycle, Category, RoleGrant, SubItem, User
+from portal.models import Agency, RoleGrant, User
 
 bp = Blueprint("agencies", __name__, url_prefix="/agencies")
 
@@ -24,6 +23,7 @@ def index():
 
 @bp.get("/<int:agency_id>")
 def show(agency_id: int):
+    """The agency's dashboard: levels, scores and gaps per category and sub-item."""
     agency = agency_or_404(agency_id)
     members = db.session.execute(
         select(User, RoleGrant.role)
@@ -31,13 +31,6 @@ def show(agency_id: int):
         .where(RoleGrant.agency_id == agency.id, User.active)
         .order_by(RoleGrant.role, User.display_name)
     ).all()
-    current_cycle = db.session.scalar(select(AssessmentCycle).where(AssessmentCycle.is_current))
-    categories = list(db.session.scalars(
-        select(Category).where(Category.version == current_app.config["CRITERIA_VERSION"])
-        .order_by(Category.position)
-        .options(selectinload(Category.sub_items).selectinload(SubItem.items))
-    ))
-    covered = covered_item_ids(agency.id, current_cycle.id) if current_cycle else set()
-    return render("agencies/show.html", "content", agency=agency, members=members,
-                  current_cycle=current_cycle, can_edit=can_edit_agency(agency.id),
-                  categories=categories, covered=covered)
+    context = dashboard_context(agency, current_cycle_or_409(), chosen_view())
+    return render("coverage/dashboard.html", "dashboard", members=members,
+                  can_edit=can_edit_agency(agency.id), **context)

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask_login import current_user
 
 from portal.access import agency_or_404, can_edit_agency
+from portal.coverage.views import summary_context
 from portal.evidence import operations as ops
 from portal.evidence.queries import (
     evidence_or_404,
@@ -39,7 +40,10 @@ def panel(agency: Agency, item: ChecklistItem, status: int = 200, error: str | N
 
 def after_item_action(agency: Agency, item: ChecklistItem, message: str, status: int = 200):
     if wants_fragment():
-        return panel(agency, item, status=status, message=message)
+        response = panel(agency, item, status=status, message=message)
+        # The workspace's level box listens for this and fetches its new figures.
+        response.headers["HX-Trigger"] = "coverage-changed"
+        return response
     flash(message, "success")
     sub_item = item.sub_item
     return redirect(url_for("evidence.workspace", agency_id=agency.id,
@@ -63,9 +67,10 @@ def workspace(agency_id: int, category_code: str, sub_item_code: str):
     except ops.EvidenceError as error:
         abort(error.status, description=error.message)
     entries = live_evidence_by_item(agency.id, cycle.id, [i.id for i in sub_item.items])
+    summary = summary_context(agency, cycle, category_code, sub_item_code, "covered")
     return render("evidence/workspace.html", "content", agency=agency, sub_item=sub_item,
                   category=sub_item.category, cycle=cycle, entries=entries,
-                  can_edit=can_edit_agency(agency.id), error=None, message=None)
+                  can_edit=can_edit_agency(agency.id), error=None, message=None, **summary)
 
 
 @bp.get("/agencies/<int:agency_id>/items/<int:item_id>")

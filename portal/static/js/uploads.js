@@ -68,6 +68,8 @@
       if (xhr.status >= 400) break; // show the error panel; stop the rest
     }
     var panel = swapPanel(form, lastHtml);
+    // Same signal the server sends htmx with HX-Trigger: the sub-item's level box refreshes.
+    if (window.htmx) window.htmx.trigger(document.body, "coverage-changed");
     if (panel) {
       var details = panel.querySelector("details.add-evidence");
       if (details) details.open = true;

@@ -1,0 +1,133 @@
+"""Levels and scores of categories 1–6 as pure functions (no Flask, no database).
+
+A sub-item reaches Basic when all its Basic items (B, RB) are done, Advance when also all
+Advance items are, Significance when also all Significance items are; a category takes the
+lowest level of its sub-items. "Done" means covered (live evidence) in one view and accepted
+by a reviewer in the other; callers pass the set of done item ids for the view they show.
+"""
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from portal.coverage.scoring import ProcessPoints
+
+ITEM_LEVELS = ("basic", "advance", "significance")
+VIEWS = {"covered": "ตามหลักฐาน", "accepted": "ผ่านการพิจารณา"}
+
+
+@dataclass(frozen=True)
+class Item:
+    id: int
+    code: str
+    level: str
+    text: str = ""
+    sub_item_code: str = ""
+
+    @property
+    def full_code(self) -> str:
+        return f"{self.sub_item_code}-{self.code}" if self.sub_item_code else self.code
+
+
+@dataclass(frozen=True)
+class LevelTally:
+    """How many items of one level are done, for a coverage bar."""
+
+    level: str
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return percent(self.done, self.total)
+
+    @property
+    def complete(self) -> bool:
+        return self.done == self.total
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A sub-item's or category's reached level, score and coverage."""
+
+    level: str
+    points: int
+    done: int
+    total: int
+    tallies: tuple[LevelTally, ...]
+    gaps: tuple[Item, ...] = ()
+    # Items still to do before the next level, lowest level first (empty at the top).
+    next_level: str | None = None
+    missing_for_next: tuple[Item, ...] = field(default=())
+
+    @property
+    def percent(self) -> int:
+        return percent(self.done, self.total)
+
+
+def percent(done: int, total: int) -> int:
+    """Whole percent rounded down, so 99.6 % never shows as a finished 100 %."""
+    return done * 100 // total if total else 0
+
+
+def _tallies(items: Sequence[Item], done_ids: set[int]) -> tuple[LevelTally, ...]:
+    return tuple(
+        LevelTally(level,
+                   sum(1 for i in items if i.level == level and i.id in done_ids),
+                   sum(1 for i in items if i.level == level))
+        for level in ITEM_LEVELS
+    )
+
+
+def reached_level(tallies: Iterable[LevelTally]) -> str:
+    """The highest level whose items, and those of every level below, are all done.
+
+    A sub-item with no items at all reaches nothing: there is nothing to show for it.
+    """
+    tallies = list(tallies)
+    if sum(t.total for t in tallies) == 0:
+        return "below_basic"
+    reached = "below_basic"
+    for tally in tallies:
+        if not tally.complete:
+            break
+        reached = tally.level
+    return reached
+
+
+def next_level(level: str) -> str | None:
+    order = ("below_basic", *ITEM_LEVELS)
+    position = order.index(level)
+    return order[position + 1] if position + 1 < len(order) else None
+
+
+def sub_item_outcome(items: Sequence[Item], done_ids: set[int], points: ProcessPoints) -> Outcome:
+    tallies = _tallies(items, done_ids)
+    level = reached_level(tallies)
+    upcoming = next_level(level)
+    gaps = tuple(i for i in items if i.id not in done_ids)
+    missing = tuple(i for i in gaps if i.level == upcoming) if upcoming else ()
+    return Outcome(level=level, points=points.for_level(level),
+                   done=sum(t.done for t in tallies), total=sum(t.total for t in tallies),
+                   tallies=tallies, gaps=gaps, next_level=upcoming, missing_for_next=missing)
+
+
+def lowest_level(levels: Iterable[str]) -> str:
+    order = ("below_basic", *ITEM_LEVELS)
+    levels = list(levels)
+    return min(levels, key=order.index) if levels else "below_basic"
+
+
+def category_outcome(sub_outcomes: Sequence[Outcome], points: ProcessPoints) -> Outcome:
+    """The lowest level of the sub-items; coverage summed over all of their items."""
+    level = lowest_level(o.level for o in sub_outcomes)
+    tallies = tuple(
+        LevelTally(level_name,
+                   sum(o.tallies[n].done for o in sub_outcomes),
+                   sum(o.tallies[n].total for o in sub_outcomes))
+        for n, level_name in enumerate(ITEM_LEVELS)
+    )
+    gaps = tuple(item for o in sub_outcomes for item in o.gaps)
+    upcoming = next_level(level)
+    missing = tuple(item for o in sub_outcomes if o.level == level for item in o.missing_for_next)
+    return Outcome(level=level, points=points.for_level(level),
+                   done=sum(t.done for t in tallies), total=sum(t.total for t in tallies),
+                   tallies=tallies, gaps=gaps, next_level=upcoming, missing_for_next=missing)

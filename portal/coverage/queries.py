@@ -1,0 +1,70 @@
+"""Read-side of coverage: the criteria as plain rows and which items are done, per view."""
+from collections import defaultdict
+
+from sqlalchemy import select
+
+from portal.coverage.levels import Item
+from portal.coverage.report import CategoryRow, SubItemRow
+from portal.extensions import db
+from portal.models import Category, ChecklistItem, ItemReview, SubItem
+from portal.models.evidence import Evidence, EvidenceAttachment
+
+
+def process_categories(version: str) -> tuple[CategoryRow, ...]:
+    """Categories 1–6 with their sub-items and items, as plain rows (three column queries)."""
+    categories = db.session.execute(
+        select(Category.id, Category.code, Category.title)
+        .where(Category.version == version).order_by(Category.position)
+    ).all()
+    sub_items = db.session.execute(
+        select(SubItem.id, SubItem.category_id, SubItem.code, SubItem.title)
+        .join(Category).where(Category.version == version).order_by(SubItem.position)
+    ).all()
+    items = db.session.execute(
+        select(ChecklistItem.id, ChecklistItem.sub_item_id, ChecklistItem.code,
+               ChecklistItem.level, ChecklistItem.text)
+        .join(SubItem).join(Category).where(Category.version == version)
+        .order_by(ChecklistItem.position)
+    ).all()
+    sub_codes = {s.id: s.code for s in sub_items}
+    items_by_sub: dict[int, list[Item]] = defaultdict(list)
+    for row in items:
+        items_by_sub[row.sub_item_id].append(
+            Item(row.id, row.code, row.level, row.text, sub_codes[row.sub_item_id]))
+    subs_by_category: dict[int, list[SubItemRow]] = defaultdict(list)
+    for s in sub_items:
+        subs_by_category[s.category_id].append(SubItemRow(s.id, s.code, s.title, tuple(items_by_sub[s.id])))
+    return tuple(CategoryRow(c.id, c.code, c.title, tuple(subs_by_category[c.id]))
+                 for c in categories if subs_by_category[c.id])
+
+
+def _covered_pairs(cycle_id: int, agency_ids: list[int] | None):
+    statement = (
+        select(Evidence.agency_id, EvidenceAttachment.checklist_item_id).distinct()
+        .join(Evidence, EvidenceAttachment.evidence_id == Evidence.id)
+        .where(Evidence.cycle_id == cycle_id, Evidence.deleted_at.is_(None))
+    )
+    if agency_ids is not None:
+        statement = statement.where(Evidence.agency_id.in_(agency_ids))
+    return db.session.execute(statement).all()
+
+
+def _accepted_pairs(cycle_id: int, agency_ids: list[int] | None):
+    statement = select(ItemReview.agency_id, ItemReview.checklist_item_id).where(
+        ItemReview.cycle_id == cycle_id, ItemReview.status == "accepted")
+    if agency_ids is not None:
+        statement = statement.where(ItemReview.agency_id.in_(agency_ids))
+    return db.session.execute(statement).all()
+
+
+def done_items_by_agency(cycle_id: int, view: str, agency_ids: list[int] | None = None) -> dict[int, set[int]]:
+    """agency id → ids of items done in the view: "covered" (live evidence) or "accepted"."""
+    pairs = _accepted_pairs(cycle_id, agency_ids) if view == "accepted" else _covered_pairs(cycle_id, agency_ids)
+    done: dict[int, set[int]] = defaultdict(set)
+    for agency_id, item_id in pairs:
+        done[agency_id].add(item_id)
+    return done
+
+
+def done_item_ids(agency_id: int, cycle_id: int, view: str) -> set[int]:
+    return done_items_by_agency(cycle_id, view, [agency_id]).get(agency_id, set())

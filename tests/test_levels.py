@@ -1,0 +1,101 @@
+"""The level and score rules of categories 1–6, on hand-made sub-items."""
+from pathlib import Path
+
+import pytest
+
+from portal.coverage.levels import (
+    Item,
+    category_outcome,
+    lowest_level,
+    percent,
+    reached_level,
+    sub_item_outcome,
+)
+from portal.coverage.scoring import ProcessPoints, load_scoring
+
+POINTS = ProcessPoints(below_basic=0, basic=300, advance=400, significance=500)
+ITEMS = [
+    Item(1, "B1", "basic"), Item(2, "RB1", "basic"),
+    Item(3, "A1", "advance"), Item(4, "RA1", "advance"),
+    Item(5, "S1", "significance"), Item(6, "RS1", "significance"),
+]
+ALL = {1, 2, 3, 4, 5, 6}
+
+
+def codes(items):
+    return [i.code for i in items]
+
+
+def test_empty_sub_item_reaches_nothing():
+    outcome = sub_item_outcome([], set(), POINTS)
+    assert (outcome.level, outcome.points, outcome.percent) == ("below_basic", 0, 0)
+    assert outcome.gaps == () and outcome.missing_for_next == ()
+
+
+def test_nothing_covered_lists_basic_items_as_missing():
+    outcome = sub_item_outcome(ITEMS, set(), POINTS)
+    assert outcome.level == "below_basic" and outcome.points == 0
+    assert outcome.next_level == "basic"
+    assert codes(outcome.missing_for_next) == ["B1", "RB1"]
+    assert len(outcome.gaps) == 6
+
+
+@pytest.mark.parametrize(
+    ("missing_id", "level", "points", "next_missing"),
+    [
+        (2, "below_basic", 0, ["RB1"]),      # one Basic (result) item missing
+        (3, "basic", 300, ["A1"]),           # one Advance item missing
+        (6, "advance", 400, ["RS1"]),        # one Significance item missing
+        (None, "significance", 500, []),
+    ],
+)
+def test_one_item_missing_at_each_level(missing_id, level, points, next_missing):
+    done = ALL - {missing_id}
+    outcome = sub_item_outcome(ITEMS, done, POINTS)
+    assert (outcome.level, outcome.points) == (level, points)
+    assert codes(outcome.missing_for_next) == next_missing
+    assert outcome.percent == (100 if missing_id is None else 83)
+
+
+def test_higher_items_without_the_lower_ones_do_not_count():
+    outcome = sub_item_outcome(ITEMS, {3, 4, 5, 6, 1}, POINTS)
+    assert outcome.level == "below_basic"
+    assert [t.percent for t in outcome.tallies] == [50, 100, 100]
+
+
+def test_accepted_and_covered_views_differ():
+    covered, accepted = ALL, {1, 2}
+    assert sub_item_outcome(ITEMS, covered, POINTS).level == "significance"
+    assert sub_item_outcome(ITEMS, accepted, POINTS).level == "basic"
+
+
+def test_a_level_without_items_is_passed_once_the_lower_ones_are_done():
+    items = [Item(1, "B1", "basic"), Item(2, "S1", "significance")]
+    assert sub_item_outcome(items, {1}, POINTS).level == "advance"
+    assert sub_item_outcome(items, {1, 2}, POINTS).level == "significance"
+
+
+def test_category_takes_the_lowest_sub_item_and_sums_coverage():
+    full = sub_item_outcome(ITEMS, ALL, POINTS)
+    basic = sub_item_outcome(ITEMS, {1, 2}, POINTS)
+    outcome = category_outcome([full, basic], POINTS)
+    assert (outcome.level, outcome.points) == ("basic", 300)
+    assert (outcome.done, outcome.total, outcome.percent) == (8, 12, 66)
+    assert codes(outcome.missing_for_next) == ["A1", "RA1"]  # only the lagging sub-item's
+
+
+def test_category_without_sub_items():
+    assert category_outcome([], POINTS).level == "below_basic"
+
+
+def test_helpers():
+    assert percent(0, 0) == 0 and percent(2, 3) == 66
+    assert lowest_level(["significance", "advance"]) == "advance"
+    assert reached_level([]) == "below_basic"
+
+
+def test_points_come_from_the_data_file(tmp_path):
+    text = (Path(__file__).parents[1] / "criteria" / "scoring.yaml").read_text(encoding="utf-8").replace("basic: 300", "basic: 350")
+    (tmp_path / "scoring.yaml").write_text(text, encoding="utf-8")
+    points = load_scoring(tmp_path / "scoring.yaml").process_points
+    assert sub_item_outcome(ITEMS, {1, 2}, points).points == 350

@@ -63,7 +63,56 @@ def load_demo(today: date | None = None, criteria_version: str = "pmqa-4.0") -> 
         db.session.add(user)
         created.append((username, password))
     db.session.commit()
+    load_demo_evidence(criteria_version)
     return created
+
+
+# Per category, documents an agency typically files; one document supports several items.
+DEMO_DOCUMENTS = {
+    "1": ["รายงานการประชุมผู้บริหารเรื่องทิศทางองค์การ", "ประกาศวิสัยทัศน์และค่านิยมองค์การ"],
+    "2": ["แผนยุทธศาสตร์และแผนปฏิบัติราชการ พ.ศ. 2569", "ผลการวิเคราะห์ SWOT และความเสี่ยง"],
+    "3": ["ผลสำรวจความพึงพอใจผู้รับบริการ", "ระบบรับเรื่องร้องเรียนและการตอบสนอง"],
+    "4": ["แผนพัฒนาระบบฐานข้อมูลและสารสนเทศ", "รายงานการติดตามตัวชี้วัด KPI รายไตรมาส"],
+    "5": ["แผนพัฒนาบุคลากรรายบุคคล (IDP)", "ผลสำรวจความผูกพันของบุคลากร"],
+    "6": ["คู่มือกระบวนการทำงานหลัก", "รายงานนวัตกรรมการให้บริการดิจิทัล"],
+}
+# How far each demo agency has got: levels covered per sub-item position (cycling).
+DEMO_PROGRESS = {"DEMO-DEPT": (3, 2, 2, 1, 3, 1), "DEMO-PROV": (1, 0, 1, 0)}
+
+
+def load_demo_evidence(criteria_version: str) -> None:
+    """Sample links on checklist items so dashboards show levels and gaps (once per agency)."""
+    from portal.evidence import operations as evidence_ops
+    from portal.models import Category, ChecklistItem, Evidence, SubItem
+
+    cycle = db.session.scalar(select(AssessmentCycle).where(AssessmentCycle.is_current))
+    for code, progress in DEMO_PROGRESS.items():
+        agency = db.session.scalar(select(Agency).where(Agency.code == code))
+        editor = db.session.scalar(
+            select(User).join(RoleGrant).where(RoleGrant.role == "agency_editor", RoleGrant.agency_id == agency.id))
+        has_evidence = db.session.scalar(
+            select(Evidence.id).where(Evidence.agency_id == agency.id, Evidence.cycle_id == cycle.id).limit(1))
+        if editor is None or has_evidence:
+            continue
+        sub_items = db.session.scalars(
+            select(SubItem).join(Category).where(Category.version == criteria_version)
+            .order_by(Category.position, SubItem.position))
+        for position, sub_item in enumerate(sub_items):
+            depth = progress[position % len(progress)]
+            levels = ("basic", "advance", "significance")[:depth]
+            items = [i for i in db.session.scalars(select(ChecklistItem).where(ChecklistItem.sub_item_id == sub_item.id))
+                     if i.level in levels]
+            if not items:
+                continue
+            category = sub_item.code.split(".")[0]
+            title = DEMO_DOCUMENTS[category][position % 2]
+            evidence = evidence_ops.add_link(
+                agency, items[0], f"https://intranet.example.go.th/pmqa/{code.lower()}/{sub_item.code}",
+                f"{title} (หัวข้อ {sub_item.code})", editor)
+            db.session.flush()
+            for item in items[1:]:
+                evidence_ops.attach(evidence, item, editor)
+    db.session.commit()
 
 
 @demo_cli.command("load")

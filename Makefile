@@ -63,6 +63,7 @@ test-postgres: install
 
 bench: install system-deps
 	$(BIN)/python -m bench.extract_bench
+	$(BIN)/python -m bench.dashboard_bench
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache tests/_artifacts

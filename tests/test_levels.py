@@ -99,3 +99,33 @@ def test_points_come_from_the_data_file(tmp_path):
     (tmp_path / "scoring.yaml").write_text(text, encoding="utf-8")
     points = load_scoring(tmp_path / "scoring.yaml").process_points
     assert sub_item_outcome(ITEMS, {1, 2}, points).points == 350
+
+
+def test_counts_give_the_same_report_as_item_sets():
+    """The overview counts in SQL; its figures must equal the dashboard's item-set rules."""
+    import random
+
+    from portal.coverage.report import CategoryRow, SubItemRow, agency_report, agency_report_from_counts
+
+    rng = random.Random(3)
+    levels = ("basic", "advance", "significance")
+    next_id = iter(range(1, 10_000))
+    categories = [CategoryRow(c, str(c), f"หมวด {c}", tuple(
+        SubItemRow(c * 10 + s, f"{c}.{s}", "", tuple(Item(next(next_id), f"X{n}", rng.choice(levels))
+                                                      for n in range(rng.randint(0, 9))))
+        for s in range(1, 5))) for c in range(1, 7)]
+    all_items = [i for c in categories for s in c.sub_items for i in s.items]
+    for _ in range(50):
+        done = {i.id for i in all_items if rng.random() < rng.choice((0.3, 0.8, 0.97, 1.0))}
+        counts: dict = {}
+        for c in categories:
+            for s in c.sub_items:
+                for i in s.items:
+                    if i.id in done:
+                        counts[(s.id, i.level)] = counts.get((s.id, i.level), 0) + 1
+        by_items = agency_report(categories, done, POINTS)
+        by_counts = agency_report_from_counts(categories, counts, POINTS)
+        for a, b in zip(by_items, by_counts):
+            assert (a.outcome.level, a.outcome.points, a.outcome.tallies) == \
+                   (b.outcome.level, b.outcome.points, b.outcome.tallies)
+            assert [s.outcome.level for s in a.sub_items] == [s.outcome.level for s in b.sub_items]

@@ -1,7 +1,7 @@
 """Read-side of coverage: the criteria as plain rows and which items are done, per view."""
 from collections import defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.coverage.levels import Item
 from portal.coverage.report import CategoryRow, SubItemRow
@@ -64,6 +64,33 @@ def done_items_by_agency(cycle_id: int, view: str, agency_ids: list[int] | None 
     for agency_id, item_id in pairs:
         done[agency_id].add(item_id)
     return done
+
+
+def done_counts_by_agency(cycle_id: int, view: str,
+                          agency_ids: list[int] | None = None) -> dict[int, dict[tuple[int, str], int]]:
+    """agency id → {(sub-item id, level): done items}, counted by the database so the
+    overview of hundreds of agencies reads a few rows per agency, not one per item."""
+    if view == "accepted":
+        done = (select(ItemReview.agency_id.label("agency_id"), ItemReview.checklist_item_id.label("item_id"))
+                .where(ItemReview.cycle_id == cycle_id, ItemReview.status == "accepted"))
+        if agency_ids is not None:
+            done = done.where(ItemReview.agency_id.in_(agency_ids))
+    else:
+        done = (select(Evidence.agency_id.label("agency_id"), EvidenceAttachment.checklist_item_id.label("item_id"))
+                .join(Evidence, EvidenceAttachment.evidence_id == Evidence.id)
+                .where(Evidence.cycle_id == cycle_id, Evidence.deleted_at.is_(None)))
+        if agency_ids is not None:
+            done = done.where(Evidence.agency_id.in_(agency_ids))
+    done = done.distinct().subquery()
+    rows = db.session.execute(
+        select(done.c.agency_id, ChecklistItem.sub_item_id, ChecklistItem.level, func.count())
+        .join(ChecklistItem, ChecklistItem.id == done.c.item_id)
+        .group_by(done.c.agency_id, ChecklistItem.sub_item_id, ChecklistItem.level)
+    ).all()
+    counts: dict[int, dict[tuple[int, str], int]] = defaultdict(dict)
+    for agency_id, sub_item_id, level, count in rows:
+        counts[agency_id][(sub_item_id, level)] = count
+    return counts
 
 
 def done_item_ids(agency_id: int, cycle_id: int, view: str) -> set[int]:

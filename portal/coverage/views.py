@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from portal.access import ALL_AGENCY_ROLES, agency_or_404, can_edit_agency, require_roles
 from portal.coverage.export import build_submission, build_workbook, comment_line, evidence_line
-from portal.coverage.queries import done_item_ids, done_items_by_agency, process_categories
-from portal.coverage.report import agency_report, total_points
+from portal.coverage.queries import done_counts_by_agency, done_item_ids, process_categories
+from portal.coverage.report import agency_report, agency_report_from_counts, total_points
 from portal.coverage.scoring import scoring_rules
 from portal.coverage.levels import VIEWS, sub_item_outcome
 from portal.evidence.operations import EvidenceError, current_cycle
@@ -75,11 +75,11 @@ def overview_rows(cycle: AssessmentCycle, view: str, kind: str, unit_type: str, 
     agencies = [a for a in db.session.scalars(statement)
                 if not name or name.casefold() in f"{a.code} {a.name}".casefold()]
     categories = process_categories(current_app.config["CRITERIA_VERSION"])
-    done = done_items_by_agency(cycle.id, view, [a.id for a in agencies] if kind or unit_type or name else None)
+    done = done_counts_by_agency(cycle.id, view, [a.id for a in agencies] if kind or unit_type or name else None)
     points = scoring_rules().process_points
     rows = []
     for agency in agencies:
-        reports = agency_report(categories, done.get(agency.id, set()), points)
+        reports = agency_report_from_counts(categories, done.get(agency.id, {}), points)
         rows.append({"agency": agency, "reports": reports, "total_points": total_points(reports),
                      "by_code": {r.category.code: r for r in reports}})
     return rows

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from portal.evidence import extract as extraction
+from portal.evidence import readers
 from portal.evidence import filetypes
 from portal.evidence.extract import ExtractedPage, ExtractionError, extract, extract_with_limits
 from tests import thai_documents as make
@@ -107,7 +108,7 @@ def test_xlsx_with_a_bogus_dimension_and_long_sheets(tmp_path, monkeypatch):
         for name, data in parts.items():
             archive.writestr(name, data)
     assert openpyxl.load_workbook(path, read_only=True).active.max_column == 16384
-    monkeypatch.setattr(extraction, "ROWS_PER_PAGE", 2)
+    monkeypatch.setattr(readers, "ROWS_PER_PAGE", 2)
     pages = extract(path, "xlsx")
     assert [p.label for p in pages] == ["ชีต ข้อมูล ส่วนที่ 1", "ชีต ข้อมูล ส่วนที่ 2", "ชีต ข้อมูล ส่วนที่ 3"]
     assert pages[2].text == "แถว 5\t5"
@@ -165,7 +166,7 @@ def test_long_text_is_cut_at_line_ends(tmp_path):
     lines = [f"บรรทัดที่ {i} {S2}" for i in range(1, 301)]
     path.write_text("\n".join(lines) + "\n" + "ก" * 7000, encoding="utf-8")
     pages = extract(path, "txt")
-    assert all(len(p.text) <= extraction.TEXT_CHUNK_CHARS for p in pages)
+    assert all(len(p.text) <= readers.TEXT_CHUNK_CHARS for p in pages)
     assert "\n".join(p.text for p in pages) == "\n".join(lines + ["ก" * 3000, "ก" * 3000, "ก" * 1000])
     assert pages[0].label.startswith("บรรทัด 1–") and pages[-1].label == "บรรทัด 301–301"
 

@@ -221,3 +221,9 @@ def test_report_page_and_other_agency(app, seeded):
     assert "บันทึกภายใน" not in html and "&lt;script&gt;" in html
     for path in ("", "/report", "/export.xlsx", "/criteria/1/1.1/summary"):
         assert client.get(f"/agencies/{seeded['b']}{path}").status_code == 404
+
+
+def test_criteria_page_links_assessors_to_the_item_comparison(app, seeded):
+    link = f'/overview/items/{seeded["item_b1"]}"'
+    assert link in signed_in(app, "cov-assessor").get("/criteria/1/1.1").get_data(as_text=True)
+    assert link not in signed_in(app, "cov-editor").get("/criteria/1/1.1").get_data(as_text=True)

@@ -212,3 +212,26 @@ def test_a_complete_report_has_no_problems():
 def test_zero_target_beaten_is_reported_as_a_warning():
     problems = check([metric(name="จำนวนสิทธิบัตร", target=0, values=(-1, -1, 2))])
     assert "zero_target" in kinds(problems)
+
+
+# trend chart geometry ----------------------------------------------------------------------
+
+def test_trend_chart_draws_higher_values_higher_and_the_target_across():
+    from portal.results.chart import trend_chart
+
+    chart = trend_chart((10.0, 20.0, 30.0), 25.0, (2567, 2568, 2569), width=100, height=40, pad=5)
+    ys = [y for _, y, _, _ in chart.points]
+    assert ys[0] > ys[1] > ys[2]  # SVG y grows downwards
+    assert ys[0] == 35 and ys[2] == 5 and chart.target_y == 12.5
+    assert [x for x, _, _, _ in chart.points] == [5, 50, 95]
+    assert "2567: 10" in chart.label and "เป้าหมาย 25" in chart.label
+
+
+def test_trend_chart_skips_missing_years_and_centres_flat_lines():
+    from portal.results.chart import trend_chart
+
+    chart = trend_chart((None, 7.0, 7.0), 7.0, (2567, 2568, 2569), height=40)
+    assert [year for _, _, year, _ in chart.points] == [2568, 2569]
+    assert {y for _, y, _, _ in chart.points} == {20} and chart.target_y == 20
+    assert "2567: ไม่มีข้อมูล" in chart.label
+    assert trend_chart((None, None, None), None, (2567, 2568, 2569)).points == []

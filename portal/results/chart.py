@@ -20,7 +20,7 @@ def _fmt(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
-def trend_chart(values, target: float | None, years, width: int = 120, height: int = 40,
+def trend_chart(values, target: float | None, years, width: int = 104, height: int = 40,
                 pad: int = 6) -> TrendChart:
     """Scale the years' values and the target into one box; higher values are drawn higher."""
     known = [v for v in values if v is not None]

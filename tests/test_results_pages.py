@@ -43,8 +43,8 @@ def metric_form(group_id, **values):
     return data
 
 
-def add(client, token, world, **values):
-    data = metric_form(world["groups"]["7.2.1"], **values)
+def add(client, token, world, group="7.2.1", **values):
+    data = metric_form(world["groups"][group], **values)
     return client.post(f"/agencies/{world['agency_id']}/results", data=data,
                        headers={**HX, "X-CSRFToken": token})
 
@@ -144,6 +144,11 @@ def test_without_htmx_a_change_redirects_back_to_the_page(app, world):
     assert response.status_code == 302 and "/results#metric-" in response.headers["Location"]
     refused = client.post(f"/agencies/{world['agency_id']}/results", data={**data, "target": "x"})
     assert refused.status_code == 422 and "<html" in refused.get_data(as_text=True)
+    assert 'value="x"' in refused.get_data(as_text=True)
+    [metric] = stored(app)
+    edit_page = client.get(f"/agencies/{world['agency_id']}/results/{metric.id}/edit")
+    assert edit_page.status_code == 200 and "<html" in edit_page.get_data(as_text=True)
+    assert 'class="editing"' in edit_page.get_data(as_text=True)
 
 
 def test_viewer_reads_but_cannot_write(app, world):
@@ -191,3 +196,17 @@ def test_summary_for_the_dashboard(app, world):
     assert dims["7.1"]["metrics_count"] == 0 and dims["7.1"]["average_points"] is None
     assert dims["7.1"]["problems_count"] >= 1  # the mission group is empty
     assert summary["problems_count"] == sum(d["problems_count"] for d in summary["dimensions"])
+
+
+def test_a_metric_reported_twice_is_left_out_of_the_average(app, world):
+    client, token = signed_in(app, "res-editor")
+    add(client, token, world)                                          # 400 in 7.2.1
+    add(client, token, world, group="7.2.3",                          # same name again: 300
+        name="ร้อยละความพึงพอใจของผู้รับบริการ ", value_this_year="86")
+    with app.app_context():
+        summary = agency_results_summary(world["agency_id"], world["cycle_id"])
+    dim = next(d for d in summary["dimensions"] if d["code"] == "7.2")
+    assert [m["counted"] for m in dim["metrics"]] == [True, False]
+    assert dim["average_points"] == 400
+    page = client.get(f"/agencies/{world['agency_id']}/results").get_data(as_text=True)
+    assert "ซ้ำกับตัววัดในกลุ่ม 7.2.1" in page

@@ -77,17 +77,20 @@ def metric_or_404(agency: Agency, cycle: AssessmentCycle, metric_id: int) -> Res
 
 
 def dimension_stats(dims: list[ResultDimension], metrics: list[ResultMetric], report: Report) -> list[dict]:
-    """Per dimension: its metrics with level and points, their average points, its problems."""
+    """Per dimension: its metrics with level and points, their average points (duplicates
+    left out), its problems."""
     stats = []
     for dim in dims:
         group_ids = {g.id for g in dim.groups}
         rows = []
         for metric in (m for m in metrics if m.metric_group_id in group_ids):
             scored = report.scores[metric.id]
+            duplicate = any(p.kind == "duplicate" for p in report.problems_of(metric.id))
             rows.append({"id": metric.id, "name": metric.name, "group_code": metric.group.code,
                          "achievement": scored.achievement, "level": scored.level,
-                         "points": scored.points})
-        points = [row["points"] for row in rows if row["points"] is not None]
+                         "points": scored.points, "counted": not duplicate})
+        # The guide does not score a metric reported twice: only its first report counts.
+        points = [row["points"] for row in rows if row["points"] is not None and row["counted"]]
         stats.append({
             "code": dim.code, "title": dim.title, "metrics_count": len(rows), "metrics": rows,
             "average_points": sum(points) / len(points) if points else None,

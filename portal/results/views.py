@@ -82,9 +82,10 @@ def _state(form: MetricForm, metric_id=None, group_id=None, error=None) -> dict:
     return {"form": form, "metric_id": metric_id, "group_id": group_id, "error": error}
 
 
-def _group_or_422(group_id) -> MetricGroup:
+def _group_or_422(group_id, cycle: AssessmentCycle) -> MetricGroup:
+    """A group of the criteria edition the cycle is assessed against."""
     group = db.session.get(MetricGroup, group_id) if group_id else None
-    if group is None:
+    if group is None or group.dimension.category.version != cycle.criteria_version:
         abort(422, description="กรุณาเลือกกลุ่มตัวชี้วัดของหมวด 7")
     return group
 
@@ -100,7 +101,7 @@ def create(agency_id: int):
     agency = agency_or_404(agency_id)
     _require_editor(agency)
     cycle = _cycle()
-    group = _group_or_422(request.form.get("group_id", type=int))
+    group = _group_or_422(request.form.get("group_id", type=int), cycle)
     try:
         metric = ops.create(agency, cycle, group, request.form, current_user)
         db.session.commit()
@@ -164,7 +165,7 @@ def _changed(agency, cycle, block: str, message: str, metric, group):
 
 def _refused(agency, cycle, error: ops.ResultError, metric=None, group=None):
     """422: the same form again with the input kept and the Thai messages."""
-    form = error.form or MetricForm(raw=dict(request.form))
+    form = error.form or empty_form()
     state = _state(form, metric_id=metric.id if metric else None,
                    group_id=group.id if group else None, error=error.message)
     block = "edit_row" if metric is not None else "add_row"

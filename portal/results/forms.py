@@ -9,7 +9,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+from portal.thai.dates import THAI_DIGITS  # the portal's one Thai → Arabic digit folding
+
 NUMBER = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?|[+-]?\.\d+")
 MAX_NAME, MAX_UNIT = 500, 64
 VALUE_FIELDS = ("target", "value_two_years_ago", "value_last_year", "value_this_year")

@@ -50,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.evidence import detail_views  # noqa: F401  (adds its routes to the blueprint)
     from portal.evidence.cli import evidence_cli, storage_cli
     from portal.evidence.views import bp as evidence_bp
+    from portal.results.views import bp as results_bp
     from portal.search.cli import search_cli
     from portal.search.views import bp as search_bp
     from portal.main import errors
@@ -65,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(evidence_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(coverage_bp)
+    app.register_blueprint(results_bp)
     errors.register(app)
     templating.register(app)
     app.cli.add_command(criteria_cli)

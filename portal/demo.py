@@ -6,7 +6,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Agency, AssessmentCycle, RoleGrant, User
+from portal.models import Agency, AssessmentCycle, MetricGroup, ResultMetric, RoleGrant, User
 
 demo_cli = AppGroup("demo", help="ข้อมูลตัวอย่างสำหรับทดลองใช้งานในเครื่อง")
 
@@ -25,6 +25,44 @@ DEMO_USERS = [
     ("assessor", "ประเมิน สุจริต (ผู้ประเมิน)", "assessor-demo-2569", [("assessor", None)]),
     ("admin", "ผู้ดูแลระบบ", "admin-demo-2569", [("admin", None)]),
 ]
+
+# Category 7 for the demo department: (group, name, unit, direction, target,
+# results of the last three fiscal years oldest first, mandatory indicator answered).
+DIGITAL_READINESS = "ระดับความพร้อมรัฐบาลดิจิทัลของหน่วยงานภาครัฐ (ผลประเมินของ สพร.)"
+DEMO_METRICS = [
+    ("7.1.1", "ร้อยละของบริการภาครัฐที่ยื่นคำขอผ่านระบบดิจิทัลได้ครบทุกขั้นตอน", "ร้อยละ", "higher",
+     80, (62, 71, 86.5), ""),
+    ("7.1.1", "จำนวนหน่วยงานที่เชื่อมโยงข้อมูลผ่านแพลตฟอร์มกลาง", "หน่วยงาน", "higher",
+     120, (85, 104, 126), ""),
+    ("7.2.1", "ร้อยละความพึงพอใจของกลุ่มผู้รับบริการหลักของหน่วยงาน", "ร้อยละ", "higher",
+     88, (84.2, 86.1, 87.4), ""),
+    ("7.2.2", "ร้อยละของการให้บริการที่ปรับสู่ดิจิทัลเต็มรูปแบบ", "ร้อยละ", "higher",
+     70, (48, 60, 78), "ร้อยละของการให้บริการที่ปรับสู่ดิจิทัลเต็มรูปแบบ"),
+    ("7.3.2", "ดัชนีการพัฒนาสมรรถนะด้านดิจิทัลของบุคลากร", "คะแนน", "higher", 3.6, (3.1, 3.4, 3.8),
+     "ดัชนีการพัฒนาสมรรถนะด้านดิจิทัลของบุคลากร (digital capability) (ผลประเมินตัววัดย่อยของ สพร.)"),
+    ("7.4.1", "จำนวนรางวัลเลิศรัฐที่ได้รับ", "รางวัล", "higher", 3, (1, 2, 3), ""),
+    ("7.5.1", "ดัชนีการรับรู้การทุจริต (CPI) ด้านการให้บริการของหน่วยงาน", "คะแนน", "higher",
+     36, (35, 34, 36.5), ""),
+    ("7.6.1", "ต้นทุนการให้บริการต่อคำขอ", "บาท", "lower", 1250, (1480, 1390, 1105), ""),
+    ("7.6.4", "ร้อยละของชุดข้อมูลดิจิทัลที่เปิดเผยต่อสาธารณะ (Open Data)", "ร้อยละ", "higher", 60,
+     (35, 48, 63), "ร้อยละของชุดข้อมูลดิจิทัลที่เปิดเผยต่อสาธารณะ (Open Data)"),
+    ("7.6.3", "ระดับความพร้อมรัฐบาลดิจิทัล", "ระดับ", "higher", 4, (3, 3.5, 4.2), DIGITAL_READINESS),
+]
+
+
+def _load_demo_metrics(agency: Agency, cycle: AssessmentCycle) -> None:
+    """Category 7 sample metrics, once, when the criteria are loaded."""
+    groups = {g.code: g for g in db.session.scalars(select(MetricGroup))}
+    has_metrics = db.session.scalar(select(ResultMetric.id).where(
+        ResultMetric.agency_id == agency.id, ResultMetric.cycle_id == cycle.id).limit(1))
+    if has_metrics is not None or not groups:
+        return
+    for position, (group, name, unit, direction, target, values, indicator) in enumerate(DEMO_METRICS):
+        db.session.add(ResultMetric(
+            agency_id=agency.id, cycle_id=cycle.id, metric_group_id=groups[group].id, name=name,
+            unit=unit, direction=direction, target=target, value_two_years_ago=values[0],
+            value_last_year=values[1], value_this_year=values[2], mandatory_indicator=indicator,
+            position=position))
 
 
 def fiscal_year_be(day: date) -> int:
@@ -51,6 +89,9 @@ def load_demo(today: date | None = None, criteria_version: str = "pmqa-4.0") -> 
         db.session.scalar(
             select(AssessmentCycle).where(AssessmentCycle.fiscal_year == current)
         ).is_current = True
+    db.session.flush()
+    current_cycle = db.session.scalar(select(AssessmentCycle).where(AssessmentCycle.is_current))
+    _load_demo_metrics(agencies["DEMO-DEPT"], current_cycle)
 
     created = []
     for username, display_name, password, grants in DEMO_USERS:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal.admin import operations as ops
 from portal.extensions import db
-from portal.models import AssessmentCycle, ChecklistItem, RoleGrant, SubItem, User
+from portal.models import AssessmentCycle, ChecklistItem, MetricGroup, ResultMetric, RoleGrant, SubItem, User
 from tests.helpers import csrf_token, login, make_agency, make_user, stored_text_evidence
 
 ROLES = ("anonymous", "editor", "viewer", "reviewer", "assessor", "admin", "outsider")
@@ -87,7 +87,15 @@ MATRIX = {
     "coverage.export_workbook": ("GET", AGENCY_A),
     "coverage.overview": ("GET", ALL_AGENCIES),
     "coverage.item_across_agencies": ("GET", ALL_AGENCIES),
+    "results.page": ("GET", AGENCY_A),
+    "results.row": ("GET", AGENCY_A),
+    "results.create": ("POST", EDIT_A),
+    "results.edit_form": ("GET", EDIT_A),
+    "results.update": ("POST", EDIT_A),
+    "results.delete": ("POST", EDIT_A),
 }
+# Routes that remove what later routes of the same run still need.
+RUN_LAST = ("evidence.detach", "results.delete")
 NOT_ROUTES = {"static"}
 
 
@@ -109,11 +117,17 @@ def world(app):
         db.session.commit()
         item = db.session.scalar(select(ChecklistItem).join(SubItem).where(SubItem.code == "1.1"))
         evidence = stored_text_evidence(a, item, users["editor"], "หลักฐานลับของ MATRIX-A")
+        group = db.session.scalar(select(MetricGroup).where(MetricGroup.code == "7.2.1"))
+        metric = ResultMetric(agency_id=a.id, cycle_id=cycle.id, metric_group_id=group.id,
+                              name="ตัววัดลับของ MATRIX-A", direction="higher", target=1.0)
+        db.session.add(metric)
+        db.session.commit()
         target = users["viewer"]
         grant = target.grants[0]
         ids = {"agency_id": a.id, "user_id": target.id, "grant_id": grant.id,
                "cycle_id": cycle.id, "category_code": "1", "sub_item_code": "1.1",
-               "item_id": item.id, "evidence_id": evidence.id}
+               "item_id": item.id, "evidence_id": evidence.id,
+               "metric_id": metric.id}
         usernames = {role: user.username for role, user in users.items()}
         other_agency_id = b.id
     return {"ids": ids, "usernames": usernames, "other_agency_id": other_agency_id}
@@ -153,9 +167,9 @@ def test_role_gets_exactly_what_it_should_on_every_route(app, world, role):
         assert login(client, world["usernames"][role]).status_code == 302
     token = csrf_token(client, "/auth/login" if role == "anonymous" else "/")
     rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
-    # Detach near the end (later item routes need the attachment); sign-out last: it ends
+    # Detach and delete near the end (later routes need what they remove); sign-out last: it ends
     # the session the other requests use.
-    for endpoint in sorted(MATRIX, key=lambda e: (e == "auth.logout", e == "evidence.detach")):
+    for endpoint in sorted(MATRIX, key=lambda e: (e == "auth.logout", e in RUN_LAST)):
         method, expectations = MATRIX[endpoint]
         url = url_for_rule(rules[endpoint], world["ids"])
         if method == "GET":

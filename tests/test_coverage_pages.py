@@ -145,7 +145,7 @@ def test_dashboard_query_count_does_not_grow_with_evidence(app, seeded):
         statements.clear()
         client.get(f"/agencies/{seeded['a']}")
         assert len(statements) == before
-        assert before <= 12
+        assert before <= 16
     finally:
         event.remove(engine, "before_cursor_execute", count)
 
@@ -227,3 +227,25 @@ def test_criteria_page_links_assessors_to_the_item_comparison(app, seeded):
     link = f'/overview/items/{seeded["item_b1"]}"'
     assert link in signed_in(app, "cov-assessor").get("/criteria/1/1.1").get_data(as_text=True)
     assert link not in signed_in(app, "cov-editor").get("/criteria/1/1.1").get_data(as_text=True)
+
+
+def test_dashboard_and_export_carry_category_7(app, seeded):
+    from portal.models import Agency, AssessmentCycle, MetricGroup, ResultMetric
+
+    with app.app_context():
+        agency = db.session.get(Agency, seeded["a"])
+        cycle = db.session.scalar(select(AssessmentCycle).where(AssessmentCycle.is_current))
+        group = db.session.scalar(select(MetricGroup).where(MetricGroup.code == "7.2.1"))
+        db.session.add(ResultMetric(agency=agency, cycle=cycle, group=group, name="ร้อยละความพึงพอใจผู้รับบริการ",
+                                    unit="ร้อยละ", direction="higher", target=80, value_two_years_ago=70,
+                                    value_last_year=75, value_this_year=90))
+        db.session.commit()
+    client = signed_in(app, "cov-viewer")
+    html = client.get(f"/agencies/{seeded['a']}").get_data(as_text=True)
+    row = re.search(r'<tr id="dimension-7.2">(.*?)</tr>', html, re.S).group(1)
+    assert 'level-significance' in row and ">500<" in row  # 90 beats 80 by 12.5 %
+    workbook = load_workbook(io.BytesIO(client.get(f"/agencies/{seeded['a']}/export.xlsx").data))
+    rows = list(workbook["หมวด 7 ผลลัพธ์"].iter_rows(min_row=2, values_only=True))
+    metric = next(r for r in rows if r[2] == "ร้อยละความพึงพอใจผู้รับบริการ")
+    assert metric[:2] == ("7.2", "7.2.1") and metric[9] == 12.5 and metric[11] == 500
+    assert any(r and r[0] == "ข้อควรแก้ตามเงื่อนไขการรายงาน" for r in rows)  # e.g. mandatory groups missing

@@ -35,3 +35,19 @@ def test_demo_load_is_safe_to_repeat(app):
     assert second.exit_code == 0 and "มีอยู่แล้ว" in second.output
     with app.app_context():
         assert db.session.query(User).count() == 6
+
+
+def test_demo_department_reports_category_7_metrics_once(app_ctx):
+    from portal.models import ResultMetric
+    from portal.results.queries import agency_results_summary
+
+    load_demo(today=date(2026, 11, 24))
+    load_demo(today=date(2026, 11, 24))
+    department = db.session.scalar(select(Agency).where(Agency.code == "DEMO-DEPT"))
+    cycle = db.session.scalar(select(AssessmentCycle).where(AssessmentCycle.is_current))
+    summary = agency_results_summary(department.id, cycle.id)
+    counts = {d["code"]: d["metrics_count"] for d in summary["dimensions"]}
+    assert all(counts[code] > 0 for code in ("7.1", "7.2", "7.3", "7.4", "7.5", "7.6"))
+    assert sum(counts.values()) == db.session.query(ResultMetric).count()
+    levels = {m["level"] for d in summary["dimensions"] for m in d["metrics"]}
+    assert {"basic", "advance", "significance", "below_basic"} <= levels

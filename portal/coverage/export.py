@@ -17,6 +17,8 @@ from portal.coverage.scoring import scoring_rules
 from portal.extensions import db
 from portal.models import Agency, AssessmentCycle, Comment, CommentThread, ItemReview
 from portal.models.evidence import Evidence, EvidenceAttachment
+from portal.results.queries import dimensions, metrics_of, report_for
+from portal.results.rules import fiscal_years
 from portal.templating import REACHED_LABELS, REVIEW_LABELS
 from portal.thai.dates import format_thai_datetime
 
@@ -141,14 +143,43 @@ def _checklist_sheet(workbook: Workbook, submission: Submission) -> None:
     sheet.auto_filter.ref = sheet.dimensions
 
 
-def build_workbook(submission: Submission, extra_sheets=()) -> bytes:
-    """The workbook as bytes; extra_sheets are callables (workbook, submission) → None."""
+def _results_sheet(workbook: Workbook, submission: Submission) -> None:
+    """Category 7: every metric with its three years, achievement, level and points, then
+    the reporting-rule warnings."""
+    agency, cycle = submission.agency, submission.cycle
+    years = fiscal_years(cycle.fiscal_year)
+    sheet = _sheet(workbook, "หมวด 7 ผลลัพธ์",
+                   ["มิติ", "กลุ่ม", "ตัววัด", "หน่วย", "ทิศทางที่ดี", "ค่าเป้าหมาย", *[f"ผล {y}" for y in years],
+                    "ผลเทียบเป้าหมาย (%)", "ระดับ", "คะแนน", "หลักฐาน"],
+                   [7, 8, 50, 10, 12, 12, 11, 11, 11, 14, 22, 8, 50])
+    metrics = metrics_of(agency.id, cycle.id)
+    report = report_for(agency, cycle, metrics, dimensions(cycle.criteria_version))
+    for metric in sorted(metrics, key=lambda m: (m.group.dimension.position, m.group.position, m.position, m.id)):
+        scored = report.scores[metric.id]
+        sheet.append([
+            metric.group.dimension.code, metric.group.code, metric.name, metric.unit,
+            "มากดี" if metric.direction == "higher" else "น้อยดี", metric.target,
+            metric.value_two_years_ago, metric.value_last_year, metric.value_this_year,
+            round(scored.achievement, 2) if scored.achievement is not None else None,
+            REACHED_LABELS[scored.level] if scored.level else "คำนวณไม่ได้", scored.points,
+            "\n".join(evidence_line(link.evidence) for link in metric.evidence_links
+                      if link.evidence.deleted_at is None),
+        ])
+        for cell in sheet[sheet.max_row]:
+            cell.alignment = WRAP
+    if report.problems:
+        sheet.append([])
+        sheet.append(["ข้อควรแก้ตามเงื่อนไขการรายงาน"])
+        for problem in report.problems:
+            sheet.append([problem.dimension_code or "", problem.group_code or "", problem.message])
+
+
+def build_workbook(submission: Submission) -> bytes:
     workbook = Workbook()
     workbook.remove(workbook.active)
     _summary_sheet(workbook, submission)
     _checklist_sheet(workbook, submission)
-    for add_sheet in extra_sheets:
-        add_sheet(workbook, submission)
+    _results_sheet(workbook, submission)
     workbook.properties.title = f"PMQA 4.0 {submission.agency.name} ปีงบประมาณ {submission.cycle.fiscal_year}"
     buffer = BytesIO()
     workbook.save(buffer)

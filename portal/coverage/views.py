@@ -11,6 +11,7 @@ from portal.coverage.queries import done_counts_by_agency, done_item_ids, proces
 from portal.coverage.report import agency_report, agency_report_from_counts, total_points
 from portal.coverage.scoring import scoring_rules
 from portal.coverage.levels import VIEWS, sub_item_outcome
+from portal.results.queries import agency_results_summary
 from portal.evidence.operations import EvidenceError, current_cycle
 from portal.evidence.queries import item_or_404
 from portal.extensions import db
@@ -43,7 +44,8 @@ def dashboard_context(agency: Agency, cycle: AssessmentCycle, view: str) -> dict
     reports = agency_report(categories, done_item_ids(agency.id, cycle.id, view),
                             scoring_rules().process_points)
     return {"agency": agency, "cycle": cycle, "view": view, "reports": reports,
-            "total_points": total_points(reports), "scoring_notes": scoring_rules().notes}
+            "total_points": total_points(reports), "scoring_notes": scoring_rules().notes,
+            "results": agency_results_summary(agency.id, cycle.id)}
 
 
 def summary_context(agency: Agency, cycle: AssessmentCycle, category_code: str,

@@ -1,0 +1,107 @@
+"""Every change to category 7 metrics goes through here: validate, write, audit.
+Views call these and commit; a refused change raises ResultError with the form kept."""
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from portal import audit
+from portal.extensions import db
+from portal.models import Agency, AssessmentCycle, Evidence, MetricGroup, ResultMetric, User
+from portal.models.results import ResultMetricEvidence
+from portal.results.forms import VALUE_FIELDS, MetricForm, read_metric_form
+
+TRACKED = ("name", "unit", "direction", "mandatory_indicator", *VALUE_FIELDS)
+
+
+@dataclass
+class ResultError(Exception):
+    """A refused change: HTTP status, a Thai message and the form to show again."""
+
+    status: int
+    message: str
+    form: MetricForm | None = None
+    errors: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def indicator_texts(group: MetricGroup) -> list[str]:
+    return [i["text"] for i in group.mandatory_indicators or ()]
+
+
+def _read(group: MetricGroup, cycle: AssessmentCycle, data) -> MetricForm:
+    form = read_metric_form(data, indicator_texts(group), cycle.fiscal_year)
+    if not form.valid:
+        raise ResultError(422, "ข้อมูลตัววัดไม่ถูกต้อง: " + " · ".join(form.errors.values()), form)
+    return form
+
+
+def _evidence(agency: Agency, cycle: AssessmentCycle, ids: list[int], form: MetricForm) -> list[Evidence]:
+    """Only the agency's own live evidence of the cycle may be linked; others do not exist."""
+    if not ids:
+        return []
+    found = list(db.session.scalars(select(Evidence).where(
+        Evidence.id.in_(ids), Evidence.agency_id == agency.id, Evidence.cycle_id == cycle.id,
+        Evidence.deleted_at.is_(None))))
+    if len(found) != len(ids):
+        form.errors["evidence_ids"] = "ไม่พบหลักฐานบางรายการที่เลือก (อาจถูกลบไปแล้ว)"
+        raise ResultError(422, form.errors["evidence_ids"], form)
+    return found
+
+
+def _link(metric: ResultMetric, evidence: list[Evidence]) -> None:
+    wanted = {e.id for e in evidence}
+    for link in list(metric.evidence_links):
+        if link.evidence_id not in wanted:
+            metric.evidence_links.remove(link)
+    have = {link.evidence_id for link in metric.evidence_links}
+    for item in evidence:
+        if item.id not in have:
+            metric.evidence_links.append(ResultMetricEvidence(evidence=item))
+
+
+def create(agency: Agency, cycle: AssessmentCycle, group: MetricGroup, data, user: User) -> ResultMetric:
+    form = _read(group, cycle, data)
+    evidence = _evidence(agency, cycle, form.evidence_ids, form)
+    last = db.session.scalar(select(func.max(ResultMetric.position)).where(
+        ResultMetric.agency_id == agency.id, ResultMetric.cycle_id == cycle.id,
+        ResultMetric.metric_group_id == group.id))
+    metric = ResultMetric(agency_id=agency.id, cycle_id=cycle.id, metric_group_id=group.id,
+                          position=(last or 0) + 1, created_by_id=user.id, **form.values)
+    metric.group = group
+    _link(metric, evidence)
+    db.session.add(metric)
+    db.session.flush()
+    audit.record("result_metric_created", actor=user, object_type="result_metric", object_id=metric.id,
+                 agency_id=agency.id, group=group.code, name=metric.name,
+                 evidence=[e.id for e in evidence])
+    return metric
+
+
+def update(metric: ResultMetric, cycle: AssessmentCycle, data, user: User) -> ResultMetric:
+    form = _read(metric.group, cycle, data)
+    agency = metric.agency
+    evidence = _evidence(agency, cycle, form.evidence_ids, form)
+    changes = {key: {"from": getattr(metric, key), "to": value}
+               for key, value in form.values.items() if getattr(metric, key) != value}
+    for key, value in form.values.items():
+        setattr(metric, key, value)
+    before = sorted(link.evidence_id for link in metric.evidence_links)
+    _link(metric, evidence)
+    after = sorted(e.id for e in evidence)
+    if before != after:
+        changes["evidence"] = {"from": before, "to": after}
+    if changes:
+        audit.record("result_metric_updated", actor=user, object_type="result_metric",
+                     object_id=metric.id, agency_id=metric.agency_id, group=metric.group.code,
+                     name=metric.name, changes=changes)
+    return metric
+
+
+def delete(metric: ResultMetric, user: User) -> None:
+    """Deleted for good: a metric is typed data, not a file, and the audit keeps its values."""
+    audit.record("result_metric_deleted", actor=user, object_type="result_metric", object_id=metric.id,
+                 agency_id=metric.agency_id, group=metric.group.code, name=metric.name,
+                 values={key: getattr(metric, key) for key in TRACKED})
+    db.session.delete(metric)

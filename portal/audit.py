@@ -30,6 +30,13 @@ ACTION_LABELS = {
     "evidence_deleted": "ย้ายหลักฐานไปถังขยะ",
     "evidence_restored": "กู้คืนหลักฐาน",
     "evidence_retry": "สั่งดึงข้อความใหม่",
+    "thread_started": "เริ่มกระทู้ความเห็น",
+    "comment_posted": "ตอบความเห็น",
+    "comment_edited": "แก้ไขความเห็น",
+    "comment_deleted": "ลบความเห็น",
+    "thread_resolved": "ปิดกระทู้ (แก้ไขแล้ว)",
+    "thread_reopened": "เปิดกระทู้อีกครั้ง",
+    "review_status_changed": "เปลี่ยนสถานะการพิจารณารายการ",
 }
 
 

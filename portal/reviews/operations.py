@@ -76,11 +76,12 @@ def _audit(action: str, user: User, thread: CommentThread, **details) -> None:
 
 
 def start_thread(agency: Agency, item: ChecklistItem, visibility: str, body: str, user: User) -> CommentThread:
+    if not perm.can_start(agency.id, "shared", user):
+        raise ReviewError(403, perm.FORBIDDEN_WRITE)
     if visibility not in THREAD_VISIBILITIES:
         raise ReviewError(422, "กรุณาเลือกว่าจะแสดงกระทู้ต่อส่วนราชการ หรือเฉพาะผู้ตรวจ")
     if not perm.can_start(agency.id, visibility, user):
-        raise ReviewError(403, perm.FORBIDDEN_INTERNAL if perm.can_edit_agency(agency.id, user)
-                          else perm.FORBIDDEN_WRITE)
+        raise ReviewError(403, perm.FORBIDDEN_INTERNAL)
     text = clean_body(body)
     now = utcnow()
     thread = CommentThread(agency_id=agency.id, cycle_id=review_cycle().id, checklist_item=item,
@@ -167,7 +168,7 @@ def set_status(agency: Agency, item: ChecklistItem, status: str, reason: str, us
         raise ReviewError(403, perm.FORBIDDEN_REVIEW)
     if status not in REVIEW_STATUSES:
         raise ReviewError(422, "กรุณาเลือกสถานะการพิจารณา")
-    reason = clean_body(reason, "เหตุผล", required=status == "needs_revision")
+    reason = clean_body(reason, "เหตุผล", required=False)
     if status == "needs_revision" and not reason:
         raise ReviewError(422, "กรุณาระบุเหตุผลที่ต้องแก้ไข")
     cycle = review_cycle()

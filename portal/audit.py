@@ -34,7 +34,7 @@ ACTION_LABELS = {
     "comment_posted": "ตอบความเห็น",
     "comment_edited": "แก้ไขความเห็น",
     "comment_deleted": "ลบความเห็น",
-    "thread_resolved": "ปิดกระทู้ (แก้ไขแล้ว)",
+    "thread_resolved": "ปิดกระทู้ (ได้ข้อยุติ)",
     "thread_reopened": "เปิดกระทู้อีกครั้ง",
     "review_status_changed": "เปลี่ยนสถานะการพิจารณารายการ",
 }

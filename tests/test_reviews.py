@@ -120,7 +120,7 @@ def test_resolve_and_reopen_rules(app, w):
     assert editor.post(f"/threads/{thread_id}/replies", body="ตอบได้แล้ว").status_code == 200
     with app.app_context():
         labels = [ACTION_LABELS[e.action] for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
-    assert labels[-3:] == ["ปิดกระทู้ (แก้ไขแล้ว)", "เปิดกระทู้อีกครั้ง", "ตอบความเห็น"]
+    assert labels[-3:] == ["ปิดกระทู้ (ได้ข้อยุติ)", "เปิดกระทู้อีกครั้ง", "ตอบความเห็น"]
 
 
 def test_who_may_start_threads(app, w):

@@ -100,7 +100,7 @@ def reply(thread: CommentThread, parent_id: int | None, body: str, user: User) -
     if not perm.can_reply(thread, user):
         raise ReviewError(403, perm.FORBIDDEN_WRITE)
     if thread.resolved_at is not None:
-        raise ReviewError(422, "กระทู้นี้ปิดแล้ว (แก้ไขแล้ว) ต้องเปิดกระทู้ใหม่ก่อนจึงจะตอบได้")
+        raise ReviewError(422, "กระทู้นี้ปิดแล้ว (ได้ข้อยุติ) ผู้ตรวจต้องเปิดกระทู้อีกครั้งก่อนจึงจะตอบได้")
     parent = next((c for c in thread.comments if c.id == parent_id), None) if parent_id else thread.comments[0]
     if parent is None:
         raise ReviewError(422, "ไม่พบความเห็นที่ต้องการตอบในกระทู้นี้")

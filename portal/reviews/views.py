@@ -85,6 +85,7 @@ def _thread_action(thread: CommentThread, action, message: str, form: str | None
     body = request.form.get("body", "")
     try:
         action()
+        ops.mark_read(current_user, thread)  # acting on a thread means it has been read
         db.session.commit()
     except ops.ReviewError as error:
         return refused(error, lambda e: thread_block(thread, e.status, Feedback(
@@ -117,7 +118,7 @@ def delete_comment(comment_id: int):
 @bp.post("/threads/<int:thread_id>/resolve")
 def resolve(thread_id: int):
     thread = thread_or_404(thread_id)
-    return _thread_action(thread, lambda: ops.resolve(thread, current_user), "ปิดกระทู้แล้ว (แก้ไขแล้ว)")
+    return _thread_action(thread, lambda: ops.resolve(thread, current_user), "ปิดกระทู้แล้ว (ได้ข้อยุติ)")
 
 
 @bp.post("/threads/<int:thread_id>/reopen")

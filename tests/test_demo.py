@@ -35,3 +35,16 @@ def test_demo_load_is_safe_to_repeat(app):
     assert second.exit_code == 0 and "มีอยู่แล้ว" in second.output
     with app.app_context():
         assert db.session.query(User).count() == 6
+
+
+def test_demo_adds_sample_threads_and_statuses_once(app_ctx):
+    from sqlalchemy import func
+
+    from portal.models.review import CommentThread, ItemReview
+
+    load_demo(today=date(2026, 11, 24))
+    threads = {t.visibility: len(t.comments) for t in db.session.scalars(select(CommentThread))}
+    assert threads == {"shared": 2, "internal": 1}
+    assert {r.status for r in db.session.scalars(select(ItemReview))} == {"accepted", "needs_revision"}
+    load_demo(today=date(2026, 11, 24))
+    assert db.session.scalar(select(func.count(CommentThread.id))) == 2

@@ -203,3 +203,25 @@ def test_a_removed_author_still_shows(app, w):
         db.session.commit()
         make_user("spare")
     assert "ผู้ใช้ที่ถูกลบ" in Client(app, "editor").text(workspace_url(w))
+
+
+def test_without_a_current_cycle_review_routes_answer_in_thai(app):
+    with app.app_context():
+        from tests.helpers import make_agency
+
+        agency = make_agency("RV-NOCYCLE")
+        make_user("rv-nocycle", ("reviewer", agency))
+        from portal.models import ChecklistItem
+
+        item_id = db.session.scalar(select(func.min(ChecklistItem.id)))
+        agency_id = agency.id
+    from tests.helpers import csrf_token, login
+
+    client = app.test_client()
+    login(client, "rv-nocycle")
+    token = csrf_token(client, "/")
+    response = client.post(f"/agencies/{agency_id}/items/{item_id}/threads", data={"body": "x", "visibility": "shared"},
+                           headers={"HX-Request": "true", "X-CSRFToken": token})
+    assert response.status_code == 409 and "ยังไม่ได้กำหนดรอบการประเมินปัจจุบัน" in response.get_data(as_text=True)
+    polled = client.get(f"/agencies/{agency_id}/items/{item_id}/threads", headers={"HX-Request": "true"})
+    assert polled.status_code == 409

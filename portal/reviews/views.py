@@ -19,6 +19,14 @@ from portal.reviews.permissions import ReviewRights
 bp = Blueprint("reviews", __name__)
 
 
+@bp.errorhandler(ops.ReviewError)
+def review_error(error: ops.ReviewError):
+    """A refusal outside a form (e.g. no current cycle) still answers in Thai."""
+    from portal.main.errors import render_error
+
+    return render_error(error.status, error.message)
+
+
 def workspace_url(agency_id: int, item: ChecklistItem) -> str:
     sub_item = item.sub_item
     return url_for("evidence.workspace", agency_id=agency_id, category_code=sub_item.category.code,

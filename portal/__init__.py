@@ -53,6 +53,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.results.views import bp as results_bp
     from portal.search.cli import search_cli
     from portal.search.views import bp as search_bp
+    from portal.reviews import inbox_views  # noqa: F401  (adds the inbox routes to the blueprint)
+    from portal.reviews import templating as review_templating
+    from portal.reviews.views import bp as reviews_bp
     from portal.main import errors
     from portal.main.views import bp as main_bp
     from portal import templating
@@ -67,8 +70,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(search_bp)
     app.register_blueprint(coverage_bp)
     app.register_blueprint(results_bp)
+    app.register_blueprint(reviews_bp)
     errors.register(app)
     templating.register(app)
+    review_templating.register(app)
     app.cli.add_command(criteria_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)

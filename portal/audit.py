@@ -33,6 +33,13 @@ ACTION_LABELS = {
     "result_metric_created": "เพิ่มตัววัดหมวด 7",
     "result_metric_updated": "แก้ไขตัววัดหมวด 7",
     "result_metric_deleted": "ลบตัววัดหมวด 7",
+    "thread_started": "เริ่มกระทู้ความเห็น",
+    "comment_posted": "ตอบความเห็น",
+    "comment_edited": "แก้ไขความเห็น",
+    "comment_deleted": "ลบความเห็น",
+    "thread_resolved": "ปิดกระทู้ (ได้ข้อยุติ)",
+    "thread_reopened": "เปิดกระทู้อีกครั้ง",
+    "review_status_changed": "เปลี่ยนสถานะการพิจารณารายการ",
 }
 
 

@@ -103,6 +103,10 @@ def load_demo(today: date | None = None, criteria_version: str = "pmqa-4.0") -> 
                        for role, code in grants]
         db.session.add(user)
         created.append((username, password))
+    db.session.flush()
+    from portal.reviews.demo import load_demo_reviews
+
+    load_demo_reviews(criteria_version)
     db.session.commit()
     load_demo_evidence(criteria_version)
     return created

@@ -16,7 +16,6 @@ REACHED_LABELS = {
     "advance": "ก้าวหน้า (Advance)",
     "significance": "เกิดผล (Significance)",
 }
-REVIEW_LABELS = {"submitted": "รอพิจารณา", "needs_revision": "ต้องแก้ไข", "accepted": "ผ่านการพิจารณา"}
 KIND_LABELS = {"process": "กระบวนการ", "result": "ผลลัพธ์"}
 AGENCY_TAG_LABELS = {
     "department": "กรม",
@@ -48,7 +47,6 @@ def register(app: Flask) -> None:
         REACHED_LABELS=REACHED_LABELS,
         VIEWS=VIEWS,
         zip=zip,
-        REVIEW_LABELS=REVIEW_LABELS,
         AGENCY_KINDS=AGENCY_KINDS,
         UNIT_TYPES=UNIT_TYPES,
         LEVELS=tuple(LEVEL_LABELS),

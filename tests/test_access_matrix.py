@@ -11,6 +11,7 @@ from sqlalchemy import select
 from portal.admin import operations as ops
 from portal.extensions import db
 from portal.models import AssessmentCycle, ChecklistItem, MetricGroup, ResultMetric, RoleGrant, SubItem, User
+from portal.reviews import operations as review_ops
 from tests.helpers import csrf_token, login, make_agency, make_user, stored_text_evidence
 
 ROLES = ("anonymous", "editor", "viewer", "reviewer", "assessor", "admin", "outsider")
@@ -28,6 +29,16 @@ ALL_AGENCIES = {"anonymous": "login", "editor": 403, "viewer": 403, "reviewer": 
 # Changing agency A's evidence: only its editors; others who can see A get 403.
 EDIT_A = {"anonymous": "login", "editor": "ok", "viewer": 403, "reviewer": 403,
           "assessor": 403, "admin": 403, "outsider": 404}
+# Reading agency A's reviews (a plain GET of a fragment URL may redirect to the page).
+READ_A = {**AGENCY_A, **{r: "ok" for r in ("editor", "viewer", "reviewer", "assessor", "admin")}}
+# Writing in agency A's shared threads: its editors, its reviewer, assessors.
+COMMENT_A = {**EDIT_A, "reviewer": "ok", "assessor": "ok"}
+# Review work on agency A (resolve, status): its reviewer and assessors only.
+REVIEW_A = {**EDIT_A, "editor": 403, "reviewer": "ok", "assessor": "ok"}
+# Changing a comment: only its author (agency A's reviewer wrote it).
+AUTHOR_A = {**EDIT_A, "editor": 403, "reviewer": "ok"}
+REVIEWERS = {"anonymous": "login", "editor": 403, "viewer": 403, "reviewer": 200,
+             "assessor": 200, "admin": 200, "outsider": 403}
 
 
 def signed_in(expected) -> dict:
@@ -93,6 +104,17 @@ MATRIX = {
     "results.edit_form": ("GET", EDIT_A),
     "results.update": ("POST", EDIT_A),
     "results.delete": ("POST", EDIT_A),
+    "reviews.threads": ("GET", READ_A),
+    "reviews.start_thread": ("POST", COMMENT_A),
+    "reviews.reply": ("POST", COMMENT_A),
+    "reviews.edit_comment": ("POST", AUTHOR_A),
+    "reviews.delete_comment": ("POST", AUTHOR_A),
+    "reviews.resolve": ("POST", REVIEW_A),
+    "reviews.reopen": ("POST", REVIEW_A),
+    "reviews.thread": ("GET", AGENCY_A),
+    "reviews.set_status": ("POST", REVIEW_A),
+    "reviews.inbox": ("GET", REVIEWERS),
+    "reviews.agency_inbox": ("GET", AGENCY_A),
 }
 # Routes that remove what later routes of the same run still need.
 RUN_LAST = ("evidence.detach", "results.delete")
@@ -121,13 +143,14 @@ def world(app):
         metric = ResultMetric(agency_id=a.id, cycle_id=cycle.id, metric_group_id=group.id,
                               name="ตัววัดลับของ MATRIX-A", direction="higher", target=1.0)
         db.session.add(metric)
+        thread = review_ops.start_thread(a, item, "shared", "ความเห็นลับของ MATRIX-A", users["reviewer"])
         db.session.commit()
         target = users["viewer"]
         grant = target.grants[0]
         ids = {"agency_id": a.id, "user_id": target.id, "grant_id": grant.id,
                "cycle_id": cycle.id, "category_code": "1", "sub_item_code": "1.1",
-               "item_id": item.id, "evidence_id": evidence.id,
-               "metric_id": metric.id}
+               "item_id": item.id, "evidence_id": evidence.id, "thread_id": thread.id,
+               "comment_id": thread.comments[0].id, "metric_id": metric.id}
         usernames = {role: user.username for role, user in users.items()}
         other_agency_id = b.id
     return {"ids": ids, "usernames": usernames, "other_agency_id": other_agency_id}
@@ -193,13 +216,14 @@ def test_another_agencys_ids_answer_404_on_every_route_that_takes_one(app, world
         assert response.status_code == 404, f"{method} {url}"
         assert "MATRIX-A" not in response.get_data(as_text=True)
     for rule in app.url_map.iter_rules():
-        if "evidence_id" not in rule.arguments:
+        if not {"evidence_id", "thread_id", "comment_id"} & set(rule.arguments):
             continue
         url = url_for_rule(rule, world["ids"])
         method = "GET" if "GET" in rule.methods else "POST"
         response = client.open(url, method=method, data={"csrf_token": token})
         assert response.status_code == 404, f"{method} {url}"
         assert "หลักฐานลับ" not in response.get_data(as_text=True)
+        assert "ความเห็นลับ" not in response.get_data(as_text=True)
     own = client.get(f"/agencies/{world['other_agency_id']}")
     assert own.status_code == 200
 

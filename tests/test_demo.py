@@ -51,3 +51,14 @@ def test_demo_department_reports_category_7_metrics_once(app_ctx):
     assert sum(counts.values()) == db.session.query(ResultMetric).count()
     levels = {m["level"] for d in summary["dimensions"] for m in d["metrics"]}
     assert {"basic", "advance", "significance", "below_basic"} <= levels
+def test_demo_adds_sample_threads_and_statuses_once(app_ctx):
+    from sqlalchemy import func
+
+    from portal.models.review import CommentThread, ItemReview
+
+    load_demo(today=date(2026, 11, 24))
+    threads = {t.visibility: len(t.comments) for t in db.session.scalars(select(CommentThread))}
+    assert threads == {"shared": 2, "internal": 1}
+    assert {r.status for r in db.session.scalars(select(ItemReview))} == {"accepted", "needs_revision"}
+    load_demo(today=date(2026, 11, 24))
+    assert db.session.scalar(select(func.count(CommentThread.id))) == 2

@@ -19,7 +19,8 @@ from portal.models import Agency, AssessmentCycle, Comment, CommentThread, ItemR
 from portal.models.evidence import Evidence, EvidenceAttachment
 from portal.results.queries import dimensions, metrics_of, report_for
 from portal.results.rules import fiscal_years
-from portal.templating import REACHED_LABELS, REVIEW_LABELS
+from portal.reviews.operations import STATUS_LABELS
+from portal.templating import REACHED_LABELS
 from portal.thai.dates import format_thai_datetime
 
 
@@ -135,7 +136,7 @@ def _checklist_sheet(workbook: Workbook, submission: Submission) -> None:
             row.category_code, row.sub_item_code, row.item.code, level_names[row.item.level], row.item.text,
             "มี" if row.covered else "ยังไม่มี", len(row.evidence),
             "\n".join(evidence_line(e) for e in row.evidence),
-            REVIEW_LABELS[row.review.status] if row.review else "ยังไม่พิจารณา",
+            STATUS_LABELS[row.review.status] if row.review else "ยังไม่พิจารณา",
             "\n".join(comment_line(c) for c in row.comments),
         ])
         for cell in sheet[sheet.max_row]:

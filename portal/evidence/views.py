@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.fragments import render, wants_fragment
 from portal.jobs import enqueue_extraction
 from portal.models import Agency, ChecklistItem
+from portal.reviews.queries import item_reviews
 
 bp = Blueprint("evidence", __name__)
 FORBIDDEN_EDIT = "เฉพาะเจ้าหน้าที่ของส่วนราชการนี้ (สิทธิ์แก้ไข) เท่านั้นที่แก้ไขหลักฐานได้"
@@ -35,7 +36,8 @@ def panel(agency: Agency, item: ChecklistItem, status: int = 200, error: str | N
     cycle = ops.current_cycle()
     entries = live_evidence_by_item(agency.id, cycle.id, [item.id])[item.id]
     return render("evidence/item_panel.html", "panel", status=status, agency=agency, item=item,
-                  entries=entries, can_edit=can_edit_agency(agency.id), error=error, message=message)
+                  entries=entries, can_edit=can_edit_agency(agency.id), error=error, message=message,
+                  reviews=item_reviews(agency.id, cycle.id, [item.id]))
 
 
 def after_item_action(agency: Agency, item: ChecklistItem, message: str, status: int = 200):
@@ -66,11 +68,13 @@ def workspace(agency_id: int, category_code: str, sub_item_code: str):
         cycle = ops.current_cycle()
     except ops.EvidenceError as error:
         abort(error.status, description=error.message)
-    entries = live_evidence_by_item(agency.id, cycle.id, [i.id for i in sub_item.items])
+    item_ids = [i.id for i in sub_item.items]
+    entries = live_evidence_by_item(agency.id, cycle.id, item_ids)
     summary = summary_context(agency, cycle, category_code, sub_item_code, "covered")
     return render("evidence/workspace.html", "content", agency=agency, sub_item=sub_item,
                   category=sub_item.category, cycle=cycle, entries=entries,
-                  can_edit=can_edit_agency(agency.id), error=None, message=None, **summary)
+                  can_edit=can_edit_agency(agency.id), error=None, message=None,
+                  reviews=item_reviews(agency.id, cycle.id, item_ids), **summary)
 
 
 @bp.get("/agencies/<int:agency_id>/items/<int:item_id>")

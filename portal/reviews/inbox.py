@@ -1,0 +1,89 @@
+"""Inbox queries: open threads and items waiting for a decision, within the user's scope."""
+from dataclasses import dataclass
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import selectinload
+
+from portal.extensions import db
+from portal.models import Agency, Category, ChecklistItem, SubItem
+from portal.models.evidence import Evidence, EvidenceAttachment
+from portal.models.review import CommentThread, ItemReview
+from portal.reviews.permissions import internal_agency_ids, visible_threads_clause
+from portal.reviews.queries import unread_thread_ids
+
+LIMIT = 200
+STATUS_FILTERS = {
+    "awaiting": "รอพิจารณา (มีหลักฐาน ยังไม่ตัดสิน)",
+    "needs_revision": "ต้องแก้ไข",
+    "accepted": "ผ่านการพิจารณา",
+}
+# Criteria order; selected too, because PostgreSQL orders a DISTINCT only by selected columns.
+ORDER = (Category.position, SubItem.position, ChecklistItem.position, ChecklistItem.id)
+
+
+@dataclass
+class InboxFilter:
+    agency_id: int | None = None
+    category: str | None = None
+    status: str = "awaiting"
+
+    @classmethod
+    def from_args(cls, args, default_status: str = "awaiting") -> "InboxFilter":
+        status = args.get("status", default_status)
+        return cls(args.get("agency", type=int), args.get("category") or None,
+                   status if status in STATUS_FILTERS else default_status)
+
+
+def _item_filters(statement, agency_column, item_column, flt: InboxFilter, scope: set[int] | None):
+    statement = statement.join(ChecklistItem, ChecklistItem.id == item_column).join(SubItem).join(Category)
+    if scope is not None:
+        statement = statement.where(agency_column.in_(scope))
+    if flt.agency_id:
+        statement = statement.where(agency_column == flt.agency_id)
+    if flt.category:
+        statement = statement.where(Category.code == flt.category)
+    return statement
+
+
+def open_threads(cycle_id: int, flt: InboxFilter) -> tuple[list[CommentThread], set[int]]:
+    """Open threads the user may read, newest activity first, and which are unread."""
+    statement = _item_filters(select(CommentThread), CommentThread.agency_id,
+                              CommentThread.checklist_item_id, flt, None)
+    threads = list(db.session.scalars(
+        statement.where(CommentThread.cycle_id == cycle_id, CommentThread.resolved_at.is_(None),
+                        visible_threads_clause())
+        .options(selectinload(CommentThread.comments), selectinload(CommentThread.agency),
+                 selectinload(CommentThread.checklist_item))
+        .order_by(CommentThread.last_activity_at.desc()).limit(LIMIT)))
+    unread = unread_thread_ids([t.id for t in threads])
+    threads.sort(key=lambda t: t.id not in unread)  # unread first, otherwise newest first
+    return threads, unread
+
+
+def review_rows(cycle_id: int, flt: InboxFilter, scope: set[int] | None) -> list[tuple]:
+    """(agency, item, review or None) for the status filter: "awaiting" means the item has
+    live evidence and no decision yet (no review, or submitted)."""
+    on_review = and_(ItemReview.agency_id == Evidence.agency_id, ItemReview.cycle_id == cycle_id,
+                     ItemReview.checklist_item_id == EvidenceAttachment.checklist_item_id)
+    if flt.status == "awaiting":
+        statement = (select(Evidence.agency_id, EvidenceAttachment.checklist_item_id, ItemReview.id,
+                            *ORDER).distinct().select_from(EvidenceAttachment)
+                     .join(Evidence, EvidenceAttachment.evidence_id == Evidence.id)
+                     .outerjoin(ItemReview, on_review)
+                     .where(Evidence.cycle_id == cycle_id, Evidence.deleted_at.is_(None),
+                            or_(ItemReview.id.is_(None), ItemReview.status == "submitted")))
+        statement = _item_filters(statement, Evidence.agency_id, EvidenceAttachment.checklist_item_id, flt, scope)
+    else:
+        statement = select(ItemReview.agency_id, ItemReview.checklist_item_id, ItemReview.id, *ORDER).where(
+            ItemReview.cycle_id == cycle_id, ItemReview.status == flt.status)
+        statement = _item_filters(statement, ItemReview.agency_id, ItemReview.checklist_item_id, flt, scope)
+    rows = [row[:3] for row in db.session.execute(statement.order_by(*ORDER).limit(LIMIT))]
+    agencies = {a.id: a for a in db.session.scalars(select(Agency).where(Agency.id.in_({r[0] for r in rows})))}
+    items = {i.id: i for i in db.session.scalars(select(ChecklistItem).where(ChecklistItem.id.in_({r[1] for r in rows})))}
+    reviews = {r.id: r for r in db.session.scalars(select(ItemReview).where(ItemReview.id.in_({r[2] for r in rows if r[2]})))}
+    return [(agencies[a], items[i], reviews.get(r)) for a, i, r in rows]
+
+
+def review_scope() -> set[int] | None:
+    """Agencies in the reviewer inbox: assigned ones; all for assessors and admins."""
+    return internal_agency_ids()

@@ -1,0 +1,188 @@
+"""Every change to threads, comments and review statuses: check rights, validate, write,
+audit. Views call these and commit; a refusal is a ReviewError with a Thai message."""
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from portal import audit
+from portal.evidence.operations import EvidenceError, current_cycle
+from portal.extensions import db
+from portal.models import Agency, AssessmentCycle, ChecklistItem, User
+from portal.models.review import (REVIEW_STATUSES, THREAD_VISIBILITIES, Comment, CommentThread,
+                                  ItemReview, ThreadRead)
+from portal.models.user import utcnow
+from portal.reviews import permissions as perm
+
+MAX_BODY = 10_000
+STATUS_LABELS = {
+    "submitted": "รอพิจารณา",
+    "needs_revision": "ต้องแก้ไข",
+    "accepted": "ผ่านการพิจารณา",
+}
+
+
+@dataclass
+class ReviewError(Exception):
+    """A refused change: HTTP status and a Thai message for the user."""
+
+    status: int
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def review_cycle() -> AssessmentCycle:
+    try:
+        return current_cycle()
+    except EvidenceError as error:
+        raise ReviewError(error.status, error.message) from None
+
+
+def clean_body(value: str | None, label: str = "ความเห็น", required: bool = True) -> str:
+    """NFC, no control characters but line breaks and tabs, within the length limit."""
+    text = unicodedata.normalize("NFC", (value or "").replace("\r\n", "\n").strip())
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    if required and not text:
+        raise ReviewError(422, f"กรุณาพิมพ์{label}")
+    if len(text) > MAX_BODY:
+        raise ReviewError(422, f"{label}ยาวเกิน {MAX_BODY:,} ตัวอักษร (พิมพ์มา {len(text):,} ตัวอักษร)")
+    return text
+
+
+def mark_read(user: User, thread: CommentThread, at: datetime | None = None) -> None:
+    at = at or utcnow()
+    mark = db.session.scalar(select(ThreadRead).where(ThreadRead.user_id == user.id,
+                                                      ThreadRead.thread_id == thread.id))
+    if mark is None:
+        db.session.add(ThreadRead(user_id=user.id, thread_id=thread.id, read_at=at))
+    elif mark.read_at is None or _aware(mark.read_at) < _aware(at):
+        mark.read_at = at
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes (stored in UTC)."""
+    from datetime import timezone
+
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _audit(action: str, user: User, thread: CommentThread, **details) -> None:
+    audit.record(action, actor=user, object_type="comment_thread", object_id=thread.id,
+                 agency_id=thread.agency_id, item=thread.checklist_item.full_code,
+                 visibility=thread.visibility, **details)
+
+
+def start_thread(agency: Agency, item: ChecklistItem, visibility: str, body: str, user: User) -> CommentThread:
+    if not perm.can_start(agency.id, "shared", user):
+        raise ReviewError(403, perm.FORBIDDEN_WRITE)
+    if visibility not in THREAD_VISIBILITIES:
+        raise ReviewError(422, "กรุณาเลือกว่าจะแสดงกระทู้ต่อส่วนราชการ หรือเฉพาะผู้ตรวจ")
+    if not perm.can_start(agency.id, visibility, user):
+        raise ReviewError(403, perm.FORBIDDEN_INTERNAL)
+    text = clean_body(body)
+    now = utcnow()
+    thread = CommentThread(agency_id=agency.id, cycle_id=review_cycle().id, checklist_item=item,
+                           visibility=visibility, created_by_id=user.id, created_at=now,
+                           last_activity_at=now)
+    thread.comments.append(Comment(author_id=user.id, body=text, created_at=now))
+    db.session.add(thread)
+    db.session.flush()
+    mark_read(user, thread, now)
+    _audit("thread_started", user, thread, comment_id=thread.comments[0].id)
+    return thread
+
+
+def reply(thread: CommentThread, parent_id: int | None, body: str, user: User) -> Comment:
+    """Replies nest under the comment they answer (the opening comment when none is named)."""
+    if not perm.can_reply(thread, user):
+        raise ReviewError(403, perm.FORBIDDEN_WRITE)
+    if thread.resolved_at is not None:
+        raise ReviewError(422, "กระทู้นี้ปิดแล้ว (ได้ข้อยุติ) ผู้ตรวจต้องเปิดกระทู้อีกครั้งก่อนจึงจะตอบได้")
+    parent = next((c for c in thread.comments if c.id == parent_id), None) if parent_id else thread.comments[0]
+    if parent is None:
+        raise ReviewError(422, "ไม่พบความเห็นที่ต้องการตอบในกระทู้นี้")
+    if parent.deleted_at is not None:
+        raise ReviewError(422, "ความเห็นนี้ถูกลบแล้ว ตอบไม่ได้")
+    text = clean_body(body, "คำตอบ")
+    now = utcnow()
+    comment = Comment(parent_id=parent.id, author_id=user.id, body=text, created_at=now)
+    thread.comments.append(comment)
+    thread.last_activity_at = now
+    db.session.flush()
+    mark_read(user, thread, now)
+    _audit("comment_posted", user, thread, comment_id=comment.id, parent_id=parent.id)
+    return comment
+
+
+def _own(comment: Comment, user: User) -> None:
+    if comment.author_id != user.id:
+        raise ReviewError(403, perm.FORBIDDEN_OWN)
+    if not perm.can_reply(comment.thread, user):
+        raise ReviewError(403, perm.FORBIDDEN_WRITE)
+    if comment.deleted_at is not None:
+        raise ReviewError(422, "ความเห็นนี้ถูกลบแล้ว")
+
+
+def edit_comment(comment: Comment, body: str, user: User) -> bool:
+    """The previous text goes to the audit log: what a reviewer told an agency stays on record."""
+    _own(comment, user)
+    text = clean_body(body)
+    if text == comment.body:
+        return False
+    previous, comment.body, comment.edited_at = comment.body, text, utcnow()
+    _audit("comment_edited", user, comment.thread, comment_id=comment.id, previous=previous)
+    return True
+
+
+def delete_comment(comment: Comment, user: User) -> None:
+    """The text disappears from the pages ("ลบแล้ว"); replies under it stay."""
+    _own(comment, user)
+    previous, comment.body, comment.deleted_at = comment.body, "", utcnow()
+    _audit("comment_deleted", user, comment.thread, comment_id=comment.id, previous=previous)
+
+
+def resolve(thread: CommentThread, user: User) -> None:
+    if not perm.can_review(thread.agency_id, user):
+        raise ReviewError(403, perm.FORBIDDEN_REVIEW)
+    if thread.resolved_at is not None:
+        raise ReviewError(422, "กระทู้นี้ปิดไปแล้ว")
+    thread.resolved_at, thread.resolved_by_id = utcnow(), user.id
+    _audit("thread_resolved", user, thread)
+
+
+def reopen(thread: CommentThread, user: User) -> None:
+    if not perm.can_review(thread.agency_id, user):
+        raise ReviewError(403, perm.FORBIDDEN_REVIEW)
+    if thread.resolved_at is None:
+        raise ReviewError(422, "กระทู้นี้ยังเปิดอยู่")
+    thread.resolved_at = thread.resolved_by_id = None
+    _audit("thread_reopened", user, thread)
+
+
+def set_status(agency: Agency, item: ChecklistItem, status: str, reason: str, user: User) -> ItemReview:
+    """Any move between the three statuses; "needs revision" must say why."""
+    if not perm.can_review(agency.id, user):
+        raise ReviewError(403, perm.FORBIDDEN_REVIEW)
+    if status not in REVIEW_STATUSES:
+        raise ReviewError(422, "กรุณาเลือกสถานะการพิจารณา")
+    reason = clean_body(reason, "เหตุผล", required=False)
+    if status == "needs_revision" and not reason:
+        raise ReviewError(422, "กรุณาระบุเหตุผลที่ต้องแก้ไข")
+    cycle = review_cycle()
+    review = db.session.scalar(select(ItemReview).where(
+        ItemReview.agency_id == agency.id, ItemReview.cycle_id == cycle.id,
+        ItemReview.checklist_item_id == item.id))
+    before = review.status if review else None
+    if review is not None and review.status == status and review.reason == reason:
+        raise ReviewError(422, f"สถานะเป็น “{STATUS_LABELS[status]}” อยู่แล้ว")
+    if review is None:
+        review = ItemReview(agency_id=agency.id, cycle_id=cycle.id, checklist_item_id=item.id)
+        db.session.add(review)
+    review.status, review.reason, review.updated_by_id = status, reason, user.id
+    review.updated_at = utcnow()
+    audit.record("review_status_changed", actor=user, object_type="checklist_item", object_id=item.id,
+                 agency_id=agency.id, item=item.full_code, before=before, after=status, reason=reason)
+    return review

@@ -1,0 +1,131 @@
+"""Read side of reviews: statuses, visible threads, read marks, unread counts.
+
+Every thread query goes through permissions.visible_threads_clause, so internal threads
+never reach agency users in pages, counts or inboxes."""
+import hashlib
+from dataclasses import dataclass, field
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from portal.extensions import db
+from portal.models import AssessmentCycle, User
+from portal.models.review import Comment, CommentThread, ItemReview, ThreadRead
+from portal.reviews.permissions import ReviewRights, can_read_thread, visible_threads_clause
+
+
+def review_statuses(agency_id: int, cycle_id: int) -> dict[int, ItemReview]:
+    """checklist item id → its review (items never reviewed are absent)."""
+    rows = db.session.scalars(select(ItemReview).where(ItemReview.agency_id == agency_id,
+                                                       ItemReview.cycle_id == cycle_id))
+    return {review.checklist_item_id: review for review in rows}
+
+
+def accepted_item_ids(agency_id: int, cycle_id: int) -> set[int]:
+    """Items whose review status is accepted: the "ผ่านการพิจารณา" view of levels."""
+    return set(db.session.scalars(select(ItemReview.checklist_item_id).where(
+        ItemReview.agency_id == agency_id, ItemReview.cycle_id == cycle_id,
+        ItemReview.status == "accepted")))
+
+
+def thread_or_404(thread_id: int) -> CommentThread:
+    """Another agency's thread, or an internal one for agency users, does not exist."""
+    thread = db.session.get(CommentThread, thread_id)
+    if thread is None or not can_read_thread(thread):
+        abort(404)
+    return thread
+
+
+def comment_or_404(comment_id: int) -> Comment:
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or not can_read_thread(comment.thread):
+        abort(404)
+    return comment
+
+
+def _with_comments(statement):
+    return statement.options(selectinload(CommentThread.comments).selectinload(Comment.author))
+
+
+def threads_by_item(agency_id: int, cycle_id: int, item_ids: list[int]) -> dict[int, list[CommentThread]]:
+    """item id → the user's visible threads on it: open ones first, oldest first."""
+    rows = db.session.scalars(_with_comments(
+        select(CommentThread)
+        .where(CommentThread.agency_id == agency_id, CommentThread.cycle_id == cycle_id,
+               CommentThread.checklist_item_id.in_(item_ids), visible_threads_clause())
+        .order_by(CommentThread.resolved_at.is_not(None), CommentThread.created_at, CommentThread.id)))
+    result: dict[int, list[CommentThread]] = {item_id: [] for item_id in item_ids}
+    for thread in rows:
+        result[thread.checklist_item_id].append(thread)
+    return result
+
+
+def _unread_condition(user_id: int):
+    read = (select(ThreadRead.read_at)
+            .where(ThreadRead.thread_id == CommentThread.id, ThreadRead.user_id == user_id)
+            .scalar_subquery())
+    return or_(read.is_(None), read < CommentThread.last_activity_at)
+
+
+def unread_thread_ids(thread_ids: list[int], user: User | None = None) -> set[int]:
+    user = user or current_user
+    if not thread_ids or not user.is_authenticated:
+        return set()
+    return set(db.session.scalars(select(CommentThread.id).where(
+        CommentThread.id.in_(thread_ids), _unread_condition(user.id))))
+
+
+def unread_count(user: User | None = None) -> int:
+    """Open threads of the current cycle with activity newer than the user's last read:
+    one query, for the badge in the navigation."""
+    user = user or current_user
+    if not user.is_authenticated:
+        return 0
+    return db.session.scalar(
+        select(func.count(CommentThread.id))
+        .join(AssessmentCycle, AssessmentCycle.id == CommentThread.cycle_id)
+        .where(AssessmentCycle.is_current, CommentThread.resolved_at.is_(None),
+               visible_threads_clause(user), _unread_condition(user.id))) or 0
+
+
+@dataclass
+class Feedback:
+    """The outcome of the last review action, shown where it happened (e.g. "thread-5")."""
+
+    where: str
+    error: str | None = None
+    message: str | None = None
+    form: str | None = None  # which form keeps the typed text, e.g. "reply-12"
+    body: str = ""
+
+
+@dataclass
+class ItemReviews:
+    """Everything the review part of an item panel needs, for one or many items."""
+
+    rights: ReviewRights
+    statuses: dict[int, ItemReview]
+    threads: dict[int, list[CommentThread]]
+    unread: set[int]
+    feedback: Feedback | None = None
+    _stamps: dict = field(default_factory=dict)
+
+    def feedback_at(self, where: str) -> Feedback | None:
+        return self.feedback if self.feedback and self.feedback.where == where else None
+
+    def stamp(self, item_id: int) -> str:
+        """Changes whenever what the list shows changes, so a poll can answer 204 otherwise."""
+        parts = [(t.id, str(t.resolved_at), str(t.last_activity_at), t.id in self.unread,
+                  [(c.id, str(c.edited_at), str(c.deleted_at)) for c in t.comments])
+                 for t in self.threads.get(item_id, [])]
+        return hashlib.sha1(repr(parts).encode()).hexdigest()[:16]
+
+
+def item_reviews(agency_id: int, cycle_id: int, item_ids: list[int],
+                 feedback: Feedback | None = None) -> ItemReviews:
+    threads = threads_by_item(agency_id, cycle_id, item_ids)
+    thread_ids = [t.id for ts in threads.values() for t in ts]
+    return ItemReviews(ReviewRights.for_agency(agency_id), review_statuses(agency_id, cycle_id),
+                       threads, unread_thread_ids(thread_ids), feedback)

@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from portal import models  # noqa: F401  (registers the tables on the metadata)
     from portal.search import sync  # noqa: F401  (keeps the index in step with commits)
+    from portal.reviews import notify  # noqa: F401  (mails review notices after commits, when configured)
     from portal.admin.cli import agencies_cli, users_cli
     from portal.admin.views import bp as admin_bp
     from portal.agencies.views import bp as agencies_bp

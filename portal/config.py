@@ -56,5 +56,13 @@ def from_environment(instance_path: Path) -> dict:
         # A job still "extracting" after this long belongs to a worker that died.
         "EXTRACTION_STALE_SECONDS": int(os.environ.get(
             "EXTRACTION_STALE_SECONDS", int(os.environ.get("EXTRACTION_TIMEOUT_SECONDS", "300")) + 60)),
+        # E-mail notices of review comments and statuses: off while MAIL_SMTP_HOST is empty.
+        "MAIL_SMTP_HOST": os.environ.get("MAIL_SMTP_HOST", ""),
+        "MAIL_SMTP_PORT": int(os.environ.get("MAIL_SMTP_PORT", "587")),
+        "MAIL_SMTP_USER": os.environ.get("MAIL_SMTP_USER", ""),
+        "MAIL_SMTP_PASSWORD": os.environ.get("MAIL_SMTP_PASSWORD", ""),
+        "MAIL_SMTP_STARTTLS": os.environ.get("MAIL_SMTP_STARTTLS", "1") == "1",
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "pmqa-portal@localhost"),
+        "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
     }

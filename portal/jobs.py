@@ -84,6 +84,21 @@ def enqueue_rebuild() -> None:
         log.exception("could not enqueue an index rebuild")
 
 
+@huey.task(retries=3, retry_delay=60)
+def send_review_notices_task(comment_ids: list[int], review_ids: list[int]) -> int:
+    from portal.reviews.notify import build_notices, send
+
+    with _app_context():
+        return send(build_notices(comment_ids, review_ids))
+
+
+def enqueue_review_notices(comment_ids: list[int], review_ids: list[int]) -> None:
+    try:
+        send_review_notices_task(comment_ids, review_ids)
+    except Exception:  # noqa: BLE001  (a notice is a courtesy: the inbox still shows everything)
+        log.exception("could not enqueue review notices for comments %s, reviews %s", comment_ids, review_ids)
+
+
 @huey.periodic_task(crontab(minute="*"))
 def requeue_interrupted_task() -> None:
     requeue_interrupted()

@@ -16,6 +16,7 @@ class UserForm(FlaskForm):
 
 class DisplayNameForm(FlaskForm):
     display_name = StringField("ชื่อที่แสดง", validators=[DataRequired("กรุณากรอกชื่อที่แสดง"), Length(max=200)])
+    email = StringField("อีเมล (สำหรับแจ้งเตือนความเห็น ไม่บังคับ)", validators=[Optional(), Length(max=254)])
 
 
 class GrantForm(FlaskForm):

@@ -19,6 +19,7 @@ from portal.models import (
     User,
 )
 
+EMAIL_PATTERN = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 AGENCY_CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,31}$")
 MIN_PASSWORD_LENGTH = 10
@@ -59,14 +60,30 @@ def create_user(username: str, display_name: str, password: str | None = None) -
     return user, password
 
 
-def update_user(user: User, display_name: str) -> None:
+def clean_email(value: str | None) -> str | None:
+    """One address or none; checked only for shape — delivery is the mail server's business."""
+    email = (value or "").strip()
+    if not email:
+        return None
+    if len(email) > 254 or not EMAIL_PATTERN.match(email):
+        raise AdminError(f"อีเมล “{email[:80]}” ไม่ถูกต้อง (ตัวอย่าง: somchai@agency.go.th)")
+    return email
+
+
+def update_user(user: User, display_name: str, email: str | None = None) -> None:
     display_name = display_name.strip()
     if not display_name or len(display_name) > 200:
         raise AdminError("กรุณากรอกชื่อที่แสดง (ไม่เกิน 200 ตัวอักษร)")
+    email = clean_email(email)
+    changes = {}
     if display_name != user.display_name:
-        audit.record("user_updated", object_type="user", object_id=user.id,
-                     display_name={"from": user.display_name, "to": display_name})
+        changes["display_name"] = {"from": user.display_name, "to": display_name}
         user.display_name = display_name
+    if email != user.email:
+        changes["email"] = {"from": user.email, "to": email}
+        user.email = email
+    if changes:
+        audit.record("user_updated", object_type="user", object_id=user.id, **changes)
 
 
 def grant_role(user: User, role: str, agency: Agency | None = None) -> RoleGrant:

@@ -101,7 +101,7 @@ def _user_page(user: User, status: int = 200, error: str | None = None, message:
     grant_form = GrantForm()
     grant_form.agency_id.choices = agency_choices()
     return render("admin/user.html", "user_detail", status=status, user=user,
-                  name_form=DisplayNameForm(display_name=user.display_name), grant_form=grant_form,
+                  name_form=DisplayNameForm(display_name=user.display_name, email=user.email), grant_form=grant_form,
                   error=error, message=message, new_password=new_password)
 
 
@@ -129,11 +129,11 @@ def update_user(user_id: int):
     try:
         if not form.validate():
             raise ops.AdminError("กรุณากรอกชื่อที่แสดง (ไม่เกิน 200 ตัวอักษร)")
-        ops.update_user(user, form.display_name.data)
+        ops.update_user(user, form.display_name.data, form.email.data)
         db.session.commit()
     except ops.AdminError as error:
         return _user_change_failed(user, error)
-    return _after_user_change(user, "บันทึกชื่อที่แสดงแล้ว")
+    return _after_user_change(user, "บันทึกข้อมูลบัญชีแล้ว")
 
 
 @bp.post("/users/<int:user_id>/roles")

@@ -45,7 +45,7 @@ class LevelTally(NamedTuple):
         return self.done == self.total
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # slotted, not frozen: the overview makes thousands per page
 class Outcome:
     """A sub-item's or category's reached level, score and coverage."""
 
@@ -85,21 +85,20 @@ def reached_level(tallies: Iterable[LevelTally]) -> str:
 
     A sub-item with no items at all reaches nothing: there is nothing to show for it.
     """
-    tallies = list(tallies)
-    if sum(t.total for t in tallies) == 0:
-        return "below_basic"
-    reached = "below_basic"
+    reached, any_items = "below_basic", False
     for tally in tallies:
-        if not tally.complete:
-            break
+        if tally.done != tally.total:
+            return reached  # this level has items, so the sub-item is not empty
+        any_items = any_items or tally.total > 0
         reached = tally.level
-    return reached
+    return reached if any_items else "below_basic"
+
+
+_NEXT = {"below_basic": "basic", "basic": "advance", "advance": "significance", "significance": None}
 
 
 def next_level(level: str) -> str | None:
-    order = ("below_basic", *ITEM_LEVELS)
-    position = order.index(level)
-    return order[position + 1] if position + 1 < len(order) else None
+    return _NEXT[level]
 
 
 def sub_item_outcome(items: Sequence[Item], done_ids: set[int], points: ProcessPoints) -> Outcome:
@@ -116,9 +115,9 @@ def sub_item_outcome(items: Sequence[Item], done_ids: set[int], points: ProcessP
 def outcome_from_tallies(tallies: Sequence[LevelTally], points: ProcessPoints) -> Outcome:
     """The same level and score from counts alone, for views that list no gaps (the overview)."""
     level = reached_level(tallies)
-    return Outcome(level=level, points=points.for_level(level),
-                   done=sum(t.done for t in tallies), total=sum(t.total for t in tallies),
-                   tallies=tuple(tallies), next_level=next_level(level))
+    basic, advance, significance = tallies
+    return Outcome(level, points.for_level(level), basic.done + advance.done + significance.done,
+                   basic.total + advance.total + significance.total, tuple(tallies), next_level=_NEXT[level])
 
 
 def lowest_level(levels: Iterable[str]) -> str:

@@ -249,3 +249,20 @@ def test_dashboard_and_export_carry_category_7(app, seeded):
     metric = next(r for r in rows if r[2] == "ร้อยละความพึงพอใจผู้รับบริการ")
     assert metric[:2] == ("7.2", "7.2.1") and metric[9] == 12.5 and metric[11] == 500
     assert any(r and r[0] == "ข้อควรแก้ตามเงื่อนไขการรายงาน" for r in rows)  # e.g. mandatory groups missing
+
+
+def test_report_page_shows_category_7(app, seeded):
+    from portal.models import Agency, AssessmentCycle, MetricGroup, ResultMetric
+
+    with app.app_context():
+        cycle = db.session.scalar(select(AssessmentCycle).where(AssessmentCycle.is_current))
+        group = db.session.scalar(select(MetricGroup).where(MetricGroup.code == "7.6.1"))
+        db.session.add(ResultMetric(agency=db.session.get(Agency, seeded["a"]), cycle=cycle, group=group,
+                                    name="ต้นทุนต่อคำขอ", unit="บาท", direction="lower", target=1000,
+                                    value_two_years_ago=1200, value_last_year=1100, value_this_year=960))
+        db.session.commit()
+    html = signed_in(app, "cov-viewer").get(f"/agencies/{seeded['a']}/report").get_data(as_text=True)
+    section = html[html.index("หมวด 7 ผลลัพธ์การดำเนินการ"):]
+    assert "ต้นทุนต่อคำขอ (บาท)" in section and "ยิ่งน้อยยิ่งดี" in section
+    assert "+4.00%" in section and "พื้นฐาน (Basic) · 300 คะแนน" in section  # 960 beats 1000 by 4 %
+    assert "<th scope=\"col\">2567</th>" in section

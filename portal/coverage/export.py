@@ -15,7 +15,7 @@ from portal.coverage.queries import done_item_ids, process_categories
 from portal.coverage.report import CategoryReport, agency_report
 from portal.coverage.scoring import scoring_rules
 from portal.extensions import db
-from portal.models import Agency, AssessmentCycle, Comment, CommentThread, ItemReview
+from portal.models import Agency, AssessmentCycle, Comment, CommentThread, ItemReview, ResultMetric
 from portal.models.evidence import Evidence, EvidenceAttachment
 from portal.results.queries import dimensions, metrics_of, report_for
 from portal.results.rules import fiscal_years
@@ -44,6 +44,8 @@ class Submission:
     cycle: AssessmentCycle
     reports: dict[str, tuple[CategoryReport, ...]]
     rows: list[ItemRow]
+    results: list["MetricRow"]
+    result_problems: list
 
 
 def build_submission(agency: Agency, cycle: AssessmentCycle) -> Submission:
@@ -73,7 +75,8 @@ def build_submission(agency: Agency, cycle: AssessmentCycle) -> Submission:
     rows = [ItemRow(category.code, sub.code, item, evidence_by_item.get(item.id, []),
                     reviews.get(item.id), comments_by_item.get(item.id, []))
             for category in categories for sub in category.sub_items for item in sub.items]
-    return Submission(agency, cycle, reports, rows)
+    results, problems = results_rows(agency, cycle)
+    return Submission(agency, cycle, reports, rows, results, problems)
 
 
 def evidence_line(evidence: Evidence) -> str:
@@ -144,34 +147,50 @@ def _checklist_sheet(workbook: Workbook, submission: Submission) -> None:
     sheet.auto_filter.ref = sheet.dimensions
 
 
+@dataclass
+class MetricRow:
+    metric: ResultMetric
+    achievement: float | None
+    level: str | None
+    points: int | None
+    evidence: list[Evidence]
+
+
+def results_rows(agency: Agency, cycle: AssessmentCycle) -> tuple[list[MetricRow], list]:
+    """Category 7 in reporting order with each metric's score, and the reporting warnings."""
+    metrics = metrics_of(agency.id, cycle.id)
+    report = report_for(agency, cycle, metrics, dimensions(cycle.criteria_version))
+    ordered = sorted(metrics, key=lambda m: (m.group.dimension.position, m.group.position, m.position, m.id))
+    rows = []
+    for metric in ordered:
+        scored = report.scores[metric.id]
+        rows.append(MetricRow(metric, round(scored.achievement, 2) if scored.achievement is not None else None,
+                              scored.level, scored.points,
+                              [link.evidence for link in metric.evidence_links if link.evidence.deleted_at is None]))
+    return rows, report.problems
+
+
 def _results_sheet(workbook: Workbook, submission: Submission) -> None:
-    """Category 7: every metric with its three years, achievement, level and points, then
-    the reporting-rule warnings."""
-    agency, cycle = submission.agency, submission.cycle
-    years = fiscal_years(cycle.fiscal_year)
+    years = fiscal_years(submission.cycle.fiscal_year)
     sheet = _sheet(workbook, "หมวด 7 ผลลัพธ์",
                    ["มิติ", "กลุ่ม", "ตัววัด", "หน่วย", "ทิศทางที่ดี", "ค่าเป้าหมาย", *[f"ผล {y}" for y in years],
                     "ผลเทียบเป้าหมาย (%)", "ระดับ", "คะแนน", "หลักฐาน"],
                    [7, 8, 50, 10, 12, 12, 11, 11, 11, 14, 22, 8, 50])
-    metrics = metrics_of(agency.id, cycle.id)
-    report = report_for(agency, cycle, metrics, dimensions(cycle.criteria_version))
-    for metric in sorted(metrics, key=lambda m: (m.group.dimension.position, m.group.position, m.position, m.id)):
-        scored = report.scores[metric.id]
+    for row in submission.results:
+        metric = row.metric
         sheet.append([
             metric.group.dimension.code, metric.group.code, metric.name, metric.unit,
             "มากดี" if metric.direction == "higher" else "น้อยดี", metric.target,
-            metric.value_two_years_ago, metric.value_last_year, metric.value_this_year,
-            round(scored.achievement, 2) if scored.achievement is not None else None,
-            REACHED_LABELS[scored.level] if scored.level else "คำนวณไม่ได้", scored.points,
-            "\n".join(evidence_line(link.evidence) for link in metric.evidence_links
-                      if link.evidence.deleted_at is None),
+            metric.value_two_years_ago, metric.value_last_year, metric.value_this_year, row.achievement,
+            REACHED_LABELS[row.level] if row.level else "คำนวณไม่ได้", row.points,
+            "\n".join(evidence_line(e) for e in row.evidence),
         ])
         for cell in sheet[sheet.max_row]:
             cell.alignment = WRAP
-    if report.problems:
+    if submission.result_problems:
         sheet.append([])
         sheet.append(["ข้อควรแก้ตามเงื่อนไขการรายงาน"])
-        for problem in report.problems:
+        for problem in submission.result_problems:
             sheet.append([problem.dimension_code or "", problem.group_code or "", problem.message])
 
 

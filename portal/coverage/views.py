@@ -12,6 +12,7 @@ from portal.coverage.report import agency_report, agency_report_from_counts, tot
 from portal.coverage.scoring import scoring_rules
 from portal.coverage.levels import VIEWS, sub_item_outcome
 from portal.results.queries import agency_results_summary
+from portal.results.rules import fiscal_years
 from portal.evidence.operations import EvidenceError, current_cycle
 from portal.evidence.queries import item_or_404
 from portal.extensions import db
@@ -155,7 +156,8 @@ def report(agency_id: int):
     submission = build_submission(agency, current_cycle_or_409())
     return render_template("coverage/report.html", submission=submission, view=chosen_view(),
                            scoring_notes=scoring_rules().notes, evidence_line=evidence_line,
-                           comment_line=comment_line, generated_at=utcnow())
+                           comment_line=comment_line, generated_at=utcnow(),
+                           fiscal_years=fiscal_years(submission.cycle.fiscal_year))
 
 
 @bp.get("/agencies/<int:agency_id>/export.xlsx")

@@ -1,6 +1,7 @@
 """Searching: Thai words and phrases, a bigram fallback, filters inside the index query
 (never applied afterwards), highlighted snippets and facets within the permitted agencies."""
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from whoosh import highlight, sorting
@@ -68,10 +69,10 @@ def scope_filter(agency_ids: set[int] | None, filters: dict[str, str]):
 
 
 def search(ix, text: str, agency_ids: set[int] | None, filters: dict[str, str] | None = None,
-           page: int = 1, per_page: int = 10, sort: str = "relevance") -> Results:
+           page: int = 1, per_page: int = 10, sort: str = "relevance", searcher=None) -> Results:
     filters = filters or {}
     text = (text or "").strip()[:500]
-    with ix.searcher() as searcher:
+    with nullcontext(searcher) if searcher else ix.searcher() as searcher:
         allowed = scope_filter(agency_ids, filters)
         # Word matches first; the costlier bigram query only when words find too little.
         query = build_query(text, ix.schema, with_bigrams=False) if text else Every()

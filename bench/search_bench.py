@@ -80,15 +80,12 @@ def whoosh_document(doc: dict, tokens: dict, names: set) -> dict:
     return {k: v for k, v in fields.items() if k.removeprefix("_stored_") in names}
 
 
-def fts5_reference(docs, tokens):
-    fts = sqlite3.connect(":memory:")
+def fts5_table(path: Path) -> sqlite3.Connection:
+    fts = sqlite3.connect(path)
     # unicode61 treats Thai vowel and tone marks as separators unless declared as token characters.
     marks = "\u0e31" + "".join(chr(c) for c in range(0x0E34, 0x0E3B)) + "".join(chr(c) for c in range(0x0E47, 0x0E4F))
     fts.execute(f"CREATE VIRTUAL TABLE pages USING fts5(agency UNINDEXED, body, tokenize=\"unicode61 tokenchars '{marks}'\")")
-    started = time.perf_counter()
-    fts.executemany("INSERT INTO pages VALUES (?, ?)", [(d["agency"], " ".join(t["content"])) for d, t in zip(docs, tokens)])
-    fts.commit()
-    return fts, time.perf_counter() - started
+    return fts
 
 
 def fts5_match(text: str) -> str:
@@ -110,33 +107,56 @@ def percentile(samples: list[float], p: int) -> float:
     return statistics.quantiles(samples, n=100, method="inclusive")[p - 1]
 
 
-def run(size: int, repeats: int, batch: int) -> None:
-    docs = list(corpus(size))
-    megabytes = sum(len(d["text"].encode()) + len(d["title"].encode()) for d in docs) / 1e6
-    started = time.perf_counter()
-    tokens = [analysed(d) for d in docs]
-    tokenise_s = time.perf_counter() - started
-    with tempfile.TemporaryDirectory() as folder:
-        ix = whoosh_index.create_in(folder, schema())
-        names = set(ix.schema.names())
-        started = time.perf_counter()
-        for start in range(0, size, batch):  # as the portal's rebuild: one commit per batch
-            writer = ix.writer(limitmb=256, procs=1)
-            for doc, toks in zip(docs[start:start + batch], tokens[start:start + batch]):
-                writer.add_document(**whoosh_document(doc, toks, names))
-            writer.commit()
-        write_s = time.perf_counter() - started
-        index_mb = sum(p.stat().st_size for p in Path(folder).iterdir()) / 1e6
-        segments = len(ix.reader().leaf_readers()) if hasattr(ix.reader(), "leaf_readers") else 1
-        fts, fts_s = fts5_reference(docs, tokens)
-        del tokens
+class Stopwatch(dict):
+    def add(self, name: str, started: float) -> None:
+        self[name] = self.get(name, 0.0) + time.perf_counter() - started
 
+
+def build(folder: Path, size: int, batch: int) -> tuple[float, Stopwatch, sqlite3.Connection]:
+    """Stream the corpus in chunks (memory stays flat at any size): analyse, write Whoosh,
+    insert the same tokens into FTS5, each timed on its own."""
+    clock, megabytes, chunk = Stopwatch(), 0.0, 2000
+    ix = whoosh_index.create_in(str(folder / "whoosh"), schema())
+    names = set(ix.schema.names())
+    fts = fts5_table(folder / "fts5.sqlite")
+    docs = corpus(size)
+    writer = None
+    for start in range(0, size, chunk):
+        part = [next(docs) for _ in range(min(chunk, size - start))]
+        megabytes += sum(len(d["text"].encode()) + len(d["title"].encode()) for d in part) / 1e6
+        started = time.perf_counter()
+        tokens = [analysed(d) for d in part]
+        clock.add("tokenise", started)
+        started = time.perf_counter()
+        for doc, toks in zip(part, tokens):
+            if writer is None:
+                writer = ix.writer(limitmb=256, procs=1)
+            writer.add_document(**whoosh_document(doc, toks, names))
+            if (doc["n"] + 1) % batch == 0 or doc["n"] + 1 == size:  # as the rebuild: a commit per batch
+                writer.commit()
+                writer = None
+        clock.add("write", started)
+        started = time.perf_counter()
+        fts.executemany("INSERT INTO pages VALUES (?, ?)", [(d["agency"], " ".join(t["content"])) for d, t in zip(part, tokens)])
+        fts.commit()
+        clock.add("fts5", started)
+    return megabytes, clock, fts
+
+
+def run(size: int, repeats: int, batch: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "whoosh").mkdir()
+        megabytes, clock, fts = build(folder, size, batch)
+        ix = whoosh_index.open_dir(str(folder / "whoosh"))
+        index_mb = sum(p.stat().st_size for p in (folder / "whoosh").iterdir()) / 1e6
+        fts_mb = (folder / "fts5.sqlite").stat().st_size / 1e6
         print(f"\n== {size:,} pages, {megabytes:.1f} MB of text ==")
         print(f"{'step':<30}{'pages/s':>10}{'MB/s':>8}{'seconds':>9}")
-        for label, seconds in (("tokenising (nlpo3 + bigrams)", tokenise_s), ("whoosh index writing", write_s),
-                               ("whoosh total", tokenise_s + write_s), ("fts5 writing (same tokens)", fts_s)):
+        for label, seconds in (("tokenising (nlpo3 + bigrams)", clock["tokenise"]), ("whoosh index writing", clock["write"]),
+                               ("whoosh total", clock["tokenise"] + clock["write"]), ("fts5 writing (same tokens)", clock["fts5"])):
             print(f"{label:<30}{size / seconds:>10.0f}{megabytes / seconds:>8.2f}{seconds:>9.1f}")
-        print(f"whoosh index size {index_mb:.1f} MB in {segments} segment(s)")
+        print(f"index size: whoosh {index_mb:.1f} MB ({len(ix.reader().leaf_readers())} segment(s)), fts5 {fts_mb:.1f} MB")
         print(f"{'query set':<10}{'filter':<8}{'whoosh p50':>11}{'p95':>8}{'fts5 p50':>10}{'p95':>8}  ms (portal search: 10 hits, facets, highlights)")
         with ix.searcher() as searcher:
             for label, queries in QUERIES.items():
@@ -149,6 +169,7 @@ def run(size: int, repeats: int, batch: int) -> None:
                         fts_ms += timed(lambda: fts.execute(sql, (fts5_match(text),)).fetchall(), repeats)
                     print(f"{label:<10}{'agency' if agencies else '-':<8}{percentile(whoosh_ms, 50):>11.1f}"
                           f"{percentile(whoosh_ms, 95):>8.1f}{percentile(fts_ms, 50):>10.1f}{percentile(fts_ms, 95):>8.1f}")
+        fts.close()
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

@@ -153,3 +153,23 @@ def test_cli_reindex_resumes_and_query_filters_by_date(app, corpus):
     assert [h["title"] for h in data["hits"]] == ["แผนยุทธศาสตร์กรม"]
     bad = runner.invoke(args=["search", "query", "แผน", "--from", "32/13/2568"])
     assert bad.exit_code != 0 and "ไม่มีวันที่นี้ในปฏิทิน" in bad.output
+
+
+def test_fast_match_sets_equal_whooshs_own_matching(app, corpus):
+    from portal.models import Evidence as E
+    from portal.search.facets import matching_docs
+    from portal.search.index import update_evidence
+    from portal.search.query import _scoped, build_query, scope_filter
+
+    with app.app_context():  # a deletion leaves a deleted document in the segment
+        db.session.get(E, corpus["ids"]["รายงานตัวชี้วัด"]).title = "รายงานตัวชี้วัด ปรับปรุง"
+        db.session.commit()
+        update_evidence(index_folder(), [corpus["ids"]["รายงานตัวชี้วัด"]])
+        ix = open_index(index_folder())
+        with ix.searcher() as searcher:
+            assert searcher.reader().has_deletions()
+            for agencies in (None, {corpus["agencies"]["A"]}, {corpus["agencies"]["B"]}):
+                for text in ("แผน", "ตัวชี้วัด KPI", '"ตัวชี้วัด KPI"', "อุทกภัย", "ยุทธศาสตร"):
+                    for bigrams in (False, True):
+                        query = _scoped(build_query(text, ix.schema, bigrams), scope_filter(agencies, {}))
+                        assert matching_docs(searcher, query) == set(searcher.docs_for_query(query)), (text, agencies)

@@ -7,15 +7,15 @@ from datetime import date, datetime, time
 
 from whoosh import highlight, sorting
 from whoosh.qparser import AndGroup, MultifieldParser
-from whoosh.query import And, DateRange, Every, Or, Term
+from whoosh.query import And, ConstantScoreQuery, DateRange, Every, Or, Term
 
 from portal.search.analyzer import thai_bigrams
+from portal.search.facets import facet_counts, matching_docs
 from portal.search.suggest import suggest
 
 FILTER_FIELDS = {"agency": "agency", "cycle": "cycle", "category": "categories",
                  "sub_item": "sub_items", "item": "items", "level": "levels", "kind": "file_kind"}
 QUOTED = re.compile(r'"([^"]+)"')
-FACETS = {"agency": "agency", "kind": "file_kind", "category": "categories"}
 DATE_FIELDS = {"document": "document_date", "uploaded": "uploaded"}
 
 
@@ -89,18 +89,21 @@ def search(ix, text: str, agency_ids: set[int] | None, filters: dict[str, str] |
            dates: DateFilter | None = None) -> Results:
     filters = filters or {}
     text = (text or "").strip()[:500]
+    page = max(page, 1)
     with nullcontext(searcher) if searcher else ix.searcher() as searcher:
         allowed = scope_filter(agency_ids, filters, dates)
-        # Words first, in one pass with the facets; the costlier bigram query only when
-        # the words find less than a page.
-        page_result = _page(searcher, build_query(text, ix.schema, False) if text else Every(), allowed,
-                            page, per_page, sort)
-        if text and page_result.total < per_page:
-            page_result = _page(searcher, build_query(text, ix.schema), allowed, page, per_page, sort)
-        page_result.results.fragmenter = highlight.ContextFragmenter(maxchars=220, surround=60)
-        page_result.results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
+        # Words first; the costlier bigram query only when the words find less than a page.
+        query = _scoped(build_query(text, ix.schema, False) if text else Every(), allowed)
+        matched = matching_docs(searcher, query)
+        if text and len(matched) < per_page:
+            query = _scoped(build_query(text, ix.schema), allowed)
+            matched = matching_docs(searcher, query)
+        sortedby = sorting.FieldFacet("updated", reverse=True) if sort == "date" else None
+        results = searcher.search(query, limit=page * per_page, sortedby=sortedby)
+        results.fragmenter = highlight.ContextFragmenter(maxchars=220, surround=60)
+        results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
         hits = []
-        for hit in page_result:  # only the page shown is highlighted
+        for hit in results[(page - 1) * per_page:page * per_page]:  # only the page shown is highlighted
             snippet = hit.highlights("content", top=2) or _plain(hit.get("content", ""))
             hits.append(Hit(
                 evidence_id=int(hit["evidence"]), agency_id=int(hit["agency"]), title=hit["title"],
@@ -108,18 +111,16 @@ def search(ix, text: str, agency_ids: set[int] | None, filters: dict[str, str] |
                 page=hit.get("page", 0), page_label=hit.get("page_label", ""),
                 items=[i for i in hit.get("items", "").split(",") if i], score=hit.score or 0.0,
                 snippet=snippet))
-        grouped = {name: {key: len(ids) for key, ids in page_result.results.groups(name).items()}
-                   for name in FACETS}
-        suggestion = suggest(searcher, text, allowed) if text and not page_result.total else ""
-        return Results(query=text, total=page_result.total, page=page_result.pagenum,
-                       pages=page_result.pagecount, hits=hits, facets=grouped, suggestion=suggestion)
+        facets = facet_counts(searcher, str(getattr(ix.storage, "folder", id(ix))), matched)
+        suggestion = suggest(searcher, text, allowed) if text and not matched else ""
+        return Results(query=text, total=len(matched), page=page, pages=max(1, -(-len(matched) // per_page)),
+                       hits=hits, facets=facets, suggestion=suggestion)
 
 
-def _page(searcher, query, allowed, page, per_page, sort):
-    facets = {name: sorting.FieldFacet(column, allow_overlap=column == "categories") for name, column in FACETS.items()}
-    sortedby = sorting.FieldFacet("updated", reverse=True) if sort == "date" else None
-    return searcher.search_page(query, max(page, 1), pagelen=per_page, filter=allowed,
-                                groupedby=facets, sortedby=sortedby)
+def _scoped(query, allowed):
+    """The scope inside the query: the intersection skips to the permitted documents
+    (a Whoosh `filter=` walks every match and tests each), scored the same for all."""
+    return And([query, ConstantScoreQuery(allowed, 0.0)]) if allowed is not None else query
 
 
 def _plain(text: str) -> str:

@@ -10,6 +10,7 @@ and index writing (Whoosh fed the already-analysed tokens), so each cost is visi
 """
 import argparse
 import hashlib
+import json
 import random
 import resource
 import sqlite3
@@ -143,11 +144,18 @@ def build(folder: Path, size: int, batch: int) -> tuple[float, Stopwatch, sqlite
     return megabytes, clock, fts
 
 
-def run(size: int, repeats: int, batch: int) -> None:
+def run(size: int, repeats: int, batch: int, keep: Path | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        (folder / "whoosh").mkdir()
-        megabytes, clock, fts = build(folder, size, batch)
+        folder = keep / str(size) if keep else Path(tmp)
+        saved = folder / "build.json"
+        if saved.is_file():  # built earlier with --dir: time the queries again only
+            megabytes, clock = json.loads(saved.read_text())
+            clock, fts = Stopwatch(clock), sqlite3.connect(folder / "fts5.sqlite")
+        else:
+            (folder / "whoosh").mkdir(parents=True)
+            megabytes, clock, fts = build(folder, size, batch)
+            if keep:
+                saved.write_text(json.dumps([megabytes, clock]))
         ix = whoosh_index.open_dir(str(folder / "whoosh"))
         index_mb = sum(p.stat().st_size for p in (folder / "whoosh").iterdir()) / 1e6
         fts_mb = (folder / "fts5.sqlite").stat().st_size / 1e6
@@ -178,9 +186,11 @@ def main() -> None:
     parser.add_argument("--pages", type=int, action="append", help="corpus size (repeatable); default 10000")
     parser.add_argument("--repeats", type=int, default=5, help="timings per query")
     parser.add_argument("--batch", type=int, default=10_000, help="pages per writer commit")
+    parser.add_argument("--dir", type=Path, help="keep the built indexes here; a later run reuses them "
+                                                 "and times the queries only")
     args = parser.parse_args()
     for size in args.pages or [10_000]:
-        run(size, args.repeats, args.batch)
+        run(size, args.repeats, args.batch, args.dir)
 
 
 if __name__ == "__main__":

@@ -5,18 +5,21 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from whoosh import highlight, sorting
+from whoosh import highlight
 from whoosh.qparser import AndGroup, MultifieldParser
 from whoosh.query import And, ConstantScoreQuery, DateRange, Every, Or, Term
 
 from portal.search.analyzer import thai_bigrams
 from portal.search.facets import facet_counts, matching_docs
+from portal.search.ranking import top_docs
 from portal.search.suggest import suggest
 
 FILTER_FIELDS = {"agency": "agency", "cycle": "cycle", "category": "categories",
                  "sub_item": "sub_items", "item": "items", "level": "levels", "kind": "file_kind"}
 QUOTED = re.compile(r'"([^"]+)"')
 DATE_FIELDS = {"document": "document_date", "uploaded": "uploaded"}
+FRAGMENTER = highlight.ContextFragmenter(maxchars=220, surround=60)
+FORMATTER = highlight.HtmlFormatter(tagname="mark", between=" … ")
 
 
 @dataclass
@@ -98,23 +101,26 @@ def search(ix, text: str, agency_ids: set[int] | None, filters: dict[str, str] |
         if text and len(matched) < per_page:
             query = _scoped(build_query(text, ix.schema), allowed)
             matched = matching_docs(searcher, query)
-        sortedby = sorting.FieldFacet("updated", reverse=True) if sort == "date" else None
-        results = searcher.search(query, limit=page * per_page, sortedby=sortedby)
-        results.fragmenter = highlight.ContextFragmenter(maxchars=220, surround=60)
-        results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-        hits = []
-        for hit in results[(page - 1) * per_page:page * per_page]:  # only the page shown is highlighted
-            snippet = hit.highlights("content", top=2) or _plain(hit.get("content", ""))
-            hits.append(Hit(
-                evidence_id=int(hit["evidence"]), agency_id=int(hit["agency"]), title=hit["title"],
-                file_name=hit.get("file_name", ""), file_kind=hit.get("file_kind", ""),
-                page=hit.get("page", 0), page_label=hit.get("page_label", ""),
-                items=[i for i in hit.get("items", "").split(",") if i], score=hit.score or 0.0,
-                snippet=snippet))
-        facets = facet_counts(searcher, str(getattr(ix.storage, "folder", id(ix))), matched)
+        key = str(getattr(ix.storage, "folder", id(ix)))
+        best = top_docs(searcher, key, query, matched, page * per_page, by_date=sort == "date")
+        words = {term for name, term in query.iter_all_terms() if name == "content"}
+        hits = [_hit(searcher, docnum, score, words) for score, docnum in best[(page - 1) * per_page:]]
+        facets = facet_counts(searcher, key, matched)
         suggestion = suggest(searcher, text, allowed) if text and not matched else ""
         return Results(query=text, total=len(matched), page=page, pages=max(1, -(-len(matched) // per_page)),
                        hits=hits, facets=facets, suggestion=suggestion)
+
+
+def _hit(searcher, docnum: int, score: float, words: set) -> Hit:
+    """A shown hit, highlighted (only the page shown is)."""
+    stored = searcher.stored_fields(docnum)
+    content = stored.get("content", "")
+    snippet = highlight.highlight(content, words, searcher.schema["content"].analyzer, FRAGMENTER, FORMATTER, top=2)
+    return Hit(evidence_id=int(stored["evidence"]), agency_id=int(stored["agency"]), title=stored["title"],
+               file_name=stored.get("file_name", ""), file_kind=stored.get("file_kind", ""),
+               page=stored.get("page", 0), page_label=stored.get("page_label", ""),
+               items=[i for i in stored.get("items", "").split(",") if i], score=score,
+               snippet=snippet or _plain(content))
 
 
 def _scoped(query, allowed):

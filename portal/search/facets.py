@@ -5,9 +5,10 @@ counted from per-document columns (columns.py)."""
 from collections import Counter
 from itertools import chain
 
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.query import And, ConstantScoreQuery, Every, Or, Phrase, Term
 
-from portal.search.columns import MULTI, columns, leaf_ids
+from portal.search.columns import MULTI, columns, leaf_ids, raw_postings
 
 FACETS = {"agency": "agency", "kind": "file_kind", "category": "categories"}
 
@@ -65,22 +66,46 @@ def _simple(query) -> bool:
 
 
 def _verified(searcher, query, candidates: set[int]) -> set[int]:
-    """The candidates where the words really stand side by side (positions read only for these)."""
+    """The candidates where the words stand side by side, positions decoded only for them."""
+    if not candidates:
+        return set()
+    field = searcher.schema[query.fieldname]
+    word_positions = [_positions(searcher, query.fieldname, word, candidates) for word in query.words]
+    if query.slop != 1 or any(p is None for p in word_positions):
+        return {d for d in searcher.docs_for_query(query) if d in candidates}  # Whoosh's own check
     out = set()
-    leaves = searcher.subsearchers or [(searcher, 0)]
-    for leaf, offset in leaves:
-        end = offset + leaf.doc_count_all()
-        mine = sorted(d - offset for d in candidates if offset <= d < end)
-        if not mine:
-            continue
-        matcher = query.matcher(leaf)
-        for docnum in mine:
-            if not matcher.is_active():
+    for docnum in candidates:
+        starts = None
+        for k, per_doc in enumerate(word_positions):
+            value = per_doc.get(docnum)
+            if value is None:
+                starts = set()
                 break
-            if matcher.id() < docnum:
-                matcher.skip_to(docnum)
-            if matcher.is_active() and matcher.id() == docnum:
-                out.add(docnum + offset)
+            shifted = {p - k for p in field.format.decode_positions(value)}
+            starts = shifted if starts is None else starts & shifted
+            if not starts:
+                break
+        if starts:
+            out.add(docnum)
+    return out
+
+
+def _positions(searcher, fieldname: str, word: str, candidates: set[int]) -> dict | None:
+    """{docnum: encoded positions} of one word for the candidates (None: not block-readable)."""
+    out = {}
+    for leaf, offset in searcher.reader().leaf_readers():
+        matcher = raw_postings(leaf, fieldname, word)
+        if matcher is None:
+            continue
+        if not isinstance(matcher, W3LeafMatcher):
+            return None
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_values()
+            for docnum, value in zip(matcher._ids, matcher._values):
+                if docnum + offset in candidates:
+                    out[docnum + offset] = value
+            matcher._next_block()
     return out
 
 

@@ -173,3 +173,21 @@ def test_fast_match_sets_equal_whooshs_own_matching(app, corpus):
                     for bigrams in (False, True):
                         query = _scoped(build_query(text, ix.schema, bigrams), scope_filter(agencies, {}))
                         assert matching_docs(searcher, query) == set(searcher.docs_for_query(query)), (text, agencies)
+
+
+def test_fast_match_sets_for_date_ranges(app, corpus):
+    from portal.search.facets import matching_docs
+
+    _set_dates(app, corpus, {"แผนยุทธศาสตร์กรม": date(2025, 3, 15), "รายงานตัวชี้วัด": date(2026, 1, 10)})
+    with app.app_context():
+        ix = open_index(index_folder())
+        with ix.searcher() as searcher:
+            for start, end in ((date(2025, 1, 1), date(2025, 12, 31)), (None, date(2026, 1, 10)), (date(2026, 1, 11), None)):
+                query = scope_filter_for(DateFilter("document", start, end))
+                assert matching_docs(searcher, query) == set(searcher.docs_for_query(query))
+
+
+def scope_filter_for(dates):
+    from portal.search.query import scope_filter
+
+    return scope_filter(None, {}, dates)

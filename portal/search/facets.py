@@ -6,7 +6,7 @@ from collections import Counter
 from itertools import chain
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.query import And, ConstantScoreQuery, Every, Or, Phrase, Term
+from whoosh.query import And, ConstantScoreQuery, Every, NumericRange, Or, Phrase, Term
 
 from portal.search.columns import MULTI, columns, leaf_ids, raw_postings
 
@@ -51,14 +51,16 @@ def _docset(searcher, query, within: set[int] | None = None) -> set[int]:
         return out
     if isinstance(query, Or):
         return set().union(*(_docset(searcher, sub, within) for sub in query.subqueries))
+    if isinstance(query, NumericRange):  # dates: the trie terms in range, as sets
+        return _docset(searcher, query.simplify(searcher.reader()), within)
     if isinstance(query, Phrase):
         candidates = _docset(searcher, And([Term(query.fieldname, w) for w in query.words]), within)
         return _verified(searcher, query, candidates & within if within is not None else candidates)
-    return set(searcher.docs_for_query(query))  # ranges and the rest: Whoosh's own matcher
+    return set(searcher.docs_for_query(query))  # anything else: Whoosh's own matcher
 
 
 def _simple(query) -> bool:
-    if isinstance(query, (Term, Every)):
+    if isinstance(query, (Term, Every, NumericRange)):
         return True
     if isinstance(query, ConstantScoreQuery):
         return _simple(query.child)

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Agency
-from portal.search.index import SearchUnavailable, open_index, rebuild
-from portal.search.query import DATE_FIELDS, DateFilter, search
-from portal.search.sync import index_folder
+from portal.search import backend
+from portal.search.index import SearchUnavailable
+from portal.search.query import DATE_FIELDS, DateFilter
 from portal.thai.dates import ThaiDateError, parse_thai_date
 
 search_cli = AppGroup("search", help="ดัชนีค้นหาหลักฐาน")
@@ -28,7 +28,7 @@ def reindex_command(batch, fresh):
                 click.echo(f"\nต่อจากครั้งก่อน: ทำไปแล้ว {done} จาก {total} รายการ", err=True)
             bar.length = max(total, 1)
             bar.update(done - bar.pos)
-        count = rebuild(index_folder(), progress=progress, batch=batch, fresh=fresh)
+        count = backend.rebuild(progress=progress, batch=batch, fresh=fresh)
     click.echo(f"สร้างดัชนีจากหลักฐาน {count} รายการแล้ว")
 
 
@@ -55,7 +55,7 @@ def query_command(text, agency_code, as_json, limit, date_from, date_to, date_fi
     except ThaiDateError as error:
         raise click.BadParameter(str(error)) from None
     try:
-        results = search(open_index(index_folder()), text, agency_ids, per_page=limit, sort=sort, dates=dates)
+        results = backend.search(backend.open_index(), text, agency_ids, per_page=limit, sort=sort, dates=dates)
     except SearchUnavailable as error:
         click.echo(str(error) + " (รัน flask --app portal search reindex)", err=True)
         sys.exit(3)

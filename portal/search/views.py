@@ -8,9 +8,9 @@ from portal.extensions import db
 from portal.fragments import render
 from portal.jobs import enqueue_rebuild
 from portal.models import Agency, AssessmentCycle, Category
-from portal.search.index import SearchUnavailable, open_index
-from portal.search.query import DATE_FIELDS, FILTER_FIELDS, DateFilter, search
-from portal.search.sync import index_folder
+from portal.search import backend
+from portal.search.index import SearchUnavailable
+from portal.search.query import DATE_FIELDS, FILTER_FIELDS, DateFilter
 from portal.thai.dates import ThaiDateError, parse_thai_date
 
 bp = Blueprint("search", __name__, url_prefix="/search")
@@ -34,7 +34,7 @@ def page():
     results = None
     if (text or any(filters.values()) or dates.start or dates.end) and not date_error:
         try:
-            results = search(open_index(index_folder()), text, allowed, filters,
+            results = backend.search(backend.open_index(), text, allowed, filters,
                              page=page_number, per_page=PER_PAGE, sort=sort, dates=dates)
         except SearchUnavailable as error:
             enqueue_rebuild()

@@ -1,7 +1,8 @@
 """Search benchmark: index a corpus of realistic Thai pages (the PMQA guide's own text,
 repaired as the extractor would, recombined, with English words and numbers mixed in),
-then time the portal's real search (words, bigram fallback, facets, highlights) and, as a
-reference in the same run, SQLite FTS5 over the same tokens.
+then time the portal's real search (words, bigram fallback, counts, facets, highlights) on
+both backends — Whoosh and SQLite FTS5 over the same tokens — and FTS5's bare top-10 by rank
+as a reference, in the same run.
 
     .venv/bin/python -m bench.search_bench --pages 10000 --pages 100000     (or: make bench-search)
 
@@ -25,6 +26,7 @@ from whoosh import index as whoosh_index
 from portal.config import PROJECT_ROOT
 from portal.search.analyzer import thai_bigrams, words
 from portal.search.index import schema
+from portal.search import fts, fts_query
 from portal.search.query import search
 
 SEED = PROJECT_ROOT.parent / "shared" / "seed" / "000_116028f2daf2b27b.txt"
@@ -81,18 +83,23 @@ def whoosh_document(doc: dict, tokens: dict, names: set) -> dict:
     return {k: v for k, v in fields.items() if k.removeprefix("_stored_") in names}
 
 
-def fts5_table(path: Path) -> sqlite3.Connection:
-    fts = sqlite3.connect(path)
-    # unicode61 treats Thai vowel and tone marks as separators unless declared as token characters.
-    marks = "\u0e31" + "".join(chr(c) for c in range(0x0E34, 0x0E3B)) + "".join(chr(c) for c in range(0x0E47, 0x0E4F))
-    fts.execute(f"CREATE VIRTUAL TABLE pages USING fts5(agency UNINDEXED, body, tokenize=\"unicode61 tokenchars '{marks}'\")")
-    return fts
+def fts5_row(doc: dict, tokens: dict) -> tuple[tuple, tuple]:
+    """The FTS5 backend's docs row and token row for a page, from the same tokens."""
+    values = {"doc_id": f"{doc['n']}:1", "evidence": str(doc["n"]), "agency": doc["agency"], "cycle": "1",
+              "categories": str(doc["n"] % 7 + 1), "sub_items": "", "items": "", "levels": "", "file_kind": "pdf",
+              "file_name": f"doc-{doc['n']}.pdf", "title": doc["title"], "page": 1, "page_label": "หน้า 1",
+              "content": doc["text"], "updated": doc["updated"].isoformat(sep=" "),
+              "document_date": doc["updated"].date().isoformat(), "uploaded": doc["updated"].date().isoformat()}
+    fts_values = (" ".join(tokens["title"]), " ".join(tokens["content"]), f"doc {doc['n']} pdf",
+                  " ".join(tokens["title_bigram"] + tokens["content_bigram"]))
+    return tuple(values[c] for c in fts.COLUMNS), fts_values
 
 
-def fts5_match(text: str) -> str:
-    if text.startswith('"'):
-        return '"' + " ".join(w.lower() for w, _, _ in words(text.strip('"'))) + '"'
-    return " AND ".join(f'"{w.lower()}"' for w, _, _ in words(text))
+def fts5_raw_top10(connection, text: str, agencies) -> list:
+    """Reference: FTS5's own top 10 by rank, no counts, facets or highlights."""
+    sql = ("SELECT fts.rowid FROM fts JOIN docs d ON d.id = fts.rowid WHERE fts MATCH ?"
+           + (" AND d.agency = '7'" if agencies else "") + " ORDER BY rank LIMIT 10")
+    return connection.execute(sql, (fts_query.match_expression(text, False),)).fetchall()
 
 
 def timed(fn, repeats: int) -> list[float]:
@@ -113,71 +120,91 @@ class Stopwatch(dict):
         self[name] = self.get(name, 0.0) + time.perf_counter() - started
 
 
-def build(folder: Path, size: int, batch: int) -> tuple[float, Stopwatch, sqlite3.Connection]:
-    """Stream the corpus in chunks (memory stays flat at any size): analyse, write Whoosh,
-    insert the same tokens into FTS5, each timed on its own."""
-    clock, megabytes, chunk = Stopwatch(), 0.0, 2000
-    ix = whoosh_index.create_in(str(folder / "whoosh"), schema())
-    names = set(ix.schema.names())
-    fts = fts5_table(folder / "fts5.sqlite")
+def build(folder: Path, size: int, batch: int, backends: list[str]) -> tuple[float, Stopwatch]:
+    """Stream the corpus in chunks (memory stays flat at any size): analyse once, then
+    write each backend from the same tokens, each step timed on its own."""
+    clock, megabytes, chunk, writer = Stopwatch(), 0.0, 2000, None
+    if "whoosh" in backends:
+        (folder / "whoosh").mkdir(parents=True)
+        ix = whoosh_index.create_in(str(folder / "whoosh"), schema())
+        names = set(ix.schema.names())
+    if "fts5" in backends:
+        (folder / "fts5").mkdir(parents=True)
+        connection = sqlite3.connect(folder / "fts5" / fts.DB_FILE)
+        connection.executescript(fts.DDL)
     docs = corpus(size)
-    writer = None
     for start in range(0, size, chunk):
         part = [next(docs) for _ in range(min(chunk, size - start))]
         megabytes += sum(len(d["text"].encode()) + len(d["title"].encode()) for d in part) / 1e6
         started = time.perf_counter()
         tokens = [analysed(d) for d in part]
         clock.add("tokenise", started)
-        started = time.perf_counter()
-        for doc, toks in zip(part, tokens):
-            if writer is None:
-                writer = ix.writer(limitmb=256, procs=1)
-            writer.add_document(**whoosh_document(doc, toks, names))
-            if (doc["n"] + 1) % batch == 0 or doc["n"] + 1 == size:  # as the rebuild: a commit per batch
-                writer.commit()
-                writer = None
-        clock.add("write", started)
-        started = time.perf_counter()
-        fts.executemany("INSERT INTO pages VALUES (?, ?)", [(d["agency"], " ".join(t["content"])) for d, t in zip(part, tokens)])
-        fts.commit()
-        clock.add("fts5", started)
-    return megabytes, clock, fts
+        if "whoosh" in backends:
+            started = time.perf_counter()
+            for doc, toks in zip(part, tokens):
+                writer = writer or ix.writer(limitmb=256, procs=1)
+                writer.add_document(**whoosh_document(doc, toks, names))
+                if (doc["n"] + 1) % batch == 0 or doc["n"] + 1 == size:  # as the rebuild: a commit per batch
+                    writer.commit()
+                    writer = None
+            clock.add("whoosh", started)
+        if "fts5" in backends:
+            started = time.perf_counter()
+            for doc, toks in zip(part, tokens):
+                row, fts_values = fts5_row(doc, toks)
+                rowid = connection.execute(f"INSERT INTO docs({', '.join(fts.COLUMNS)}) VALUES "
+                                           f"({', '.join('?' * len(fts.COLUMNS))})", row).lastrowid
+                connection.execute("INSERT INTO fts(rowid, title, content, file_name, bigrams) VALUES (?, ?, ?, ?, ?)",
+                                   (rowid, *fts_values))
+            connection.commit()
+            clock.add("fts5", started)
+    if "fts5" in backends:
+        connection.execute("INSERT INTO meta VALUES ('version', ?)", (fts.SCHEMA_VERSION,))
+        connection.commit()
+        connection.close()
+    return megabytes, clock
 
 
-def run(size: int, repeats: int, batch: int, keep: Path | None) -> None:
+def run(size: int, repeats: int, batch: int, keep: Path | None, backends: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = keep / str(size) if keep else Path(tmp)
         saved = folder / "build.json"
-        if saved.is_file():  # built earlier with --dir: time the queries again only
-            megabytes, clock = json.loads(saved.read_text())
-            clock, fts = Stopwatch(clock), sqlite3.connect(folder / "fts5.sqlite")
-        else:
-            (folder / "whoosh").mkdir(parents=True)
-            megabytes, clock, fts = build(folder, size, batch)
+        megabytes, clock = json.loads(saved.read_text()) if saved.is_file() else (0.0, {})
+        missing = [b for b in backends if b not in clock]
+        if missing:  # built earlier with --dir: only the missing backends are built now
+            megabytes, built = build(folder, size, batch, missing)
+            clock.update({k: v for k, v in built.items() if k != "tokenise"})
+            clock.setdefault("tokenise", built["tokenise"])
             if keep:
                 saved.write_text(json.dumps([megabytes, clock]))
-        ix = whoosh_index.open_dir(str(folder / "whoosh"))
-        index_mb = sum(p.stat().st_size for p in (folder / "whoosh").iterdir()) / 1e6
-        fts_mb = (folder / "fts5.sqlite").stat().st_size / 1e6
         print(f"\n== {size:,} pages, {megabytes:.1f} MB of text ==")
-        print(f"{'step':<30}{'pages/s':>10}{'MB/s':>8}{'seconds':>9}")
-        for label, seconds in (("tokenising (nlpo3 + bigrams)", clock["tokenise"]), ("whoosh index writing", clock["write"]),
-                               ("whoosh total", clock["tokenise"] + clock["write"]), ("fts5 writing (same tokens)", clock["fts5"])):
-            print(f"{label:<30}{size / seconds:>10.0f}{megabytes / seconds:>8.2f}{seconds:>9.1f}")
-        print(f"index size: whoosh {index_mb:.1f} MB ({len(ix.reader().leaf_readers())} segment(s)), fts5 {fts_mb:.1f} MB")
-        print(f"{'query set':<10}{'filter':<8}{'whoosh p50':>11}{'p95':>8}{'fts5 p50':>10}{'p95':>8}  ms (portal search: 10 hits, facets, highlights)")
-        with ix.searcher() as searcher:
-            for label, queries in QUERIES.items():
-                for agencies in (None, {7}):
-                    whoosh_ms, fts_ms = [], []
-                    sql = ("SELECT rowid FROM pages WHERE pages MATCH ?" + (" AND agency = '7'" if agencies else "")
-                           + " ORDER BY rank LIMIT 10")
-                    for text in queries:
-                        whoosh_ms += timed(lambda: search(ix, text, agencies, searcher=searcher), repeats)
-                        fts_ms += timed(lambda: fts.execute(sql, (fts5_match(text),)).fetchall(), repeats)
-                    print(f"{label:<10}{'agency' if agencies else '-':<8}{percentile(whoosh_ms, 50):>11.1f}"
-                          f"{percentile(whoosh_ms, 95):>8.1f}{percentile(fts_ms, 50):>10.1f}{percentile(fts_ms, 95):>8.1f}")
-        fts.close()
+        print(f"{'step':<34}{'pages/s':>10}{'MB/s':>8}{'seconds':>9}")
+        steps = [("tokenising (nlpo3 words + bigrams)", clock["tokenise"])]
+        steps += [(f"{b} index writing", clock[b]) for b in backends]
+        steps += [(f"{b} total (tokenising + writing)", clock["tokenise"] + clock[b]) for b in backends]
+        for label, seconds in steps:
+            print(f"{label:<34}{size / seconds:>10.0f}{megabytes / seconds:>8.2f}{seconds:>9.1f}")
+        sizes = {b: sum(p.stat().st_size for p in (folder / b).iterdir()) / 1e6 for b in backends}
+        print("index size: " + ", ".join(f"{b} {mb:.1f} MB" for b, mb in sizes.items()))
+        engines = {}
+        if "whoosh" in backends:
+            ix = whoosh_index.open_dir(str(folder / "whoosh"))
+            searcher = ix.searcher()
+            engines["whoosh"] = lambda text, agencies: search(ix, text, agencies, searcher=searcher)
+        if "fts5" in backends:
+            index = fts.Index(folder / "fts5" / fts.DB_FILE)
+            raw = index.connect()
+            engines["fts5"] = lambda text, agencies: fts_query.search(index, text, agencies)
+            engines["fts5 top10"] = lambda text, agencies: fts5_raw_top10(raw, text, agencies)
+        print(f"{'query set':<10}{'filter':<8}" + "".join(f"{e + ' p50':>16}{'p95':>8}" for e in engines)
+              + "  ms (whoosh, fts5: the portal's search with counts, facets, highlights)")
+        for label, queries in QUERIES.items():
+            for agencies in (None, {7}):
+                cells = ""
+                for engine in engines.values():
+                    samples = [ms for text in queries for ms in timed(lambda: engine(text, agencies), repeats)]
+                    cells += f"{percentile(samples, 50):>16.1f}{percentile(samples, 95):>8.1f}"
+                print(f"{label:<10}{'agency' if agencies else '-':<8}{cells}")
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
@@ -187,10 +214,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="timings per query")
     parser.add_argument("--batch", type=int, default=10_000, help="pages per writer commit")
     parser.add_argument("--dir", type=Path, help="keep the built indexes here; a later run reuses them "
-                                                 "and times the queries only")
+                                                 "and builds only what is missing")
+    parser.add_argument("--backends", default="whoosh,fts5", help="comma-separated: whoosh, fts5")
     args = parser.parse_args()
     for size in args.pages or [10_000]:
-        run(size, args.repeats, args.batch, args.dir)
+        run(size, args.repeats, args.batch, args.dir, args.backends.split(","))
 
 
 if __name__ == "__main__":

@@ -2,12 +2,11 @@
 match, in title, content or file name) through the Thai analyzer, quoted phrases, the
 letter-bigram fallback when words find less than a page; scope, filters and dates in the
 SQL (never applied afterwards); facets and "did you mean" within that scope only."""
-from whoosh import highlight
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from portal.search.analyzer import THAI_DIGITS, thai_analyzer, thai_bigrams, words
 from portal.search.facets import FACETS
-from portal.search.query import FILTER_FIELDS, FORMATTER, FRAGMENTER, QUOTED, DateFilter, Hit, Results, _plain
+from portal.search.query import FILTER_FIELDS, QUOTED, DateFilter, Hit, Results, snippet
 
 WORD_COLUMNS = "{title content file_name}"
 LIST_FIELDS = {"categories", "sub_items", "items", "levels"}
@@ -110,11 +109,10 @@ def search(index, text: str, agency_ids: set[int] | None, filters: dict[str, str
 
 def _hit(row, query_words: set) -> Hit:
     content = row["content"] or ""
-    snippet = highlight.highlight(content, query_words, ANALYZER, FRAGMENTER, FORMATTER, top=2)
     return Hit(evidence_id=int(row["evidence"]), agency_id=int(row["agency"]), title=row["title"],
                file_name=row["file_name"] or "", file_kind=row["file_kind"] or "", page=int(row["page"] or 0),
                page_label=row["page_label"] or "", items=[i for i in (row["items"] or "").split(",") if i],
-               score=-float(row["score"] or 0.0), snippet=snippet or _plain(content))
+               score=-float(row["score"] or 0.0), snippet=snippet(content, query_words, ANALYZER))
 
 
 def _visible(connection, term: str, where: str, params: list) -> int:

@@ -97,7 +97,7 @@ def fts5_row(doc: dict, tokens: dict) -> tuple[tuple, tuple]:
 
 def fts5_raw_top10(connection, text: str, agencies) -> list:
     """Reference: FTS5's own top 10 by rank, no counts, facets or highlights."""
-    sql = ("SELECT fts.rowid FROM fts JOIN docs d ON d.id = fts.rowid WHERE fts MATCH ?"
+    sql = ("SELECT fts.rowid FROM fts CROSS JOIN docs d ON d.id = fts.rowid WHERE fts MATCH ?"
            + (" AND d.agency = '7'" if agencies else "") + " ORDER BY rank LIMIT 10")
     return connection.execute(sql, (fts_query.match_expression(text, False),)).fetchall()
 

@@ -102,3 +102,24 @@ def test_page_and_cli_use_the_configured_backend(app, fts):
     assert "รายงานตัวชี้วัด" in client.get("/search/?q=ตัวชี้วัด").get_data(as_text=True)
     out = app.test_cli_runner().invoke(args=["search", "query", "KPI", "--agency", "SRCH-A", "--json"])
     assert json.loads(out.output)["hits"][0]["items"] == ["2.2-B1"]
+
+
+def test_contentless_deletes_leave_no_old_tokens(app, fts):
+    evidence_id = fts["ids"]["ผลประเมิน ITA"]
+
+    def title_rows(term):
+        with app.app_context():
+            connection = backend.open_index().connect()
+            try:
+                row = connection.execute("SELECT doc FROM vocab WHERE col = 'title' AND term = ?", (term,)).fetchone()
+            finally:
+                connection.close()
+        return row[0] if row else 0
+
+    assert title_rows("ita") == 1
+    with app.app_context():
+        db.session.get(Evidence, evidence_id).title = "ผลประเมินคุณธรรม"
+        db.session.commit()
+        backend.update_evidence([evidence_id])
+    assert title_rows("ita") == 0 and title_rows("คุณธรรม") == 1
+    assert "ผลประเมินคุณธรรม" in {h.title for h in run(app, "ITA").hits}  # still found by its content

@@ -19,7 +19,7 @@ from portal.models.user import utcnow
 from portal.search.analyzer import thai_bigrams, words
 from portal.search.index import SearchUnavailable, _live_evidence, _write_lock, documents_for
 
-SCHEMA_VERSION = "fts5-1"
+SCHEMA_VERSION = "fts5-2"
 DB_FILE = "index.sqlite"
 MARKS = "\u0e31" + "".join(chr(c) for c in range(0x0E34, 0x0E3B)) + "".join(chr(c) for c in range(0x0E47, 0x0E4F))
 COLUMNS = ("doc_id", "evidence", "agency", "cycle", "categories", "sub_items", "items", "levels", "file_kind",
@@ -29,7 +29,7 @@ CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE docs(id INTEGER PRIMARY KEY, {", ".join(c + " TEXT" for c in COLUMNS)});
 CREATE INDEX docs_evidence ON docs(evidence);
 CREATE INDEX docs_agency ON docs(agency);
-CREATE VIRTUAL TABLE fts USING fts5(title, content, file_name, bigrams,
+CREATE VIRTUAL TABLE fts USING fts5(title, content, file_name, bigrams, content='',
     tokenize="unicode61 remove_diacritics 0 tokenchars '{MARKS}'");
 CREATE VIRTUAL TABLE vocab USING fts5vocab(fts, 'col');
 """
@@ -78,18 +78,26 @@ def _write(connection: sqlite3.Connection, ids: list[int], delete_first: bool = 
     """One transaction: drop these evidence's pages, add back the live ones."""
     if delete_first and ids:
         marks = ",".join("?" * len(ids))
-        keys = [str(i) for i in ids]
-        connection.execute(f"DELETE FROM fts WHERE rowid IN (SELECT id FROM docs WHERE evidence IN ({marks}))", keys)
-        connection.execute(f"DELETE FROM docs WHERE evidence IN ({marks})", keys)
+        rows = connection.execute(f"SELECT id, title, content, file_name FROM docs WHERE evidence IN ({marks})",
+                                  [str(i) for i in ids]).fetchall()
+        for row_id, title, content, file_name in rows:  # contentless: delete by the same tokens
+            connection.execute("INSERT INTO fts(fts, rowid, title, content, file_name, bigrams) "
+                               "VALUES ('delete', ?, ?, ?, ?, ?)", (row_id, *_fts_values(title, content, file_name)))
+        connection.executemany("DELETE FROM docs WHERE id = ?", [(r[0],) for r in rows])
     for evidence in _live_evidence(ids):
         for document in documents_for(evidence):
             row = connection.execute(f"INSERT INTO docs({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
                                      _row(document))
-            bigrams = _bigrams(document["title"]) + " " + _bigrams(document["content"])
             connection.execute("INSERT INTO fts(rowid, title, content, file_name, bigrams) VALUES (?, ?, ?, ?, ?)",
-                               (row.lastrowid, _tokens(document["title"]), _tokens(document["content"]),
-                                _tokens(document["file_name"]), bigrams))
+                               (row.lastrowid, *_fts_values(document["title"], document["content"],
+                                                            document["file_name"])))
     connection.commit()
+
+
+def _fts_values(title: str, content: str, file_name: str) -> tuple[str, str, str, str]:
+    """The token columns (FTS5 keeps no copy: contentless, so deletes resend these)."""
+    return (_tokens(title), _tokens(content), _tokens(file_name),
+            _bigrams(title) + " " + _bigrams(content))
 
 
 def _writer(path: Path) -> sqlite3.Connection:

@@ -63,24 +63,27 @@ def _collect(connection, expression: str, where: str, params: list) -> int:
     connection.execute("CREATE TEMP TABLE IF NOT EXISTS hits(id INTEGER PRIMARY KEY, score REAL)")
     connection.execute("DELETE FROM hits")
     if expression:
+        # CROSS JOIN keeps FTS5 as the outer loop: otherwise SQLite may walk the agency's
+        # documents and evaluate MATCH once per row (measured 5-20x slower).
         connection.execute("INSERT INTO hits SELECT fts.rowid, bm25(fts, 2.0, 1.0, 1.0, 0.25) FROM fts "
-                           f"JOIN docs d ON d.id = fts.rowid WHERE fts MATCH ? AND {where}", [expression, *params])
+                           f"CROSS JOIN docs d ON d.id = fts.rowid WHERE fts MATCH ? AND {where}", [expression, *params])
     else:
         connection.execute(f"INSERT INTO hits SELECT d.id, 0 FROM docs d WHERE {where}", params)
     return connection.execute("SELECT count(*) FROM hits").fetchone()[0]
 
 
 def _facets(connection) -> dict[str, dict[str, int]]:
-    out = {}
-    for name, column in FACETS.items():
-        counts: dict[str, int] = {}
-        for value, count in connection.execute(f"SELECT d.{column}, count(*) FROM hits JOIN docs d USING (id) "
-                                               f"GROUP BY d.{column}"):
+    """All facets in one pass over the matches, split and summed here."""
+    names = list(FACETS.items())
+    counts: dict[str, dict[str, int]] = {name: {} for name, _ in names}
+    columns = ", ".join(f"d.{column}" for _, column in names)
+    for *values, count in connection.execute(f"SELECT {columns}, count(*) FROM hits CROSS JOIN docs d "
+                                             f"ON d.id = hits.id GROUP BY {columns}"):
+        for (name, column), value in zip(names, values):
             for key in (value or "").split(",") if column in LIST_FIELDS else [value]:
                 if key:
-                    counts[key] = counts.get(key, 0) + count
-        out[name] = dict(sorted(counts.items(), key=lambda item: -item[1]))
-    return out
+                    counts[name][key] = counts[name].get(key, 0) + count
+    return {name: dict(sorted(c.items(), key=lambda item: -item[1])) for name, c in counts.items()}
 
 
 def search(index, text: str, agency_ids: set[int] | None, filters: dict[str, str] | None = None,
@@ -116,7 +119,7 @@ def _hit(row, query_words: set) -> Hit:
 
 
 def _visible(connection, term: str, where: str, params: list) -> int:
-    return connection.execute(f"SELECT count(*) FROM fts JOIN docs d ON d.id = fts.rowid WHERE fts MATCH ? AND {where}",
+    return connection.execute(f"SELECT count(*) FROM fts CROSS JOIN docs d ON d.id = fts.rowid WHERE fts MATCH ? AND {where}",
                               [f"content : {_quote(term)}", *params]).fetchone()[0]
 
 

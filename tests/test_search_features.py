@@ -155,7 +155,9 @@ def test_cli_reindex_resumes_and_query_filters_by_date(app, corpus):
     assert bad.exit_code != 0 and "ไม่มีวันที่นี้ในปฏิทิน" in bad.output
 
 
-def test_fast_match_sets_equal_whooshs_own_matching(app, corpus):
+@pytest.mark.parametrize("skip_ratio", [8, 10_000])  # 10 000: skipping to candidates is always chosen
+def test_fast_match_sets_equal_whooshs_own_matching(app, corpus, monkeypatch, skip_ratio):
+    monkeypatch.setattr("portal.search.columns.SKIP_RATIO", skip_ratio)
     from portal.models import Evidence as E
     from portal.search.facets import matching_docs
     from portal.search.index import update_evidence
@@ -173,6 +175,8 @@ def test_fast_match_sets_equal_whooshs_own_matching(app, corpus):
                     for bigrams in (False, True):
                         query = _scoped(build_query(text, ix.schema, bigrams), scope_filter(agencies, {}))
                         assert matching_docs(searcher, query) == set(searcher.docs_for_query(query)), (text, agencies)
+    found = search(ix, "ตัวชี้วัด", {corpus["agencies"]["A"]})  # ranking through the same path
+    assert {h.title for h in found.hits} >= {"รายงานตัวชี้วัด ปรับปรุง"}
 
 
 def test_fast_match_sets_for_date_ranges(app, corpus):

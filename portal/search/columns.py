@@ -12,6 +12,7 @@ from whoosh.util.numeric import byte_to_length
 SINGLE = ("agency", "file_kind")
 MULTI = ("categories",)  # several values per document
 LENGTH_FIELD = "content"
+SKIP_RATIO = 8  # candidates × this < postings: skip to each candidate instead of reading all
 _LENGTHS = [byte_to_length(b) for b in range(256)]
 _segments: dict[str, dict[str, list]] = {}
 _combined: dict[str, tuple[tuple, dict[str, list]]] = {}
@@ -41,6 +42,35 @@ def leaf_ids(leaf, fieldname: str, text) -> list[int]:
         ids.extend(matcher._ids)
         matcher._next_block()
     return ids
+
+
+def leaf_postings_within(leaf, fieldname: str, text, wanted: list[int]):
+    """(local docnum, matcher) for the wanted documents (sorted, local numbers) that hold
+    the term, skipping whole posting blocks: for a few documents against a long list."""
+    matcher = raw_postings(leaf, fieldname, text)
+    if matcher is None:
+        return
+    for docnum in wanted:
+        if not matcher.is_active():
+            return
+        if matcher.id() < docnum:
+            matcher.skip_to(docnum)
+        if matcher.is_active() and matcher.id() == docnum:
+            yield docnum, matcher
+
+
+def split_by_leaf(searcher, docnums) -> list[tuple[object, int, list[int]]]:
+    """[(segment reader, offset, its sorted local docnums)] for a set of global docnums."""
+    out = []
+    for leaf, offset in searcher.reader().leaf_readers():
+        end = offset + leaf.doc_count_all()
+        out.append((leaf, offset, sorted(d - offset for d in docnums if offset <= d < end)))
+    return out
+
+
+def few(docnums, searcher, fieldname: str, text) -> bool:
+    """Is the candidate set small enough that skipping beats reading every block?"""
+    return docnums is not None and len(docnums) * SKIP_RATIO < searcher.doc_frequency(fieldname, text)
 
 
 def _segment_table(leaf) -> dict[str, list]:

@@ -8,7 +8,7 @@ from itertools import chain
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.query import And, ConstantScoreQuery, Every, NumericRange, Or, Phrase, Term
 
-from portal.search.columns import MULTI, columns, leaf_ids, raw_postings
+from portal.search.columns import MULTI, columns, few, leaf_ids, leaf_postings_within, raw_postings, split_by_leaf
 
 FACETS = {"agency": "agency", "kind": "file_kind", "category": "categories"}
 
@@ -36,14 +36,14 @@ def matching_docs(searcher, query) -> set[int]:
 def _docset(searcher, query, within: set[int] | None = None) -> set[int]:
     """Matching documents (limited to `within` when given, for the costly parts)."""
     if isinstance(query, Term):
-        return _term_docs(searcher, query.fieldname, query.text)
+        return _term_docs(searcher, query.fieldname, query.text, within)
     if isinstance(query, ConstantScoreQuery):
         return _docset(searcher, query.child, within)
     if isinstance(query, Every) and query.fieldname in (None, "", "*"):
         return set(range(searcher.reader().doc_count_all()))
     if isinstance(query, And) and query.subqueries:
         out = None
-        for sub in sorted(query.subqueries, key=lambda q: not _simple(q)):  # cheap sets first
+        for sub in sorted(query.subqueries, key=lambda q: _cost(searcher, q)):  # smallest sets first
             found = _docset(searcher, sub, out if out is not None else within)
             out = found if out is None else out & found
             if not out:
@@ -57,6 +57,15 @@ def _docset(searcher, query, within: set[int] | None = None) -> set[int]:
         candidates = _docset(searcher, And([Term(query.fieldname, w) for w in query.words]), within)
         return _verified(searcher, query, candidates & within if within is not None else candidates)
     return set(searcher.docs_for_query(query))  # anything else: Whoosh's own matcher
+
+
+def _cost(searcher, query) -> tuple[int, int]:
+    """Cheap, small parts first, so the costly and large ones are narrowed by them."""
+    try:
+        size = query.estimate_size(searcher.reader())
+    except Exception:  # noqa: BLE001  (a query type without an estimate)
+        size = searcher.doc_count_all()
+    return (0 if _simple(query) else 1, size)
 
 
 def _simple(query) -> bool:
@@ -111,8 +120,12 @@ def _positions(searcher, fieldname: str, word: str, candidates: set[int]) -> dic
     return out
 
 
-def _term_docs(searcher, fieldname: str, text) -> set[int]:
+def _term_docs(searcher, fieldname: str, text, within: set[int] | None = None) -> set[int]:
     out: set[int] = set()
+    if few(within, searcher, fieldname, text):  # narrowed already: skip to those documents
+        for leaf, offset, wanted in split_by_leaf(searcher, within):
+            out.update(d + offset for d, _ in leaf_postings_within(leaf, fieldname, text, wanted))
+        return out
     for leaf, offset in searcher.reader().leaf_readers():
         ids = leaf_ids(leaf, fieldname, text)
         out.update((i + offset for i in ids) if offset else ids)

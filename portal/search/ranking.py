@@ -7,15 +7,21 @@ import math
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
-from portal.search.columns import LENGTH_FIELD, columns, raw_postings
+from portal.search.columns import LENGTH_FIELD, columns, few, leaf_postings_within, raw_postings, split_by_leaf
 
 K1, B = 1.2, 0.75
 BOOSTS = {"title": 2.0, "content": 1.0, "file_name": 1.0, "title_bigram": 0.5, "content_bigram": 0.25}
 NORMALISED = LENGTH_FIELD  # the one long field; short fields and bigrams are scored without length
 
 
-def _postings(searcher, fieldname: str, text):
-    """(docnum, frequency) pairs of one term, a block at a time where possible."""
+def _postings(searcher, fieldname: str, text, matched: set[int]):
+    """(docnum, frequency) pairs of one term, a block at a time where possible, or by
+    skipping to each matched document when they are few against a long list."""
+    if few(matched, searcher, fieldname, text):
+        for leaf, offset, wanted in split_by_leaf(searcher, matched):
+            for docnum, matcher in leaf_postings_within(leaf, fieldname, text, wanted):
+                yield docnum + offset, matcher.weight()
+        return
     for reader, offset in searcher.reader().leaf_readers():
         matcher = raw_postings(reader, fieldname, text)
         if matcher is None:
@@ -50,7 +56,7 @@ def top_docs(searcher, key: str, query, matched: set[int], limit: int, by_date: 
             continue
         idf = boost * math.log(1 + (total - frequency + 0.5) / (frequency + 0.5))
         normalise = fieldname == NORMALISED
-        for docnum, tf in _postings(searcher, fieldname, text):
+        for docnum, tf in _postings(searcher, fieldname, text, matched):
             if docnum in scores:
                 norm = 1 - B + B * lengths[docnum] / average if normalise else 1.0
                 scores[docnum] += idf * tf * (K1 + 1) / (tf + K1 * norm)

@@ -12,7 +12,9 @@ from whoosh.util.numeric import byte_to_length
 SINGLE = ("agency", "file_kind")
 MULTI = ("categories",)  # several values per document
 LENGTH_FIELD = "content"
-SKIP_RATIO = 8  # candidates × this < postings: skip to each candidate instead of reading all
+# candidates × this < postings: skip to each candidate instead of reading every block. Only
+# for a handful: spread-out candidates (one agency of many) touch every block anyway.
+SKIP_RATIO = 1000
 _LENGTHS = [byte_to_length(b) for b in range(256)]
 _segments: dict[str, dict[str, list]] = {}
 _combined: dict[str, tuple[tuple, dict[str, list]]] = {}

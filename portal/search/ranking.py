@@ -3,6 +3,7 @@ document at a time through its matcher tree (~25 µs a document here, so a commo
 100k pages cost seconds); the matching set is already known (facets.matching_docs), so
 each query term's postings are read a block at a time and summed for those documents."""
 import heapq
+from bisect import bisect_left
 import math
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -27,10 +28,16 @@ def _postings(searcher, fieldname: str, text, matched: set[int]):
         if matcher is None:
             continue
         if isinstance(matcher, W3LeafMatcher):
+            sparse = len(matched) * 4 < searcher.doc_frequency(fieldname, text)
             while matcher.is_active():
                 matcher._read_ids()
                 matcher._read_weights()
-                yield from zip((i + offset for i in matcher._ids), matcher._weights)
+                ids, weights = matcher._ids, matcher._weights
+                if sparse:  # few matched documents: intersect the block in C, look up the rest
+                    for docnum in matched.intersection(i + offset for i in ids):
+                        yield docnum, weights[bisect_left(ids, docnum - offset)]
+                else:
+                    yield from zip((i + offset for i in ids), weights)
                 matcher._next_block()
         else:
             while matcher.is_active():

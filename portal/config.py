@@ -35,6 +35,7 @@ def from_environment(instance_path: Path) -> dict:
         "SEARCH_INDEX_DIR": _path("SEARCH_INDEX_DIR", PROJECT_ROOT / "search_index"),
         "CRITERIA_DIR": _path("CRITERIA_DIR", PROJECT_ROOT / "criteria"),
         "CRITERIA_VERSION": os.environ.get("CRITERIA_VERSION", "pmqa-4.0"),
+        "SEARCH_BACKEND": os.environ.get("SEARCH_BACKEND", "whoosh"),  # or "fts5" (portal/search/backend.py)
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

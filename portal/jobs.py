@@ -51,23 +51,22 @@ def extract_evidence_task(evidence_id: int) -> None:
 
 @huey.task()
 def index_evidence_task(evidence_ids: list[int]) -> None:
-    from portal.search.index import SearchUnavailable, rebuild, update_evidence
-    from portal.search.sync import index_folder
+    from portal.search import backend
+    from portal.search.index import SearchUnavailable
 
     with _app_context():
         try:
-            update_evidence(index_folder(), evidence_ids)
+            backend.update_evidence(evidence_ids)
         except SearchUnavailable:
-            rebuild(index_folder())  # missing or old index: the database has everything
+            backend.rebuild()  # missing or old index: the database has everything
 
 
 @huey.task()
 def rebuild_index_task() -> None:
-    from portal.search.index import rebuild
-    from portal.search.sync import index_folder
+    from portal.search import backend
 
     with _app_context():
-        rebuild(index_folder())
+        backend.rebuild()
 
 
 def enqueue_index(evidence_ids: list[int]) -> None:

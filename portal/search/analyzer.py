@@ -93,7 +93,9 @@ class _SplitTokenizer(Tokenizer):
                 token.startchar, token.endchar = start_char, start_char + len(value)
             yield token
             return
-        for position, (text, start, end) in enumerate(self.split(value)):
+        # A list of words is text already analysed (tokenise once, e.g. in a batch rebuild).
+        pieces = ((word, 0, 0) for word in value) if isinstance(value, (list, tuple)) else self.split(value)
+        for position, (text, start, end) in enumerate(pieces):
             token.text = text
             token.boost, token.stopped = 1.0, False
             if keeporiginal:

@@ -4,6 +4,7 @@ command write it; web requests only read."""
 import shutil
 import threading
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -15,10 +16,13 @@ from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from portal.extensions import db
 from portal.models import ChecklistItem, SubItem
 from portal.models.evidence import Evidence, EvidenceAttachment
+from portal.models.user import utcnow
 from portal.search.analyzer import bigram_analyzer, thai_analyzer
+from portal.thai.dates import BANGKOK
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 VERSION_FILE = "portal-schema-version"
+PROGRESS_FILE = "portal-rebuild-progress"  # "<schema version> <last evidence id committed>"
 _write_lock = threading.Lock()  # worker threads take turns; Whoosh's own lock guards processes
 
 
@@ -47,6 +51,8 @@ def schema() -> Schema:
         content=TEXT(analyzer=thai_analyzer(), stored=True),  # highlights re-analyse the stored text
         content_bigram=TEXT(analyzer=bigram_analyzer(), phrase=False),
         updated=DATETIME(stored=True, sortable=True),
+        document_date=DATETIME(),  # the date written on the document (may be missing)
+        uploaded=DATETIME(),  # when the evidence was added to the portal
     )
 
 
@@ -72,6 +78,12 @@ def _live_evidence(ids: Iterable[int] | None = None):
     return db.session.scalars(statement)
 
 
+def _bangkok(moment: datetime) -> datetime:
+    """Stored UTC (naive on SQLite) → Bangkok wall time, the dates users type."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return aware.astimezone(BANGKOK).replace(tzinfo=None)
+
+
 def documents_for(evidence: Evidence) -> list[dict]:
     items = [a.checklist_item for a in evidence.attachments]
     common = {
@@ -87,7 +99,10 @@ def documents_for(evidence: Evidence) -> list[dict]:
         "title": evidence.title,
         "title_bigram": evidence.title,
         "updated": evidence.updated_at.replace(tzinfo=None),
+        "uploaded": _bangkok(evidence.created_at),
     }
+    if evidence.document_date:
+        common["document_date"] = datetime.combine(evidence.document_date, datetime.min.time())
     if not evidence.pages:  # links, and files not extracted yet: title and description
         text = f"{evidence.description}\n{evidence.url or ''}"
         return [{**common, "doc_id": f"{evidence.id}:0", "page": 0, "page_label": "",
@@ -99,13 +114,17 @@ def documents_for(evidence: Evidence) -> list[dict]:
 
 def update_evidence(folder: str | Path, evidence_ids: Iterable[int]) -> None:
     """Make the index agree with the database for these evidence (added, changed or gone)."""
-    ids = [int(i) for i in evidence_ids]
-    ix = open_index(folder)
+    _apply(open_index(folder), [int(i) for i in evidence_ids])
+
+
+def _apply(ix, ids: list[int], fresh_batch: bool = False) -> None:
+    """One commit: drop these evidence's pages and add back the live ones."""
     with _write_lock:
-        writer = ix.writer(timeout=60)
+        writer = ix.writer(timeout=60, limitmb=256, procs=1)
         try:
             for evidence_id in ids:
-                writer.delete_by_term("evidence", str(evidence_id))
+                if not fresh_batch:
+                    writer.delete_by_term("evidence", str(evidence_id))
             for evidence in _live_evidence(ids):
                 for document in documents_for(evidence):
                     writer.add_document(**document)
@@ -115,25 +134,39 @@ def update_evidence(folder: str | Path, evidence_ids: Iterable[int]) -> None:
             raise
 
 
-def rebuild(folder: str | Path, progress: Callable[[int, int], None] | None = None, batch: int = 200) -> int:
-    """Build a fresh index beside the old one from the database, then swap it in."""
+def rebuild(folder: str | Path, progress: Callable[[int, int], None] | None = None, batch: int = 200,
+            fresh: bool = False) -> int:
+    """Build a fresh index beside the old one from the database, in batches, then swap it
+    in. Each committed batch is recorded, so an interrupted rebuild continues where it
+    stopped (unless `fresh`); searches use the old index meanwhile."""
     folder = Path(folder)
     building = folder.with_name(folder.name + ".building")
-    shutil.rmtree(building, ignore_errors=True)
-    building.mkdir(parents=True)
-    ix = whoosh_index.create_in(str(building), schema())
+    marker = building / PROGRESS_FILE
+    done_through, started = _resume_point(marker) if not fresh else (None, None)
+    if done_through is None:
+        shutil.rmtree(building, ignore_errors=True)
+        building.mkdir(parents=True)
+        whoosh_index.create_in(str(building), schema())
+        done_through, started = 0, utcnow()
+        marker.write_text(f"{SCHEMA_VERSION} 0 {started.isoformat()}")
+    ix = whoosh_index.open_dir(str(building))
     ids = list(db.session.scalars(select(Evidence.id).where(Evidence.deleted_at.is_(None)).order_by(Evidence.id)))
-    done = 0
-    for start in range(0, len(ids), batch):
-        writer = ix.writer(limitmb=256, procs=1)
-        for evidence in _live_evidence(ids[start:start + batch]):
-            for document in documents_for(evidence):
-                writer.add_document(**document)
-        writer.commit()
-        done = min(start + batch, len(ids))
+    todo = [i for i in ids if i > done_through]
+    done = len(ids) - len(todo)
+    if progress:
+        progress(done, len(ids))
+    for start in range(0, len(todo), batch):
+        chunk = todo[start:start + batch]
+        # The first batch after a restart may have been committed but not yet recorded.
+        _apply(ix, chunk, fresh_batch=start > 0 or done == 0)
+        marker.write_text(f"{SCHEMA_VERSION} {chunk[-1]} {started.isoformat()}")
+        done += len(chunk)
         db.session.expunge_all()
         if progress:
             progress(done, len(ids))
+    # Evidence changed or deleted since the build began (the live index got those updates).
+    _apply(ix, list(db.session.scalars(select(Evidence.id).where(Evidence.updated_at >= started))))
+    marker.unlink()
     (building / VERSION_FILE).write_text(SCHEMA_VERSION)
     old = folder.with_name(folder.name + f".old-{int(time.time())}")
     with _write_lock:
@@ -142,3 +175,15 @@ def rebuild(folder: str | Path, progress: Callable[[int, int], None] | None = No
         building.rename(folder)
     shutil.rmtree(old, ignore_errors=True)
     return len(ids)
+
+
+def _resume_point(marker: Path) -> tuple[int | None, datetime | None]:
+    """The last evidence id a previous rebuild of this schema committed, and when it began."""
+    try:
+        version, last_id, started = marker.read_text().split()
+        whoosh_index.open_dir(str(marker.parent)).close()
+    except Exception:  # noqa: BLE001  (no marker, or a damaged partial index: start over)
+        return None, None
+    if version != SCHEMA_VERSION:
+        return None, None
+    return int(last_id), datetime.fromisoformat(started)

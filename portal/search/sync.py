@@ -3,7 +3,6 @@ affected evidence ids are queued for the worker (the only index writer). Hooked 
 session, so every path — pages, CLI, worker — is covered in this one place."""
 from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -13,7 +12,9 @@ PENDING_KEY = "pmqa_index_pending"
 
 
 def index_folder() -> Path:
-    return Path(current_app.config["SEARCH_INDEX_DIR"]) / "pmqa"
+    from portal.search.backend import index_folder as folder
+
+    return folder()
 
 
 def _evidence_id(obj) -> int | None:

@@ -8,9 +8,10 @@ from portal.extensions import db
 from portal.fragments import render
 from portal.jobs import enqueue_rebuild
 from portal.models import Agency, AssessmentCycle, Category
-from portal.search.index import SearchUnavailable, open_index
-from portal.search.query import FILTER_FIELDS, search
-from portal.search.sync import index_folder
+from portal.search import backend
+from portal.search.index import SearchUnavailable
+from portal.search.query import DATE_FIELDS, FILTER_FIELDS, DateFilter
+from portal.thai.dates import ThaiDateError, parse_thai_date
 
 bp = Blueprint("search", __name__, url_prefix="/search")
 PER_PAGE = 10
@@ -22,6 +23,7 @@ def page():
     filters = {name: request.args.get(name, "").strip()[:32] for name in FILTER_FIELDS}
     if filters["agency"] and allowed is not None and filters["agency"] not in {str(a) for a in allowed}:
         filters["agency"] = ""  # never search an agency the user may not see
+    dates, date_error = _dates(request.args)
     text = request.args.get("q", "").strip()[:500]
     sort = "date" if request.args.get("sort") == "date" else "relevance"
     page_number = max(request.args.get("page", 1, type=int), 1)
@@ -30,10 +32,10 @@ def page():
         agencies_statement = agencies_statement.where(Agency.id.in_(allowed or {-1}))
     agencies = list(db.session.scalars(agencies_statement))
     results = None
-    if text or any(filters.values()):
+    if (text or any(filters.values()) or dates.start or dates.end) and not date_error:
         try:
-            results = search(open_index(index_folder()), text, allowed, filters,
-                             page=page_number, per_page=PER_PAGE, sort=sort)
+            results = backend.search(backend.open_index(), text, allowed, filters,
+                             page=page_number, per_page=PER_PAGE, sort=sort, dates=dates)
         except SearchUnavailable as error:
             enqueue_rebuild()
             abort(503, description=str(error))
@@ -41,5 +43,19 @@ def page():
         Category.version == current_app.config["CRITERIA_VERSION"]).order_by(Category.position)))
     cycles = list(db.session.scalars(select(AssessmentCycle).order_by(AssessmentCycle.fiscal_year.desc())))
     return render("search/page.html", "results", text=text, filters=filters, sort=sort, results=results,
+                  dates=request.args, date_field=dates.field, date_error=date_error,
                   agencies=agencies, agency_names={str(a.id): a.name for a in agencies},
                   categories=categories, cycles=cycles, show_agency_filter=allowed is None or len(allowed) > 1)
+
+
+def _dates(args) -> tuple[DateFilter, str]:
+    """The date range from the form: Thai (พ.ศ.) or ISO dates; an error message in Thai."""
+    field = args.get("date_field") if args.get("date_field") in DATE_FIELDS else "document"
+    try:
+        start = parse_thai_date(args.get("date_from", "")[:32])
+        end = parse_thai_date(args.get("date_to", "")[:32])
+    except ThaiDateError as error:
+        return DateFilter(field), str(error)
+    if start and end and start > end:
+        return DateFilter(field), "วันที่เริ่มต้องไม่หลังวันที่สิ้นสุด"
+    return DateFilter(field, start, end), ""

@@ -1,0 +1,197 @@
+"""Search: date filter, sort by date, "did you mean" within the permitted agencies,
+resumable rebuild, and counts and facets that never include another agency."""
+import json
+from datetime import date, timedelta
+
+import pytest
+
+from portal.extensions import db
+from portal.models import Evidence
+from portal.search.index import open_index, rebuild
+from portal.search.query import DateFilter, search
+from portal.search.sync import index_folder
+from tests.helpers import login
+from tests.test_search import DOCS, corpus, titles  # noqa: F401  (the shared fixture)
+
+
+PAGES = sum(len(pages) for _, _, pages in DOCS.values())  # one index document per page
+
+
+class Interrupted(Exception):
+    pass
+
+
+def _set_dates(app, corpus, dates):
+    with app.app_context():
+        for title, day in dates.items():
+            db.session.get(Evidence, corpus["ids"][title]).document_date = day
+        db.session.commit()
+        rebuild(index_folder(), fresh=True)
+
+
+def _search(app, text, agency_ids=None, **kwargs):
+    with app.app_context():
+        return search(open_index(index_folder()), text, agency_ids, **kwargs)
+
+
+def test_date_filter_on_the_document_date(app, corpus):
+    _set_dates(app, corpus, {"แผนยุทธศาสตร์กรม": date(2025, 3, 15), "รายงานตัวชี้วัด": date(2026, 1, 10)})
+    in_2025 = _search(app, "", dates=DateFilter("document", date(2025, 1, 1), date(2025, 12, 31)))
+    assert {h.title for h in in_2025.hits} == {"แผนยุทธศาสตร์กรม"}
+    from_2026 = _search(app, "", dates=DateFilter("document", date(2026, 1, 10), None))
+    assert {h.title for h in from_2026.hits} == {"รายงานตัวชี้วัด"}  # the first day itself counts
+    with_words = _search(app, "ตัวชี้วัด", dates=DateFilter("document", None, date(2025, 12, 31)))
+    assert with_words.total == 0
+
+
+def test_date_filter_on_the_page_accepts_buddhist_era_dates(app, corpus):
+    _set_dates(app, corpus, {"แผนยุทธศาสตร์กรม": date(2025, 3, 15), "รายงานตัวชี้วัด": date(2026, 1, 10)})
+    client = app.test_client()
+    login(client, "srch-assessor")
+    body = client.get("/search/?date_from=1 ม.ค. 2568&date_to=31/12/2568").get_data(as_text=True)
+    assert "แผนยุทธศาสตร์กรม" in body and "รายงานตัวชี้วัด" not in body
+    error = client.get("/search/?q=แผน&date_from=31 ฟฟ. 2568").get_data(as_text=True)
+    assert "ไม่รู้จักชื่อเดือน" in error and "แผนยุทธศาสตร์กรม" not in error
+    reversed_range = client.get("/search/?q=แผน&date_from=1/1/2569&date_to=1/1/2568").get_data(as_text=True)
+    assert "วันที่เริ่มต้องไม่หลังวันที่สิ้นสุด" in reversed_range
+
+
+def test_date_filter_on_the_upload_date(app, corpus):
+    today = date.today()
+    around = _search(app, "", dates=DateFilter("uploaded", today - timedelta(days=1), today + timedelta(days=1)))
+    assert around.total == PAGES
+    before = _search(app, "", dates=DateFilter("uploaded", None, today - timedelta(days=2)))
+    assert before.total == 0
+
+
+def test_sort_by_date_puts_the_latest_change_first(app, corpus):
+    with app.app_context():
+        db.session.get(Evidence, corpus["ids"]["การวิเคราะห์ SWOT"]).title = "การวิเคราะห์ SWOT ฉบับปรับปรุง"
+        db.session.commit()
+        rebuild(index_folder(), fresh=True)
+    latest = _search(app, "", sort="date")
+    assert latest.hits[0].title == "การวิเคราะห์ SWOT ฉบับปรับปรุง"
+    assert _search(app, "", sort="relevance").hits[0].title != latest.hits[0].title or len(DOCS) == 1
+
+
+def test_did_you_mean_comes_from_visible_documents_only(app, corpus):
+    a, b = corpus["agencies"]["A"], corpus["agencies"]["B"]
+    typo = "อุทกภับ"  # only agency B's document has อุทกภัย
+    assessor = _search(app, typo)
+    assert assessor.total == 0 and assessor.suggestion == "อุทกภัย"
+    assert _search(app, typo, {b}).suggestion == "อุทกภัย"
+    own = _search(app, typo, {a})
+    assert own.total == 0 and "อุทกภัย" not in own.suggestion
+    # a user's own words are still suggested to them
+    assert _search(app, "SWOTT", {a}).suggestion == "swot"
+
+
+def test_did_you_mean_on_the_page_never_shows_another_agencys_word(app, corpus):
+    client = app.test_client()
+    login(client, "srch-a")
+    body = client.get("/search/?q=อุทกภับ").get_data(as_text=True)
+    assert "ไม่พบหลักฐาน" in body and "อุทกภัย" not in body and "คุณหมายถึง" not in body
+    client = app.test_client()
+    login(client, "srch-assessor")
+    body = client.get("/search/?q=อุทกภับ").get_data(as_text=True)
+    assert "คุณหมายถึง" in body and "อุทกภัย" in body
+
+
+def test_counts_and_facets_stay_inside_the_agency(app, corpus):
+    a = corpus["agencies"]["A"]
+    mine = _search(app, "", {a}, per_page=50)
+    everyone = _search(app, "", None, per_page=50)
+    assert mine.total == sum(len(pages) for agency, _, pages in DOCS.values() if agency == "A") < everyone.total
+    assert set(mine.facets["agency"]) == {str(a)} and sum(mine.facets["agency"].values()) == mine.total
+    assert {h.agency_id for h in mine.hits} == {a}
+
+
+def _documents(app):
+    with app.app_context():
+        with open_index(index_folder()).searcher() as searcher:
+            return sorted((d["doc_id"], d["title"], d["content"]) for d in searcher.all_stored_fields())
+
+
+def test_an_interrupted_rebuild_resumes_and_catches_up(app, corpus):
+    with app.app_context():
+        rebuild(index_folder(), fresh=True)
+    complete = _documents(app)
+
+    def stop_after_first_batch(done, total):
+        if done:
+            raise Interrupted
+
+    with app.app_context(), pytest.raises(Interrupted):
+        rebuild(index_folder(), progress=stop_after_first_batch, batch=2)
+    assert titles(app, "ยุทธศาสตร์")[0]  # the old index still answers meanwhile
+    first_id = min(corpus["ids"].values())
+    with app.app_context():  # changed after its batch was written: the resume must catch up
+        db.session.get(Evidence, first_id).title = "แผนยุทธศาสตร์กรม ฉบับทบทวน"
+        db.session.commit()
+    calls = []
+    with app.app_context():
+        assert rebuild(index_folder(), progress=lambda done, total: calls.append(done), batch=2) == len(DOCS)
+    assert calls[0] == 2 and calls[-1] == len(DOCS)  # continued after the first batch
+    resumed = _documents(app)
+    assert len(resumed) == len(complete)  # nothing written twice
+    assert "แผนยุทธศาสตร์กรม ฉบับทบทวน" in {title for _, title, _ in resumed}
+    with app.app_context():
+        rebuild(index_folder(), fresh=True)
+    assert _documents(app) == resumed
+
+
+def test_cli_reindex_resumes_and_query_filters_by_date(app, corpus):
+    with app.app_context(), pytest.raises(Interrupted):
+        rebuild(index_folder(), progress=lambda done, total: (_ for _ in ()).throw(Interrupted) if done else None,
+                batch=3)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["search", "reindex", "--batch", "3"])
+    assert result.exit_code == 0 and "ต่อจากครั้งก่อน: ทำไปแล้ว 3 จาก 7" in result.output
+    _set_dates(app, corpus, {"แผนยุทธศาสตร์กรม": date(2025, 3, 15)})
+    out = runner.invoke(args=["search", "query", "แผน", "--from", "1 ม.ค. 2568", "--to", "31 ธ.ค. 2568", "--json"])
+    data = json.loads(out.output)
+    assert [h["title"] for h in data["hits"]] == ["แผนยุทธศาสตร์กรม"]
+    bad = runner.invoke(args=["search", "query", "แผน", "--from", "32/13/2568"])
+    assert bad.exit_code != 0 and "ไม่มีวันที่นี้ในปฏิทิน" in bad.output
+
+
+@pytest.mark.parametrize("skip_ratio", [8, 10_000])  # 10 000: skipping to candidates is always chosen
+def test_fast_match_sets_equal_whooshs_own_matching(app, corpus, monkeypatch, skip_ratio):
+    monkeypatch.setattr("portal.search.columns.SKIP_RATIO", skip_ratio)
+    from portal.models import Evidence as E
+    from portal.search.facets import matching_docs
+    from portal.search.index import update_evidence
+    from portal.search.query import _scoped, build_query, scope_filter
+
+    with app.app_context():  # a deletion leaves a deleted document in the segment
+        db.session.get(E, corpus["ids"]["รายงานตัวชี้วัด"]).title = "รายงานตัวชี้วัด ปรับปรุง"
+        db.session.commit()
+        update_evidence(index_folder(), [corpus["ids"]["รายงานตัวชี้วัด"]])
+        ix = open_index(index_folder())
+        with ix.searcher() as searcher:
+            assert searcher.reader().has_deletions()
+            for agencies in (None, {corpus["agencies"]["A"]}, {corpus["agencies"]["B"]}):
+                for text in ("แผน", "ตัวชี้วัด KPI", '"ตัวชี้วัด KPI"', "อุทกภัย", "ยุทธศาสตร"):
+                    for bigrams in (False, True):
+                        query = _scoped(build_query(text, ix.schema, bigrams), scope_filter(agencies, {}))
+                        assert matching_docs(searcher, query) == set(searcher.docs_for_query(query)), (text, agencies)
+    found = search(ix, "ตัวชี้วัด", {corpus["agencies"]["A"]})  # ranking through the same path
+    assert {h.title for h in found.hits} >= {"รายงานตัวชี้วัด ปรับปรุง"}
+
+
+def test_fast_match_sets_for_date_ranges(app, corpus):
+    from portal.search.facets import matching_docs
+
+    _set_dates(app, corpus, {"แผนยุทธศาสตร์กรม": date(2025, 3, 15), "รายงานตัวชี้วัด": date(2026, 1, 10)})
+    with app.app_context():
+        ix = open_index(index_folder())
+        with ix.searcher() as searcher:
+            for start, end in ((date(2025, 1, 1), date(2025, 12, 31)), (None, date(2026, 1, 10)), (date(2026, 1, 11), None)):
+                query = scope_filter_for(DateFilter("document", start, end))
+                assert matching_docs(searcher, query) == set(searcher.docs_for_query(query))
+
+
+def scope_filter_for(dates):
+    from portal.search.query import scope_filter
+
+    return scope_filter(None, {}, dates)

@@ -5,7 +5,9 @@ from sqlalchemy import func, select
 
 from portal.coverage.levels import Item
 from portal.coverage.report import CategoryRow, SubItemRow
+from portal.evidence.queries import covered_item_ids
 from portal.extensions import db
+from portal.reviews.queries import accepted_item_ids
 from portal.models import Category, ChecklistItem, ItemReview, SubItem
 from portal.models.evidence import Evidence, EvidenceAttachment
 
@@ -38,34 +40,6 @@ def process_categories(version: str) -> tuple[CategoryRow, ...]:
                  for c in categories if subs_by_category[c.id])
 
 
-def _covered_pairs(cycle_id: int, agency_ids: list[int] | None):
-    statement = (
-        select(Evidence.agency_id, EvidenceAttachment.checklist_item_id).distinct()
-        .join(Evidence, EvidenceAttachment.evidence_id == Evidence.id)
-        .where(Evidence.cycle_id == cycle_id, Evidence.deleted_at.is_(None))
-    )
-    if agency_ids is not None:
-        statement = statement.where(Evidence.agency_id.in_(agency_ids))
-    return db.session.execute(statement).all()
-
-
-def _accepted_pairs(cycle_id: int, agency_ids: list[int] | None):
-    statement = select(ItemReview.agency_id, ItemReview.checklist_item_id).where(
-        ItemReview.cycle_id == cycle_id, ItemReview.status == "accepted")
-    if agency_ids is not None:
-        statement = statement.where(ItemReview.agency_id.in_(agency_ids))
-    return db.session.execute(statement).all()
-
-
-def done_items_by_agency(cycle_id: int, view: str, agency_ids: list[int] | None = None) -> dict[int, set[int]]:
-    """agency id → ids of items done in the view: "covered" (live evidence) or "accepted"."""
-    pairs = _accepted_pairs(cycle_id, agency_ids) if view == "accepted" else _covered_pairs(cycle_id, agency_ids)
-    done: dict[int, set[int]] = defaultdict(set)
-    for agency_id, item_id in pairs:
-        done[agency_id].add(item_id)
-    return done
-
-
 def done_counts_by_agency(cycle_id: int, view: str,
                           agency_ids: list[int] | None = None) -> dict[int, dict[tuple[int, str], int]]:
     """agency id → {(sub-item id, level): done items}, counted by the database so the
@@ -94,4 +68,7 @@ def done_counts_by_agency(cycle_id: int, view: str,
 
 
 def done_item_ids(agency_id: int, cycle_id: int, view: str) -> set[int]:
-    return done_items_by_agency(cycle_id, view, [agency_id]).get(agency_id, set())
+    """Items done in the view: "covered" (live evidence) or "accepted" (reviewer's verdict)."""
+    if view == "accepted":
+        return accepted_item_ids(agency_id, cycle_id)
+    return covered_item_ids(agency_id, cycle_id)

@@ -5,7 +5,7 @@ from io import BytesIO
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from sqlalchemy import select
 
-from portal.access import ALL_AGENCY_ROLES, agency_or_404, can_edit_agency, require_roles
+from portal.access import ALL_AGENCY_ROLES, agency_or_404, require_roles
 from portal.coverage.export import build_submission, build_workbook, comment_line, evidence_line
 from portal.coverage.queries import done_counts_by_agency, done_item_ids, process_categories
 from portal.coverage.report import agency_report, agency_report_from_counts, total_points

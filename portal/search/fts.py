@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.models.evidence import Evidence
 from portal.models.user import utcnow
 from portal.search.analyzer import thai_bigrams, words
-from portal.search.index import SearchUnavailable, _live_evidence, _write_lock, documents_for
+from portal.search.index import SearchUnavailable, _live_evidence, _write_lock, documents_for, rebuild_todo
 
 SCHEMA_VERSION = "fts5-2"
 DB_FILE = "index.sqlite"
@@ -149,11 +149,7 @@ def rebuild(folder: str | Path, progress: Callable[[int, int], None] | None = No
 
 def _build(connection, resume, batch, progress) -> int:
     done_through, started = resume
-    ids = list(db.session.scalars(select(Evidence.id).where(Evidence.deleted_at.is_(None)).order_by(Evidence.id)))
-    todo = [i for i in ids if i > done_through]
-    done = len(ids) - len(todo)
-    if progress:
-        progress(done, len(ids))
+    todo, done, total = rebuild_todo(done_through, progress)
     for start in range(0, len(todo), batch):
         chunk = todo[start:start + batch]
         connection.execute("UPDATE meta SET value = ? WHERE key = 'last_id'", (str(chunk[-1]),))
@@ -161,13 +157,13 @@ def _build(connection, resume, batch, progress) -> int:
         done += len(chunk)
         db.session.expunge_all()
         if progress:
-            progress(done, len(ids))
+            progress(done, total)
     _write(connection, list(db.session.scalars(select(Evidence.id).where(
         Evidence.updated_at >= datetime.fromisoformat(started)))))
     connection.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (SCHEMA_VERSION,))
     connection.commit()
     connection.execute("PRAGMA journal_mode=DELETE")  # one self-contained file to swap in
-    return len(ids)
+    return total
 
 
 def _resume_point(path: Path) -> tuple[int, str] | None:

@@ -134,6 +134,16 @@ def _apply(ix, ids: list[int], fresh_batch: bool = False) -> None:
             raise
 
 
+def rebuild_todo(done_through: int, progress=None) -> tuple[list[int], int, int]:
+    """Live evidence ids a resumed rebuild still has to write, how many are done, and the
+    total; shared by both backends' batched rebuilds."""
+    ids = list(db.session.scalars(select(Evidence.id).where(Evidence.deleted_at.is_(None)).order_by(Evidence.id)))
+    todo = [i for i in ids if i > done_through]
+    if progress:
+        progress(len(ids) - len(todo), len(ids))
+    return todo, len(ids) - len(todo), len(ids)
+
+
 def rebuild(folder: str | Path, progress: Callable[[int, int], None] | None = None, batch: int = 200,
             fresh: bool = False) -> int:
     """Build a fresh index beside the old one from the database, in batches, then swap it
@@ -150,11 +160,7 @@ def rebuild(folder: str | Path, progress: Callable[[int, int], None] | None = No
         done_through, started = 0, utcnow()
         marker.write_text(f"{SCHEMA_VERSION} 0 {started.isoformat()}")
     ix = whoosh_index.open_dir(str(building))
-    ids = list(db.session.scalars(select(Evidence.id).where(Evidence.deleted_at.is_(None)).order_by(Evidence.id)))
-    todo = [i for i in ids if i > done_through]
-    done = len(ids) - len(todo)
-    if progress:
-        progress(done, len(ids))
+    todo, done, total = rebuild_todo(done_through, progress)
     for start in range(0, len(todo), batch):
         chunk = todo[start:start + batch]
         # The first batch after a restart may have been committed but not yet recorded.
@@ -163,7 +169,7 @@ def rebuild(folder: str | Path, progress: Callable[[int, int], None] | None = No
         done += len(chunk)
         db.session.expunge_all()
         if progress:
-            progress(done, len(ids))
+            progress(done, total)
     # Evidence changed or deleted since the build began (the live index got those updates).
     _apply(ix, list(db.session.scalars(select(Evidence.id).where(Evidence.updated_at >= started))))
     marker.unlink()
@@ -174,7 +180,7 @@ def rebuild(folder: str | Path, progress: Callable[[int, int], None] | None = No
             folder.rename(old)
         building.rename(folder)
     shutil.rmtree(old, ignore_errors=True)
-    return len(ids)
+    return total
 
 
 def _resume_point(marker: Path) -> tuple[int | None, datetime | None]:

@@ -5,7 +5,6 @@ FTS5's unicode61 keeps Thai vowel and tone marks inside tokens (DESIGN). Written
 the worker and `search reindex`; web requests open it read-only."""
 import shutil
 import sqlite3
-import time
 from contextlib import closing
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +16,7 @@ from portal.extensions import db
 from portal.models.evidence import Evidence
 from portal.models.user import utcnow
 from portal.search.analyzer import thai_bigrams, words
-from portal.search.index import SearchUnavailable, _live_evidence, _write_lock, documents_for, rebuild_todo
+from portal.search.index import SearchUnavailable, _live_evidence, _write_lock, documents_for, rebuild_todo, swap_in
 
 SCHEMA_VERSION = "fts5-2"
 DB_FILE = "index.sqlite"
@@ -138,12 +137,7 @@ def rebuild(folder: str | Path, progress: Callable[[int, int], None] | None = No
         total = _build(connection, resume, batch, progress)
     finally:
         connection.close()  # an interrupted build must not keep the file locked
-    old = folder.with_name(folder.name + f".old-{int(time.time())}")
-    with _write_lock:
-        if folder.exists():
-            folder.rename(old)
-        building.rename(folder)
-    shutil.rmtree(old, ignore_errors=True)
+    swap_in(building, folder)
     return total
 
 

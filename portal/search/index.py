@@ -134,6 +134,16 @@ def _apply(ix, ids: list[int], fresh_batch: bool = False) -> None:
             raise
 
 
+def swap_in(building: Path, folder: Path) -> None:
+    """Replace the live index with the finished build; searches see the old one or the new."""
+    old = folder.with_name(folder.name + f".old-{int(time.time())}")
+    with _write_lock:
+        if folder.exists():
+            folder.rename(old)
+        building.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def rebuild_todo(done_through: int, progress=None) -> tuple[list[int], int, int]:
     """Live evidence ids a resumed rebuild still has to write, how many are done, and the
     total; shared by both backends' batched rebuilds."""
@@ -174,12 +184,7 @@ def rebuild(folder: str | Path, progress: Callable[[int, int], None] | None = No
     _apply(ix, list(db.session.scalars(select(Evidence.id).where(Evidence.updated_at >= started))))
     marker.unlink()
     (building / VERSION_FILE).write_text(SCHEMA_VERSION)
-    old = folder.with_name(folder.name + f".old-{int(time.time())}")
-    with _write_lock:
-        if folder.exists():
-            folder.rename(old)
-        building.rename(folder)
-    shutil.rmtree(old, ignore_errors=True)
+    swap_in(building, folder)
     return total
 
 

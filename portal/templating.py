@@ -17,6 +17,7 @@ REACHED_LABELS = {
     "significance": "เกิดผล (Significance)",
 }
 KIND_LABELS = {"process": "กระบวนการ", "result": "ผลลัพธ์"}
+FILE_KIND_LABELS = {"link": "ลิงก์", "jpeg": "รูปภาพ JPEG", "png": "รูปภาพ PNG", "txt": "ข้อความ"}
 AGENCY_TAG_LABELS = {
     "department": "กรม",
     "province": "จังหวัด",
@@ -55,4 +56,5 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["thai_datetime"] = format_thai_datetime
     app.jinja_env.filters["filesize"] = filesize
     app.jinja_env.filters["agency_tag"] = lambda tag: AGENCY_TAG_LABELS.get(tag, tag)
+    app.jinja_env.filters["file_kind"] = lambda kind: FILE_KIND_LABELS.get(kind, str(kind).upper())
     app.jinja_env.filters["thai_digits"] = lambda value: str(value).translate(THAI_DIGITS)

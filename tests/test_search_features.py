@@ -1,6 +1,7 @@
 """Search: date filter, sort by date, "did you mean" within the permitted agencies,
 resumable rebuild, and counts and facets that never include another agency."""
 import json
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -155,11 +156,14 @@ def test_cli_reindex_resumes_and_query_filters_by_date(app, corpus):
     assert bad.exit_code != 0 and "ไม่มีวันที่นี้ในปฏิทิน" in bad.output
 
 
-@pytest.mark.parametrize("skip_ratio", [8, 10_000])  # 10 000: skipping to candidates is always chosen
-def test_fast_match_sets_equal_whooshs_own_matching(app, corpus, monkeypatch, skip_ratio):
-    monkeypatch.setattr("portal.search.columns.SKIP_RATIO", skip_ratio)
+def matching_docs(searcher, query) -> set[int]:
+    from portal.search.matching import match_mask
+
+    return {int(d) for d in match_mask(searcher, query).nonzero()[0]}
+
+
+def test_fast_match_sets_equal_whooshs_own_matching(app, corpus):
     from portal.models import Evidence as E
-    from portal.search.facets import matching_docs
     from portal.search.index import update_evidence
     from portal.search.query import _scoped, build_query, scope_filter
 
@@ -180,8 +184,6 @@ def test_fast_match_sets_equal_whooshs_own_matching(app, corpus, monkeypatch, sk
 
 
 def test_fast_match_sets_for_date_ranges(app, corpus):
-    from portal.search.facets import matching_docs
-
     _set_dates(app, corpus, {"แผนยุทธศาสตร์กรม": date(2025, 3, 15), "รายงานตัวชี้วัด": date(2026, 1, 10)})
     with app.app_context():
         ix = open_index(index_folder())
@@ -195,3 +197,43 @@ def scope_filter_for(dates):
     from portal.search.query import scope_filter
 
     return scope_filter(None, {}, dates)
+
+
+@pytest.mark.parametrize("engine", ["whoosh", "fts5"])
+def test_link_hits_highlight_the_title_and_keep_the_address_out_of_the_snippet(app, corpus, engine):
+    from portal.evidence import operations as ops
+    from portal.models import Agency, ChecklistItem
+    from portal.search import backend
+
+    app.config["SEARCH_BACKEND"] = engine
+    with app.app_context():
+        agency = db.session.get(Agency, corpus["agencies"]["A"])
+        item = db.session.scalars(db.select(ChecklistItem)).first()
+        link = ops.add_link(agency, item, "https://data.example.go.th/open-data", "ชุดข้อมูลเปิดภาครัฐ", None)
+        link.description = "รายการชุดข้อมูลที่เผยแพร่"
+        db.session.commit()
+        backend.rebuild(fresh=True)
+        found = backend.search(backend.open_index(), "ชุดข้อมูล", {corpus["agencies"]["A"]})
+    hit = next(h for h in found.hits if h.evidence_id == link.id)
+    assert hit.file_kind == "link" and hit.file_name == "https://data.example.go.th/open-data"
+    assert _marked(hit.title_html) == "ชุดข้อมูล" and "https://" not in hit.snippet
+    assert _marked(hit.snippet) == "ชุดข้อมูล"
+    client = app.test_client()
+    login(client, "srch-a")
+    page = client.get("/search/?q=ชุดข้อมูล").get_data(as_text=True)
+    assert "ลิงก์" in page and 'href="https://data.example.go.th/open-data"' in page and "LINK" not in page
+    assert "kind=link" in page  # the type facet is a filter link
+
+
+def test_titles_are_escaped_when_highlighted(app, corpus):
+    with app.app_context():
+        evidence = db.session.get(Evidence, corpus["ids"]["การวิเคราะห์ SWOT"])
+        evidence.title = "<b>SWOT</b> & แผน"
+        db.session.commit()
+        rebuild(index_folder(), fresh=True)
+    hit = _search(app, "SWOT").hits[0]
+    assert re.sub(r"<mark[^>]*>", "<mark>", hit.title_html) == "&lt;b&gt;<mark>SWOT</mark>&lt;/b&gt; &amp; แผน"
+
+
+def _marked(html: str) -> str:
+    return "".join(re.findall(r"<mark[^>]*>(.*?)</mark>", html))

@@ -1,6 +1,7 @@
 """The SQLite FTS5 backend (SEARCH_BACKEND = "fts5") behind the same interface: the same
 relevance set, agency scope, filters, dates, suggestions and resumable rebuild."""
 import json
+import re
 from datetime import date
 
 import pytest
@@ -99,7 +100,8 @@ def test_page_and_cli_use_the_configured_backend(app, fts):
     login(client, "srch-a")
     body = client.get("/search/?q=อุทกภับ").get_data(as_text=True)
     assert "ไม่พบหลักฐาน" in body and "อุทกภัย" not in body
-    assert "รายงานตัวชี้วัด" in client.get("/search/?q=ตัวชี้วัด").get_data(as_text=True)
+    found = client.get("/search/?q=ตัวชี้วัด").get_data(as_text=True)
+    assert "<h2><a" in found and "รายงานตัวชี้วัด" in re.sub(r"</?mark[^>]*>", "", found)  # titles highlighted
     out = app.test_cli_runner().invoke(args=["search", "query", "KPI", "--agency", "SRCH-A", "--json"])
     assert json.loads(out.output)["hits"][0]["items"] == ["2.2-B1"]
 

@@ -5,8 +5,8 @@ SQL (never applied afterwards); facets and "did you mean" within that scope only
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from portal.search.analyzer import THAI_DIGITS, thai_analyzer, thai_bigrams, words
-from portal.search.facets import FACETS
-from portal.search.query import FILTER_FIELDS, QUOTED, DateFilter, Hit, Results, snippet
+from portal.search.matching import FACETS
+from portal.search.query import FILTER_FIELDS, QUOTED, DateFilter, Hit, Results, make_hit
 
 WORD_COLUMNS = "{title content file_name}"
 LIST_FIELDS = {"categories", "sub_items", "items", "levels"}
@@ -111,11 +111,7 @@ def search(index, text: str, agency_ids: set[int] | None, filters: dict[str, str
 
 
 def _hit(row, query_words: set) -> Hit:
-    content = row["content"] or ""
-    return Hit(evidence_id=int(row["evidence"]), agency_id=int(row["agency"]), title=row["title"],
-               file_name=row["file_name"] or "", file_kind=row["file_kind"] or "", page=int(row["page"] or 0),
-               page_label=row["page_label"] or "", items=[i for i in (row["items"] or "").split(",") if i],
-               score=-float(row["score"] or 0.0), snippet=snippet(content, query_words, ANALYZER))
+    return make_hit(dict(row), -float(row["score"] or 0.0), query_words, ANALYZER)
 
 
 def _visible(connection, term: str, where: str, params: list) -> int:

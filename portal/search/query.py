@@ -7,13 +7,13 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from markupsafe import escape
 from whoosh import highlight
 from whoosh.qparser import AndGroup, MultifieldParser
 from whoosh.query import And, ConstantScoreQuery, DateRange, Every, Or, Term
 
 from portal.search.analyzer import thai_bigrams
-from portal.search.facets import facet_counts, matching_docs
-from portal.search.ranking import top_docs
+from portal.search.matching import facet_counts, match_mask, top_docs
 from portal.search.suggest import suggest
 
 FILTER_FIELDS = {"agency": "agency", "cycle": "cycle", "category": "categories",
@@ -22,6 +22,7 @@ QUOTED = re.compile(r'"([^"]+)"')
 DATE_FIELDS = {"document": "document_date", "uploaded": "uploaded"}
 FRAGMENTER = highlight.ContextFragmenter(maxchars=220, surround=60)
 SNIPPET_BEFORE, SNIPPET_WINDOW = 200, 900  # characters of the page searched for passages
+WHOLE = highlight.WholeFragmenter()
 FORMATTER = highlight.HtmlFormatter(tagname="mark", between=" … ")
 
 
@@ -44,6 +45,7 @@ class Hit:
     items: list[str]
     score: float
     snippet: str  # HTML: escaped text with <mark> around matches
+    title_html: str = ""  # the title, escaped, with <mark> around matches
 
 
 @dataclass
@@ -100,29 +102,43 @@ def search(ix, text: str, agency_ids: set[int] | None, filters: dict[str, str] |
         allowed = scope_filter(agency_ids, filters, dates)
         # Words first; the costlier bigram query only when the words find less than a page.
         query = _scoped(build_query(text, ix.schema, False) if text else Every(), allowed)
-        matched = matching_docs(searcher, query)
-        if text and len(matched) < per_page:
+        matched = match_mask(searcher, query)
+        total = int(matched.sum())
+        if text and total < per_page:
             query = _scoped(build_query(text, ix.schema), allowed)
-            matched = matching_docs(searcher, query)
-        key = str(getattr(ix.storage, "folder", id(ix)))
-        best = top_docs(searcher, key, query, matched, page * per_page, by_date=sort == "date")
+            matched = match_mask(searcher, query)
+            total = int(matched.sum())
+        best = top_docs(searcher, query, matched, page * per_page, by_date=sort == "date")
         words = {term for name, term in query.iter_all_terms() if name == "content"}
         hits = [_hit(searcher, docnum, score, words) for score, docnum in best[(page - 1) * per_page:]]
-        facets = facet_counts(searcher, key, matched)
-        suggestion = suggest(searcher, text, allowed) if text and not matched else ""
-        return Results(query=text, total=len(matched), page=page, pages=max(1, -(-len(matched) // per_page)),
+        facets = facet_counts(searcher, matched)
+        suggestion = suggest(searcher, text, allowed) if text and not total else ""
+        return Results(query=text, total=total, page=page, pages=max(1, -(-total // per_page)),
                        hits=hits, facets=facets, suggestion=suggestion)
 
 
 def _hit(searcher, docnum: int, score: float, words: set) -> Hit:
-    """A shown hit, highlighted (only the page shown is)."""
-    stored = searcher.stored_fields(docnum)
-    content = stored.get("content", "")
-    return Hit(evidence_id=int(stored["evidence"]), agency_id=int(stored["agency"]), title=stored["title"],
-               file_name=stored.get("file_name", ""), file_kind=stored.get("file_kind", ""),
-               page=stored.get("page", 0), page_label=stored.get("page_label", ""),
-               items=[i for i in stored.get("items", "").split(",") if i], score=score,
-               snippet=snippet(content, words, searcher.schema["content"].analyzer))
+    return make_hit(searcher.stored_fields(docnum), score, words, searcher.schema["content"].analyzer)
+
+
+def make_hit(stored, score: float, words: set, analyzer) -> Hit:
+    """A shown hit from a document's stored fields (either backend), highlighted: only the
+    page shown is. A link's address is shown beside its title, not in its snippet."""
+    content, kind, file_name = stored.get("content") or "", stored.get("file_kind") or "", stored.get("file_name") or ""
+    if kind == "link" and file_name and content.rstrip().endswith(file_name):
+        content = content.rstrip()[:-len(file_name)].rstrip()
+    title = stored.get("title") or ""
+    return Hit(evidence_id=int(stored["evidence"]), agency_id=int(stored["agency"]), title=title,
+               file_name=file_name, file_kind=kind, page=int(stored.get("page") or 0),
+               page_label=stored.get("page_label") or "",
+               items=[i for i in (stored.get("items") or "").split(",") if i], score=score,
+               snippet=snippet(content, words, analyzer) if content else "",
+               title_html=_marked_title(title, words, analyzer))
+
+
+def _marked_title(title: str, words: set, analyzer) -> str:
+    marked = highlight.highlight(title, words, analyzer, WHOLE, FORMATTER) if words else ""
+    return marked or str(escape(title))
 
 
 def snippet(content: str, words: set, analyzer) -> str:
@@ -166,6 +182,4 @@ def _scoped(query, allowed):
 
 
 def _plain(text: str) -> str:
-    from markupsafe import escape
-
     return str(escape(text[:220] + ("…" if len(text) > 220 else "")))

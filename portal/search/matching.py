@@ -1,0 +1,336 @@
+"""Matching, ranking and facet counts over whole arrays of document numbers.
+
+Whoosh's own matchers visit one document per Python call (~25 µs each: seconds for a word
+found on most of 100k pages). Here each term's postings are read a whole block at a time
+into numpy arrays, a query becomes a boolean mask over the index's document numbers, BM25
+is summed with array arithmetic and facets are counted from per-document columns.
+Segments never change once written (deletions are kept apart), so a segment's columns are
+built once per process and a commit only adds the new segment's.
+"""
+import math
+import pickle
+import threading
+from collections import OrderedDict
+from functools import reduce
+from typing import NamedTuple
+
+import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.query import And, ConstantScoreQuery, Every, NumericRange, Or, Phrase, Term
+from whoosh.util.numeric import byte_to_length
+
+FACETS = {"agency": "agency", "kind": "file_kind", "category": "categories"}
+SINGLE_VALUED = ("agency", "file_kind")
+MULTI_VALUED = ("categories",)
+K1, B = 1.2, 0.75
+BOOSTS = {"title": 2.0, "content": 1.0, "file_name": 1.0, "title_bigram": 0.5, "content_bigram": 0.25}
+LENGTH_FIELD = "content"  # the one long field; short fields and bigrams are scored without length
+_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
+_NO_IDS, _NO_WEIGHTS = np.zeros(0, np.int64), np.zeros(0, np.float32)
+_lock = threading.Lock()
+
+
+# Postings ---------------------------------------------------------------------------
+
+def _raw_matcher(leaf, fieldname: str, text):
+    """A segment's postings of one term, deleted documents included (they are masked out
+    with the live column), or None when the segment lacks the term."""
+    try:
+        matcher = leaf.postings(fieldname, text)
+    except Exception:  # noqa: BLE001  (term absent from this segment)
+        return None
+    return matcher.child if isinstance(matcher, FilterMatcher) else matcher
+
+
+def _leaf_postings(leaf, fieldname: str, text, with_values: bool = False):
+    """(local docnums, weights[, encoded values]) of one term in one segment. Whoosh 3
+    blocks hold delta-coded ids (each block starting from its first absolute id), so one
+    running sum over all blocks needs each block's first id made relative to the
+    previous block's last."""
+    matcher = _raw_matcher(leaf, fieldname, text)
+    if matcher is None:
+        return (_NO_IDS, _NO_WEIGHTS, []) if with_values else (_NO_IDS, _NO_WEIGHTS)
+    deltas, weights, values = [], [], []
+    if isinstance(matcher, W3LeafMatcher):
+        previous_last = 0
+        while matcher.is_active():
+            if matcher._data is None:
+                matcher._read_data()
+            block_ids, block_weights = matcher._data[0], matcher._data[1]
+            start = len(deltas)
+            deltas.extend(block_ids)
+            deltas[start] -= previous_last
+            previous_last = matcher._maxid
+            if isinstance(block_weights, tuple):
+                weights.extend(block_weights)
+            else:  # None: all 1.0; a float: all the same
+                weights.extend([1.0 if block_weights is None else block_weights] * len(block_ids))
+            if with_values:
+                matcher._read_values()
+                values.extend(matcher._values)
+            matcher._next_block()
+        ids = np.cumsum(np.array(deltas, dtype=np.int64))
+    else:  # another codec: one posting at a time
+        plain = []
+        while matcher.is_active():
+            plain.append(matcher.id())
+            weights.append(matcher.weight())
+            if with_values:
+                values.append(matcher.value())
+            matcher.next()
+        ids = np.array(plain, dtype=np.int64)
+    weights = np.array(weights, dtype=np.float32)
+    return (ids, weights, values) if with_values else (ids, weights)
+
+
+def term_postings(searcher, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
+    """(global docnums, weights) of one term over every segment."""
+    parts = [(ids + offset, weights) for leaf, offset in searcher.reader().leaf_readers()
+             for ids, weights in [_cached_postings(leaf, fieldname, text)] if len(ids)]
+    if not parts:
+        return _NO_IDS, _NO_WEIGHTS
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+_postings: "OrderedDict[tuple, tuple[np.ndarray, np.ndarray]]" = OrderedDict()
+_postings_bytes = 0
+POSTINGS_CACHE_BYTES = 128 * 2**20  # per process; a word on 100k pages takes 1.2 MB
+
+
+def _cached_postings(leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
+    """A segment's postings of a term, kept (least recently used out) because unpickling
+    Whoosh's blocks is most of a query's time, and the same words come back as a query
+    is typed, paged and filtered. Segments never change, so nothing goes stale."""
+    global _postings_bytes
+    key = (leaf.segment().segment_id(), fieldname, text)
+    with _lock:
+        found = _postings.get(key)
+        if found is not None:
+            _postings.move_to_end(key)
+            return found
+    found = _leaf_postings(leaf, fieldname, text)
+    with _lock:
+        if key not in _postings:
+            _postings[key] = found
+            _postings_bytes += found[0].nbytes + found[1].nbytes
+        while _postings_bytes > POSTINGS_CACHE_BYTES and len(_postings) > 1:
+            _, (ids, weights) = _postings.popitem(last=False)
+            _postings_bytes -= ids.nbytes + weights.nbytes
+    return found
+
+
+# Matching ---------------------------------------------------------------------------
+
+def match_mask(searcher, query) -> np.ndarray:
+    """A boolean per document: does it match `query` (deleted documents never do)."""
+    return _mask(searcher, query) & columns(searcher)["live"]
+
+
+def _mask(searcher, query) -> np.ndarray:
+    size = searcher.doc_count_all()
+    if isinstance(query, Term):
+        return _from_ids(size, term_postings(searcher, query.fieldname, query.text)[0])
+    if isinstance(query, ConstantScoreQuery):
+        return _mask(searcher, query.child)
+    if isinstance(query, Every) and query.fieldname in (None, "", "*"):
+        return np.ones(size, dtype=bool)
+    if isinstance(query, And) and query.subqueries:
+        found = np.ones(size, dtype=bool)
+        for sub in sorted(query.subqueries, key=lambda q: isinstance(q, Phrase)):  # phrases last,
+            found &= _phrase(searcher, sub, found) if isinstance(sub, Phrase) else _mask(searcher, sub)  # within the rest
+            if not found.any():
+                break
+        return found
+    if isinstance(query, Or):
+        return reduce(np.logical_or, (_mask(searcher, sub) for sub in query.subqueries), np.zeros(size, dtype=bool))
+    if isinstance(query, NumericRange):  # dates: the trie terms within the range
+        return _mask(searcher, query.simplify(searcher.reader()))
+    if isinstance(query, Phrase):
+        return _phrase(searcher, query, np.ones(size, dtype=bool))
+    return _from_ids(size, list(searcher.docs_for_query(query)))  # anything else: Whoosh's own matcher
+
+
+def _from_ids(size: int, ids) -> np.ndarray:
+    mask = np.zeros(size, dtype=bool)
+    mask[np.asarray(ids, dtype=np.int64)] = True
+    return mask
+
+
+def _phrase(searcher, query: Phrase, within: np.ndarray) -> np.ndarray:
+    """Documents (among `within`) where the words stand side by side: the documents with
+    every word first, then positions decoded for those only and compared as arrays."""
+    candidates = within & reduce(np.logical_and, (_mask(searcher, Term(query.fieldname, w)) for w in query.words))
+    if not candidates.any() or len(query.words) < 2:
+        return candidates
+    if query.slop != 1:
+        return candidates & _from_ids(len(candidates), list(searcher.docs_for_query(query)))
+    starts = None  # (docnum << 32) + position of the first word, where the phrase could start
+    for k, word in enumerate(query.words):
+        keys = _position_keys(searcher, query.fieldname, word, candidates) - k
+        starts = keys if starts is None else np.intersect1d(starts, keys, assume_unique=True)
+        if not len(starts):
+            break
+    return _from_ids(len(candidates), np.unique(starts >> 32))
+
+
+def _position_keys(searcher, fieldname: str, word, candidates: np.ndarray) -> np.ndarray:
+    """(docnum << 32) + position for each occurrence of `word` in the candidate documents."""
+    docs, deltas, counts = [], [], []
+    for leaf, offset in searcher.reader().leaf_readers():
+        ids, _weights, values = _leaf_postings(leaf, fieldname, word, with_values=True)
+        for i in np.flatnonzero(candidates[ids + offset]):
+            value = values[i]  # Whoosh's Positions format: a length, then pickled deltas
+            codes = pickle.loads(value[4:] if value.endswith(b".") else value[4:] + b".")
+            docs.append(ids[i] + offset)
+            deltas.extend(codes)
+            counts.append(len(codes))
+    if not docs:
+        return _NO_IDS
+    counts = np.array(counts, dtype=np.int64)
+    deltas = np.array(deltas, dtype=np.int64)
+    running = np.cumsum(deltas)
+    firsts = np.cumsum(counts) - counts
+    positions = running - np.repeat(running[firsts] - deltas[firsts], counts)  # each document from 0
+    return (np.repeat(np.array(docs, dtype=np.int64), counts) << 32) + positions  # unique and sorted already
+
+
+# Columns ----------------------------------------------------------------------------
+
+class _Coded(NamedTuple):
+    """A single-valued column: the distinct values and, per document, an index into them (-1: none)."""
+    values: list[str]
+    codes: np.ndarray
+
+
+def _segment_columns(leaf) -> dict:
+    size = leaf.doc_count_all()
+    table: dict = {}
+    for column in SINGLE_VALUED:
+        values = sorted(leaf.field_terms(column))
+        codes = np.full(size, -1, dtype=np.int32)
+        for index, value in enumerate(values):
+            codes[_leaf_postings(leaf, column, value)[0]] = index
+        table[column] = _Coded(values, codes)
+    for column in MULTI_VALUED:  # few values (categories): one mask each
+        table[column] = {value: _from_ids(size, _leaf_postings(leaf, column, value)[0])
+                         for value in leaf.field_terms(column)}
+    lengths = leaf._perdoc._cached_reader(_lenfield(LENGTH_FIELD), LENGTHS_COLUMN)
+    table["length"] = (_LENGTHS[np.fromiter(iter(lengths), dtype=np.uint8, count=size)]
+                       if lengths is not None else np.zeros(size, dtype=np.float32))
+    table["updated"] = (np.array(list(leaf.column_reader("updated", translate=False)), dtype=np.int64)
+                        if leaf.has_column("updated") else np.zeros(size, dtype=np.int64))
+    return table
+
+
+def _combine(tables: list[dict], sizes: list[int], live: np.ndarray) -> dict:
+    combined: dict = {"live": live}
+    for column in SINGLE_VALUED:
+        values = sorted({v for t in tables for v in t[column].values})
+        position = {v: i for i, v in enumerate(values)}
+        codes = []
+        for table in tables:
+            remap = np.array([position[v] for v in table[column].values] + [-1], dtype=np.int32)
+            codes.append(remap[table[column].codes])  # -1 indexes the trailing -1
+        combined[column] = _Coded(values, np.concatenate(codes) if codes else np.zeros(0, np.int32))
+    for column in MULTI_VALUED:
+        values = sorted({v for t in tables for v in t[column]})
+        combined[column] = {v: np.concatenate([t[column].get(v, np.zeros(n, dtype=bool)) for t, n in zip(tables, sizes)])
+                            for v in values}
+    for column in ("length", "updated"):
+        combined[column] = np.concatenate([t[column] for t in tables]) if tables else np.zeros(0)
+    return combined
+
+
+_segments: dict[str, dict] = {}  # segment id (random, never reused) → its columns
+_combined: "OrderedDict[tuple, dict]" = OrderedDict()  # (generation, segment ids) → whole-index columns
+_KEEP_STATES = 4  # a few recent index states (several indexes in tests, a refresh in flight)
+
+
+def columns(searcher) -> dict:
+    """Every column over the whole index by global document number, plus "live" (not
+    deleted); rebuilt only when the index's generation changes."""
+    reader = searcher.reader()
+    leaves = reader.leaf_readers()
+    state = (reader.generation(), tuple(leaf.segment().segment_id() for leaf, _ in leaves))
+    with _lock:
+        if state in _combined:
+            _combined.move_to_end(state)
+            return _combined[state]
+    tables = []
+    for (leaf, _offset), segment_id in zip(leaves, state[1]):
+        with _lock:
+            table = _segments.get(segment_id)
+        if table is None:
+            table = _segment_columns(leaf)
+            with _lock:
+                _segments[segment_id] = table
+        tables.append(table)
+    live = np.ones(reader.doc_count_all(), dtype=bool)
+    for leaf, offset in leaves:
+        if leaf.has_deletions():
+            live[np.fromiter(leaf.deleted_docs_set, dtype=np.int64) + offset] = False
+    combined = _combine(tables, [leaf.doc_count_all() for leaf, _ in leaves], live)
+    with _lock:
+        _combined[state] = combined
+        while len(_combined) > _KEEP_STATES:
+            _combined.popitem(last=False)
+        current = {s for kept in _combined for s in kept[1]}
+        for segment_id in [s for s in _segments if s not in current]:  # merged away
+            del _segments[segment_id]
+    return combined
+
+
+# Facets and ranking -----------------------------------------------------------------
+
+def facet_counts(searcher, mask: np.ndarray) -> dict[str, dict[str, int]]:
+    """{facet: {value: matching documents}}, most frequent first."""
+    table = columns(searcher)
+    out = {}
+    for name, column in FACETS.items():
+        if column in SINGLE_VALUED:
+            coded = table[column]
+            counts = np.bincount(coded.codes[mask & (coded.codes >= 0)], minlength=len(coded.values))
+            pairs = [(coded.values[i], int(c)) for i, c in enumerate(counts) if c]
+        else:
+            pairs = [(value, int(np.count_nonzero(mask & has))) for value, has in table[column].items()]
+            pairs = [(value, count) for value, count in pairs if count]
+        out[name] = dict(sorted(pairs, key=lambda pair: (-pair[1], pair[0])))
+    return out
+
+
+def top_docs(searcher, query, mask: np.ndarray, limit: int, by_date: bool = False) -> list[tuple[float, int]]:
+    """[(score, docnum)] best first (BM25 over the query's text terms, ties by document
+    number), or newest first."""
+    candidates = np.flatnonzero(mask)
+    if not len(candidates) or limit <= 0:
+        return []
+    table = columns(searcher)
+    total = searcher.doc_count_all() or 1
+    average = (searcher.reader().field_length(LENGTH_FIELD) / total) or 1.0
+    scores = np.zeros(len(mask), dtype=np.float64)
+    for fieldname, text in set(query.iter_all_terms()):
+        boost = BOOSTS.get(fieldname)
+        if boost is None:  # scope and filter fields do not score
+            continue
+        ids, frequencies = term_postings(searcher, fieldname, text)
+        keep = mask[ids]
+        ids, frequencies = ids[keep], frequencies[keep]
+        if not len(ids):
+            continue
+        found_in = searcher.doc_frequency(fieldname, text)
+        idf = boost * math.log(1 + (total - found_in + 0.5) / (found_in + 0.5))
+        norm = 1 - B + B * table["length"][ids] / average if fieldname == LENGTH_FIELD else 1.0
+        scores[ids] += idf * frequencies * (K1 + 1) / (frequencies + K1 * norm)
+    chosen = scores[candidates]
+    if by_date:
+        order = np.lexsort((-chosen, -table["updated"][candidates]))[:limit]
+    else:
+        if len(candidates) > limit:  # only the documents scoring at least the limit-th best
+            threshold = np.partition(chosen, len(chosen) - limit)[len(chosen) - limit]
+            keep = chosen >= threshold
+            candidates, chosen = candidates[keep], chosen[keep]
+        order = np.lexsort((candidates, -chosen))[:limit]
+    return [(float(chosen[i]), int(candidates[i])) for i in order]

@@ -1,0 +1,135 @@
+"""The array-based matching, facets and ordering (portal/search/matching.py) agree with
+Whoosh's own matchers and with plain counting, on an index large enough to have several
+posting blocks per term, several segments and deleted documents."""
+import math
+import random
+from collections import Counter
+from datetime import datetime, timedelta
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.query import And, DateRange, Or, Phrase, Term
+
+from portal.search.index import schema
+from portal.search.matching import B, BOOSTS, K1, LENGTH_FIELD, facet_counts, match_mask, top_docs
+from portal.search.query import build_query
+
+WORDS = ["แผน", "ยุทธศาสตร์", "ตัวชี้วัด", "ผู้บริหาร", "บุคลากร", "นวัตกรรม", "KPI", "ข้อมูล", "ดิจิทัล", "2569"]
+DOCS = 700  # > 128 postings per common term: several Whoosh blocks
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    rng = random.Random(7)
+    folder = tmp_path_factory.mktemp("matching")
+    ix = whoosh_index.create_in(str(folder), schema())
+    epoch = datetime(2025, 1, 1)
+    stored = {}
+    for start in range(0, DOCS, 250):  # three commits without merging: three segments
+        writer = ix.writer()
+        for n in range(start, min(start + 250, DOCS)):
+            text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 25)))
+            doc = {"doc_id": f"{n}:1", "evidence": str(n), "agency": str(n % 5 + 1), "cycle": "1",
+                   "categories": ",".join(sorted({str(n % 7 + 1), str(n % 3 + 1)})), "file_kind": ["pdf", "docx", "link"][n % 3],
+                   "title": f"เอกสาร {n}", "content": text, "content_bigram": text, "page": 1,
+                   "updated": epoch + timedelta(hours=n * 7 % 1000), "document_date": epoch + timedelta(days=n % 400)}
+            writer.add_document(**doc)
+            stored[str(n)] = doc
+        writer.commit(merge=False)
+    writer = ix.writer()
+    for n in range(0, DOCS, 11):  # deleted documents stay in their segments
+        writer.delete_by_term("evidence", str(n))
+        stored.pop(str(n))
+    writer.commit(merge=False)
+    with ix.searcher() as searcher:
+        assert len(searcher.reader().leaf_readers()) == 3 and searcher.reader().has_deletions()
+        yield ix, searcher, stored
+
+
+def _docs(mask) -> set[int]:
+    return {int(d) for d in mask.nonzero()[0]}
+
+
+QUERIES = [
+    Term("content", "แผน"), Term("content", "kpi"), Term("content", "ไม่มีคำนี้"),
+    And([Term("content", "แผน"), Term("content", "ดิจิทัล")]),
+    Or([Term("content", "นวัตกรรม"), Term("agency", "3")]),
+    And([Term("content", "ข้อมูล"), Or([Term("agency", "1"), Term("agency", "2")])]),
+    Phrase("content", ["แผน", "ยุทธศาสตร์"]),
+    Phrase("content", ["ผู้บริหาร", "บุคลากร", "kpi"]),
+    And([Phrase("content", ["ตัวชี้วัด", "2569"]), Term("agency", "4")]),
+    Phrase("content", ["แผน", "ยุทธศาสตร์"], slop=2),
+    DateRange("document_date", datetime(2025, 2, 1), datetime(2025, 6, 30)),
+    And([Term("content", "แผน"), DateRange("updated", None, datetime(2025, 1, 20))]),
+]
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=str)
+def test_match_mask_equals_whooshs_own_matching(index, query):
+    ix, searcher, _ = index
+    assert _docs(match_mask(searcher, query)) == set(searcher.docs_for_query(query))
+
+
+@pytest.mark.parametrize("text", ["แผน", "แผน ยุทธศาสตร์", '"แผน ยุทธศาสตร์"', "ยุทธ", "KPI ดิจิทัล"])
+def test_portal_queries_with_bigrams_match_as_whoosh(index, text):
+    ix, searcher, _ = index
+    for bigrams in (False, True):
+        query = build_query(text, ix.schema, bigrams)
+        assert _docs(match_mask(searcher, query)) == set(searcher.docs_for_query(query))
+
+
+def test_facets_count_the_matching_live_documents(index):
+    ix, searcher, stored = index
+    mask = match_mask(searcher, Term("content", "ข้อมูล"))
+    matching = [searcher.stored_fields(d) for d in _docs(mask)]
+    facets = facet_counts(searcher, mask)
+    assert facets["agency"] == dict(Counter(d["agency"] for d in matching))
+    assert facets["kind"] == dict(Counter(d["file_kind"] for d in matching))
+    assert facets["category"] == dict(Counter(c for d in matching for c in d["categories"].split(",")))
+    counts = list(facets["agency"].values())
+    assert counts == sorted(counts, reverse=True)
+    assert all(d["evidence"] in stored for d in matching)  # deleted ones never counted
+
+
+def _reference_bm25(searcher, query, docnums) -> dict[int, float]:
+    """The same BM25 one document at a time through Whoosh's own matchers."""
+    total = searcher.doc_count_all()
+    average = searcher.reader().field_length(LENGTH_FIELD) / total
+    scores = dict.fromkeys(docnums, 0.0)
+    for fieldname, text in set(query.iter_all_terms()):
+        if fieldname not in BOOSTS or not searcher.doc_frequency(fieldname, text):
+            continue
+        found_in = searcher.doc_frequency(fieldname, text)
+        idf = BOOSTS[fieldname] * math.log(1 + (total - found_in + 0.5) / (found_in + 0.5))
+        matcher = searcher.postings(fieldname, text)
+        while matcher.is_active():
+            docnum, tf = matcher.id(), matcher.weight()
+            if docnum in scores:
+                length = searcher.doc_field_length(docnum, fieldname) if fieldname == LENGTH_FIELD else None
+                norm = 1 - B + B * length / average if length is not None else 1.0
+                scores[docnum] += idf * tf * (K1 + 1) / (tf + K1 * norm)
+            matcher.next()
+    return scores
+
+
+@pytest.mark.parametrize("text", ["นวัตกรรม", "แผน ดิจิทัล", '"แผน ยุทธศาสตร์"'])
+def test_top_docs_equal_bm25_computed_one_document_at_a_time(index, text):
+    ix, searcher, _ = index
+    query = And([build_query(text, ix.schema, True), Or([Term("agency", "1"), Term("agency", "2")])])
+    mask = match_mask(searcher, query)
+    reference = _reference_bm25(searcher, query, _docs(mask))
+    expected = sorted(reference.items(), key=lambda item: (-item[1], item[0]))[:20]
+    best = top_docs(searcher, query, mask, 20)
+    assert [d for _, d in best] == [d for d, _ in expected]
+    assert [s for s, _ in best] == pytest.approx([s for _, s in expected])
+
+
+def test_top_docs_newest_first_by_date(index):
+    ix, searcher, _ = index
+    query = Term("content", "นวัตกรรม")
+    mask = match_mask(searcher, query)
+    newest = top_docs(searcher, query, mask, 15, by_date=True)
+    dates = [searcher.stored_fields(d)["updated"] for _, d in newest]
+    every_date = sorted((searcher.stored_fields(d)["updated"] for d in _docs(mask)), reverse=True)
+    assert dates == every_date[:15]
+    assert top_docs(searcher, query, mask & False, 10) == []

@@ -237,3 +237,21 @@ def test_titles_are_escaped_when_highlighted(app, corpus):
 
 def _marked(html: str) -> str:
     return "".join(re.findall(r"<mark[^>]*>(.*?)</mark>", html))
+
+
+def test_rebuild_commits_by_pages_as_well_as_by_evidence(app, corpus, monkeypatch):
+    from portal.search import index as search_index
+
+    monkeypatch.setattr(search_index, "PAGES_PER_COMMIT", 2)
+    pages = {corpus["ids"][title]: len(texts) for title, (_, _, texts) in DOCS.items()}
+    with app.app_context():
+        ids = sorted(pages)
+        chunks = list(search_index._batches(ids, most=100))
+        assert [i for chunk in chunks for i in chunk] == ids
+        assert all(sum(pages[i] for i in chunk) <= 2 for chunk in chunks) and len(chunks) < len(ids)
+        assert max(len(c) for c in search_index._batches(ids, most=1)) == 1
+        before = _documents(app)
+        calls = []
+        rebuild(index_folder(), progress=lambda done, total: calls.append(done), fresh=True)
+        assert calls == [0] + [sum(len(c) for c in chunks[:n + 1]) for n in range(len(chunks))]
+    assert _documents(app) == before

@@ -8,14 +8,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from whoosh import index as whoosh_index
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from portal.extensions import db
 from portal.models import ChecklistItem, SubItem
-from portal.models.evidence import Evidence, EvidenceAttachment
+from portal.models.evidence import Evidence, EvidenceAttachment, EvidencePage
 from portal.models.user import utcnow
 from portal.search.analyzer import bigram_analyzer, thai_analyzer
 from portal.thai.dates import BANGKOK
@@ -23,6 +23,11 @@ from portal.thai.dates import BANGKOK
 SCHEMA_VERSION = "5"
 VERSION_FILE = "portal-schema-version"
 PROGRESS_FILE = "portal-rebuild-progress"  # "<schema version> <last evidence id committed>"
+# A commit's postings must fit the writer's pool (WRITER_LIMIT_MB, Whoosh's estimate of
+# ~180 bytes a posting, ~1,000 postings a page): past it Whoosh pickles every posting to
+# temporary files and back, which halved rebuild speed (bench/search_bench).
+WRITER_LIMIT_MB = 256
+PAGES_PER_COMMIT = 1000
 _write_lock = threading.Lock()  # worker threads take turns; Whoosh's own lock guards processes
 
 
@@ -120,7 +125,7 @@ def update_evidence(folder: str | Path, evidence_ids: Iterable[int]) -> None:
 def _apply(ix, ids: list[int], fresh_batch: bool = False) -> None:
     """One commit: drop these evidence's pages and add back the live ones."""
     with _write_lock:
-        writer = ix.writer(timeout=60, limitmb=256, procs=1)
+        writer = ix.writer(timeout=60, limitmb=WRITER_LIMIT_MB, procs=1)
         try:
             for evidence_id in ids:
                 if not fresh_batch:
@@ -171,10 +176,9 @@ def rebuild(folder: str | Path, progress: Callable[[int, int], None] | None = No
         marker.write_text(f"{SCHEMA_VERSION} 0 {started.isoformat()}")
     ix = whoosh_index.open_dir(str(building))
     todo, done, total = rebuild_todo(done_through, progress)
-    for start in range(0, len(todo), batch):
-        chunk = todo[start:start + batch]
+    for number, chunk in enumerate(_batches(todo, batch)):
         # The first batch after a restart may have been committed but not yet recorded.
-        _apply(ix, chunk, fresh_batch=start > 0 or done == 0)
+        _apply(ix, chunk, fresh_batch=number > 0 or done == 0)
         marker.write_text(f"{SCHEMA_VERSION} {chunk[-1]} {started.isoformat()}")
         done += len(chunk)
         db.session.expunge_all()
@@ -186,6 +190,20 @@ def rebuild(folder: str | Path, progress: Callable[[int, int], None] | None = No
     (building / VERSION_FILE).write_text(SCHEMA_VERSION)
     swap_in(building, folder)
     return total
+
+
+def _batches(ids: list[int], most: int) -> Iterable[list[int]]:
+    """Evidence ids in commits of at most `most` evidence and about PAGES_PER_COMMIT pages."""
+    pages = dict(db.session.execute(select(EvidencePage.evidence_id, func.count()).group_by(EvidencePage.evidence_id)).all())
+    chunk, size = [], 0
+    for evidence_id in ids:
+        if chunk and (len(chunk) >= most or size + pages.get(evidence_id, 1) > PAGES_PER_COMMIT):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(evidence_id)
+        size += pages.get(evidence_id, 1)
+    if chunk:
+        yield chunk
 
 
 def _resume_point(marker: Path) -> tuple[int | None, datetime | None]:

@@ -122,6 +122,14 @@ def _cached_postings(leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray
     return found
 
 
+def clear_caches() -> None:
+    """Forget every cached posting list (the benchmark times cold queries with it)."""
+    global _postings_bytes
+    with _lock:
+        _postings.clear()
+        _postings_bytes = 0
+
+
 # Matching ---------------------------------------------------------------------------
 
 def match_mask(searcher, query) -> np.ndarray:

@@ -39,3 +39,10 @@ def test_results_update_as_you_type(app, live_server, page, artifacts_dir):
     assert page.locator("#results mark").first.inner_text().lower() == "kpi"
     assert page.locator("h1").get_attribute("data-marker") == "same-page"
     assert "q=KPI" in page.url
+
+    # a facet is a filter: the page reloads with it chosen in the form
+    page.locator(".facets a", has_text="ลิงก์ (1)").click()
+    page.wait_for_url("**kind=link**")
+    assert page.locator("#kind").input_value() == "link"
+    assert page.locator("#results .hit", has_text="รายงานตัวชี้วัด").count() == 1
+    page.screenshot(path=str(artifacts_dir / "search-facet.png"))

@@ -95,7 +95,7 @@ def term_postings(searcher, fieldname: str, text) -> tuple[np.ndarray, np.ndarra
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
-_postings: "OrderedDict[tuple, tuple[np.ndarray, np.ndarray]]" = OrderedDict()
+_postings: "OrderedDict[tuple, tuple[np.ndarray, ...]]" = OrderedDict()  # (ids, weights) or (position keys,)
 _postings_bytes = 0
 POSTINGS_CACHE_BYTES = 128 * 2**20  # per process; a word on 100k pages takes 1.2 MB
 
@@ -104,7 +104,6 @@ def _cached_postings(leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray
     """A segment's postings of a term, kept (least recently used out) because unpickling
     Whoosh's blocks is most of a query's time, and the same words come back as a query
     is typed, paged and filtered. Segments never change, so nothing goes stale."""
-    global _postings_bytes
     key = (leaf.segment().segment_id(), fieldname, text)
     with _lock:
         found = _postings.get(key)
@@ -112,14 +111,20 @@ def _cached_postings(leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray
             _postings.move_to_end(key)
             return found
     found = _leaf_postings(leaf, fieldname, text)
-    with _lock:
-        if key not in _postings:
-            _postings[key] = found
-            _postings_bytes += found[0].nbytes + found[1].nbytes
-        while _postings_bytes > POSTINGS_CACHE_BYTES and len(_postings) > 1:
-            _, (ids, weights) = _postings.popitem(last=False)
-            _postings_bytes -= ids.nbytes + weights.nbytes
+    _remember(key, found)
     return found
+
+
+def _remember(key: tuple, arrays: tuple[np.ndarray, ...]) -> None:
+    global _postings_bytes
+    with _lock:
+        if key in _postings:
+            return
+        _postings[key] = arrays
+        _postings_bytes += sum(a.nbytes for a in arrays)
+        while _postings_bytes > POSTINGS_CACHE_BYTES and len(_postings) > 1:
+            _, dropped = _postings.popitem(last=False)
+            _postings_bytes -= sum(a.nbytes for a in dropped)
 
 
 def clear_caches() -> None:
@@ -168,41 +173,55 @@ def _from_ids(size: int, ids) -> np.ndarray:
 
 
 def _phrase(searcher, query: Phrase, within: np.ndarray) -> np.ndarray:
-    """Documents (among `within`) where the words stand side by side: the documents with
-    every word first, then positions decoded for those only and compared as arrays."""
-    candidates = within & reduce(np.logical_and, (_mask(searcher, Term(query.fieldname, w)) for w in query.words))
-    if not candidates.any() or len(query.words) < 2:
-        return candidates
-    if query.slop != 1:
-        return candidates & _from_ids(len(candidates), list(searcher.docs_for_query(query)))
+    """Documents (among `within`) where the words stand side by side, found by comparing
+    arrays of (document, position) keys, one per word."""
+    size = len(within)
+    if len(query.words) < 2 or query.slop != 1:
+        candidates = within & reduce(np.logical_and, (_mask(searcher, Term(query.fieldname, w)) for w in query.words))
+        if len(query.words) < 2 or not candidates.any():
+            return candidates
+        return candidates & _from_ids(size, list(searcher.docs_for_query(query)))
     starts = None  # (docnum << 32) + position of the first word, where the phrase could start
     for k, word in enumerate(query.words):
-        keys = _position_keys(searcher, query.fieldname, word, candidates) - k
+        keys = _position_keys(searcher, query.fieldname, word)
+        keys = keys[within[keys >> 32]] - k
         starts = keys if starts is None else np.intersect1d(starts, keys, assume_unique=True)
         if not len(starts):
             break
-    return _from_ids(len(candidates), np.unique(starts >> 32))
+    return _from_ids(size, np.unique(starts >> 32))
 
 
-def _position_keys(searcher, fieldname: str, word, candidates: np.ndarray) -> np.ndarray:
-    """(docnum << 32) + position for each occurrence of `word` in the candidate documents."""
-    docs, deltas, counts = [], [], []
-    for leaf, offset in searcher.reader().leaf_readers():
-        ids, _weights, values = _leaf_postings(leaf, fieldname, word, with_values=True)
-        for i in np.flatnonzero(candidates[ids + offset]):
-            value = values[i]  # Whoosh's Positions format: a length, then pickled deltas
-            codes = pickle.loads(value[4:] if value.endswith(b".") else value[4:] + b".")
-            docs.append(ids[i] + offset)
-            deltas.extend(codes)
-            counts.append(len(codes))
-    if not docs:
-        return _NO_IDS
+def _position_keys(searcher, fieldname: str, word) -> np.ndarray:
+    """(global docnum << 32) + position of every occurrence of a word, sorted."""
+    parts = [_cached_positions(leaf, fieldname, word) + (offset << 32) for leaf, offset in searcher.reader().leaf_readers()]
+    return np.concatenate(parts) if parts else _NO_IDS
+
+
+def _cached_positions(leaf, fieldname: str, word) -> np.ndarray:
+    """A segment's (local docnum << 32) + position keys of a word, decoded from Whoosh's
+    Positions values (a length, then pickled deltas) and kept like postings; its ids and
+    weights are kept on the way, so ranking the phrase does not read the blocks again."""
+    key = (leaf.segment().segment_id(), fieldname, word, "positions")
+    with _lock:
+        found = _postings.get(key)
+        if found is not None:
+            _postings.move_to_end(key)
+            return found[0]
+    ids, weights, values = _leaf_postings(leaf, fieldname, word, with_values=True)
+    _remember(key[:3], (ids, weights))
+    deltas, counts = [], []
+    for value in values:
+        codes = pickle.loads(value[4:] if value.endswith(b".") else value[4:] + b".")
+        deltas.extend(codes)
+        counts.append(len(codes))
     counts = np.array(counts, dtype=np.int64)
     deltas = np.array(deltas, dtype=np.int64)
     running = np.cumsum(deltas)
     firsts = np.cumsum(counts) - counts
     positions = running - np.repeat(running[firsts] - deltas[firsts], counts)  # each document from 0
-    return (np.repeat(np.array(docs, dtype=np.int64), counts) << 32) + positions  # unique and sorted already
+    keys = (np.repeat(ids, counts) << 32) + positions
+    _remember(key, (keys,))
+    return keys
 
 
 # Columns ----------------------------------------------------------------------------

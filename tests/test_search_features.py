@@ -255,3 +255,20 @@ def test_rebuild_commits_by_pages_as_well_as_by_evidence(app, corpus, monkeypatc
         rebuild(index_folder(), progress=lambda done, total: calls.append(done), fresh=True)
         assert calls == [0] + [sum(len(c) for c in chunks[:n + 1]) for n in range(len(chunks))]
     assert _documents(app) == before
+
+
+def test_partial_word_hits_mark_the_letters_found(app, corpus):
+    """Found through letter pairs ("ยุทธ" inside "ยุทธศาสตร์"): the snippet still marks it."""
+    hit = next(h for h in _search(app, "ยุทธ").hits if h.title == "แผนยุทธศาสตร์กรม")
+    assert _marked(hit.snippet) == "ยุทธ" and "แผน" in hit.snippet
+
+
+def test_marks_inside_words_are_escaped_and_cut_at_word_boundaries():
+    from portal.search.query import _marked_inside_words
+
+    text = "ก่อนหน้า " * 30 + "<script>แผนยุทธศาสตร์</script> " + "ตามมา " * 80
+    html = _marked_inside_words(text, {"ยุทธ"})
+    assert "<script>" not in html and "&lt;script&gt;แผน<mark" in html and _marked(html) == "ยุทธ"
+    assert html.startswith("…ก่อนหน้า") and html.endswith("ตามมา…")
+    assert _marked_inside_words("ปี ๒๕๗๐", {"2570"}) == 'ปี <mark class="match">๒๕๗๐</mark>'
+    assert _marked_inside_words("ไม่มี", {"แผน"}) == ""

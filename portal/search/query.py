@@ -12,7 +12,8 @@ from whoosh import highlight
 from whoosh.qparser import AndGroup, MultifieldParser
 from whoosh.query import And, ConstantScoreQuery, DateRange, Every, Or, Term
 
-from portal.search.analyzer import thai_bigrams
+from portal.search.analyzer import THAI_DIGITS, thai_bigrams
+from portal.search.analyzer import words as split_words
 from portal.search.matching import facet_counts, match_mask, top_docs
 from portal.search.suggest import suggest
 
@@ -149,7 +150,37 @@ def snippet(content: str, words: set, analyzer) -> str:
     start = max(min(found) - SNIPPET_BEFORE, 0) if found else 0
     window = content[start:start + SNIPPET_WINDOW] if found else content  # e.g. ๒๕๗๐ found as 2570
     marked = highlight.highlight(window, words, analyzer, FRAGMENTER, FORMATTER, top=2) if words else ""
-    return marked or _plain(content)
+    return marked or _marked_inside_words(content, words) or _plain(content)
+
+
+def _marked_inside_words(content: str, words: set, before: int = 60, length: int = 220) -> str:
+    """A passage for a hit the query's words do not line up with (found through letter
+    pairs: "ยุทธ" in "ยุทธศาสตร์", or "ตัวชี้วัด" in text split "รายงานตัว|ชี้วัด"): the
+    query's words marked where they occur, the passage cut at the text's word boundaries."""
+    folded = content.lower().translate(THAI_DIGITS)  # same length: offsets carry over
+    spans = sorted((at, at + len(w)) for w in words if w for at in _occurrences(folded, w))
+    if not spans:
+        return ""
+    start, end = max(spans[0][0] - before, 0), min(spans[0][0] + length, len(content))
+    bounds = [(s, e) for _, s, e in split_words(content[start:end])]  # the first and last may be cut
+    cut_start = min(start + bounds[1][0], spans[0][0]) if start and len(bounds) > 1 else start
+    cut_end = max(start + bounds[-2][1], spans[0][1]) if end < len(content) and len(bounds) > 1 else end
+    out, at = ["…" if cut_start else ""], cut_start
+    for span_start, span_end in spans:
+        span_start, span_end = max(span_start, at), min(span_end, cut_end)
+        if span_start >= span_end:
+            continue
+        out += [str(escape(content[at:span_start])), '<mark class="match">', str(escape(content[span_start:span_end])), "</mark>"]
+        at = span_end
+    out += [str(escape(content[at:cut_end])), "…" if cut_end < len(content) else ""]
+    return "".join(out)
+
+
+def _occurrences(text: str, word: str):
+    at = text.find(word)
+    while at >= 0:
+        yield at
+        at = text.find(word, at + len(word))
 
 
 _local = threading.local()

@@ -200,12 +200,12 @@ def scope_filter_for(dates):
 
 
 @pytest.mark.parametrize("engine", ["whoosh", "fts5"])
-def test_link_hits_highlight_the_title_and_keep_the_address_out_of_the_snippet(app, corpus, engine):
+def test_link_hits_highlight_the_title_and_keep_the_address_out_of_the_snippet(app, corpus, engine, monkeypatch):
     from portal.evidence import operations as ops
     from portal.models import Agency, ChecklistItem
     from portal.search import backend
 
-    app.config["SEARCH_BACKEND"] = engine
+    monkeypatch.setitem(app.config, "SEARCH_BACKEND", engine)
     with app.app_context():
         agency = db.session.get(Agency, corpus["agencies"]["A"])
         item = db.session.scalars(db.select(ChecklistItem)).first()
@@ -272,3 +272,26 @@ def test_marks_inside_words_are_escaped_and_cut_at_word_boundaries():
     assert html.startswith("…ก่อนหน้า") and html.endswith("ตามมา…")
     assert _marked_inside_words("ปี ๒๕๗๐", {"2570"}) == 'ปี <mark class="match">๒๕๗๐</mark>'
     assert _marked_inside_words("ไม่มี", {"แผน"}) == ""
+
+
+@pytest.mark.parametrize("engine", ["whoosh", "fts5"])
+def test_page_filters_by_sub_item_and_item_and_rejects_bad_codes(app, corpus, engine, monkeypatch):
+    from portal.search import backend
+
+    monkeypatch.setitem(app.config, "SEARCH_BACKEND", engine)
+    with app.app_context():
+        backend.rebuild(fresh=True)
+    client = app.test_client()
+    login(client, "srch-a")
+    page = client.get("/search/?q=&sub_item=2.2").get_data(as_text=True)
+    assert "รายงานตัวชี้วัด" in page and "แผนยุทธศาสตร์กรม" not in page
+    assert '<option value="2.2" selected>' in page
+    by_item = client.get("/search/?item=1.1-b1").get_data(as_text=True)  # typed in lower case
+    assert "แผนยุทธศาสตร์กรม" in by_item and "รายงานตัวชี้วัด" not in by_item and 'value="1.1-B1"' in by_item
+    assert "ความลับของจังหวัด" not in by_item  # same item code, another agency
+    for query, message in (("item=2.2-X9", "รหัสรายการต้องอยู่ในรูปแบบ 2.2-B1"), ("sub_item=9.9", "หัวข้อย่อยต้องอยู่ในรูปแบบ 2.2"),
+                           ("q=แผน&date_from=32/13/2568", "ไม่มีวันที่นี้ในปฏิทิน")):
+        response = client.get(f"/search/?{query}", headers={"HX-Request": "true"})
+        body = response.get_data(as_text=True)
+        assert response.status_code == 422 and message in body and 'role="alert"' in body, query
+        assert "แผนยุทธศาสตร์กรม" not in body

@@ -27,7 +27,7 @@ from whoosh import index as whoosh_index
 from portal.config import PROJECT_ROOT
 from portal.search.analyzer import thai_bigrams, words
 from portal.search import matching
-from portal.search.index import PAGES_PER_COMMIT, WRITER_LIMIT_MB, schema
+from portal.search.index import PAGES_PER_COMMIT, WRITER_LIMIT_MB, merge_small_segments, schema
 from portal.search import fts, fts_query
 from portal.search.query import search
 
@@ -147,7 +147,7 @@ def build(folder: Path, size: int, batch: int, backends: list[str]) -> tuple[flo
                 writer = writer or ix.writer(limitmb=WRITER_LIMIT_MB, procs=1)  # as the portal's rebuild
                 writer.add_document(**whoosh_document(doc, toks, names))
                 if (doc["n"] + 1) % batch == 0 or doc["n"] + 1 == size:  # as the rebuild: a commit per batch
-                    writer.commit()
+                    writer.commit(mergetype=merge_small_segments)
                     writer = None
             clock.add("whoosh", started)
         if "fts5" in backends:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from whoosh import index as whoosh_index
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.reading import SegmentReader
 
 from portal.extensions import db
 from portal.models import ChecklistItem, SubItem
@@ -28,6 +29,7 @@ PROGRESS_FILE = "portal-rebuild-progress"  # "<schema version> <last evidence id
 # temporary files and back, which halved rebuild speed (bench/search_bench).
 WRITER_LIMIT_MB = 256
 PAGES_PER_COMMIT = 1000
+MERGE_AFTER = 10  # small segments before they are merged into one
 _write_lock = threading.Lock()  # worker threads take turns; Whoosh's own lock guards processes
 
 
@@ -133,10 +135,31 @@ def _apply(ix, ids: list[int], fresh_batch: bool = False) -> None:
             for evidence in _live_evidence(ids):
                 for document in documents_for(evidence):
                     writer.add_document(**document)
-            writer.commit()
+            writer.commit(mergetype=merge_small_segments)
         except BaseException:
             writer.cancel()
             raise
+
+
+def merge_small_segments(writer, segments):
+    """Whoosh merge policy: merge the small segments (the worker's one-evidence commits,
+    or segments mostly deleted) once there are MERGE_AFTER of them, and only as many as
+    fit one commit's pool. Whoosh's own policy merges ever larger segments through that
+    pool, which then spills every posting to disk: a 20k-page merge took minutes."""
+    small = sorted((s for s in segments if s.doc_count() < PAGES_PER_COMMIT // 2), key=lambda s: s.doc_count())
+    chosen, pages = [], 0
+    for segment in small:
+        if pages + segment.doc_count() > PAGES_PER_COMMIT:
+            break
+        chosen.append(segment)
+        pages += segment.doc_count()
+    if len(chosen) < MERGE_AFTER:
+        return segments
+    for segment in chosen:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return [s for s in segments if s not in chosen]
 
 
 def swap_in(building: Path, folder: Path) -> None:

@@ -25,8 +25,36 @@ def test_thai_and_arabic_digits_match():
 
 def test_punctuation_and_empty_input():
     assert tokens("") == [] and tokens("   !!! ... ---") == []
-    # "ตัวชี้วัด" is three dictionary words: the bigram field is what finds it whole.
-    assert tokens("(ตัวชี้วัด), [KPI]; “ผลลัพธ์”") == ["ตัว", "ชี้", "วัด", "kpi", "ผลลัพธ์"]
+    assert tokens("(ตัวชี้วัด), [KPI]; “ผลลัพธ์”") == ["ตัวชี้วัด", "kpi", "ผลลัพธ์"]
+
+
+def test_pmqa_terms_stay_whole_whatever_precedes_them():
+    """Without the PMQA word list "ตามตัวชี้วัด" split ตามตัว|ชี้|วัด and the term was not found."""
+    for text in ("ตามตัวชี้วัดของกรม", "รายงานตัวชี้วัด", "การผู้มีส่วนได้ส่วนเสียที่", "ให้ทุนมนุษย์ของ"):
+        assert any(t in tokens(text) for t in ("ตัวชี้วัด", "ผู้มีส่วนได้ส่วนเสีย", "ทุนมนุษย์")), tokens(text)
+
+
+def test_the_python_engine_uses_the_same_word_list(monkeypatch):
+    import builtins
+
+    from portal.search import analyzer
+
+    real_import = builtins.__import__
+
+    def without_nlpo3(name, *args, **kwargs):
+        if name == "nlpo3":
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    analyzer._segmenter.cache_clear()
+    analyzer.segment_thai.cache_clear()
+    monkeypatch.setattr(builtins, "__import__", without_nlpo3)
+    try:
+        assert analyzer.segment_thai("ตามตัวชี้วัดของกรม") == ("ตาม", "ตัวชี้วัด", "ของ", "กรม")
+    finally:
+        monkeypatch.undo()
+        analyzer._segmenter.cache_clear()
+        analyzer.segment_thai.cache_clear()
 
 
 def test_very_long_input_is_tokenised_completely():

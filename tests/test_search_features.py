@@ -295,3 +295,22 @@ def test_page_filters_by_sub_item_and_item_and_rejects_bad_codes(app, corpus, en
         body = response.get_data(as_text=True)
         assert response.status_code == 422 and message in body and 'role="alert"' in body, query
         assert "แผนยุทธศาสตร์กรม" not in body
+
+
+@pytest.mark.parametrize("engine", ["whoosh", "fts5"])
+def test_a_thai_run_typed_without_spaces_is_a_phrase(app, corpus, engine, monkeypatch):
+    from portal.evidence import operations as ops
+    from portal.models import Agency, EvidencePage
+    from portal.search import backend
+
+    monkeypatch.setitem(app.config, "SEARCH_BACKEND", engine)
+    with app.app_context():
+        agency = db.session.get(Agency, corpus["agencies"]["A"])
+        apart = ops.add_link(agency, None, "https://example.go.th/apart", "บันทึกการประชุม", None)
+        apart.pages.append(EvidencePage(number=1, label="หน้า 1", text="แผน การเงิน ประจำปี และเรื่อง ยุทธศาสตร์ ของกรม"))
+        db.session.commit()
+        backend.rebuild(fresh=True)
+        together = {h.title for h in backend.search(backend.open_index(), "แผนยุทธศาสตร์", None).hits}
+        spaced = {h.title for h in backend.search(backend.open_index(), "แผน ยุทธศาสตร์", None).hits}
+    assert "แผนยุทธศาสตร์กรม" in together and "บันทึกการประชุม" not in together
+    assert {"แผนยุทธศาสตร์กรม", "บันทึกการประชุม"} <= spaced  # two words: both anywhere on the page

@@ -7,6 +7,7 @@ Latin words and numbers stay whole; Thai digits become Arabic so ๒๕๖๙ fi
 second analyzer cuts Thai runs into letter-cluster bigrams, so a query the tokenizer
 splits differently from the text still matches.
 """
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -22,24 +23,39 @@ CLUSTER = re.compile(r"[^\u0e31\u0e33-\u0e3a\u0e47-\u0e4e][\u0e31\u0e33-\u0e3a\u
 MAX_RUN = 100_000  # longer runs (never real words) are segmented in pieces
 
 
+PMQA_WORDS = Path(__file__).with_name("pmqa_words.txt")
+
+
+def dictionary() -> list[str]:
+    """PyThaiNLP's word list (newmm's default) plus the PMQA terms it lacks."""
+    from pythainlp.corpus import thai_words
+
+    extra = [line.strip() for line in PMQA_WORDS.read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("#")]
+    return sorted(set(thai_words()) | set(extra))
+
+
 @lru_cache(maxsize=1)
 def _segmenter():
-    """nlpo3 (5–7× faster here, same boundaries on Thai runs) when it loads, else newmm."""
+    """nlpo3 (5–7× faster here, same boundaries on Thai runs) when it loads, else newmm;
+    both with the same word list."""
+    words_list = dictionary()
     try:
         import tempfile
 
         import nlpo3
-        from pythainlp.corpus import thai_words
 
-        # The same word list as PyThaiNLP's default newmm, so both engines agree.
-        dictionary = Path(tempfile.gettempdir()) / "pmqa-thai-words.txt"
-        dictionary.write_text("\n".join(sorted(thai_words())), encoding="utf-8")
-        nlpo3.load_dict(str(dictionary), "pmqa_words")
+        path = Path(tempfile.gettempdir()) / f"pmqa-thai-words-{os.getpid()}.txt"
+        path.write_text("\n".join(words_list), encoding="utf-8")
+        nlpo3.load_dict(str(path), "pmqa_words")
+        path.unlink()
         return lambda text: nlpo3.segment(text, "pmqa_words")
     except Exception:  # noqa: BLE001  (any failure: fall back to the pure-Python engine)
         from pythainlp.tokenize import word_tokenize
+        from pythainlp.util import dict_trie
 
-        return lambda text: word_tokenize(text, engine="newmm", keep_whitespace=False)
+        trie = dict_trie(words_list)
+        return lambda text: word_tokenize(text, custom_dict=trie, engine="newmm", keep_whitespace=False)
 
 
 @lru_cache(maxsize=50_000)

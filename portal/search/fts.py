@@ -18,7 +18,7 @@ from portal.models.user import utcnow
 from portal.search.analyzer import thai_bigrams, words
 from portal.search.index import SearchUnavailable, _live_evidence, _write_lock, documents_for, rebuild_todo, swap_in
 
-SCHEMA_VERSION = "fts5-2"
+SCHEMA_VERSION = "fts5-3"
 DB_FILE = "index.sqlite"
 MARKS = "\u0e31" + "".join(chr(c) for c in range(0x0E34, 0x0E3B)) + "".join(chr(c) for c in range(0x0E47, 0x0E4F))
 COLUMNS = ("doc_id", "evidence", "agency", "cycle", "categories", "sub_items", "items", "levels", "file_kind",

@@ -19,8 +19,10 @@ def _quote(token: str) -> str:
 
 def match_expression(text: str, with_bigrams: bool = True) -> str:
     phrases, rest = QUOTED.findall(text), QUOTED.sub(" ", text)
-    parts = [_quote(w.lower()) for w, _, _ in words(rest)]
-    parts += [_quote(" ".join(w.lower() for w, _, _ in words(p))) for p in phrases if list(words(p))]
+    # Each space-separated piece, and each quoted phrase, is a phrase of its words (a Thai
+    # run typed without spaces often splits into several), as in the Whoosh backend.
+    pieces = [" ".join(w.lower() for w, _, _ in words(p)) for p in rest.split() + phrases]
+    parts = [_quote(p) for p in pieces if p]
     if not parts:
         return ""
     expression = f"{WORD_COLUMNS} : ({' AND '.join(parts)})"

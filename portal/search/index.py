@@ -21,7 +21,7 @@ from portal.models.user import utcnow
 from portal.search.analyzer import bigram_analyzer, thai_analyzer
 from portal.thai.dates import BANGKOK
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 VERSION_FILE = "portal-schema-version"
 PROGRESS_FILE = "portal-rebuild-progress"  # "<schema version> <last evidence id committed>"
 # A commit's postings must fit the writer's pool (WRITER_LIMIT_MB, Whoosh's estimate of
@@ -48,14 +48,15 @@ def schema() -> Schema:
         items=KEYWORD(stored=True, commas=True),
         levels=KEYWORD(stored=True, commas=True),
         file_kind=ID(stored=True),
-        file_name=TEXT(analyzer=thai_analyzer(), stored=True),
-        title=TEXT(analyzer=thai_analyzer(), stored=True, field_boost=2.0),
+        # A Thai run typed without spaces that splits into several words is a phrase.
+        file_name=TEXT(analyzer=thai_analyzer(), stored=True, multitoken_query="phrase"),
+        title=TEXT(analyzer=thai_analyzer(), stored=True, field_boost=2.0, multitoken_query="phrase"),
         # Bigrams without positions: a recall fallback (all bigrams present), and about a
         # third cheaper to write than with positions (measured in bench/search_bench).
         title_bigram=TEXT(analyzer=bigram_analyzer(), phrase=False),
         page=NUMERIC(stored=True),
         page_label=STORED,
-        content=TEXT(analyzer=thai_analyzer(), stored=True),  # highlights re-analyse the stored text
+        content=TEXT(analyzer=thai_analyzer(), stored=True, multitoken_query="phrase"),  # highlights re-analyse it
         content_bigram=TEXT(analyzer=bigram_analyzer(), phrase=False),
         updated=DATETIME(stored=True, sortable=True),
         document_date=DATETIME(),  # the date written on the document (may be missing)

@@ -261,6 +261,7 @@ def test_partial_word_hits_mark_the_letters_found(app, corpus):
     """Found through letter pairs ("ยุทธ" inside "ยุทธศาสตร์"): the snippet still marks it."""
     hit = next(h for h in _search(app, "ยุทธ").hits if h.title == "แผนยุทธศาสตร์กรม")
     assert _marked(hit.snippet) == "ยุทธ" and "แผน" in hit.snippet
+    assert re.sub(r"<mark[^>]*>", "<mark>", hit.title_html) == "แผน<mark>ยุทธ</mark>ศาสตร์กรม"
 
 
 def test_marks_inside_words_are_escaped_and_cut_at_word_boundaries():

@@ -139,7 +139,8 @@ def make_hit(stored, score: float, words: set, analyzer) -> Hit:
 
 def _marked_title(title: str, words: set, analyzer) -> str:
     marked = highlight.highlight(title, words, analyzer, WHOLE, FORMATTER) if words else ""
-    return marked or str(escape(title))
+    whole = len(title)  # the whole title, never cut
+    return marked or _marked_inside_words(title, words, before=whole, length=whole) or str(escape(title))
 
 
 def snippet(content: str, words: set, analyzer) -> str:

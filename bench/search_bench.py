@@ -1,9 +1,9 @@
 """Search benchmark: index a corpus of realistic Thai pages (the PMQA guide's own text,
 repaired as the extractor would, recombined, with English words and numbers mixed in),
 then time the portal's real search (words, bigram fallback, counts, facets, highlights) on
-both backends (Whoosh cold, with no postings cached in the process, and warm, the query
-having run once: as when a query is typed on, paged or filtered) — Whoosh and SQLite FTS5 over the same tokens — and FTS5's bare top-10 by rank
-as a reference, in the same run.
+both backends — Whoosh and SQLite FTS5 over the same tokens — and FTS5's bare top-10 by rank
+as a reference, in the same run. Whoosh is timed cold (no postings cached in the process)
+and warm (the query ran once before, as when it is typed on, paged or filtered).
 
     .venv/bin/python -m bench.search_bench --pages 10000 --pages 100000     (or: make bench-search)
 

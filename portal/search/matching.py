@@ -105,14 +105,19 @@ def _cached_postings(leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray
     Whoosh's blocks is most of a query's time, and the same words come back as a query
     is typed, paged and filtered. Segments never change, so nothing goes stale."""
     key = (leaf.segment().segment_id(), fieldname, text)
+    found = _recall(key)
+    if found is None:
+        found = _leaf_postings(leaf, fieldname, text)
+        _remember(key, found)
+    return found
+
+
+def _recall(key: tuple) -> tuple[np.ndarray, ...] | None:
     with _lock:
         found = _postings.get(key)
         if found is not None:
             _postings.move_to_end(key)
-            return found
-    found = _leaf_postings(leaf, fieldname, text)
-    _remember(key, found)
-    return found
+        return found
 
 
 def _remember(key: tuple, arrays: tuple[np.ndarray, ...]) -> None:
@@ -202,11 +207,9 @@ def _cached_positions(leaf, fieldname: str, word) -> np.ndarray:
     Positions values (a length, then pickled deltas) and kept like postings; its ids and
     weights are kept on the way, so ranking the phrase does not read the blocks again."""
     key = (leaf.segment().segment_id(), fieldname, word, "positions")
-    with _lock:
-        found = _postings.get(key)
-        if found is not None:
-            _postings.move_to_end(key)
-            return found[0]
+    found = _recall(key)
+    if found is not None:
+        return found[0]
     ids, weights, values = _leaf_postings(leaf, fieldname, word, with_values=True)
     _remember(key[:3], (ids, weights))
     deltas, counts = [], []

@@ -156,7 +156,7 @@ def snippet(content: str, words: set, analyzer) -> str:
 
 def _marked_inside_words(content: str, words: set, before: int = 60, length: int = 220) -> str:
     """A passage for a hit the query's words do not line up with (found through letter
-    pairs: "ยุทธ" in "ยุทธศาสตร์", or "ตัวชี้วัด" in text split "รายงานตัว|ชี้วัด"): the
+    pairs: "ยุทธ" inside the word "ยุทธศาสตร์", or a query the text splits elsewhere): the
     query's words marked where they occur, the passage cut at the text's word boundaries."""
     folded = content.lower().translate(THAI_DIGITS)  # same length: offsets carry over
     spans = sorted((at, at + len(w)) for w in words if w for at in _occurrences(folded, w))

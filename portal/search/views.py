@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, request
 from sqlalchemy import select
 
 from portal.access import visible_agency_ids
+from portal.criteria.schema import CODE_PATTERN
 from portal.extensions import db
 from portal.fragments import render
 from portal.jobs import enqueue_rebuild
@@ -18,7 +19,6 @@ from portal.thai.dates import ThaiDateError, parse_thai_date
 bp = Blueprint("search", __name__, url_prefix="/search")
 PER_PAGE = 10
 SUB_ITEM_CODE = re.compile(r"[1-6]\.[1-4]")
-ITEM_CODE = re.compile(r"[1-6]\.[1-4]-R?[BAS][0-9]{1,2}")
 
 
 @bp.get("/")
@@ -29,7 +29,7 @@ def page():
         filters["agency"] = ""  # never search an agency the user may not see
     dates, date_error = _dates(request.args)
     filters["item"] = filters["item"].upper()
-    filter_error = _filter_error(filters)
+    form_error = date_error or _filter_error(filters)
     text = request.args.get("q", "").strip()[:500]
     sort = "date" if request.args.get("sort") == "date" else "relevance"
     page_number = max(request.args.get("page", 1, type=int), 1)
@@ -38,7 +38,7 @@ def page():
         agencies_statement = agencies_statement.where(Agency.id.in_(allowed or {-1}))
     agencies = list(db.session.scalars(agencies_statement))
     results = None
-    if (text or any(filters.values()) or dates.start or dates.end) and not date_error and not filter_error:
+    if (text or any(filters.values()) or dates.start or dates.end) and not form_error:
         try:
             results = backend.search(backend.open_index(), text, allowed, filters,
                              page=page_number, per_page=PER_PAGE, sort=sort, dates=dates)
@@ -48,9 +48,9 @@ def page():
     categories = list(db.session.scalars(select(Category).where(
         Category.version == current_app.config["CRITERIA_VERSION"]).order_by(Category.position)))
     cycles = list(db.session.scalars(select(AssessmentCycle).order_by(AssessmentCycle.fiscal_year.desc())))
-    return render("search/page.html", "results", 422 if date_error or filter_error else 200,
+    return render("search/page.html", "results", 422 if form_error else 200,
                   text=text, filters=filters, sort=sort, results=results,
-                  dates=request.args, date_field=dates.field, date_error=date_error or filter_error,
+                  dates=request.args, date_field=dates.field, form_error=form_error,
                   agencies=agencies, agency_names={str(a.id): a.name for a in agencies},
                   categories=categories, cycles=cycles, show_agency_filter=allowed is None or len(allowed) > 1)
 
@@ -59,7 +59,8 @@ def _filter_error(filters: dict[str, str]) -> str:
     """A Thai message for a sub-item or item code that cannot exist, or ""."""
     if filters["sub_item"] and not SUB_ITEM_CODE.fullmatch(filters["sub_item"]):
         return "หัวข้อย่อยต้องอยู่ในรูปแบบ 2.2"
-    if filters["item"] and not ITEM_CODE.fullmatch(filters["item"]):
+    sub_item, _, code = filters["item"].partition("-")
+    if filters["item"] and not (SUB_ITEM_CODE.fullmatch(sub_item) and CODE_PATTERN.match(code)):
         return "รหัสรายการต้องอยู่ในรูปแบบ 2.2-B1 (หัวข้อย่อย-ระดับและลำดับ เช่น B1, A2, RS1)"
     return ""
 

@@ -13,7 +13,9 @@ The guide's text layer (/work/shared/seed/000_116028f2daf2b27b.txt) shows two ki
 - split sara am: "ำ" is printed as a space and "า" ("กำหนด" → "ก าหนด"); a tone that was
   shifted onto the sara am follows the "า" ("สม่ำเสมอ" → "สม า่เสมอ", "ที่สำคัญ" → "ทีส่ าคญั").
 """
+import random
 import unicodedata
+from pathlib import Path
 
 MARKS = frozenset("\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e3a\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e4d\u0e4e")
 
@@ -53,3 +55,27 @@ def damage_line(line: str) -> str:
 
 def damage_page(text: str) -> str:
     return "\n".join(damage_line(line) for line in text.split("\n"))
+
+
+# --- Clean Thai that no one here wrote, for the tests and the benchmark ----------------
+
+def wikipedia_titles() -> list[str]:
+    """PyThaiNLP's 290k Thai Wikipedia titles (names, places, transliterations), in file order."""
+    import pythainlp
+
+    path = Path(pythainlp.__file__).parent / "corpus" / "wikipedia_titles_th.txt"
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")]
+
+
+def sample_titles(count: int, seed: int) -> list[str]:
+    return random.Random(seed).sample(wikipedia_titles(), count)
+
+
+def sample_phrases(count: int, seed: int) -> list[str]:
+    """Phrases of 2–6 words of PyThaiNLP's word list, written without spaces as Thai is
+    (PyThaiNLP ships no corpus of sentences)."""
+    from pythainlp.corpus import thai_words
+
+    words, rng = sorted(thai_words()), random.Random(seed)
+    return ["".join(rng.sample(words, rng.randint(2, 6))) for _ in range(count)]

@@ -22,7 +22,7 @@ RULES = {
     # ั and ื close their syllable with a consonant that carries nothing but ์
     # (ิ and ุ excepted: Pali's บัติ, จัตุ read the final again)
     "ั or ื without its final": rf"[\u0e31\u0e37][{TONE}]?(?![{CONSONANT}{TONE}])",
-    "a mark on the final after ั or ื": rf"[\u0e31\u0e37][{TONE}]?[{CONSONANT}][\u0e31\u0e35-\u0e37\u0e39\u0e3a\u0e47-\u0e4e]",
+    "a mark on the final after ั or ื": rf"[\u0e31\u0e37][{TONE}]?[{CONSONANT}][\u0e31\u0e35-\u0e37\u0e39\u0e3a\u0e47-\u0e4b\u0e4d\u0e4e]",
     "a vowel mark before า, ะ or ำ": rf"[{VOWEL_MARK}][{TONE}\u0e4c]?[\u0e30\u0e32\u0e33\u0e45]",
     "a tone on the ย of เ–ีย": rf"\u0e40[{CONSONANT}]{{1,2}}\u0e35[{TONE}]?\u0e22[{TONE}]",
     "a vowel mark no leading vowel takes": rf"\u0e40[{CONSONANT}][\u0e31\u0e36\u0e38\u0e39]|[\u0e41-\u0e44][{CONSONANT}][\u0e31\u0e34-\u0e39]",

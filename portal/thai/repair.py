@@ -17,6 +17,7 @@ returned exactly as it was, and so is every line of a page that shows no damage.
 import math
 import re
 import unicodedata
+from functools import lru_cache
 from typing import NamedTuple
 
 from portal.thai.marks import CONSONANT, EVIDENCE, MARK, MARKS, TONE, canonical_order, evidence_count
@@ -121,9 +122,14 @@ def _lendings(marks: str) -> list[tuple[str, str]]:
 
 
 def _piece_score(model, tail: str, piece: str, next_base: str) -> float:
+    return model.score(piece, tail) - PENALTY_PER_EVIDENCE * _broken(tail, piece, next_base)
+
+
+@lru_cache(maxsize=200_000)
+def _broken(tail: str, piece: str, next_base: str) -> int:
+    """Spelling rules broken where `piece` is added after `tail` (with the next letter in view)."""
     window = tail + piece
-    broken = sum(1 for m in EVIDENCE.finditer(window + next_base) if len(tail) < m.end() <= len(window))
-    return model.score(piece, tail) - PENALTY_PER_EVIDENCE * broken
+    return sum(1 for m in EVIDENCE.finditer(window + next_base) if len(tail) < m.end() <= len(window))
 
 
 def _decode(model, line: str) -> tuple[str, float]:

@@ -44,13 +44,14 @@ BEAM = 12
 class Cell(NamedTuple):
     base: str  # one character that is not a mark ("" for marks at the start of a line)
     marks: str
+    after_tone: bool = False  # า joined over pdftotext's space: only right after a tone
 
 
 def _cells(text: str) -> list[Cell]:
     cells: list[Cell] = []
     for char in text:
         if char in MARKS:
-            base, marks = cells.pop() if cells else ("", "")
+            base, marks = cells.pop()[:2] if cells else ("", "")
             cells.append(Cell(base, marks + char))
         else:
             cells.append(Cell(char, ""))
@@ -72,7 +73,7 @@ def _slots(line: str) -> list[list[list[Cell]]]:
             tone = match.group("tone") + marks
             readings = [[Cell("\u0e33", tone)], _cells(match.group(0))]
             if TONE_MARK.match(line[match.start() - 1]):
-                readings.append([Cell("\u0e32", tone)])
+                readings.append([Cell("\u0e32", tone, after_tone=True)])
         else:
             readings = [[Cell("", match.group("stranded"))]]
             if match.end() < len(line):  # at the end of a line the space carries nothing
@@ -96,6 +97,8 @@ def _advance(model, hypothesis: Hypothesis, cell: Cell, next_base: str) -> list[
     if not cell.base and hypothesis.pending.base:  # marks after a dropped space
         pending = Cell(hypothesis.pending.base, hypothesis.pending.marks + cell.marks)
         return [hypothesis._replace(score=hypothesis.score + DROPPED_SPACE, pending=pending)]
+    if cell.after_tone and not TONE_MARK.match(hypothesis.pending.marks[-1:] or " "):
+        return []  # the tone before the space was lent to the letter before: a real sara am
     successors = []
     for lent, rest in _lendings(cell.marks) if hypothesis.pending.base else (("", cell.marks),):
         own = hypothesis.pending.marks + lent

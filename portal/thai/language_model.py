@@ -46,8 +46,8 @@ class CharModel:
                 followed[gram[:-1]] += count
                 kinds[gram[:-1]] += 1
             self.followed[n - 1], self.kinds[n - 1] = dict(followed), dict(kinds)
-        self.logprob = lru_cache(maxsize=500_000)(self._logprob)
-        self._score = lru_cache(maxsize=200_000)(self._score_uncached)
+        self.logprob = lru_cache(maxsize=200_000)(self._logprob)
+        self._score = lru_cache(maxsize=100_000)(self._score_uncached)
 
     def _probability(self, context: str, char: str) -> float:
         if not context:

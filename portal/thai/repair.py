@@ -128,7 +128,7 @@ def _piece_score(model, tail: str, piece: str, next_base: str) -> float:
     return model.score(piece, tail) - PENALTY_PER_EVIDENCE * _broken(tail, piece, next_base)
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=100_000)
 def _broken(tail: str, piece: str, next_base: str) -> int:
     """Spelling rules broken where `piece` is added after `tail` (with the next letter in view)."""
     window = tail + piece
@@ -189,7 +189,7 @@ def _normalised(line: str) -> str:
 def page_odds(lines: list[str]) -> float:
     """Log-odds that a line of this page is damaged although it breaks no spelling rule:
     low on a page with a stray error, high where many lines show the damage."""
-    thai = [line for line in lines if any(char in MARKS for char in line)]
+    thai = [line for line in lines if THAI.search(line)]
     damaged = sum(1 for line in thai if evidence_count(line))
     density = min(1.0, damaged / max(len(thai), 1) / DAMAGED_PAGE_DENSITY)
     return ODDS_CLEAN_PAGE + (ODDS_DAMAGED_PAGE - ODDS_CLEAN_PAGE) * density

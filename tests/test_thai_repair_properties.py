@@ -15,7 +15,7 @@ from portal.thai.damage import damage_line, sample_phrases, sample_titles, wikip
 from portal.thai.marks import MARKS, evidence_count
 from portal.thai.repair import repair_page
 
-SETTINGS = settings(max_examples=300, deadline=None, derandomize=True,
+SETTINGS = settings(max_examples=300, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 

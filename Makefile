@@ -12,7 +12,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 FLASK := $(BIN)/flask --app portal
 
-.PHONY: install system-deps test-deps db run test test-sqlite test-postgres bench bench-search clean
+.PHONY: install system-deps test-deps db run test test-sqlite test-postgres bench bench-search bench-fidelity clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -69,6 +69,11 @@ bench: install system-deps
 # latency with and without an agency filter, SQLite FTS5 over the same tokens as reference.
 bench-search: install
 	$(BIN)/python -m bench.search_bench --pages 10000 --pages 100000 --repeats 3
+
+# Thai text fidelity on text nobody here wrote, one command per bench (the repair: a few
+# minutes; `--sample N` for more).
+bench-fidelity: install
+	$(BIN)/python -m bench.repair_bench
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache tests/_artifacts

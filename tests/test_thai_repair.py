@@ -1,9 +1,11 @@
-"""Thai extraction repair on real lines of the PMQA guide."""
+"""Thai extraction repair on real lines of the PMQA guide, and on clean text it must leave."""
 import re
 
 import pytest
 
-from portal.thai.repair import fix_split_sara_am, repair_thai
+from portal.thai.damage import damage_line
+from portal.thai.marks import damage_evidence
+from portal.thai.repair import looks_damaged, repair_page, repair_thai
 
 GUIDE_LINES = [
     # split sara am
@@ -43,6 +45,14 @@ ALREADY_CLEAN = [
     "Hello, World! 123",
     "",
     "   ",
+    # a browser-printed PDF whose text layer is right (the repair once made it "บริการีม…")
+    "ผู้รับบริการมีความพึงพอใจในภาพรวมร้อยละ 87.4",
+    "…บริการมีความพึงพอใจในภาพรวมร้อยละ 87.4",
+    # names and transliterations the dictionary does not know
+    "คาซึยุกิโอกิตสึ",
+    "นายสมศักดิ์ ศรีสุวรรณ์ ผู้อำนวยการกองแผนงาน",
+    # words the old repair spoilt on a second pass over the criteria
+    "การติดตาม ทุกระดับ ล่วงหน้า การกำกับดูแลที่ดี",
 ]
 
 
@@ -56,8 +66,36 @@ def test_clean_text_is_left_alone(text):
     assert repair_thai(text) == text
 
 
-def test_split_sara_am_rule_alone():
-    assert fix_split_sara_am("ก าหนด น ้า สม า่เสมอ") == "กำหนด น้ำ สม่่ำเสมอ".replace("่่", "่")
+def test_split_sara_am():
+    assert repair_thai("ก าหนด น ้า สม า่เสมอ") == "กำหนด น้ำ สม่ำเสมอ"
+    assert repair_thai("OCR: กําหนด น้ํา") == "OCR: กำหนด น้ำ"
+
+
+def test_marks_typed_before_their_vowel_are_put_in_order():
+    assert repair_thai("เพ่ือ") == "เพื่อ"
+
+
+def test_a_page_without_evidence_comes_back_exactly():
+    page = "รายงานผลการดำเนินงาน\nผู้รับบริการมีความพึงพอใจ ร้อยละ 87.4\n\nคาซึยุกิโอกิตสึ  "
+    assert repair_page(page) == page
+
+
+def test_a_damaged_page_is_repaired_line_by_line():
+    clean = ["ผู้บริหารกำหนดทิศทางขององค์การ", "ที่สำคัญแบบสองทิศทาง (ระบุ)", "ได้แก่ การติดตามผล"]
+    page = "\n".join(damage_line(line) for line in clean)
+    assert repair_page(page) == "\n".join(clean)
+
+
+@pytest.mark.parametrize("damaged,expected", GUIDE_LINES)
+def test_guide_lines_show_evidence(damaged, expected):
+    if damaged.replace("เพ่ือ", "เพื่อ").replace("เพ่ิม", "เพิ่ม") != expected:
+        assert looks_damaged(damaged), damaged
+    assert not looks_damaged(expected) and not damage_evidence(expected)
+
+
+@pytest.mark.parametrize("text", ALREADY_CLEAN)
+def test_clean_text_shows_no_evidence(text):
+    assert not looks_damaged(text)
 
 
 def test_repair_raises_the_share_of_dictionary_words():

@@ -1,181 +1,218 @@
-"""Repair Thai text damaged by PDF extraction.
+"""Repair Thai text damaged by PDF extraction, and only text that shows the damage.
 
-Two kinds of damage, both seen in the PMQA guide and in agencies' PDFs:
-1. split sara am: "ก าหนด" for "กำหนด" (the nikhahit was dropped, leaving a space);
-2. vowels and tone marks shifted one letter right: "ผูบ้รหิาร" for "ผู้บริหาร".
-Moving every mark left is wrong where only part of a stack moved or a line was never
-shifted, so each run of Thai is rebuilt in the reading whose words PyThaiNLP's
-dictionary recognises best; the original wins ties, so clean text is left alone.
+Two kinds of damage, both seen in the PMQA guide and in agencies' PDFs (reproduced by
+portal/thai/damage.py for the tests and the benchmark):
+1. split sara am: "ก าหนด" for "กำหนด" (the nikhahit printed as a space), OCR's "ํา";
+2. marks shifted: the last mark of each stack sits one character to the right
+   ("ผูบ้รหิาร" for "ผู้บริหาร", "ทีส่ าคญั" for "ที่สำคัญ"), on a whole page or only
+   on some of its words.
+
+A line is read as a noisy channel: either it is what the author wrote, or it is the
+damage of some reading that the character model (portal/thai/language_model.py) finds
+more plausible. Spellings that correct Thai never has (portal/thai/marks.py) weigh
+against the line as it stands; how much evidence the whole page shows sets the odds
+that a line without such evidence is damaged too. A line nothing speaks against is
+returned exactly as it was, and so is every line of a page that shows no damage.
 """
-import itertools
+import math
 import re
 import unicodedata
 from functools import lru_cache
+from typing import NamedTuple
 
-CONSONANT = "\u0e01-\u0e2e"
-TONES = "\u0e48-\u0e4b"
-# Marks that sit above or below a consonant (vowels, tone marks, thanthakhat, nikhahit).
-MARKS = set("\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e3a\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e4d")
-VOWELS_ABOVE_BELOW = set("\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e3a\u0e47")
-CONSONANTS = {chr(c) for c in range(0x0E01, 0x0E2F)}
+from portal.thai.marks import CONSONANT, EVIDENCE, MARK, MARKS, TONE, canonical_order, evidence_count
 
-SPLIT_SARA_AM = re.compile(rf"([{CONSONANT}][\u0e31\u0e34-\u0e3a\u0e47\u0e4c]*)[ \u00a0]+([{TONES}]?)\u0e32([{TONES}]?)")
-# A tone mark before the gap is ambiguous: pdftotext adds a space ("เป้ าหมาย" is
-# เป้าหมาย), while shifted lines lose a nikhahit ("ทีส่ าคญั" is ที่สำคัญ). The dictionary decides.
-GAP_AFTER_TONE = re.compile(rf"[\u0e01-\u0e4e]*[{CONSONANT}][\u0e31\u0e34-\u0e3a\u0e47\u0e4c]*[{TONES}][ \u00a0]+\u0e32[\u0e01-\u0e4e]*")
-GAP = re.compile(r"[ \u00a0]+\u0e32")
-# (not "น ้า": a tone then า after the gap is a split sara am, handled below)
-SPACE_BEFORE_MARK = re.compile(rf"([{CONSONANT}][\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]*) (?![{TONES}]\u0e32)([\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])")
-THAI_RUN = re.compile(r"[\u0e01-\u0e4e]+")
-MAX_MARKS_PER_WINDOW = 8
+THAI = re.compile("[\u0e01-\u0e4e]")
+OCR_SARA_AM = re.compile(rf"\u0e4d([{TONE}]?)\u0e32")
+TONE_MARK = re.compile(f"[{TONE}]")
+# A gap before า after a consonant (split sara am), or spaces before a mark.
+SPECIAL = re.compile(rf"(?<=[{CONSONANT}{MARK}])(?P<gap>[ \u00a0]+(?P<tone>[{TONE}]?)\u0e32)(?P<marks>[{MARK}]*)"
+                     rf"|(?<=[\u0e01-\u0e4e])[ \u00a0]+(?P<stranded>[{MARK}]+)")
 
-
-DECOMPOSED_SARA_AM = re.compile(rf"\u0e4d([{TONES}]?)\u0e32")
-
-
-def _close_gap(match: re.Match) -> str:
-    joined, sara_am = GAP.sub("\u0e32", match.group(0)), GAP.sub("\u0e33", match.group(0))
-    return max((joined, sara_am), key=lambda run: _score(repair_run(_canonical_order(run))))
+PENALTY_PER_EVIDENCE = 12.0  # nats: one impossible spelling ≈ a very unlikely letter sequence
+# Damage comes in runs: whole lines, or some words of a line; so a stack is shifted like
+# the stack before it, and a change between shifted and not costs SWITCHES.
+SWITCHES = math.log(0.05)
+KEEPS = math.log(0.95)
+ODDS_CLEAN_PAGE = -15.0  # log-odds that a line without evidence is damaged: page with a stray error…
+ODDS_DAMAGED_PAGE = 3.0  # …and a page where at least DAMAGED_PAGE_DENSITY of the Thai lines show it
+DAMAGED_PAGE_DENSITY = 0.5
+DROPPED_SPACE = -0.5  # a space before a mark is kept when nothing else decides
+BEAM = 12
 
 
-def fix_split_sara_am(text: str) -> str:
-    """'ก าหนด' → 'กำหนด', 'น ้า' → 'น้ำ', 'สม า่เสมอ' → 'สม่ำเสมอ'; OCR's 'ํา' → 'ำ'."""
-    text = DECOMPOSED_SARA_AM.sub(lambda m: m.group(1) + "\u0e33", text)
-    text = SPACE_BEFORE_MARK.sub(r"\1\2", text)  # whole runs first, so the choice below sees them
-    text = GAP_AFTER_TONE.sub(_close_gap, text)
-    text = SPLIT_SARA_AM.sub(lambda m: m.group(1) + m.group(2) + m.group(3) + "\u0e33", text)
-    return SPACE_BEFORE_MARK.sub(r"\1\2", text)
+class Cell(NamedTuple):
+    base: str  # one character that is not a mark ("" for marks at the start of a line)
+    marks: str
+    after_tone: bool = False  # า joined over pdftotext's space: only right after a tone
 
 
-@lru_cache(maxsize=1)
-def _dictionary() -> frozenset:
-    from pythainlp.corpus import thai_words
-
-    return frozenset(thai_words())
-
-
-@lru_cache(maxsize=200_000)
-def _score(run: str) -> tuple[int, int]:
-    """Higher is a more plausible reading. Long dictionary words count far more than
-    short ones (squared length), so "นวัตกรรม" beats "นัว" + "ตก" + "รร" + "ม"."""
-    from pythainlp.tokenize import word_tokenize
-
-    words = _dictionary()
-    tokens = word_tokenize(run, engine="newmm", keep_whitespace=False)
-    known = sum(len(t) for t in tokens if t in words and len(t) > 1)
-    return known - 2 * _invalid_marks(run), -len(tokens)
-
-
-def _invalid_marks(run: str) -> int:
-    """Marks that cannot stand where they are (not after a consonant or another mark)."""
-    bad = 0
-    for previous, char in zip(" " + run, run):
-        if char in MARKS and previous not in CONSONANTS and previous not in MARKS:
-            bad += 1
-        elif char in VOWELS_ABOVE_BELOW and previous in VOWELS_ABOVE_BELOW:
-            bad += 1
-    return bad
-
-
-def _clusters(run: str) -> list[list[str]]:
-    """Split a run into [base, mark, mark, …] clusters."""
-    clusters: list[list[str]] = []
-    for char in run:
-        if char in MARKS and clusters:
-            clusters[-1].append(char)
+def _cells(text: str) -> list[Cell]:
+    cells: list[Cell] = []
+    for char in text:
+        if char in MARKS:
+            base, marks = cells.pop()[:2] if cells else ("", "")
+            cells.append(Cell(base, marks + char))
         else:
-            clusters.append([char])
-    return clusters
+            cells.append(Cell(char, ""))
+    return cells
 
 
-def _rebuild(clusters: list[list[str]], moved: set) -> list[str]:
-    """Clusters after moving the marks in `moved` ((cluster, position) pairs) one left."""
-    rebuilt = [list(cluster[:1]) for cluster in clusters]
-    for i, cluster in enumerate(clusters):
-        for j in range(1, len(cluster)):
-            rebuilt[i - 1 if (i, j) in moved else i].append(cluster[j])
-    return [_order_marks(c) for c in rebuilt]
+def _slots(line: str) -> list[list[list[Cell]]]:
+    """The line as a list of slots, each with its possible readings (lists of cells): one
+    reading for most of the line; at a gap before า: sara am ("ก าหนด") or as printed,
+    and after a tone also joined ("เป้ าหมาย": pdftotext's space after a tone); at a space
+    before a mark: a real space the mark was shifted over ("ได้แก่ …" → "ไดแ้ก ่…") or
+    pdftotext's space inside a stack ("ยั่งยืน" → "ย ัง่ยนื"), whose marks then join
+    the cell before it (a cell without a base)."""
+    slots, position = [], 0
+    for match in SPECIAL.finditer(line):
+        slots += [[[cell]] for cell in _cells(line[position:match.start()])]
+        marks = match.group("marks")
+        if match.group("gap"):
+            tone = match.group("tone") + marks
+            readings = [[Cell("\u0e33", tone)], _cells(match.group(0))]
+            if TONE_MARK.match(line[match.start() - 1]):
+                readings.append([Cell("\u0e32", tone, after_tone=True)])
+        else:
+            readings = [[Cell("", match.group("stranded"))]]
+            if match.end() < len(line):  # at the end of a line the space carries nothing
+                readings.append(_cells(match.group(0)))
+        slots.append(readings)
+        position = match.end()
+    slots += [[[cell]] for cell in _cells(line[position:])]
+    return slots
 
 
-def _movable(clusters: list[list[str]]) -> list[tuple[int, int]]:
-    return [(i, j) for i, cluster in enumerate(clusters) if i > 0 for j in range(1, len(cluster))]
+class Hypothesis(NamedTuple):
+    score: float
+    tail: str  # the reading so far, its last characters (model context and rule window)
+    pending: Cell  # the previous cell: its own marks, before the next cell says what it lent
+    shifting: bool | None  # whether the last stack with marks was shifted
+    text: tuple  # the reading so far, in pieces
 
 
-def _order_marks(cluster: list[str]) -> str:
-    """Vowel marks before tone marks, as Thai is typed and stored."""
-    base, marks = cluster[0], cluster[1:]
-    return base + "".join(sorted(marks, key=lambda m: 0 if m in VOWELS_ABOVE_BELOW else 1))
+def _advance(model, hypothesis: Hypothesis, cell: Cell, next_base: str) -> list[Hypothesis]:
+    """Successors after `cell`: its last mark is its own, or the previous cell's, shifted."""
+    if not cell.base and hypothesis.pending.base:  # marks after a dropped space
+        pending = Cell(hypothesis.pending.base, hypothesis.pending.marks + cell.marks)
+        return [hypothesis._replace(score=hypothesis.score + DROPPED_SPACE, pending=pending)]
+    if cell.after_tone and not TONE_MARK.match(hypothesis.pending.marks[-1:] or " "):
+        return []  # the tone before the space was lent to the letter before: a real sara am
+    successors = []
+    for lent, rest in _lendings(cell.marks) if hypothesis.pending.base else (("", cell.marks),):
+        own = hypothesis.pending.marks + lent
+        piece = hypothesis.pending.base + canonical_order(own)
+        shifting, channel = hypothesis.shifting, 0.0
+        if own:  # a stack: shifted like the one before it, or the damage starts or stops here
+            channel = 0.0 if shifting is None else KEEPS if bool(lent) == shifting else SWITCHES
+            shifting = bool(lent)
+        score = hypothesis.score + channel + _piece_score(model, hypothesis.tail, piece, cell.base)
+        successors.append(Hypothesis(score, (hypothesis.tail + piece)[-8:], Cell(cell.base, rest), shifting,
+                                     hypothesis.text + (piece,)))
+    return successors
 
 
-def _global_choices(clusters: list[list[str]], movable: list[tuple[int, int]]) -> list[set]:
-    """Whole-run readings: untouched; the usual damage undone (the last mark of each stack
-    moved one letter right: ผู้บ → ผูบ้); every mark; only tone marks; only vowels."""
-    return [
-        set(),
-        {(i, len(c) - 1) for i, c in enumerate(clusters) if i > 0 and len(c) > 1},
-        set(movable),
-        {(i, j) for i, j in movable if clusters[i][j] not in VOWELS_ABOVE_BELOW},
-        {(i, j) for i, j in movable if clusters[i][j] in VOWELS_ABOVE_BELOW},
-    ]
+def _lendings(marks: str) -> list[tuple[str, str]]:
+    """(mark the previous cell lent, marks left) for a cell's marks: none, the last (as the
+    damage appends it), or the first (the guide also prints "ท์ ี" for ท carrying ์ of ธ)."""
+    options = [("", marks)]
+    if marks:
+        options.append((marks[-1], marks[:-1]))
+    if len(marks) > 1 and marks[0] != marks[-1]:
+        options.append((marks[0], marks[1:]))
+    return options
+
+
+def _piece_score(model, tail: str, piece: str, next_base: str) -> float:
+    return model.score(piece, tail) - PENALTY_PER_EVIDENCE * _broken(tail, piece, next_base)
 
 
 @lru_cache(maxsize=100_000)
-def repair_run(run: str) -> str:
-    """Best reading of one run of Thai letters (no spaces): first the best whole-run
-    reading, then around each word the dictionary still does not know, every mix of
-    moved marks is tried and the best-scoring one kept."""
-    from pythainlp.tokenize import word_tokenize
+def _broken(tail: str, piece: str, next_base: str) -> int:
+    """Spelling rules broken where `piece` is added after `tail` (with the next letter in view)."""
+    window = tail + piece
+    return sum(1 for m in EVIDENCE.finditer(window + next_base) if len(tail) < m.end() <= len(window))
 
-    clusters = _clusters(run)
-    movable = _movable(clusters)
-    if not movable:
-        return run
-    moved = max(_global_choices(clusters, movable), key=lambda m: _score("".join(_rebuild(clusters, m))))
-    text = "".join(_rebuild(clusters, moved))
-    # Which cluster each character of the text belongs to (moves never change the count).
-    cluster_of, index = [], -1
-    for position, char in enumerate(text):
-        if char not in MARKS or position == 0:
-            index += 1
-        cluster_of.append(index)
-    tokens = word_tokenize(text, engine="newmm", keep_whitespace=False)
-    bounds, offset = [0], 0
-    for token in tokens:
-        offset += len(token)
-        bounds.append(cluster_of[offset - 1] + 1)
-    words = _dictionary()
-    for number, token in enumerate(tokens):
-        # Shifted text falls apart into unknown or very short "words" (เกดิ → เก + ดิ).
-        if token in ("ๆ", "ฯ") or token in words and len(token) > 2:
-            continue
-        lo, hi = bounds[max(number - 2, 0)], bounds[min(number + 4, len(tokens))]
-        inner = [(i, j) for i, j in movable if lo <= i < hi][:MAX_MARKS_PER_WINDOW]
-        fixed = moved - set(inner)
 
-        def span_score(choice: set) -> tuple:
-            return _score("".join(_rebuild(clusters, choice)[max(lo - 1, 0):hi]))
+def _decode(model, line: str) -> tuple[str, float]:
+    """The most plausible reading of `line` as damaged text, and its score."""
+    slots = _slots(line)
+    beam = [Hypothesis(0.0, "\n", Cell("", ""), None, ())]
+    for number, slot in enumerate(slots):
+        following = slots[number + 1][0][0].base if number + 1 < len(slots) else "\n"
+        candidates = []
+        for reading in slot:
+            branch = beam
+            for index, cell in enumerate(reading):
+                next_base = reading[index + 1].base if index + 1 < len(reading) else following
+                branch = [s for h in branch for s in _advance(model, h, cell, next_base)]
+            candidates += branch
+        best: dict = {}
+        for h in candidates:  # the same future for the same context: keep the best
+            key = (h.tail[-4:], h.pending, h.shifting)
+            if key not in best or h.score > best[key].score:
+                best[key] = h
+        beam = sorted(best.values(), key=lambda h: -h.score)[:BEAM]
+    finals = []
+    for h in beam:
+        piece = h.pending.base + canonical_order(h.pending.marks)
+        score = h.score + _piece_score(model, h.tail, piece, "\n") + model.score("\n", h.tail + piece)
+        finals.append((score, "".join(h.text) + piece))
+    score, text = max(finals)
+    return text, score
 
-        best, best_score = moved, span_score(moved)
-        for size in range(len(inner) + 1):
-            for combination in itertools.combinations(inner, size):
-                choice = fixed | set(combination)
-                score = span_score(choice)
-                if score > best_score:
-                    best, best_score = choice, score
-        moved = best
-    return "".join(_rebuild(clusters, moved))
+
+def _as_printed_score(model, line: str) -> float:
+    return model.score(line + "\n") - PENALTY_PER_EVIDENCE * evidence_count(line)
+
+
+def repair_line(line: str, odds: float) -> str:
+    """`line` or its most plausible repair; `odds` is the log-odds, from the page, that a
+    line without evidence of its own is damaged."""
+    from portal.thai.language_model import thai_model
+
+    if not THAI.search(line) or not any(char in MARKS or char == "\u0e32" for char in line):
+        return line
+    model = thai_model()
+    text, score = _decode(model, line)
+    if text != line and score + odds > _as_printed_score(model, line):
+        return text
+    return line
+
+
+def _normalised(line: str) -> str:
+    """Fixes that need no judgement: OCR's "ํา" is ำ, and marks in typing order."""
+    return OCR_SARA_AM.sub("\\1\u0e33", canonical_order(line))
+
+
+def page_odds(lines: list[str]) -> float:
+    """Log-odds that a line of this page is damaged although it breaks no spelling rule:
+    low on a page with a stray error, high where many lines show the damage."""
+    thai = [line for line in lines if THAI.search(line)]
+    damaged = sum(1 for line in thai if evidence_count(line))
+    density = min(1.0, damaged / max(len(thai), 1) / DAMAGED_PAGE_DENSITY)
+    return ODDS_CLEAN_PAGE + (ODDS_DAMAGED_PAGE - ODDS_CLEAN_PAGE) * density
+
+
+def repair_page(text: str) -> str:
+    """One page of extracted text, repaired where it shows the damage; a page that breaks
+    no spelling rule comes back as it was (only OCR's "ํา" and the order of marks fixed)."""
+    if not text or not THAI.search(text):
+        return text
+    original = text.split("\n")
+    lines = [_normalised(unicodedata.normalize("NFC", line)) for line in original]
+    if not any(evidence_count(line) for line in lines):
+        return text if lines == original else "\n".join(lines)
+    odds = page_odds(lines)
+    return "\n".join(repair_line(line, odds) for line in lines)
 
 
 def repair_thai(text: str) -> str:
-    if not text:
-        return text
-    text = unicodedata.normalize("NFC", text)
-    if not any("\u0e01" <= ch <= "\u0e4e" for ch in text):
-        return text
-    text = fix_split_sara_am(text)
-    return THAI_RUN.sub(lambda m: repair_run(_canonical_order(m.group(0))), text)
+    """The extraction's entry point (PDF text layers and OCR output): `repair_page`."""
+    return repair_page(text)
 
 
-def _canonical_order(run: str) -> str:
-    """Tone typed before its vowel ("เพ่ือ") becomes the stored order ("เพื่อ")."""
-    return "".join(_order_marks(cluster) for cluster in _clusters(run))
+def looks_damaged(text: str) -> bool:
+    """Whether `text` breaks a spelling rule that correct Thai keeps (portal/thai/marks.py)."""
+    return evidence_count(_normalised(unicodedata.normalize("NFC", text))) > 0

@@ -55,7 +55,7 @@ def real_lines(seed: int, count: int) -> list[str]:
     for number in range(count):
         digits = ARABIC_TO_THAI if number % 2 else {}
         extra = [
-            lambda: f"ร้อยละ {rng.randint(50, 99)}.{rng.randint(0, 9)}".translate(digits),
+            lambda: f"KPI ร้อยละ {rng.randint(50, 99)}.{rng.randint(0, 9)}".translate(digits),
             lambda: f"ปี {rng.randint(2560, 2575)}".translate(digits),
             lambda: f"{rng.choice(['นาย', 'นางสาว', 'นาง'])}{rng.choice(given)} {rng.choice(family)}",
             lambda: f"จำนวน {rng.randint(1, 9999):,} คน".translate(digits),

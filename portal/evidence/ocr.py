@@ -3,7 +3,8 @@ operator would (settings measured with bench/pipeline_fidelity_bench.py, see REA
 
 - PDF pages are rendered at 300 dpi in grey; photos are turned upright (EXIF), put on
   white (transparent screenshots read as black), made grey; images whose text would be
-  too small for Tesseract are enlarged, huge ones reduced to at most 40 MP.
+  too small for Tesseract are enlarged, huge ones reduced to at most 40 MP; a page up to
+  3° askew is turned level (Tesseract read "KPI" as "41" on a page 1° askew).
 - Tesseract reads Thai + English ("tha+eng": Thai first, or Thai letters come out one
   per word; "tha" alone has no Latin letters) as one column of lines of any size
   (--psm 4: automatic segmentation, --psm 3, split and dropped lines of one-column pages,
@@ -29,8 +30,10 @@ PDF_DPI = 300
 MAX_PIXELS = 40_000_000  # larger images and pages are scaled down before OCR
 MIN_WIDTH = 1600  # a narrower image (screenshot, cropped photo) is enlarged to this width,
 MAX_SCALE = 2.0  # at most this many times
+MAX_SKEW, DESKEW_STEP = 3.0, 0.25  # degrees: a page put on the scanner slightly askew
 LANGUAGES = "tha+eng"
 PAGE_SEGMENTATION = "4"
+DOUBTED_LATIN = 80  # below this confidence an English word may be a Thai number misread
 DECOMPOSED_SARA_AM = re.compile("\u0e4d([\u0e48-\u0e4b]?)\u0e32")  # ํ (tone) า, as Tesseract writes ำ
 
 
@@ -75,7 +78,33 @@ def prepare(path: Path):
         scale = (MAX_PIXELS / (image.width * image.height)) ** 0.5
     if scale != 1.0:
         image = image.resize((max(int(image.width * scale), 1), max(int(image.height * scale), 1)), Image.LANCZOS)
+    return level(image)
+
+
+def level(image):
+    """The page turned so its text lines are level."""
+    from PIL import Image
+
+    angle = skew_angle(image)
+    if abs(angle) >= DESKEW_STEP:
+        image = image.rotate(angle, resample=Image.BICUBIC, fillcolor=255, expand=True)
     return image
+
+
+def skew_angle(image) -> float:
+    """The rotation (degrees) that makes the text lines level: the one under which rows of
+    a small binarised copy are most unequal (ink on lines, paper between)."""
+    from PIL import Image
+
+    small = image.resize((min(image.width, 800), max(int(image.height * min(image.width, 800) / image.width), 1)))
+    pixels = np.asarray(small)
+    ink = Image.fromarray(((pixels < _otsu(pixels)) * 255).astype(np.uint8))
+    best, best_spread = 0.0, -1.0
+    for step in range(-int(MAX_SKEW / DESKEW_STEP), int(MAX_SKEW / DESKEW_STEP) + 1):
+        rows = np.asarray(ink.rotate(step * DESKEW_STEP, resample=Image.NEAREST)).sum(axis=1, dtype=np.float64)
+        if rows.var() > best_spread:
+            best, best_spread = step * DESKEW_STEP, rows.var()
+    return best
 
 
 def ocr_image(path: Path) -> OcrText:
@@ -96,7 +125,7 @@ def ocr_pdf_page(path: Path, number: int, width_pt: float, height_pt: float) -> 
         if not images:
             return OcrText("", None)
         with Image.open(images[0]) as page:
-            return recognise(page.convert("L"))
+            return recognise(level(page.convert("L")))
 
 
 def recognise(image) -> OcrText:
@@ -108,11 +137,14 @@ def recognise(image) -> OcrText:
                   "txt", "tsv"])
         text = (Path(folder) / "out.txt").read_text(encoding="utf-8", errors="replace")
         lines = _lines((Path(folder) / "out.tsv").read_text(encoding="utf-8", errors="replace"))
-    words = [w for line in lines for w in line.words]
-    weight = sum(len(w.text) for w in words)
-    confidence = sum(w.confidence * len(w.text) for w in words) / weight if weight else None
     text = DECOMPOSED_SARA_AM.sub("\\1\u0e33", _reread_thai_numbers(text, lines, image))
-    return OcrText(text, confidence)
+    return OcrText(text, mean_confidence([w for line in lines for w in line.words]))
+
+
+def mean_confidence(words: list[_Word]) -> float | None:
+    """Word confidences weighted by length, so a stray mark read as one letter counts little."""
+    weight = sum(len(w.text) for w in words)
+    return sum(w.confidence * len(w.text) for w in words) / weight if weight else None
 
 
 def _lines(tsv: str) -> list[_Line]:
@@ -154,13 +186,17 @@ def _reread_line(row: str, line: _Line, ink: np.ndarray) -> str:
     tokens, position = row.split(" "), 0
     for number, token in enumerate(tokens):
         length = len("".join(token.split()))
-        if length and thai_numbers.looks_like_thai_number(token):
-            covering = owners[position:position + length]
+        covering = owners[position:position + length]
+        position += length
+        if not covering:
+            continue
+        # English letters Tesseract doubted are often a Thai number its English model took ("๘๗.๔" → "dol.").
+        doubted_latin = token.isascii() and min(w.confidence for w in covering) < DOUBTED_LATIN
+        if thai_numbers.looks_like_thai_number(token) or doubted_latin:
             left, right = min(w.left for w in covering), max(w.right for w in covering)
-            reread = thai_numbers.read_number(_word_ink(ink, line, left, right))
+            reread = thai_numbers.read_number(_word_ink(ink, line, left, right), token)
             if reread:
                 tokens[number] = reread
-        position += length
     return " ".join(tokens)
 
 

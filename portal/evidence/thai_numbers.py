@@ -14,6 +14,8 @@ from functools import lru_cache
 import numpy as np
 
 DIGITS = "๐๑๒๓๔๕๖๗๘๙"
+TESSERACT_DIGITS = "๐๑๒๓๕"  # the only Thai digits in the tha model's character set
+HINT_MARGIN = 0.1
 GRID = 20  # glyphs are compared as GRID × GRID squares (aspect kept, centred)
 MIN_SCORE = 0.55  # below this correlation a glyph is not taken for a digit
 ASPECT_WEIGHT = 0.5
@@ -88,10 +90,11 @@ def _templates() -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     return fonts
 
 
-def classify(pieces: list[np.ndarray]) -> tuple[str, float]:
+def classify(pieces: list[np.ndarray], hint: str = "") -> tuple[str, float]:
     """The digits a word's glyphs look most like, read in the one font that fits the whole
     word best (a number is printed in one font; across fonts ๔/๕ and ๘/๙ look alike), and
-    the worst glyph's score (about -1 to 1)."""
+    the worst glyph's score (about -1 to 1). Where `hint` (Tesseract's reading, glyph for
+    glyph) has a digit its model knows that scores almost as well, the hint wins."""
     found = [_square(piece) for piece in pieces]
     if not pieces or any(f is None for f in found):
         return "", -1.0
@@ -100,6 +103,13 @@ def classify(pieces: list[np.ndarray]) -> tuple[str, float]:
         scores = np.stack([vectors @ vector - ASPECT_WEIGHT * np.abs(np.log(aspect / aspects))
                            for vector, aspect in found])
         chosen = scores.argmax(axis=1)
+        if len(hint) == len(found):
+            for position, digit in enumerate(hint):
+                if digit in TESSERACT_DIGITS:
+                    same = np.nonzero(labels == digit)[0]
+                    alternative = same[np.argmax(scores[position, same])]
+                    if scores[position, alternative] >= scores[position, chosen[position]] - HINT_MARGIN:
+                        chosen[position] = alternative
         fit = scores[np.arange(len(found)), chosen]
         if fit.sum() > best[2]:
             best = ("".join(labels[chosen]), float(fit.min()), float(fit.sum()))
@@ -117,6 +127,36 @@ def _spans(columns: np.ndarray) -> list[tuple[int, int]]:
     return spans
 
 
+def _glyph_spans(ink: np.ndarray) -> list[tuple[int, int]]:
+    """Columns of each glyph: runs of inked columns, where a gap of one or two columns
+    (a thin stroke lost to the threshold) joins its neighbours and a run far wider than a
+    digit (glyphs that touch) is cut at its faintest columns."""
+    rows = np.nonzero(ink.any(axis=1))[0]
+    height = rows.max() - rows.min() + 1 if len(rows) else 0
+    spans: list[tuple[int, int]] = []
+    for left, right in _spans(ink.any(axis=0)):
+        if spans and left - spans[-1][1] <= max(2, height // 25):
+            spans[-1] = (spans[-1][0], right)
+        else:
+            spans.append((left, right))
+    cut = []
+    column_ink = ink.sum(axis=0)
+    for left, right in spans:
+        pieces = round((right - left) / (0.95 * height)) if height else 1
+        if pieces < 2:
+            cut.append((left, right))
+            continue
+        width = (right - left) / pieces
+        edges = [left]
+        for number in range(1, pieces):  # the faintest column near each even cut
+            around = int(left + number * width)
+            lo, hi = around - int(width / 4), around + int(width / 4) + 1
+            edges.append(lo + int(np.argmin(column_ink[lo:hi])))
+        edges.append(right)
+        cut += list(zip(edges[:-1], edges[1:]))
+    return cut
+
+
 def despeckle(ink: np.ndarray) -> np.ndarray:
     """Ink pixels with fewer than 3 inked neighbours go (scanner dust, JPEG noise)."""
     padded = np.pad(ink, 1).astype(np.uint8)
@@ -124,12 +164,12 @@ def despeckle(ink: np.ndarray) -> np.ndarray:
     return ink & (neighbours[1:-1, 1:-1] >= 3)
 
 
-def read_number(ink: np.ndarray) -> str | None:
+def read_number(ink: np.ndarray, hint: str = "") -> str | None:
     """A Thai number from the ink of one word (True = ink), or None when a glyph is not
-    clearly a digit or a separator."""
+    clearly a digit or a separator; `hint` is Tesseract's reading of the word."""
     ink = despeckle(ink)
     glyphs = []
-    for left, right in _spans(ink.any(axis=0)):
+    for left, right in _glyph_spans(ink):
         rows = np.nonzero(ink[:, left:right].any(axis=1))[0]
         glyphs.append((left, right, rows.min(), rows.max() + 1))
     height = max((bottom - top for _, _, top, bottom in glyphs), default=0)
@@ -152,7 +192,7 @@ def read_number(ink: np.ndarray) -> str | None:
             continue
         out.append(None)
         pieces.append(piece)
-    digits, score = classify(pieces)
+    digits, score = classify(pieces, "".join(THAI_DIGIT.findall(hint)))
     if score < MIN_SCORE:
         return None
     read = iter(digits)

@@ -12,7 +12,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 FLASK := $(BIN)/flask --app portal
 
-.PHONY: install system-deps test-deps db run test test-sqlite test-postgres bench bench-search clean
+.PHONY: install system-deps test-deps db run test test-sqlite test-postgres bench bench-search bench-fidelity clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,10 +23,13 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Debian packages the project needs: libmagic (file types by content), poppler and
-# Tesseract with Thai data (PDF rasterising and OCR); for the tests also chromium and a
-# Thai TrueType font to draw test documents.
-RUNTIME_DEBS := libmagic1 poppler-utils tesseract-ocr tesseract-ocr-tha tesseract-ocr-eng
-TEST_DEBS := chromium fonts-tlwg-loma-ttf
+# Tesseract with Thai data (PDF rasterising and OCR), Thai fonts whose digits OCR matches
+# (Tesseract's Thai model lacks ๔ ๖ ๗ ๘ ๙); for the tests also chromium and LibreOffice,
+# which make test documents as agencies' own programs do.
+THAI_FONTS := fonts-tlwg-loma-ttf fonts-tlwg-laksaman-ttf fonts-tlwg-norasi-ttf fonts-tlwg-garuda-ttf \
+  fonts-tlwg-kinnari-ttf fonts-tlwg-umpush-ttf fonts-tlwg-waree-ttf fonts-tlwg-sawasdee-ttf fonts-tlwg-typist-ttf
+RUNTIME_DEBS := libmagic1 poppler-utils tesseract-ocr tesseract-ocr-tha tesseract-ocr-eng fontconfig $(THAI_FONTS)
+TEST_DEBS := chromium libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui
 system-deps:
 	@missing=$$(for p in $(RUNTIME_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then echo "Installing Debian packages: $$missing"; \
@@ -69,6 +72,10 @@ bench: install system-deps
 # latency with and without an agency filter, SQLite FTS5 over the same tokens as reference.
 bench-search: install
 	$(BIN)/python -m bench.search_bench --pages 10000 --pages 100000 --repeats 3
+
+# Thai text fidelity: character error rate of upload → stored text per format and producer.
+bench-fidelity: install test-deps
+	$(BIN)/python -m bench.pipeline_fidelity_bench --ocr-settings
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache tests/_artifacts

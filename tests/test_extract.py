@@ -171,10 +171,26 @@ def test_long_text_is_cut_at_line_ends(tmp_path):
     assert pages[0].label.startswith("บรรทัด 1–") and pages[-1].label == "บรรทัด 301–301"
 
 
-def test_damaged_thai_is_repaired_and_normalised(tmp_path):
+def test_text_files_keep_the_authors_characters_and_are_only_tidied(tmp_path):
+    # What looks like PDF damage in a text file is what its author typed: only NFC,
+    # invisible characters and whitespace change.
     path = tmp_path / "a.txt"
     path.write_text("ผูบ้รหิารก าหนดทศิทาง\u200b  ของ\u00a0องค์การ\x0c\n\n\n\nKPI", encoding="utf-8")
-    assert extract(path, "txt")[0].text == "ผู้บริหารกำหนดทิศทาง ของ องค์การ\n\nKPI"
+    page = extract(path, "txt")[0]
+    assert page.text == "ผูบ้รหิารก าหนดทศิทาง ของ องค์การ\n\nKPI" and page.original is None
+
+
+def test_a_damaged_pdf_text_layer_is_repaired_and_its_original_kept(tmp_path):
+    path = make.pdf(tmp_path / "a.pdf", ["ผูบ้รหิารก าหนดทศิทาง ขององค์การ"])
+    page = check(path, "แผน.pdf", "pdf")[0]
+    assert page.text == "ผู้บริหารกำหนดทิศทาง ขององค์การ"
+    assert page.original == "ผูบ้รหิารก าหนดทศิทาง ขององค์การ"
+    assert check(make.pdf(tmp_path / "b.pdf", [S2]), "แผน.pdf", "pdf")[0].original is None
+
+
+def test_only_pdf_text_layers_are_repaired():
+    assert extraction.needs_repair("pdf", False) and not extraction.needs_repair("pdf", True)
+    assert not any(extraction.needs_repair(kind, ocr) for kind in ("png", "jpeg", "docx", "xlsx", "pptx", "odt", "ods", "txt", "csv") for ocr in (False, True))
 
 
 # --- OCR -------------------------------------------------------------------------------

@@ -206,3 +206,4 @@ def ods(path: Path, name: str, rows: list[list], sheets: dict[str, list[list]] |
         document.spreadsheet.addElement(table)
     document.save(str(path))
     return path
+

@@ -1,4 +1,5 @@
-"""`flask evidence import` for folders of existing evidence; `flask storage check`."""
+"""`flask evidence import` for folders of existing evidence, `flask evidence reextract`
+after extraction improved; `flask storage check`."""
 import sys
 from pathlib import Path
 
@@ -9,13 +10,14 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from portal.evidence import operations as ops
+from portal.evidence import reextract
 from portal.evidence.storage import BlobStore
 from portal.extensions import db
 from portal.jobs import enqueue_extraction
 from portal.models import Agency, Category, ChecklistItem, SubItem
 from portal.models.evidence import FileVersion
 
-evidence_cli = AppGroup("evidence", help="นำเข้าหลักฐาน")
+evidence_cli = AppGroup("evidence", help="นำเข้าหลักฐานและดึงข้อความใหม่")
 storage_cli = AppGroup("storage", help="ตรวจสอบที่จัดเก็บไฟล์")
 
 
@@ -76,6 +78,36 @@ def import_command(agency_code, item_codes, paths):
     click.echo(f"สำเร็จ {stored} ไฟล์, ไม่สำเร็จ {failed} ไฟล์")
     if failed:
         sys.exit(1)
+
+
+@evidence_cli.command("reextract")
+@click.option("--agency", "agency_code", help="เฉพาะหลักฐานของส่วนราชการนี้ (รหัส)")
+@click.option("--repair-only", is_flag=True,
+              help="ซ่อมข้อความภาษาไทยใหม่จากข้อความต้นฉบับที่เก็บไว้ (เร็ว ไม่อ่านไฟล์)")
+@click.option("--fresh", is_flag=True, help="เริ่มใหม่ทั้งหมด ไม่ต่อจากครั้งที่ถูกขัดจังหวะ")
+def reextract_command(agency_code, repair_only, fresh):
+    """Re-run the Thai repair over stored original text, or queue every file evidence for
+    extraction again from its stored file; an interrupted run continues where it stopped."""
+    agency_id = None
+    if agency_code:
+        agency = db.session.scalar(select(Agency).where(Agency.code == agency_code.strip().upper()))
+        if agency is None:
+            raise click.BadParameter(f"ไม่พบส่วนราชการรหัส {agency_code}", param_hint="--agency")
+        agency_id = agency.id
+    label = "ซ่อมข้อความใหม่" if repair_only else "ส่งดึงข้อความใหม่"
+    with click.progressbar(length=1, label=label) as bar:
+        def progress(done, total):
+            if bar.pos == 0 and done:
+                click.echo(f"\nต่อจากครั้งก่อน: ทำไปแล้ว {done} จาก {total} รายการ", err=True)
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+        outcome = reextract.run(repair_only, agency_id, fresh=fresh, progress=progress, enqueue=enqueue_extraction)
+    if repair_only:
+        click.echo(f"ตรวจหลักฐาน {outcome.evidence} รายการ ข้อความเปลี่ยน {outcome.changed} รายการ "
+                   "(ดัชนีค้นหาปรับตามโดยอัตโนมัติ)")
+    else:
+        click.echo(f"ส่งหลักฐาน {outcome.changed} จาก {outcome.evidence} รายการเข้าคิวดึงข้อความใหม่ "
+                   "ตัวประมวลผลเบื้องหลังจะดึงข้อความและปรับดัชนีค้นหาให้")
 
 
 @storage_cli.command("check")

@@ -5,31 +5,34 @@ Extractors were chosen by measured Thai accuracy and licence. PDF text comes fro
 poppler's `pdftotext -raw` (run as a program): it honours /ActualText, which LibreOffice
 and Word use for Thai clusters, where pypdf (BSD, kept for page count and as fallback)
 returns wrong marks ("ร้อยละ" → "รูอยละ", "ประจำ" → "ประจำา"); pdfminer.six moves marks
-and PyMuPDF is AGPL. Tesseract (Thai + English) reads images and PDF pages without a text
-layer. Every page then goes through repair_thai, NFC and whitespace clean-up.
+and PyMuPDF is AGPL. Tesseract (Thai + English, see ocr.py) reads images and PDF pages
+without a text layer.
+
+Every page is NFC-normalised and its whitespace tidied. Only PDF text layers, whose fonts
+can map Thai marks to the wrong places, go through repair_thai; Office, OpenDocument and
+text files hold the author's own characters and are never changed. OCR text has its own
+clean-up (ocr.py): the repair, made for shifted PDF marks, took OCR's character error rate
+from 2.8 % to 5.3 % on real Thai lines (bench/pipeline_fidelity_bench.py).
 """
 import multiprocessing
 import os
 import re
 import resource
 import signal
-import subprocess
-import tempfile
 import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+from portal.evidence.ocr import OcrText, ocr_image, ocr_pdf_page
+from portal.evidence.programs import run_tool
 from portal.evidence.readers import READERS, ExtractionError  # noqa: F401  (ExtractionError is part of this API)
 
 MAX_PAGES = 2000
 MAX_CHARS = 5_000_000  # per file; text past either cap is not indexed
 OCR_MIN_CHARS = 20  # a PDF page with less text than this is treated as a scan
-OCR_DPI = 200
-OCR_MAX_PIXELS = 40_000_000  # larger images and pages are scaled down before OCR
 PDF_BATCH = 20  # pages per pdftotext call, so progress moves on long PDFs
-ONE_THREAD = {"OMP_THREAD_LIMIT": "1"}  # Tesseract with OpenMP threads: 7.6 s for an A4 page, not 1.1 s, on 2 cores
 
 Progress = Callable[[int, int], None]
 
@@ -40,73 +43,38 @@ class ExtractedPage:
     label: str  # Thai: "หน้า 3", "ชีต งบประมาณ", "สไลด์ 2", "ย่อหน้า 1–40"
     text: str
     ocr: bool = False
+    original: str | None = None  # the text as the file gave it, when the repair changed it
+    ocr_confidence: float | None = None  # mean word confidence 0–100, OCR pages only
 
 
 INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200d\u2060\ufeff]")
 SPACES = re.compile("[ \u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
-def normalise(text: str) -> str:
-    """Repair Thai extraction damage, NFC, and collapse spaces (tabs stay: they separate
-    spreadsheet cells; single blank lines stay: they separate paragraphs)."""
-    from portal.thai.repair import repair_thai
+def needs_repair(kind: str, ocr: bool) -> bool:
+    """Whether PDF-font damage can arise in a page: only in a PDF's text layer."""
+    return kind == "pdf" and not ocr
 
+
+def tidy(text: str) -> str:
+    """NFC and whitespace: spaces collapse (tabs stay: they separate spreadsheet cells;
+    single blank lines stay: they separate paragraphs); invisible characters go."""
     text = INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0c", "\n"))
-    text = unicodedata.normalize("NFC", repair_thai(unicodedata.normalize("NFC", text)))
-    text = re.sub(r" *\n *", "\n", SPACES.sub(" ", text))
+    text = re.sub(r" *\n *", "\n", SPACES.sub(" ", unicodedata.normalize("NFC", text)))
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
-def run_tool(command: list[str], timeout: int = 300) -> bytes:
-    """Run poppler or Tesseract; a missing program is the administrator's problem, not the file's."""
-    try:
-        result = subprocess.run(command, capture_output=True, timeout=timeout, env={**os.environ, **ONE_THREAD},
-                                stdin=subprocess.DEVNULL)
-    except FileNotFoundError:
-        raise ExtractionError(f"ระบบยังไม่ได้ติดตั้งโปรแกรม {command[0]} กรุณาแจ้งผู้ดูแลระบบ") from None
-    except subprocess.TimeoutExpired:
-        raise ExtractionError(f"โปรแกรม {command[0]} ใช้เวลานานเกิน {timeout} วินาที") from None
-    if result.returncode != 0:
-        raise ExtractionError(f"โปรแกรม {command[0]} อ่านไฟล์ไม่สำเร็จ: "
-                              + result.stderr.decode("utf-8", "replace").strip()[-200:])
-    return result.stdout
+def repaired(original: str) -> tuple[str, str | None]:
+    """(text to show and index, original text or None when the repair left it as it was)."""
+    from portal.thai.repair import repair_thai
+
+    text = tidy(repair_thai(original))
+    return text, (original if text != original else None)
 
 
-def ocr_image(path: Path, prepared: bool = False) -> str:
-    """Tesseract on one image. Photos are first turned upright (EXIF), put on white
-    (transparent screenshots read as black), made grey and scaled to at most 40 MP."""
-    with tempfile.TemporaryDirectory() as folder:
-        if not prepared:
-            from PIL import Image, ImageOps
-
-            with Image.open(path) as original:
-                if original.width * original.height > OCR_MAX_PIXELS:
-                    original.draft("RGB", (original.width // 2, original.height // 2))
-                image = ImageOps.exif_transpose(original)
-                if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
-                    rgba = image.convert("RGBA")
-                    image = Image.new("RGBA", rgba.size, "white")
-                    image.alpha_composite(rgba)
-                image = image.convert("L")
-                if image.width * image.height > OCR_MAX_PIXELS:
-                    scale = (OCR_MAX_PIXELS / (image.width * image.height)) ** 0.5
-                    image = image.resize((int(image.width * scale), int(image.height * scale)), Image.LANCZOS)
-                path = Path(folder) / "ocr.png"
-                image.save(path)
-        output = run_tool(["tesseract", str(path), "stdout", "-l", "tha+eng", "--psm", "3"])
-    return output.decode("utf-8", "replace")
-
-
-def _ocr_pdf_page(path: Path, number: int, width_pt: float, height_pt: float) -> str:
-    dpi = OCR_DPI
-    pixels = (width_pt / 72 * dpi) * (height_pt / 72 * dpi)
-    if pixels > OCR_MAX_PIXELS:  # a poster-sized page would need gigabytes at 200 dpi
-        dpi = max(int(dpi * (OCR_MAX_PIXELS / pixels) ** 0.5), 10)
-    with tempfile.TemporaryDirectory() as folder:
-        run_tool(["pdftoppm", "-r", str(dpi), "-gray", "-f", str(number), "-l", str(number),
-                  str(path), f"{folder}/page"], timeout=120)
-        images = sorted(Path(folder).glob("page*"))
-        return ocr_image(images[0], prepared=True) if images else ""
+def normalise(text: str, repair: bool = True) -> str:
+    """A page's final text: tidied, and repaired where damage can arise."""
+    return repaired(tidy(text))[0] if repair else tidy(text)
 
 
 def _pdftotext(path: Path, first: int, last: int) -> list[str] | None:
@@ -121,7 +89,7 @@ def _pdftotext(path: Path, first: int, last: int) -> list[str] | None:
     return pages[: last - first + 1] if len(pages) >= last - first + 1 else None
 
 
-def _pdf(path: Path) -> tuple[int, Iterable[tuple[str, str, bool]]]:
+def _pdf(path: Path) -> tuple[int, Iterable[tuple[str, str, OcrText | None]]]:
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError
 
@@ -144,37 +112,41 @@ def _pdf(path: Path) -> tuple[int, Iterable[tuple[str, str, bool]]]:
                         text = page.extract_text() or ""
                     except Exception:  # one broken content stream: read the page by OCR
                         text = ""
-                ocr = False
+                scanned = None
                 if len(text.strip()) < OCR_MIN_CHARS:
                     box = page.mediabox
-                    scanned = _ocr_pdf_page(path, number, float(box.width), float(box.height))
-                    if len(scanned.strip()) > 2 * len(text.strip()):  # a few words of text layer stay
-                        text, ocr = scanned, True
-                yield f"หน้า {number}", text, ocr
+                    scanned = ocr_pdf_page(path, number, float(box.width), float(box.height))
+                    if len(scanned.text.strip()) <= 2 * len(text.strip()):  # a few words of text layer stay
+                        scanned = None
+                yield f"หน้า {number}", text, scanned
     return total, pages()
 
 
 def extract(path: Path, kind: str, progress: Progress | None = None) -> list[ExtractedPage]:
-    """Pages of text, repaired and normalised; progress(done, total) after each page."""
+    """Pages of text, tidied and (where damage can arise) repaired; progress(done, total)
+    after each page."""
     path = Path(path)
     if kind == "pdf":
         total, items = _pdf(path)
     elif kind in ("png", "jpeg"):
-        total, items = 1, (("ภาพ", ocr_image(path), True) for _ in range(1))
+        total, items = 1, (("ภาพ", "", ocr_image(path)) for _ in range(1))
     elif kind in READERS:  # Office, OpenDocument and text files: see readers.py
         chunks = READERS[kind](path)
-        total, items = len(chunks), ((label, text, False) for label, text in chunks)
+        total, items = len(chunks), ((label, text, None) for label, text in chunks)
     else:
         raise ExtractionError(f"ไม่รองรับการดึงข้อความจากไฟล์ชนิด {kind}")
     total = min(total, MAX_PAGES)
     pages: list[ExtractedPage] = []
     chars = 0
-    for number, (label, text, ocr) in enumerate(items, start=1):
+    for number, (label, text, scanned) in enumerate(items, start=1):
         if number > MAX_PAGES:
             break
-        text = normalise(text)[: MAX_CHARS - chars]
+        ocr = scanned is not None
+        original = tidy(scanned.text if ocr else text)[: MAX_CHARS - chars]
+        text, changed = repaired(original) if needs_repair(kind, ocr) else (original, None)
+        text = text[: MAX_CHARS - chars]
         chars += len(text)
-        pages.append(ExtractedPage(number, label, text, ocr))
+        pages.append(ExtractedPage(number, label, text, ocr, changed, scanned.confidence if ocr else None))
         if progress:
             progress(number, total)
         if chars >= MAX_CHARS:

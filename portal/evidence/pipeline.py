@@ -82,8 +82,8 @@ def run_extraction(evidence_id: int) -> None:
     evidence.pages.clear()
     db.session.flush()
     for page in pages:
-        evidence.pages.append(EvidencePage(number=page.number, label=page.label,
-                                           text=page.text, ocr=page.ocr))
+        evidence.pages.append(EvidencePage(number=page.number, label=page.label, text=page.text, ocr=page.ocr,
+                                           original_text=page.original, ocr_confidence=page.ocr_confidence))
     _finish(evidence_id, "done", total=len(pages))
 
 

@@ -57,7 +57,9 @@ def _docx_blocks(container) -> Iterable[str]:
 def _docx(path: Path) -> list[tuple[str, str]]:
     import docx
 
-    return _chunks(list(_docx_blocks(docx.Document(str(path)))), PARAGRAPHS_PER_CHUNK, "ย่อหน้า")
+    with path.open("rb") as handle:  # readers get open files: stored names have no extension
+        document = docx.Document(handle)
+    return _chunks(list(_docx_blocks(document)), PARAGRAPHS_PER_CHUNK, "ย่อหน้า")
 
 
 class _Sheets:
@@ -98,15 +100,18 @@ def _cell(value) -> str:
 def _xlsx(path: Path) -> list[tuple[str, str]]:
     import openpyxl
 
-    workbook = openpyxl.load_workbook(str(path), read_only=True, data_only=True)
     sheets = _Sheets()
-    try:
-        for sheet in workbook.worksheets:
-            sheet.reset_dimensions()  # a bogus <dimension ref="A1:XFD1048576"> would pad every row
-            if not sheets.add(sheet.title, ([_cell(v) for v in row] for row in sheet.iter_rows(values_only=True))):
-                break
-    finally:
-        workbook.close()
+    # An open file, not the path: openpyxl refuses a name without .xlsx, and stored files
+    # are named by their SHA-256 only.
+    with path.open("rb") as handle:
+        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        try:
+            for sheet in workbook.worksheets:
+                sheet.reset_dimensions()  # a bogus <dimension ref="A1:XFD1048576"> would pad every row
+                if not sheets.add(sheet.title, ([_cell(v) for v in row] for row in sheet.iter_rows(values_only=True))):
+                    break
+        finally:
+            workbook.close()
     return sheets.pages
 
 
@@ -127,7 +132,9 @@ def _pptx(path: Path) -> list[tuple[str, str]]:
     from pptx import Presentation
 
     out = []
-    for number, slide in enumerate(Presentation(str(path)).slides, start=1):
+    with path.open("rb") as handle:
+        deck = Presentation(handle)
+    for number, slide in enumerate(deck.slides, start=1):
         lines = list(_pptx_lines(slide.shapes))
         if slide.has_notes_slide and slide.notes_slide.notes_text_frame is not None:
             lines.append(slide.notes_slide.notes_text_frame.text)

@@ -96,8 +96,14 @@ class FileVersion(db.Model):
     evidence: Mapped[Evidence] = relationship(back_populates="versions")
 
 
+OCR_LOW_CONFIDENCE = 75.0  # below this mean word confidence (0–100) a page is shown as unreliable
+
+
 class EvidencePage(db.Model):
-    """Extracted text of one page/sheet/slide of the current file version."""
+    """Extracted text of one page/sheet/slide of the current file version. `text` is what
+    is shown and indexed; `original_text` is the text as the file gave it, kept only when
+    the Thai repair changed it (NULL: `text` is the file's own text), so a better repair
+    can run again without the file."""
 
     __tablename__ = "evidence_page"
     __table_args__ = (UniqueConstraint("evidence_id", "number"),)
@@ -108,8 +114,14 @@ class EvidencePage(db.Model):
     label: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     ocr: Mapped[bool] = mapped_column(default=False)
+    original_text: Mapped[str | None] = mapped_column(Text)
+    ocr_confidence: Mapped[float | None]  # Tesseract's mean word confidence, 0–100; OCR pages only
 
     evidence: Mapped[Evidence] = relationship(back_populates="pages")
+
+    @property
+    def ocr_unreliable(self) -> bool:
+        return self.ocr and self.ocr_confidence is not None and self.ocr_confidence < OCR_LOW_CONFIDENCE
 
 
 class EvidenceAttachment(db.Model):

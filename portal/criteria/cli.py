@@ -71,9 +71,11 @@ def dump_criteria(version: str) -> dict:
             entry["intent"] = c.intent
             entry["sub_items"] = [
                 {"code": s.code, "title": s.title, "intent": s.intent,
-                 "questions": [{"code": q.code, "text": q.text} for q in s.questions],
-                 "guidance": s.guidance, "meaning": s.meaning,
-                 "items": [{"code": i.code, "level": i.level, "kind": i.kind, "text": i.text}
+                 "questions": [{"code": q.code, "text": q.text, "bullets": q.bullets}
+                               for q in s.questions],
+                 "guidance": s.guidance, "glossary": s.glossary, "meaning": s.meaning,
+                 "items": [{"code": i.code, "level": i.level, "kind": i.kind, "text": i.text,
+                            "applies_to": i.applies_to}
                            for i in s.items],
                  "notes": s.notes}
                 for s in c.sub_items]

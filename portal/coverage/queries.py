@@ -4,10 +4,10 @@ from collections import defaultdict
 from sqlalchemy import Integer, case, cast, func, null, select
 
 from portal.coverage.levels import Item
-from portal.results.rules import applies
 from portal.coverage.report import CategoryRow, SubItemRow
 from portal.evidence.queries import covered_item_ids
 from portal.extensions import db
+from portal.results.rules import applies
 from portal.reviews.queries import accepted_item_ids
 from portal.models import Category, ChecklistItem, ItemReview, SubItem
 from portal.models.evidence import Evidence, EvidenceAttachment
@@ -33,7 +33,8 @@ def process_categories(version: str) -> tuple[CategoryRow, ...]:
     items_by_sub: dict[int, list[Item]] = defaultdict(list)
     for row in items:
         items_by_sub[row.sub_item_id].append(
-            Item(row.id, row.code, row.level, row.text, sub_codes[row.sub_item_id], tuple(row.applies_to or ())))
+            Item(row.id, row.code, row.level, row.text, sub_codes[row.sub_item_id],
+                 tuple(row.applies_to or ())))
     subs_by_category: dict[int, list[SubItemRow]] = defaultdict(list)
     for s in sub_items:
         subs_by_category[s.category_id].append(SubItemRow(s.id, s.code, s.title, tuple(items_by_sub[s.id])))

@@ -7,7 +7,8 @@ right lands after a vowel, a space or a bracket ("ได้แก.่", "(ระ
 before its vowel ("ทีม่ี"), sara am loses its nikhahit and leaves a gap ("ก าหนด"). Some
 shifts happen to spell real words ("ทีมี่", "กนั"); those are listed in KNOWN_DAMAGE.
 
-`find_damage(text)` lists every finding; clean Thai (any dictionary word) gives none.
+`find_damage(text)` lists every finding; clean Thai gives none (the tests run it over
+PyThaiNLP's dictionary and 290,000 Wikipedia titles). Pure: no Flask, no database.
 """
 import re
 from typing import NamedTuple
@@ -19,7 +20,7 @@ TONES = "\u0e48-\u0e4b"  # ่ ้ ๊ ๋
 THANTHAKHAT = "\u0e4c"  # ์
 OTHER_MARKS = "\u0e4d\u0e4e"  # ํ ๎
 MARKS = ABOVE_BELOW_VOWELS + TONES + THANTHAKHAT + OTHER_MARKS
-MARK_SET = {chr(c) for c in (0x0E31, *range(0x0E34, 0x0E3B), *range(0x0E47, 0x0E4F))}
+MARK_SET = frozenset(ch for ch in map(chr, range(0x0E00, 0x0E80)) if re.fullmatch(f"[{MARKS}]", ch))
 
 # Shifted marks that happen to spell something, so no mark order gives them away. Each
 # was found in the guide's extraction (the correct spelling beside it) and none occurs in

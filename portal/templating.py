@@ -38,7 +38,12 @@ def filesize(size: int) -> str:
 
 def register(app: Flask) -> None:
     from portal.coverage.levels import VIEWS
+    from portal.criteria.schema import split_blanks
     from portal.models import AGENCY_KINDS, ROLES, UNIT_TYPES
+    from portal.results.rules import agency_tags, applies
+
+    def applies_to_agency(applies_to, agency) -> bool:
+        return applies(applies_to, agency_tags(agency.kind, agency.unit_type))
 
     app.jinja_env.globals.update(
         ROLES=ROLES,
@@ -51,6 +56,8 @@ def register(app: Flask) -> None:
         AGENCY_KINDS=AGENCY_KINDS,
         UNIT_TYPES=UNIT_TYPES,
         LEVELS=tuple(LEVEL_LABELS),
+        applies_to_agency=applies_to_agency,
+        split_blanks=split_blanks,
     )
     app.jinja_env.filters["thai_date"] = format_thai_date
     app.jinja_env.filters["thai_datetime"] = format_thai_datetime

@@ -201,7 +201,9 @@ def test_export_workbook_holds_the_dashboard_figures(app, seeded):
     assert summary["1.1"][5] == 0  # accepted view: one accepted item is not Basic
     assert summary["หมวด 1"][4] == 0
     rows = list(workbook["รายการตรวจสอบ"].iter_rows(min_row=2, values_only=True))
-    assert len(rows) == sum(len(s.items) for c in process_categories_in(app) for s in c.sub_items)
+    department = {"department", "service_unit"}  # agency A: the province-only items are not its
+    assert len(rows) == sum(len(s.items_for(department)) for c in process_categories_in(app) for s in c.sub_items)
+    assert not [r for r in rows if (r[1], r[2]) in {("2.3", "S4"), ("2.4", "A4")}]
     b1 = next(r for r in rows if r[1] == "1.1" and r[2] == "B1")
     assert b1[5] == "มี" and "แผนปฏิบัติราชการ" in b1[7] and b1[8] == "ผ่านการพิจารณา"
     assert "เอกสารครบถ้วน" in b1[9]
@@ -266,3 +268,98 @@ def test_report_page_shows_category_7(app, seeded):
     assert "ต้นทุนต่อคำขอ (บาท)" in section and "ยิ่งน้อยยิ่งดี" in section
     assert "+4.00%" in section and "พื้นฐาน (Basic) · 300 คะแนน" in section  # 960 beats 1000 by 4 %
     assert "<th scope=\"col\">2567</th>" in section
+
+
+
+@pytest.fixture
+def province_only(app):
+    """A department and a province, each with evidence on every item of 2.3 except the
+    province-only S4; the department also attached evidence to S4 (it counts for nothing)."""
+    with app.app_context():
+        department = make_agency("PRV-D", name="กรมทดสอบรายการจังหวัด")
+        province = make_agency("PRV-P", name="จังหวัดทดสอบรายการจังหวัด", kind="province", unit_type="policy")
+        make_user("prv-assessor", ("assessor", None))
+        make_user("prv-dept", ("agency_viewer", department))
+        make_user("prv-prov", ("agency_viewer", province))
+        editor = make_user("prv-editor", ("agency_editor", department))
+        cycle = admin_ops.create_cycle(2569, "pmqa-4.0")
+        admin_ops.make_current(cycle)
+        db.session.commit()
+        items = items_of("2.3")
+        s4 = next(i for i in items if i.code == "S4")
+        for agency in (department, province):
+            evidence = stored_text_evidence(agency, items[0], editor, f"แผนปฏิบัติการของ {agency.code}")
+            for item in items[1:]:
+                if item is not s4:
+                    evidence.attachments.append(EvidenceAttachment(checklist_item=item))
+        stored_text_evidence(department, s4, editor, "หลักฐานรายการของจังหวัด")
+        db.session.commit()
+        return {"department": department.id, "province": province.id, "s4": s4.id}
+
+
+def test_a_province_only_item_does_not_lower_a_departments_level(app, province_only):
+    department = signed_in(app, "prv-dept").get(f"/agencies/{province_only['department']}").get_data(as_text=True)
+    row = sub_item_row(department, "2.3")
+    assert "เกิดผล (Significance) · 500 คะแนน" in row and "ครบทุกระดับ" in row
+    assert "5/5" in row and "5/6" not in row  # Significance: S1–S3, RS1–RS2 (S4 is not the department's)
+    assert f"#item-{province_only['s4']}" not in department
+    province = signed_in(app, "prv-prov").get(f"/agencies/{province_only['province']}").get_data(as_text=True)
+    row = sub_item_row(province, "2.3")
+    assert "ก้าวหน้า (Advance) · 400 คะแนน" in row and "5/6" in row
+    assert f"#item-{province_only['s4']}" in row  # the province's one gap, linked
+
+
+def test_the_workspace_level_box_leaves_out_items_of_other_agency_types(app, province_only):
+    client = signed_in(app, "prv-dept")
+    box = client.get(f"/agencies/{province_only['department']}/criteria/2/2.3/summary",
+                     headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "เกิดผล (Significance) · 500 คะแนน" in box
+
+
+def test_overview_counts_a_province_only_item_for_provinces_only(app, province_only):
+    html = signed_in(app, "prv-assessor").get("/overview?q=รายการจังหวัด").get_data(as_text=True)
+
+    def category_2(name):
+        row = re.search(rf"{name}.*?</tr>", html, re.S).group(0)
+        return re.findall(r'<td class="heat level-([a-z_]+)"><a [^>]*><b>(\d+)</b> <small>(\d+)%</small>', row)[1]
+
+    with app.app_context():
+        total = {tags: sum(len(s.items_for(tags_set)) for c in process_categories("pmqa-4.0") if c.code == "2"
+                           for s in c.sub_items)
+                 for tags, tags_set in (("department", {"department", "service_unit"}),
+                                        ("province", {"province", "policy_unit"}))}
+        done = len(items_of("2.3")) - 1
+    # The department's S4 evidence is not counted and S4 and 2.4-A4 are not in its total.
+    assert category_2("กรมทดสอบรายการจังหวัด") == ("below_basic", "0", str(done * 100 // total["department"]))
+    assert category_2("จังหวัดทดสอบรายการจังหวัด") == ("below_basic", "0", str(done * 100 // total["province"]))
+    assert total["province"] == total["department"] + 2
+
+
+def test_the_item_comparison_lists_only_the_agencies_the_item_is_for(app, province_only):
+    client = signed_in(app, "prv-assessor")
+    html = client.get(f"/overview/items/{province_only['s4']}").get_data(as_text=True)
+    assert "จังหวัดทดสอบรายการจังหวัด" in html and "กรมทดสอบรายการจังหวัด" not in html
+    assert "เฉพาะจังหวัด" in html
+    assert "หลักฐานรายการของจังหวัด" not in html
+    html = client.get(f"/overview/items/{province_only['s4']}?kind=department").get_data(as_text=True)
+    assert "กรมทดสอบรายการจังหวัด" not in html and "ไม่มีส่วนราชการประเภทนี้" in html
+
+
+def test_export_and_report_of_a_department_leave_the_province_items_out(app, province_only):
+    client = signed_in(app, "prv-dept")
+    workbook = load_workbook(io.BytesIO(client.get(f"/agencies/{province_only['department']}/export.xlsx").data))
+    summary = {row[0]: row for row in workbook["สรุประดับ"].iter_rows(min_row=2, values_only=True) if row[0]}
+    assert summary["2.3"][2] == "เกิดผล (Significance)" and summary["2.3"][4] == 500
+    assert summary["2.3"][6:8] == (len(items_of_in(app, "2.3")) - 1, len(items_of_in(app, "2.3")) - 1)
+    rows = list(workbook["รายการตรวจสอบ"].iter_rows(min_row=2, values_only=True))
+    assert [r[2] for r in rows if r[1] == "2.3"] == [i.code for i in items_of_in(app, "2.3") if i.code != "S4"]
+    assert "หลักฐานรายการของจังหวัด" not in repr(rows)
+    report = client.get(f"/agencies/{province_only['department']}/report").get_data(as_text=True)
+    assert "2.3-S3" in report and "2.3-S4" not in report and "2.4-A4" not in report
+    province = signed_in(app, "prv-prov").get(f"/agencies/{province_only['province']}/report").get_data(as_text=True)
+    assert "2.3-S4" in province and "2.4-A4" in province
+
+
+def items_of_in(app, code):
+    with app.app_context():
+        return items_of(code)

@@ -104,3 +104,36 @@ def test_cli_check_reports_the_broken_file(app, criteria_copy):
         app.config["CRITERIA_DIR"] = original
     assert result.exit_code == 1
     assert "category-3.yaml: sub_items[0].title" in result.output
+
+
+def test_a_question_with_dots_that_are_not_a_blank_is_rejected(criteria_copy):
+    file = criteria_copy / "pmqa-4.0" / "category-5.yaml"
+    edit(file, lambda d: d["sub_items"][2]["questions"][0].update(text="ปัจจัย ได้แก่..........."))
+    message = error_for(criteria_copy)
+    assert "sub_items[2].questions[0]" in message and "……" in message
+
+
+def test_an_empty_question_bullet_is_rejected(criteria_copy):
+    file = criteria_copy / "pmqa-4.0" / "category-1.yaml"
+    edit(file, lambda d: d["sub_items"][0]["questions"][0]["bullets"].append(" "))
+    assert "1.1.1" in error_for(criteria_copy)
+
+
+def test_a_glossary_note_needs_its_definition(criteria_copy):
+    file = criteria_copy / "pmqa-4.0" / "category-6.yaml"
+    edit(file, lambda d: d["sub_items"][3]["glossary"][0].pop("definition"))
+    assert "sub_items[3].glossary[0].definition" in error_for(criteria_copy)
+
+
+def test_an_item_for_an_unknown_agency_type_is_rejected(criteria_copy):
+    file = criteria_copy / "pmqa-4.0" / "category-2.yaml"
+    edit(file, lambda d: d["sub_items"][2]["items"][10].update(applies_to=["จังหวัด"]))
+    assert "sub_items[2].items[10].applies_to[0]" in error_for(criteria_copy)
+
+
+def test_split_blanks_gives_the_pieces_of_a_question_in_order():
+    from portal.criteria.schema import split_blanks
+
+    assert split_blanks("ภารกิจที่ 1 คือ …… และขีดความสามารถ คือ ……") == [
+        ("ภารกิจที่ 1 คือ ", False), ("", True), (" และขีดความสามารถ คือ ", False), ("", True)]
+    assert split_blanks("ไม่มีช่องว่าง") == [("ไม่มีช่องว่าง", False)]

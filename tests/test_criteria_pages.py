@@ -82,3 +82,32 @@ def test_bad_filter_is_400_in_thai(viewer_client, query):
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "ตัวกรอง" in page and "<script>" not in page
+
+
+def section(page: str, start: str, end: str) -> str:
+    return page[page.index(start):page.index(end, page.index(start))]
+
+
+def test_sub_item_page_shows_questions_with_their_blanks_and_bullets(viewer_client):
+    page = viewer_client.get("/criteria/1/1.1").get_data(as_text=True)
+    question = section(page, 'id="question-1.1.1"', "</li>\n")
+    assert question.count('<span class="blank"') == 4  # one per ด้าน bullet
+    assert '<ul class="question-bullets"><li>ด้านเศรษฐกิจ เช่น <span class="blank"' in question
+    lead = section(page, 'id="question-1.1.2"', "</li>")
+    assert "โดยทิศทางขององค์การคือ <span class=\"blank\"" in lead
+
+
+def test_sub_item_page_shows_the_glossary_notes_apart_from_the_guidance(viewer_client):
+    page = viewer_client.get("/criteria/6/6.4").get_data(as_text=True)
+    glossary = section(page, 'class="glossary"', "</section>")
+    assert "<dt>Leading Indicators</dt>" in glossary and "<dt>Lagging indicator</dt>" in glossary
+    guidance = section(page, 'class="level-columns"', 'class="glossary"')
+    assert "ตัวชี้วัดที่เป็นเหตุ" not in guidance and "ตัววัดสุดท้ายของกระบวนงาน" not in guidance
+
+
+def test_sub_item_page_marks_the_province_only_items(viewer_client):
+    page = viewer_client.get("/criteria/2/2.3").get_data(as_text=True)
+    s4 = section(page, 'id="item-S4"', "</article>")
+    assert "เฉพาะจังหวัด" in s4 and "[ระดับจังหวัด]" not in s4
+    assert "เฉพาะจังหวัด" not in section(page, 'id="item-S3"', "</article>")
+    assert "ระบบจึงเก็บเป็น applies_to: [province]" in page  # the decision, shown as a data note

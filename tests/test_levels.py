@@ -5,6 +5,7 @@ import pytest
 
 from portal.coverage.levels import (
     Item,
+    applicable,
     category_outcome,
     lowest_level,
     percent,
@@ -110,22 +111,71 @@ def test_counts_give_the_same_report_as_item_sets():
     rng = random.Random(3)
     levels = ("basic", "advance", "significance")
     next_id = iter(range(1, 10_000))
+    applies_to = ((), (), (), ("province",), ("department", "public_org"))
     categories = [CategoryRow(c, str(c), f"หมวด {c}", tuple(
-        SubItemRow(c * 10 + s, f"{c}.{s}", "", tuple(Item(next(next_id), f"X{n}", rng.choice(levels))
+        SubItemRow(c * 10 + s, f"{c}.{s}", "", tuple(Item(next(next_id), f"X{n}", rng.choice(levels),
+                                                           applies_to=rng.choice(applies_to))
                                                       for n in range(rng.randint(0, 9))))
         for s in range(1, 5))) for c in range(1, 7)]
     all_items = [i for c in categories for s in c.sub_items for i in s.items]
     for _ in range(50):
+        tags = rng.choice(({"department", "service_unit"}, {"province", "policy_unit"}))
         done = {i.id for i in all_items if rng.random() < rng.choice((0.3, 0.8, 0.97, 1.0))}
-        counts: dict = {}
+        counts: dict = {}  # what the database counts: done items the agency is assessed on
         for c in categories:
             for s in c.sub_items:
-                for i in s.items:
+                for i in applicable(s.items, tags):
                     if i.id in done:
                         counts[(s.id, i.level)] = counts.get((s.id, i.level), 0) + 1
-        by_items = agency_report(categories, done, POINTS)
-        by_counts = agency_report_from_counts(categories, counts, POINTS)
+        by_items = agency_report(categories, done, POINTS, tags)
+        by_counts = agency_report_from_counts(categories, counts, POINTS, tags)
         for a, b in zip(by_items, by_counts):
             assert (a.outcome.level, a.outcome.points, a.outcome.tallies) == \
                    (b.outcome.level, b.outcome.points, b.outcome.tallies)
             assert [s.outcome.level for s in a.sub_items] == [s.outcome.level for s in b.sub_items]
+
+
+# 2.3 as the guide has it: S4 is marked "[ระดับจังหวัด]".
+PROVINCE_ONLY = [
+    Item(1, "B1", "basic"), Item(2, "RB1", "basic"),
+    Item(3, "A1", "advance"), Item(4, "RA1", "advance"),
+    Item(5, "S1", "significance"), Item(6, "S4", "significance", applies_to=("province",)),
+    Item(7, "RS1", "significance"),
+]
+DEPARTMENT = {"department", "service_unit"}
+PROVINCE = {"province", "policy_unit"}
+
+
+def test_a_province_only_item_does_not_lower_a_departments_level():
+    done = {1, 2, 3, 4, 5, 7}  # everything but the province item
+    department = sub_item_outcome(applicable(PROVINCE_ONLY, DEPARTMENT), done, POINTS)
+    assert (department.level, department.points, department.percent) == ("significance", 500, 100)
+    assert department.gaps == () and department.total == 6
+    province = sub_item_outcome(applicable(PROVINCE_ONLY, PROVINCE), done, POINTS)
+    assert (province.level, province.points) == ("advance", 400)
+    assert codes(province.missing_for_next) == ["S4"]
+
+
+def test_a_department_that_did_the_province_item_gets_no_credit_for_it():
+    outcome = sub_item_outcome(applicable(PROVINCE_ONLY, DEPARTMENT), {1, 2, 6}, POINTS)
+    assert (outcome.done, outcome.total) == (2, 6)
+
+
+def test_the_category_of_a_department_is_not_capped_by_province_items():
+    from portal.coverage.report import CategoryRow, SubItemRow, agency_report
+
+    category = CategoryRow(2, "2", "หมวด 2", (
+        SubItemRow(23, "2.3", "", tuple(PROVINCE_ONLY)),
+        SubItemRow(24, "2.4", "", tuple(Item(i.id + 10, i.code, i.level) for i in ITEMS)),
+    ))
+    done = {1, 2, 3, 4, 5, 7} | {i.id + 10 for i in ITEMS}
+    (department,) = agency_report([category], done, POINTS, DEPARTMENT)
+    (province,) = agency_report([category], done, POINTS, PROVINCE)
+    assert department.outcome.level == "significance" and department.outcome.points == 500
+    assert province.outcome.level == "advance"
+    assert [i.code for i in province.outcome.gaps] == ["S4"]
+
+
+def test_applicable_keeps_items_for_every_agency_and_the_ones_for_its_tags():
+    assert [i.code for i in applicable(PROVINCE_ONLY, PROVINCE)] == [i.code for i in PROVINCE_ONLY]
+    assert "S4" not in [i.code for i in applicable(PROVINCE_ONLY, {"public_org", "service_unit"})]

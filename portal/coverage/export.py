@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.models import Agency, AssessmentCycle, Comment, CommentThread, ItemReview, ResultMetric
 from portal.models.evidence import Evidence, EvidenceAttachment
 from portal.results.queries import dimensions, metrics_of, report_for
-from portal.results.rules import fiscal_years
+from portal.results.rules import agency_tags, fiscal_years
 from portal.reviews.operations import STATUS_LABELS
 from portal.templating import REACHED_LABELS
 from portal.thai.dates import format_thai_datetime
@@ -51,7 +51,8 @@ class Submission:
 def build_submission(agency: Agency, cycle: AssessmentCycle) -> Submission:
     categories = process_categories(current_app.config["CRITERIA_VERSION"])
     points = scoring_rules().process_points
-    reports = {view: agency_report(categories, done_item_ids(agency.id, cycle.id, view), points)
+    tags = agency_tags(agency.kind, agency.unit_type)
+    reports = {view: agency_report(categories, done_item_ids(agency.id, cycle.id, view), points, tags)
                for view in VIEWS}
     evidence_by_item: dict[int, list[Evidence]] = {}
     for item_id, evidence in db.session.execute(
@@ -72,9 +73,10 @@ def build_submission(agency: Agency, cycle: AssessmentCycle) -> Submission:
         .order_by(Comment.id)
     ).all():
         comments_by_item.setdefault(item_id, []).append(comment)
+    # Items for other agency types are not the agency's to submit.
     rows = [ItemRow(category.code, sub.code, item, evidence_by_item.get(item.id, []),
                     reviews.get(item.id), comments_by_item.get(item.id, []))
-            for category in categories for sub in category.sub_items for item in sub.items]
+            for category in categories for sub in category.sub_items for item in sub.items_for(tags)]
     results, problems = results_rows(agency, cycle)
     return Submission(agency, cycle, reports, rows, results, problems)
 

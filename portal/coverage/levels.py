@@ -4,12 +4,15 @@ A sub-item reaches Basic when all its Basic items (B, RB) are done, Advance when
 Advance items are, Significance when also all Significance items are; a category takes the
 lowest level of its sub-items. "Done" means covered (live evidence) in one view and accepted
 by a reviewer in the other; callers pass the set of done item ids for the view they show.
+Items marked for one agency type only (the guide's "[ระดับจังหวัด]") do not exist for the
+others: `applicable` leaves them out before any level, gap or percentage is computed.
 """
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from portal.coverage.scoring import ProcessPoints
+from portal.results.rules import applies
 
 ITEM_LEVELS = ("basic", "advance", "significance")
 VIEWS = {"covered": "ตามหลักฐาน", "accepted": "ผ่านการพิจารณา"}
@@ -22,6 +25,7 @@ class Item:
     level: str
     text: str = ""
     sub_item_code: str = ""
+    applies_to: tuple[str, ...] = ()  # agency tags; empty = every agency
 
     @property
     def full_code(self) -> str:
@@ -62,6 +66,11 @@ class Outcome:
     @property
     def percent(self) -> int:
         return percent(self.done, self.total)
+
+
+def applicable(items: Sequence[Item], agency_tags: set[str]) -> tuple[Item, ...]:
+    """The items that count for an agency with these tags (its kind and unit type)."""
+    return tuple(item for item in items if applies(item.applies_to, agency_tags))
 
 
 def percent(done: int, total: int) -> int:

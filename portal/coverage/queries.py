@@ -1,12 +1,13 @@
 """Read-side of coverage: the criteria as plain rows and which items are done, per view."""
 from collections import defaultdict
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, case, cast, func, null, select
 
 from portal.coverage.levels import Item
 from portal.coverage.report import CategoryRow, SubItemRow
 from portal.evidence.queries import covered_item_ids
 from portal.extensions import db
+from portal.results.rules import applies
 from portal.reviews.queries import accepted_item_ids
 from portal.models import Category, ChecklistItem, ItemReview, SubItem
 from portal.models.evidence import Evidence, EvidenceAttachment
@@ -24,7 +25,7 @@ def process_categories(version: str) -> tuple[CategoryRow, ...]:
     ).all()
     items = db.session.execute(
         select(ChecklistItem.id, ChecklistItem.sub_item_id, ChecklistItem.code,
-               ChecklistItem.level, ChecklistItem.text)
+               ChecklistItem.level, ChecklistItem.text, ChecklistItem.applies_to)
         .join(SubItem).join(Category).where(Category.version == version)
         .order_by(ChecklistItem.position)
     ).all()
@@ -32,7 +33,8 @@ def process_categories(version: str) -> tuple[CategoryRow, ...]:
     items_by_sub: dict[int, list[Item]] = defaultdict(list)
     for row in items:
         items_by_sub[row.sub_item_id].append(
-            Item(row.id, row.code, row.level, row.text, sub_codes[row.sub_item_id]))
+            Item(row.id, row.code, row.level, row.text, sub_codes[row.sub_item_id],
+                 tuple(row.applies_to or ())))
     subs_by_category: dict[int, list[SubItemRow]] = defaultdict(list)
     for s in sub_items:
         subs_by_category[s.category_id].append(SubItemRow(s.id, s.code, s.title, tuple(items_by_sub[s.id])))
@@ -40,10 +42,18 @@ def process_categories(version: str) -> tuple[CategoryRow, ...]:
                  for c in categories if subs_by_category[c.id])
 
 
-def done_counts_by_agency(cycle_id: int, view: str,
+def restricted_items(categories: tuple[CategoryRow, ...]) -> dict[int, tuple[str, ...]]:
+    """item id → agency tags, for the items that count for some agency types only."""
+    return {i.id: i.applies_to for c in categories for s in c.sub_items for i in s.items if i.applies_to}
+
+
+def done_counts_by_agency(cycle_id: int, view: str, agency_tags: dict[int, set[str]],
+                          restricted: dict[int, tuple[str, ...]],
                           agency_ids: list[int] | None = None) -> dict[int, dict[tuple[int, str], int]]:
-    """agency id → {(sub-item id, level): done items}, counted by the database so the
-    overview of hundreds of agencies reads a few rows per agency, not one per item."""
+    """agency id → {(sub-item id, level): done items the agency is assessed on}, counted by
+    the database so the overview of hundreds of agencies reads a few rows per agency, not one
+    per item. Items for some agency types only (`restricted`) are counted one by one and
+    kept only for the agencies whose tags they apply to."""
     if view == "accepted":
         done = (select(ItemReview.agency_id.label("agency_id"), ItemReview.checklist_item_id.label("item_id"))
                 .where(ItemReview.cycle_id == cycle_id, ItemReview.status == "accepted"))
@@ -56,14 +66,20 @@ def done_counts_by_agency(cycle_id: int, view: str,
         if agency_ids is not None:
             done = done.where(Evidence.agency_id.in_(agency_ids))
     done = done.distinct().subquery()
-    rows = db.session.execute(
-        select(done.c.agency_id, ChecklistItem.sub_item_id, ChecklistItem.level, func.count())
-        .join(ChecklistItem, ChecklistItem.id == done.c.item_id)
-        .group_by(done.c.agency_id, ChecklistItem.sub_item_id, ChecklistItem.level)
-    ).all()
+    restricted_id = (case((ChecklistItem.id.in_(list(restricted)), ChecklistItem.id))
+                     if restricted else cast(null(), Integer))
+    # Grouped in an outer query so GROUP BY names columns, not the CASE with its parameters.
+    joined = (select(done.c.agency_id, ChecklistItem.sub_item_id, ChecklistItem.level,
+                     restricted_id.label("restricted_id"))
+              .join(ChecklistItem, ChecklistItem.id == done.c.item_id).subquery())
+    keys = (joined.c.agency_id, joined.c.sub_item_id, joined.c.level, joined.c.restricted_id)
+    rows = db.session.execute(select(*keys, func.count()).group_by(*keys)).all()
     counts: dict[int, dict[tuple[int, str], int]] = defaultdict(dict)
-    for agency_id, sub_item_id, level, count in rows:
-        counts[agency_id][(sub_item_id, level)] = count
+    for agency_id, sub_item_id, level, item_id, count in rows:
+        if item_id is not None and not applies(restricted[item_id], agency_tags.get(agency_id, set())):
+            continue
+        key = (sub_item_id, level)
+        counts[agency_id][key] = counts[agency_id].get(key, 0) + count
     return counts
 
 

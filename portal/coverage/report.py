@@ -1,5 +1,6 @@
 """An agency's levels per category and sub-item: the figures every dashboard, overview and
-export shows, computed once from the criteria and the set of done items."""
+export shows, computed once from the criteria, the agency's tags (kind and unit type: the
+items it is assessed on) and the set of done items."""
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -9,6 +10,7 @@ from portal.coverage.levels import (
     Item,
     LevelTally,
     Outcome,
+    applicable,
     category_outcome,
     outcome_from_tallies,
     sub_item_outcome,
@@ -24,8 +26,25 @@ class SubItemRow:
     items: tuple[Item, ...]
 
     @cached_property
-    def level_totals(self) -> tuple[tuple[str, int], ...]:
-        return tuple((level, sum(1 for i in self.items if i.level == level)) for level in ITEM_LEVELS)
+    def restricted(self) -> bool:
+        """Whether some item counts for some agency types only."""
+        return any(i.applies_to for i in self.items)
+
+    def items_for(self, agency_tags: set[str]) -> tuple[Item, ...]:
+        return applicable(self.items, agency_tags) if self.restricted else self.items
+
+    @cached_property
+    def _level_totals(self) -> tuple[tuple[str, int], ...]:
+        return _totals(self.items)
+
+    def level_totals(self, agency_tags: set[str]) -> tuple[tuple[str, int], ...]:
+        """Items per level that the agency is assessed on (computed once per sub-item for the
+        overview, unless some items are for one agency type only)."""
+        return _totals(self.items_for(agency_tags)) if self.restricted else self._level_totals
+
+
+def _totals(items: Sequence[Item]) -> tuple[tuple[str, int], ...]:
+    return tuple((level, sum(1 for i in items if i.level == level)) for level in ITEM_LEVELS)
 
 
 @dataclass(frozen=True)
@@ -49,25 +68,27 @@ class CategoryReport:
     sub_items: tuple[SubItemReport, ...]
 
 
-def agency_report(categories: Sequence[CategoryRow], done_ids: set[int],
-                  points: ProcessPoints) -> tuple[CategoryReport, ...]:
+def agency_report(categories: Sequence[CategoryRow], done_ids: set[int], points: ProcessPoints,
+                  agency_tags: set[str]) -> tuple[CategoryReport, ...]:
     reports = []
     for category in categories:
-        subs = tuple(SubItemReport(s, sub_item_outcome(s.items, done_ids, points)) for s in category.sub_items)
+        subs = tuple(SubItemReport(s, sub_item_outcome(s.items_for(agency_tags), done_ids, points))
+                     for s in category.sub_items)
         reports.append(CategoryReport(category, category_outcome([s.outcome for s in subs], points), subs))
     return tuple(reports)
 
 
 def agency_report_from_counts(categories: Sequence[CategoryRow], done_counts: dict[tuple[int, str], int],
-                              points: ProcessPoints) -> tuple[CategoryReport, ...]:
-    """Levels from (sub-item id, level) → done count, which the database counts for the
-    overview; the figures equal agency_report's, without the gap lists."""
+                              points: ProcessPoints, agency_tags: set[str]) -> tuple[CategoryReport, ...]:
+    """Levels from (sub-item id, level) → done count of the items the agency is assessed on,
+    which the database counts for the overview; the figures equal agency_report's, without
+    the gap lists."""
     reports = []
     for category in categories:
         subs = []
         for sub in category.sub_items:
             tallies = [LevelTally(level, done_counts.get((sub.id, level), 0), total)
-                       for level, total in sub.level_totals]
+                       for level, total in sub.level_totals(agency_tags)]
             subs.append(SubItemReport(sub, outcome_from_tallies(tallies, points)))
         reports.append(CategoryReport(category, category_outcome([s.outcome for s in subs], points), tuple(subs)))
     return tuple(reports)

@@ -7,12 +7,12 @@ from sqlalchemy import select
 
 from portal.access import ALL_AGENCY_ROLES, agency_or_404, require_roles
 from portal.coverage.export import build_submission, build_workbook, comment_line, evidence_line
-from portal.coverage.queries import done_counts_by_agency, done_item_ids, process_categories
+from portal.coverage.queries import done_counts_by_agency, done_item_ids, process_categories, restricted_items
 from portal.coverage.report import agency_report, agency_report_from_counts, total_points
 from portal.coverage.scoring import scoring_rules
 from portal.coverage.levels import VIEWS, sub_item_outcome
 from portal.results.queries import agency_results_summary
-from portal.results.rules import fiscal_years
+from portal.results.rules import agency_tags, applies, fiscal_years
 from portal.evidence.operations import EvidenceError, current_cycle
 from portal.evidence.queries import item_or_404
 from portal.extensions import db
@@ -43,7 +43,7 @@ def dashboard_context(agency: Agency, cycle: AssessmentCycle, view: str) -> dict
     """Everything the dashboard (and the export) shows for one agency and view."""
     categories = process_categories(current_app.config["CRITERIA_VERSION"])
     reports = agency_report(categories, done_item_ids(agency.id, cycle.id, view),
-                            scoring_rules().process_points)
+                            scoring_rules().process_points, agency_tags(agency.kind, agency.unit_type))
     return {"agency": agency, "cycle": cycle, "view": view, "reports": reports,
             "total_points": total_points(reports), "scoring_notes": scoring_rules().notes,
             "results": agency_results_summary(agency.id, cycle.id)}
@@ -56,8 +56,8 @@ def summary_context(agency: Agency, cycle: AssessmentCycle, category_code: str,
                      if c.code == category_code for s in c.sub_items if s.code == sub_item_code), None)
     if sub_item is None:
         abort(404, description=f"ไม่พบหัวข้อ {sub_item_code} ในหมวด {category_code}")
-    outcome = sub_item_outcome(sub_item.items, done_item_ids(agency.id, cycle.id, view),
-                               scoring_rules().process_points)
+    outcome = sub_item_outcome(sub_item.items_for(agency_tags(agency.kind, agency.unit_type)),
+                               done_item_ids(agency.id, cycle.id, view), scoring_rules().process_points)
     return {"category_code": category_code, "summary_sub_item": sub_item, "outcome": outcome, "view": view}
 
 
@@ -78,11 +78,13 @@ def overview_rows(cycle: AssessmentCycle, view: str, kind: str, unit_type: str, 
     agencies = [a for a in db.session.scalars(statement)
                 if not name or name.casefold() in f"{a.code} {a.name}".casefold()]
     categories = process_categories(current_app.config["CRITERIA_VERSION"])
-    done = done_counts_by_agency(cycle.id, view, [a.id for a in agencies] if kind or unit_type or name else None)
+    tags = {a.id: agency_tags(a.kind, a.unit_type) for a in agencies}
+    done = done_counts_by_agency(cycle.id, view, tags, restricted_items(categories),
+                                 [a.id for a in agencies] if kind or unit_type or name else None)
     points = scoring_rules().process_points
     rows = []
     for agency in agencies:
-        reports = agency_report_from_counts(categories, done.get(agency.id, {}), points)
+        reports = agency_report_from_counts(categories, done.get(agency.id, {}), points, tags[agency.id])
         rows.append({"agency": agency, "reports": reports, "total_points": total_points(reports),
                      "by_code": {r.category.code: r for r in reports}})
     return rows
@@ -120,7 +122,7 @@ def overview():
 @bp.get("/overview/items/<int:item_id>")
 @require_roles(*ALL_AGENCY_ROLES)
 def item_across_agencies(item_id: int):
-    """One checklist item in every agency: how each answered it, to compare."""
+    """One checklist item in every agency it is assessed in: how each answered it, to compare."""
     item = item_or_404(item_id)
     cycle = current_cycle_or_409()
     kind = request.args.get("kind", "")
@@ -129,7 +131,8 @@ def item_across_agencies(item_id: int):
     statement = select(Agency).where(Agency.active).order_by(Agency.kind, Agency.name)
     if kind:
         statement = statement.where(Agency.kind == kind)
-    agencies = list(db.session.scalars(statement))
+    agencies = [a for a in db.session.scalars(statement)
+                if applies(item.applies_to, agency_tags(a.kind, a.unit_type))]
     evidence_rows = db.session.execute(
         select(Evidence, EvidenceAttachment.note)
         .join(EvidenceAttachment, EvidenceAttachment.evidence_id == Evidence.id)

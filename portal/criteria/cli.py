@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from portal.criteria.loader import CriteriaError, load_criteria
 from portal.criteria.store import sync_criteria
+from portal.criteria.textcheck import find_damage
 from portal.extensions import db
 from portal.models import Category
 
@@ -25,10 +26,17 @@ def _read_files():
 
 @criteria_cli.command("check")
 def check_command():
-    """Validate the criteria files without touching the database."""
+    """Validate the criteria files and look for extraction damage in every text, without
+    touching the database."""
     criteria = _read_files()
+    damaged = [(where, finding) for where, text in criteria.texts() for finding in find_damage(text)]
+    for where, finding in damaged:
+        click.echo(f"{where}: {finding.describe()}", err=True)
+    if damaged:
+        click.echo(f"พบข้อความที่เพี้ยนจากการแปลงข้อความ {len(damaged)} จุด", err=True)
+        sys.exit(1)
     items = sum(len(s.items) for c in criteria.process for s in c.sub_items)
-    click.echo(f"{criteria.version}: หมวด 1–7 ถูกต้อง, {items} รายการตรวจสอบ")
+    click.echo(f"{criteria.version}: หมวด 1–7 ถูกต้อง, {items} รายการตรวจสอบ, ไม่พบข้อความเพี้ยน")
 
 
 @criteria_cli.command("load")
@@ -71,9 +79,11 @@ def dump_criteria(version: str) -> dict:
             entry["intent"] = c.intent
             entry["sub_items"] = [
                 {"code": s.code, "title": s.title, "intent": s.intent,
-                 "questions": [{"code": q.code, "text": q.text} for q in s.questions],
-                 "guidance": s.guidance, "meaning": s.meaning,
-                 "items": [{"code": i.code, "level": i.level, "kind": i.kind, "text": i.text}
+                 "questions": [{"code": q.code, "text": q.text, "bullets": q.bullets}
+                               for q in s.questions],
+                 "guidance": s.guidance, "glossary": s.glossary, "meaning": s.meaning,
+                 "items": [{"code": i.code, "level": i.level, "kind": i.kind, "text": i.text,
+                            "applies_to": i.applies_to}
                            for i in s.items],
                  "notes": s.notes}
                 for s in c.sub_items]

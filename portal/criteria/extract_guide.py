@@ -6,7 +6,11 @@ The guide is a PDF text extraction: split sara am, marks shifted one letter righ
 page numbers glued to line ends, watermarks, the vertical letters of the level labels.
 This script repairs and structures it; the YAML it wrote was then read against the guide
 by hand and corrected, and the YAML files are the source of truth from then on (the
-script is kept to show where the data came from and to redo a new edition).
+script is kept to show where the data came from and to redo a new edition). A second
+reading by hand (December 2026) went further than this script can: the 5.3 RS2 printed
+without a colon, guidance levels by the rotated label fragments, glossary notes, the
+questions' blanks and bullets, the guide's own spellings (criteria/README.md has the rules;
+portal/criteria/textcheck.py is the check any re-extraction must pass).
 """
 import re
 import sys

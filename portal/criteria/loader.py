@@ -1,4 +1,5 @@
 """Read and validate the criteria files; a broken file fails naming file, path and field."""
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,23 @@ class CriteriaSet:
                 if sub_item.code == code:
                     return sub_item
         raise KeyError(code)
+
+    def texts(self) -> Iterator[tuple[str, str]]:
+        """Every string of every category as (where, text), e.g. ("category-5.yaml:
+        sub_items[2].items[9].text", "…"), for checks that read all the criteria."""
+        for category in (*self.process, self.results):
+            yield from _strings(category.model_dump(), f"category-{category.code}.yaml:")
+
+
+def _strings(value, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, child in value.items():
+            yield from _strings(child, f"{path}{'.' if not path.endswith(':') else ' '}{key}")
+    elif isinstance(value, list):
+        for n, child in enumerate(value):
+            yield from _strings(child, f"{path}[{n}]")
 
 
 def _field_path(location: tuple) -> str:

@@ -12,6 +12,29 @@ AgencyTag = Literal["department", "province", "public_org", "service_unit", "pol
 CODE_PATTERN = re.compile(r"^(R?)([BAS])([1-9][0-9]*)$")
 LEVEL_BY_LETTER = {"B": "basic", "A": "advance", "S": "significance"}
 
+# A question's fill-in blank, where the guide prints a run of dots: the agency's answer
+# goes there. Any other run of dots in a question is a typo in the data.
+BLANK = "……"
+STRAY_DOTS = re.compile(r"\.{2,}|…")
+
+
+def split_blanks(template: str) -> list[tuple[str, bool]]:
+    """A question text as (piece, is_blank) pairs, in order: "คือ …… โดย ……" →
+    [("คือ ", False), ("", True), (" โดย ", False), ("", True)]."""
+    pieces: list[tuple[str, bool]] = []
+    for n, text in enumerate(template.split(BLANK)):
+        if n:
+            pieces.append(("", True))
+        if text:
+            pieces.append((text, False))
+    return pieces
+
+
+def _check_blanks(text: str) -> str:
+    if STRAY_DOTS.search(text.replace(BLANK, "")):
+        raise ValueError(f"จุดไข่ปลาที่ไม่ใช่ช่องว่างให้ตอบ ({BLANK}): {text!r}")
+    return text
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -22,6 +45,9 @@ class ChecklistItemData(Strict):
     level: Level
     kind: Kind
     text: str = Field(min_length=1)
+    # Agencies the item counts for; empty = every agency (the guide marks a few items
+    # "[ระดับจังหวัด]": province only).
+    applies_to: list[AgencyTag] = []
 
     @model_validator(mode="after")
     def code_matches_level_and_kind(self) -> "ChecklistItemData":
@@ -39,8 +65,27 @@ class ChecklistItemData(Strict):
 
 
 class QuestionData(Strict):
+    """A question as the guide prints it: a lead text and its sub-bullets, each with the
+    fill-in blanks (BLANK) where the guide leaves dots for the answer."""
+
     code: str = Field(pattern=r"^[1-6]\.[1-4]\.[0-9]+$")
     text: str = Field(min_length=1)
+    bullets: list[str] = []
+
+    @model_validator(mode="after")
+    def blanks_are_well_formed(self) -> "QuestionData":
+        for text in (self.text, *self.bullets):
+            if not text.strip():
+                raise ValueError(f"คำถาม {self.code}: ข้อย่อยว่าง")
+            _check_blanks(text)
+        return self
+
+
+class GlossaryEntry(Strict):
+    """A note printed beside the guidance: "นวัตกรรม = การเปลี่ยนแปลงที่สำคัญ…"."""
+
+    term: str = Field(min_length=1)
+    definition: str = Field(min_length=1)
 
 
 class PerLevel(Strict):
@@ -61,6 +106,7 @@ class SubItemData(Strict):
     intent: str = ""
     questions: list[QuestionData] = []
     guidance: PerLevel = PerLevel()
+    glossary: list[GlossaryEntry] = []
     meaning: MeaningPerLevel = MeaningPerLevel()
     items: list[ChecklistItemData] = Field(min_length=1)
     notes: list[str] = []

@@ -83,8 +83,8 @@ def sync_criteria(criteria: CriteriaSet) -> SyncReport:
         sub_items = _sync_children(
             report, categories[category.code].sub_items,
             [{"code": s.code, "title": s.title, "intent": s.intent,
-              "guidance": s.guidance.model_dump(), "meaning": s.meaning.model_dump(),
-              "notes": s.notes} for s in category.sub_items],
+              "guidance": s.guidance.model_dump(), "glossary": [g.model_dump() for g in s.glossary],
+              "meaning": s.meaning.model_dump(), "notes": s.notes} for s in category.sub_items],
             SubItem, "หัวข้อ",
         )
         for data in category.sub_items:

@@ -49,6 +49,8 @@ class SubItem(db.Model):
     intent: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int]
     guidance: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+    # The guide's own notes beside the guidance: [{"term": …, "definition": …}].
+    glossary: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     meaning: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     notes: Mapped[list[str]] = mapped_column(JSON, default=list)
 
@@ -71,7 +73,9 @@ class Question(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     sub_item_id: Mapped[int] = mapped_column(ForeignKey("sub_item.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(String(16))
+    # Lead text and sub-bullets, each with "……" where the agency fills in its answer.
     text: Mapped[str] = mapped_column(Text)
+    bullets: Mapped[list[str]] = mapped_column(JSON, default=list)
     position: Mapped[int]
 
     sub_item: Mapped[SubItem] = relationship(back_populates="questions")
@@ -91,6 +95,8 @@ class ChecklistItem(db.Model):
     level: Mapped[str] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(8))
     text: Mapped[str] = mapped_column(Text)
+    # Agency tags the item counts for (e.g. ["province"]); empty = every agency.
+    applies_to: Mapped[list[str]] = mapped_column(JSON, default=list)
     position: Mapped[int]
 
     sub_item: Mapped[SubItem] = relationship(back_populates="items")

@@ -29,22 +29,22 @@ DAMAGED_BEFORE = [
     ("สามารถดึงดูดและรักษาไว้ซึ่งบุคลากรีทมี่ศักยภาพ", "known_damage"),
     ("มีการรายงานผลกระทบีท่อาจเกิดขึ้นจากการดำเนินงาน", "known_damage"),
     ("สร้างบรรยากาศและสภาพแวดล้อมในการทำงานแบบุม่งผลสัมฤทธิ์", "known_damage"),
-    ("หน่วยงานได้รับรางวัลด้านความโปร่งใส ได้แก.่", "stranded_mark"),
-    ("นำผลการวิเคราะห์ไปใช้ โดย (ระบ)ุการกำหนดนโยบาย", "stranded_mark"),
-    ("โดย ประโยชน/์ความต้องการของผู้รับบริการ", "stranded_mark"),
-    ("(บุคลากร ระบบข้อมูล กระบวนงาน และเทคโนโลย)ี คือ", "stranded_mark"),
-    ("สื่อสารถ่ายทอดแผนปฏบิัติการไปสู่บุคลากร", "stacked_vowels"),
+    ("หน่วยงานได้รับรางวัลด้านความโปร่งใส ได้แก.่", "mark_without_consonant"),
+    ("นำผลการวิเคราะห์ไปใช้ โดย (ระบ)ุการกำหนดนโยบาย", "mark_without_consonant"),
+    ("โดย ประโยชน/์ความต้องการของผู้รับบริการ", "mark_without_consonant"),
+    ("(บุคลากร ระบบข้อมูล กระบวนงาน และเทคโนโลย)ี คือ", "mark_without_consonant"),
+    ("สื่อสารถ่ายทอดแผนปฏบิัติการไปสู่บุคลากร", "two_vowels"),
     # Shapes of the guide's raw text that the checker must also see.
     ("ก าหนดตวัชีว้ดั", "split_sara_am"),
     ("การท างานทีม่ี", "tone_before_vowel"),
-    ("ผลสมัฤทธิ ์กระตุน้", "stranded_mark"),
+    ("ผลสมัฤทธิ ์กระตุน้", "mark_without_consonant"),
     ("เพ่ือให้เห็นถึง", "tone_before_vowel"),
-    ("กระบวนการทีเ่ป็นเลศิ", "stranded_mark"),
+    ("กระบวนการทีเ่ป็นเลศิ", "mark_without_consonant"),
     ("การจัดการกระบวนการท่ีมีประสิทธิภาพ", "tone_before_vowel"),
     ("กําหนด", "decomposed_sara_am"),
     ("เ ป็น", "orphan_leading_vowel"),
-    ("กัิน", "stacked_vowels"),
-    ("ก่้า", "stacked_tones"),
+    ("กัิน", "two_vowels"),
+    ("ก่้า", "two_tones"),
 ]
 
 
@@ -61,7 +61,7 @@ def test_the_damage_read_in_the_guide_is_found(text, kind):
 
 @pytest.mark.parametrize(("damaged", "correct"), sorted(KNOWN_DAMAGE.items()))
 def test_each_known_damaged_spelling_is_flagged_and_its_repair_is_not(damaged, correct):
-    assert [f.kind for f in find_damage(damaged)] == ["known_damage"]
+    assert "known_damage" in [f.kind for f in find_damage(damaged)]
     assert not [f for f in find_damage(correct) if f.kind == "known_damage"]
 
 
@@ -74,9 +74,10 @@ def test_dictionary_words_and_wikipedia_titles_are_not_known_damage():
 
 def test_mark_order_checks_only_flag_the_dictionarys_own_typos():
     """Of PyThaiNLP's 62,000 words only a handful break the mark order, each a typo in the
-    word list itself (a doubled vowel, a vowel with no consonant)."""
+    word list itself (a doubled vowel, a vowel with no consonant, ั with no final)."""
     flagged = sorted(w for w in thai_words() if find_damage(w))
-    assert flagged == ["คาเแร็กเตอร์", "รักษาู", "ศรีอยุูธยา", "อาวุูธ", "เมีัย", "เหมืิอน"]
+    assert flagged == ["คาเแร็กเตอร์", "น้ำหนัา", "ปืโตรเลียม", "ฝืมือ", "รักษาู", "ลัาน", "ศรีอยุูธยา",
+                       "อาวุูธ", "เถึยง", "เมีัย", "เหมืิอน", "ได้จังหวัะ", "ไรัสาระ"]
 
 
 def test_the_guides_own_spellings_are_listed_with_a_note_and_still_where_they_say():

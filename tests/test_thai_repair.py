@@ -4,7 +4,7 @@ import re
 import pytest
 
 from portal.thai.damage import damage_line
-from portal.thai.marks import damage_evidence
+from portal.thai.marks import rule_breaks
 from portal.thai.repair import looks_damaged, repair_page, repair_thai
 
 GUIDE_LINES = [
@@ -90,7 +90,7 @@ def test_a_damaged_page_is_repaired_line_by_line():
 def test_guide_lines_show_evidence(damaged, expected):
     if damaged.replace("เพ่ือ", "เพื่อ").replace("เพ่ิม", "เพิ่ม") != expected:
         assert looks_damaged(damaged), damaged
-    assert not looks_damaged(expected) and not damage_evidence(expected)
+    assert not looks_damaged(expected) and not rule_breaks(expected)
 
 
 @pytest.mark.parametrize("text", ALREADY_CLEAN)

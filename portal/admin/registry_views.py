@@ -8,6 +8,7 @@ from portal.admin import operations as ops
 from portal.admin.forms import AgencyForm, CycleForm
 from portal.admin.views import bp
 from portal.audit import ACTION_LABELS
+from portal.errors import Refused
 from portal.extensions import db
 from portal.fragments import render
 from portal.models import Agency, AssessmentCycle, AuditEvent
@@ -46,10 +47,10 @@ def create_agency():
     form = AgencyForm()
     try:
         if not form.validate():
-            raise ops.AdminError("กรุณากรอกรหัสและชื่อส่วนราชการ")
+            raise Refused(422, "กรุณากรอกรหัสและชื่อส่วนราชการ")
         agency = ops.create_agency(form.code.data, form.name.data, form.kind.data, form.unit_type.data)
         db.session.commit()
-    except ops.AdminError as error:
+    except Refused as error:
         db.session.rollback()
         return _agencies_page(form, status=422, error=str(error))
     return _agencies_page(AgencyForm(formdata=None), message=f"สร้างส่วนราชการ {agency.code} แล้ว")
@@ -71,11 +72,11 @@ def update_agency(agency_id: int):
     form = AgencyForm()
     try:
         if not form.validate():
-            raise ops.AdminError("กรุณากรอกรหัสและชื่อส่วนราชการ")
+            raise Refused(422, "กรุณากรอกรหัสและชื่อส่วนราชการ")
         ops.update_agency(agency, form.code.data, form.name.data, form.kind.data,
                           form.unit_type.data, form.active.data)
         db.session.commit()
-    except ops.AdminError as error:
+    except Refused as error:
         db.session.rollback()
         agency = _agency_or_404(agency_id)
         response = render("admin/_agency_row.html", "row", status=422, agency=agency, editing=True,
@@ -99,10 +100,10 @@ def create_cycle():
     form = CycleForm()
     try:
         if not form.validate():
-            raise ops.AdminError(" ".join(e for errors in form.errors.values() for e in errors))
+            raise Refused(422, " ".join(e for errors in form.errors.values() for e in errors))
         ops.create_cycle(form.fiscal_year.data, form.criteria_version.data.strip())
         db.session.commit()
-    except ops.AdminError as error:
+    except Refused as error:
         db.session.rollback()
         return _cycles_page(form, status=422, error=str(error))
     return _cycles_page(CycleForm(formdata=None, criteria_version=current_app.config["CRITERIA_VERSION"]))

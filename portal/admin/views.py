@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from portal.access import FORBIDDEN
 from portal.admin import operations as ops
 from portal.admin.forms import DisplayNameForm, GrantForm, UserForm
+from portal.errors import Refused
 from portal.extensions import db
 from portal.fragments import render, wants_fragment
 from portal.models import ROLES, Agency, RoleGrant, User
@@ -31,7 +32,7 @@ def _agency(raw: str | None) -> Agency | None:
         return None
     agency = db.session.get(Agency, int(raw)) if raw.isdigit() else None
     if agency is None:
-        raise ops.AdminError("ไม่พบส่วนราชการที่เลือก")
+        raise Refused(422, "ไม่พบส่วนราชการที่เลือก")
     return agency
 
 
@@ -83,7 +84,7 @@ def create_user():
         if form.role.data:
             ops.grant_role(user, form.role.data, _agency(form.agency_id.data))
         db.session.commit()
-    except ops.AdminError as error:
+    except Refused as error:
         db.session.rollback()
         return _users_page(form, status=422, error=str(error), block="create_user")
     return _users_page(UserForm(formdata=None), created=(user.username, password), block="create_user")
@@ -112,7 +113,7 @@ def _after_user_change(user: User, message: str, new_password: str | None = None
     return redirect(url_for("admin.user", user_id=user.id))
 
 
-def _user_change_failed(user: User, error: ops.AdminError):
+def _user_change_failed(user: User, error: Refused):
     db.session.rollback()
     return _user_page(db.session.get(User, user.id), status=422, error=str(error))
 
@@ -128,10 +129,10 @@ def update_user(user_id: int):
     form = DisplayNameForm()
     try:
         if not form.validate():
-            raise ops.AdminError("กรุณากรอกชื่อที่แสดง (ไม่เกิน 200 ตัวอักษร)")
+            raise Refused(422, "กรุณากรอกชื่อที่แสดง (ไม่เกิน 200 ตัวอักษร)")
         ops.update_user(user, form.display_name.data, form.email.data)
         db.session.commit()
-    except ops.AdminError as error:
+    except Refused as error:
         return _user_change_failed(user, error)
     return _after_user_change(user, "บันทึกข้อมูลบัญชีแล้ว")
 
@@ -143,7 +144,7 @@ def grant_role(user_id: int):
     try:
         ops.grant_role(user, form.role.data or "", _agency(form.agency_id.data))
         db.session.commit()
-    except ops.AdminError as error:
+    except Refused as error:
         return _user_change_failed(user, error)
     return _after_user_change(user, f"เพิ่มบทบาท {ROLES[form.role.data]} แล้ว")
 
@@ -166,7 +167,7 @@ def set_active(user_id: int):
     try:
         ops.set_active(user, active, acting_user=current_user._get_current_object())
         db.session.commit()
-    except ops.AdminError as error:
+    except Refused as error:
         return _user_change_failed(user, error)
     return _after_user_change(user, "เปิดใช้บัญชีแล้ว" if active else "ระงับบัญชีแล้ว ผู้ใช้ถูกออกจากระบบทุกเครื่อง")
 

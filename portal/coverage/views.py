@@ -11,9 +11,10 @@ from portal.coverage.queries import done_counts_by_agency, done_item_ids, proces
 from portal.coverage.report import agency_report, agency_report_from_counts, total_points
 from portal.coverage.scoring import scoring_rules
 from portal.coverage.levels import VIEWS, sub_item_outcome
+from portal.errors import Refused
 from portal.results.queries import agency_results_summary
 from portal.results.rules import fiscal_years
-from portal.evidence.operations import EvidenceError, current_cycle
+from portal.evidence.operations import current_cycle
 from portal.evidence.queries import item_or_404
 from portal.extensions import db
 from portal.fragments import render
@@ -28,7 +29,7 @@ OVERVIEW_SORTS = ("name", "points", "1", "2", "3", "4", "5", "6")
 def current_cycle_or_409() -> AssessmentCycle:
     try:
         return current_cycle()
-    except EvidenceError as error:
+    except Refused as error:
         abort(error.status, description=error.message)
 
 

@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+from portal.errors import Refused
 from portal.evidence import operations as ops
 from portal.evidence.storage import BlobStore
 from portal.extensions import db
@@ -69,7 +70,7 @@ def import_command(agency_code, item_codes, paths):
                 enqueue_extraction(evidence.id)
                 stored += 1
                 click.echo(f"\n  เก็บแล้ว: {path} → หลักฐาน #{evidence.id}")
-            except ops.EvidenceError as error:
+            except Refused as error:
                 db.session.rollback()
                 failed += 1
                 click.echo(f"\n  ไม่ได้เก็บ: {path} — {error.message}", err=True)

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.access import agency_or_404, can_edit_agency
+from portal.errors import Refused
 from portal.evidence import operations as ops
 from portal.evidence.queries import evidence_or_404
 from portal.evidence.storage import BlobStore
@@ -33,7 +34,7 @@ def _done(evidence: Evidence, message: str):
     return redirect(url_for("evidence.show", evidence_id=evidence.id))
 
 
-def _failed(evidence: Evidence, error: ops.EvidenceError):
+def _failed(evidence: Evidence, error: Refused):
     db.session.rollback()
     return _show(db.session.get(Evidence, evidence.id), status=error.status, error=error.message)
 
@@ -50,7 +51,7 @@ def _change(evidence_id: int, change, message, enqueue: bool = False):
     try:
         change(evidence)
         db.session.commit()
-    except ops.EvidenceError as error:
+    except Refused as error:
         return _failed(evidence, error)
     if enqueue:
         enqueue_extraction(evidence.id)
@@ -61,7 +62,7 @@ def _update_details(evidence: Evidence) -> None:
     try:
         document_date = parse_thai_date(request.form.get("document_date", ""))
     except ThaiDateError as error:
-        raise ops.EvidenceError(422, f"วันที่ของเอกสาร: {error}") from None
+        raise Refused(422, f"วันที่ของเอกสาร: {error}") from None
     ops.update_details(evidence, current_user, title=request.form.get("title", ""),
                        description=request.form.get("description", ""), document_date=document_date)
 
@@ -69,7 +70,7 @@ def _update_details(evidence: Evidence) -> None:
 def _replace_file(evidence: Evidence) -> None:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise ops.EvidenceError(422, "กรุณาเลือกไฟล์ที่จะใช้แทน")
+        raise Refused(422, "กรุณาเลือกไฟล์ที่จะใช้แทน")
     ops.replace_file(evidence, upload, current_user)
 
 
@@ -102,7 +103,7 @@ def retry(evidence_id: int):
     try:
         ops.request_retry(evidence, current_user)
         db.session.commit()
-    except ops.EvidenceError as error:
+    except Refused as error:
         return _failed(evidence, error)
     enqueue_extraction(evidence.id)
     return render("evidence/_status.html", "status", evidence=evidence, can_edit=True)

@@ -2,7 +2,6 @@
 evidence needs (re)extraction. Views and the import command call these; callers commit,
 then enqueue the returned evidence ids."""
 import unicodedata
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import PurePath
 
@@ -11,6 +10,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from portal import audit
+from portal.errors import Refused
 from portal.evidence import filetypes
 from portal.evidence.links import LinkError, validate_url
 from portal.evidence.storage import BlobStore, StorageFull, TooLarge
@@ -23,17 +23,6 @@ MAX_DESCRIPTION = 2000
 MAX_NOTE = 1000
 
 
-@dataclass
-class EvidenceError(Exception):
-    """A refused change: HTTP status and a Thai message for the user."""
-
-    status: int
-    message: str
-
-    def __str__(self) -> str:
-        return self.message
-
-
 def blob_store() -> BlobStore:
     return BlobStore(current_app.config["UPLOAD_DIR"])
 
@@ -41,7 +30,7 @@ def blob_store() -> BlobStore:
 def current_cycle() -> AssessmentCycle:
     cycle = db.session.scalar(select(AssessmentCycle).where(AssessmentCycle.is_current))
     if cycle is None:
-        raise EvidenceError(409, "ยังไม่ได้กำหนดรอบการประเมินปัจจุบัน กรุณาติดต่อผู้ดูแลระบบ")
+        raise Refused(409, "ยังไม่ได้กำหนดรอบการประเมินปัจจุบัน กรุณาติดต่อผู้ดูแลระบบ")
     return cycle
 
 
@@ -49,9 +38,9 @@ def clean_text(value: str | None, limit: int, label: str, required: bool = False
     text = unicodedata.normalize("NFC", (value or "").strip())
     text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
     if required and not text:
-        raise EvidenceError(422, f"กรุณากรอก{label}")
+        raise Refused(422, f"กรุณากรอก{label}")
     if len(text) > limit:
-        raise EvidenceError(422, f"{label}ยาวเกิน {limit} ตัวอักษร")
+        raise Refused(422, f"{label}ยาวเกิน {limit} ตัวอักษร")
     return text
 
 
@@ -60,20 +49,20 @@ def _store_upload(upload: FileStorage) -> tuple[str, filetypes.FileType, "object
     try:
         name = filetypes.safe_display_name(upload.filename or "")
     except filetypes.FileTypeError as error:
-        raise EvidenceError(error.status, error.message) from None
+        raise Refused(error.status, error.message) from None
     store = blob_store()
     try:
         blob = store.save(upload.stream, max_size=current_app.config["MAX_CONTENT_LENGTH"])
     except TooLarge:
         limit_mb = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-        raise EvidenceError(413, f"ไฟล์ “{name}” ใหญ่เกิน {limit_mb} MB") from None
+        raise Refused(413, f"ไฟล์ “{name}” ใหญ่เกิน {limit_mb} MB") from None
     except StorageFull:
-        raise EvidenceError(507, "พื้นที่จัดเก็บไฟล์เต็ม กรุณาแจ้งผู้ดูแลระบบ") from None
+        raise Refused(507, "พื้นที่จัดเก็บไฟล์เต็ม กรุณาแจ้งผู้ดูแลระบบ") from None
     try:
         file_type = filetypes.detect(blob.path, name)
     except filetypes.FileTypeError as error:
         _forget_unreferenced(blob.sha256)
-        raise EvidenceError(error.status, f"“{name}”: {error.message}") from None
+        raise Refused(error.status, f"“{name}”: {error.message}") from None
     return name, file_type, blob
 
 
@@ -113,7 +102,7 @@ def add_link(agency: Agency, item: ChecklistItem | None, url: str, title: str, u
     try:
         url = validate_url(url)
     except LinkError as error:
-        raise EvidenceError(422, str(error)) from None
+        raise Refused(422, str(error)) from None
     evidence = Evidence(
         agency=agency, cycle=current_cycle(), kind="link", url=url,
         title=clean_text(title, MAX_TITLE, "ชื่อลิงก์", required=True),
@@ -131,7 +120,7 @@ def add_link(agency: Agency, item: ChecklistItem | None, url: str, title: str, u
 
 def replace_file(evidence: Evidence, upload: FileStorage, user: User) -> Evidence:
     if evidence.kind != "file":
-        raise EvidenceError(422, "หลักฐานประเภทลิงก์ไม่มีไฟล์ให้แทนที่")
+        raise Refused(422, "หลักฐานประเภทลิงก์ไม่มีไฟล์ให้แทนที่")
     _require_live(evidence)
     name, file_type, blob = _store_upload(upload)
     number = evidence.current_version.number + 1
@@ -150,7 +139,7 @@ def replace_file(evidence: Evidence, upload: FileStorage, user: User) -> Evidenc
 def attach(evidence: Evidence, item: ChecklistItem, user: User, note: str = "") -> EvidenceAttachment:
     _require_live(evidence)
     if any(a.checklist_item_id == item.id for a in evidence.attachments):
-        raise EvidenceError(422, f"หลักฐานนี้แนบกับรายการ {item.full_code} อยู่แล้ว")
+        raise Refused(422, f"หลักฐานนี้แนบกับรายการ {item.full_code} อยู่แล้ว")
     attachment = EvidenceAttachment(checklist_item=item, created_by_id=_id(user),
                                     note=clean_text(note, MAX_NOTE, "หมายเหตุ"))
     evidence.attachments.append(attachment)
@@ -162,7 +151,7 @@ def attach(evidence: Evidence, item: ChecklistItem, user: User, note: str = "") 
 def detach(evidence: Evidence, item: ChecklistItem, user: User) -> None:
     attachment = next((a for a in evidence.attachments if a.checklist_item_id == item.id), None)
     if attachment is None:
-        raise EvidenceError(404, "หลักฐานนี้ไม่ได้แนบกับรายการนี้")
+        raise Refused(404, "หลักฐานนี้ไม่ได้แนบกับรายการนี้")
     evidence.attachments.remove(attachment)
     audit.record("evidence_detached", actor=user, object_type="evidence", object_id=evidence.id,
                  agency_id=evidence.agency_id, item=item.full_code)
@@ -188,7 +177,7 @@ def update_details(evidence: Evidence, user: User, *, title: str, description: s
 def update_note(evidence: Evidence, item: ChecklistItem, user: User, note: str) -> None:
     attachment = next((a for a in evidence.attachments if a.checklist_item_id == item.id), None)
     if attachment is None:
-        raise EvidenceError(404, "หลักฐานนี้ไม่ได้แนบกับรายการนี้")
+        raise Refused(404, "หลักฐานนี้ไม่ได้แนบกับรายการนี้")
     attachment.note = clean_text(note, MAX_NOTE, "หมายเหตุ")
     audit.record("evidence_note_updated", actor=user, object_type="evidence", object_id=evidence.id,
                  agency_id=evidence.agency_id, item=item.full_code)
@@ -205,7 +194,7 @@ def delete(evidence: Evidence, user: User) -> None:
 
 def restore(evidence: Evidence, user: User) -> None:
     if evidence.deleted_at is None:
-        raise EvidenceError(422, "หลักฐานนี้ไม่ได้อยู่ในถังขยะ")
+        raise Refused(422, "หลักฐานนี้ไม่ได้อยู่ในถังขยะ")
     evidence.deleted_at = None
     evidence.deleted_by_id = None
     audit.record("evidence_restored", actor=user, object_type="evidence", object_id=evidence.id,
@@ -215,7 +204,7 @@ def restore(evidence: Evidence, user: User) -> None:
 def request_retry(evidence: Evidence, user: User) -> None:
     _require_live(evidence)
     if evidence.extraction_status != "failed":
-        raise EvidenceError(422, "ลองใหม่ได้เฉพาะหลักฐานที่ดึงข้อความไม่สำเร็จ")
+        raise Refused(422, "ลองใหม่ได้เฉพาะหลักฐานที่ดึงข้อความไม่สำเร็จ")
     evidence.extraction_status, evidence.extraction_error = "queued", None
     audit.record("evidence_retry", actor=user, object_type="evidence", object_id=evidence.id,
                  agency_id=evidence.agency_id)
@@ -223,7 +212,7 @@ def request_retry(evidence: Evidence, user: User) -> None:
 
 def _require_live(evidence: Evidence) -> None:
     if evidence.deleted_at is not None:
-        raise EvidenceError(422, "หลักฐานนี้อยู่ในถังขยะ กรุณากู้คืนก่อน")
+        raise Refused(422, "หลักฐานนี้อยู่ในถังขยะ กรุณากู้คืนก่อน")
 
 
 def _id(user: User | None) -> int | None:

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from portal.access import agency_or_404, can_edit_agency
 from portal.coverage.views import summary_context
+from portal.errors import Refused
 from portal.evidence import operations as ops
 from portal.evidence.queries import (
     evidence_or_404,
@@ -53,7 +54,7 @@ def after_item_action(agency: Agency, item: ChecklistItem, message: str, status:
                     + f"#item-{item.id}")
 
 
-def failed_item_action(agency: Agency, item: ChecklistItem, error: ops.EvidenceError):
+def failed_item_action(agency: Agency, item: ChecklistItem, error: Refused):
     db.session.rollback()
     if wants_fragment():
         return panel(agency, item, status=error.status, error=error.message)
@@ -66,7 +67,7 @@ def workspace(agency_id: int, category_code: str, sub_item_code: str):
     sub_item = sub_item_with_items(category_code, sub_item_code, current_app.config["CRITERIA_VERSION"])
     try:
         cycle = ops.current_cycle()
-    except ops.EvidenceError as error:
+    except Refused as error:
         abort(error.status, description=error.message)
     item_ids = [i.id for i in sub_item.items]
     entries = live_evidence_by_item(agency.id, cycle.id, item_ids)
@@ -88,13 +89,13 @@ def upload(agency_id: int, item_id: int):
     require_editor(agency.id)
     files = [f for f in request.files.getlist("files") if f and f.filename]
     if not files:
-        return failed_item_action(agency, item, ops.EvidenceError(422, "กรุณาเลือกไฟล์อย่างน้อยหนึ่งไฟล์"))
+        return failed_item_action(agency, item, Refused(422, "กรุณาเลือกไฟล์อย่างน้อยหนึ่งไฟล์"))
     added = []
     try:
         for upload_file in files:
             added.append(ops.add_file(agency, item, upload_file, current_user))
         db.session.commit()
-    except ops.EvidenceError as error:
+    except Refused as error:
         return failed_item_action(agency, item, error)
     for evidence in added:
         enqueue_extraction(evidence.id)
@@ -109,7 +110,7 @@ def add_link(agency_id: int, item_id: int):
     try:
         ops.add_link(agency, item, request.form.get("url", ""), request.form.get("title", ""), current_user)
         db.session.commit()
-    except ops.EvidenceError as error:
+    except Refused as error:
         return failed_item_action(agency, item, error)
     return after_item_action(agency, item, "เพิ่มลิงก์แล้ว")
 
@@ -134,7 +135,7 @@ def attach(agency_id: int, item_id: int):
     try:
         ops.attach(evidence, item, current_user, note=request.form.get("note", ""))
         db.session.commit()
-    except ops.EvidenceError as error:
+    except Refused as error:
         return failed_item_action(agency, item, error)
     return after_item_action(agency, item, f"แนบ “{evidence.title}” กับรายการ {item.code} แล้ว")
 
@@ -149,7 +150,7 @@ def _on_attached(agency_id: int, item_id: int, evidence_id: int, change, message
     try:
         change(evidence, item)
         db.session.commit()
-    except ops.EvidenceError as error:
+    except Refused as error:
         return failed_item_action(agency, item, error)
     return after_item_action(agency, item, message.format(title=evidence.title, code=item.code))
 

@@ -3,6 +3,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from portal.errors import Refused
 from portal.fragments import wants_fragment
 
 MESSAGES = {
@@ -36,6 +37,11 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render_error(400, "แบบฟอร์มหมดอายุหรือไม่มีรหัสยืนยัน (CSRF) กรุณาโหลดหน้าใหม่แล้วลองอีกครั้ง")
+
+    @app.errorhandler(Refused)
+    def refused(error: Refused):
+        """A refusal no view answered itself (e.g. no current cycle) still answers in Thai."""
+        return render_error(error.status, error.message)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

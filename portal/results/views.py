@@ -9,7 +9,8 @@ from flask_login import current_user
 
 from portal.access import agency_or_404, can_edit_agency
 from portal.coverage.scoring import scoring_rules
-from portal.evidence.operations import EvidenceError, current_cycle
+from portal.errors import Refused
+from portal.evidence.operations import current_cycle
 from portal.extensions import db
 from portal.fragments import render, wants_fragment
 from portal.models import Agency, AssessmentCycle, MetricGroup, ResultMetric
@@ -44,7 +45,7 @@ def achievement_text(value) -> str:
 def _cycle() -> AssessmentCycle:
     try:
         return current_cycle()
-    except EvidenceError as error:
+    except Refused as error:
         abort(error.status, description=error.message)
 
 
@@ -105,7 +106,7 @@ def create(agency_id: int):
     try:
         metric = ops.create(agency, cycle, group, request.form, current_user)
         db.session.commit()
-    except ops.ResultError as error:
+    except Refused as error:
         db.session.rollback()
         return _refused(agency, cycle, error, group=group)
     return _changed(agency, cycle, "created", f"เพิ่มตัววัด “{metric.name}” แล้ว", metric, group)
@@ -135,7 +136,7 @@ def update(agency_id: int, metric_id: int):
     try:
         ops.update(metric, cycle, request.form, current_user)
         db.session.commit()
-    except ops.ResultError as error:
+    except Refused as error:
         db.session.rollback()
         return _refused(agency, cycle, error, metric=metric)
     return _changed(agency, cycle, "updated", f"บันทึกตัววัด “{metric.name}” แล้ว", metric, metric.group)
@@ -163,7 +164,7 @@ def _changed(agency, cycle, block: str, message: str, metric, group):
     return render(TEMPLATE, block, **context(agency, cycle, metric=metric, group=group, message=message))
 
 
-def _refused(agency, cycle, error: ops.ResultError, metric=None, group=None):
+def _refused(agency, cycle, error: Refused, metric=None, group=None):
     """422: the same form again with the input kept and the Thai messages."""
     form = error.form or empty_form()
     state = _state(form, metric_id=metric.id if metric else None,

@@ -3,18 +3,19 @@ from flask import abort, current_app, request
 from sqlalchemy import select
 
 from portal.access import agency_or_404, require_roles, scope_to_visible_agencies
+from portal.errors import Refused
 from portal.extensions import db
 from portal.fragments import render
 from portal.models import Agency, Category
 from portal.reviews import inbox as q
-from portal.reviews.operations import ReviewError, review_cycle
+from portal.reviews.operations import review_cycle
 from portal.reviews.views import bp
 
 
 def _cycle():
     try:
         return review_cycle()
-    except ReviewError as error:
+    except Refused as error:
         abort(error.status, description=error.message)
 
 

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from portal.access import agency_or_404
+from portal.errors import Refused
 from portal.evidence.queries import item_or_404
 from portal.extensions import db
 from portal.fragments import render, wants_fragment
@@ -17,14 +18,6 @@ from portal.reviews.queries import (Feedback, comment_or_404, item_reviews, thre
 from portal.reviews.permissions import ReviewRights
 
 bp = Blueprint("reviews", __name__)
-
-
-@bp.errorhandler(ops.ReviewError)
-def review_error(error: ops.ReviewError):
-    """A refusal outside a form (e.g. no current cycle) still answers in Thai."""
-    from portal.main.errors import render_error
-
-    return render_error(error.status, error.message)
 
 
 def workspace_url(agency_id: int, item: ChecklistItem) -> str:
@@ -47,7 +40,7 @@ def thread_block(thread: CommentThread, status: int = 200, feedback: Feedback | 
                   unread=unread_thread_ids([thread.id]), feedback=feedback)
 
 
-def refused(error: ops.ReviewError, show):
+def refused(error: Refused, show):
     """422 re-renders the form with the message; 403/404 go to the page's message area."""
     db.session.rollback()
     if error.status == 422 and wants_fragment():
@@ -81,7 +74,7 @@ def start_thread(agency_id: int, item_id: int):
     try:
         ops.start_thread(agency, item, request.form.get("visibility", ""), body, current_user)
         db.session.commit()
-    except ops.ReviewError as error:
+    except Refused as error:
         return refused(error, lambda e: item_block(agency, item, "threads", e.status, Feedback(
             where, error=e.message, form="start", body=body)))
     return done("เริ่มกระทู้แล้ว", lambda m: item_block(agency, item, "threads", feedback=Feedback(
@@ -95,7 +88,7 @@ def _thread_action(thread: CommentThread, action, message: str, form: str | None
         action()
         ops.mark_read(current_user, thread)  # acting on a thread means it has been read
         db.session.commit()
-    except ops.ReviewError as error:
+    except Refused as error:
         return refused(error, lambda e: thread_block(thread, e.status, Feedback(
             f"thread-{thread.id}", error=e.message, form=form, body=body)))
     return done(message, lambda m: thread_block(thread, feedback=Feedback(f"thread-{thread.id}", message=m)),
@@ -157,7 +150,7 @@ def set_status(agency_id: int, item_id: int):
     try:
         review = ops.set_status(agency, item, request.form.get("status", ""), reason, current_user)
         db.session.commit()
-    except ops.ReviewError as error:
+    except Refused as error:
         return refused(error, lambda e: item_block(agency, item, "status", e.status, Feedback(
             where, error=e.message, form="status", body=reason)))
     message = f"บันทึกสถานะ “{ops.STATUS_LABELS[review.status]}” แล้ว"

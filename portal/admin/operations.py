@@ -6,7 +6,7 @@ import secrets
 
 from sqlalchemy import func, select
 
-from portal import audit
+from portal import audit, cycles
 from portal.errors import Refused
 from portal.extensions import db
 from portal.models import (
@@ -176,6 +176,9 @@ def create_cycle(fiscal_year: int, criteria_version: str) -> AssessmentCycle:
         raise Refused(422, "ปีงบประมาณต้องเป็นปีพุทธศักราช เช่น 2569")
     if db.session.scalar(select(AssessmentCycle).where(AssessmentCycle.fiscal_year == fiscal_year)):
         raise Refused(422, f"มีรอบการประเมินปีงบประมาณ {fiscal_year} อยู่แล้ว")
+    if not cycles.edition_loaded(criteria_version):
+        raise Refused(422, f"ยังไม่ได้โหลดเกณฑ์รุ่น “{criteria_version}” เข้าสู่ระบบ กรุณาตรวจชื่อรุ่น "
+                           "หรือโหลดเกณฑ์ก่อน (flask --app portal criteria load)")
     cycle = AssessmentCycle(fiscal_year=fiscal_year, criteria_version=criteria_version)
     db.session.add(cycle)
     db.session.flush()

@@ -1,9 +1,10 @@
 """Admin pages for agencies (inline edit), assessment cycles and the audit log."""
 from datetime import date, datetime, time, timedelta, timezone
 
-from flask import abort, current_app, request
+from flask import abort, request
 from sqlalchemy import func, select
 
+from portal.cycles import all_cycles, configured_edition
 from portal.admin import operations as ops
 from portal.admin.forms import AgencyForm, CycleForm
 from portal.admin.views import bp
@@ -86,13 +87,13 @@ def update_agency(agency_id: int):
 
 
 def _cycles_page(form: CycleForm, status: int = 200, error: str | None = None):
-    cycles = list(db.session.scalars(select(AssessmentCycle).order_by(AssessmentCycle.fiscal_year.desc())))
-    return render("admin/cycles.html", "content", status=status, cycles=cycles, form=form, error=error)
+    return render("admin/cycles.html", "content", status=status, cycles=all_cycles(), form=form,
+                  error=error)
 
 
 @bp.get("/cycles")
 def cycles():
-    return _cycles_page(CycleForm(formdata=None, criteria_version=current_app.config["CRITERIA_VERSION"]))
+    return _cycles_page(CycleForm(formdata=None, criteria_version=configured_edition()))
 
 
 @bp.post("/cycles")
@@ -106,7 +107,7 @@ def create_cycle():
     except Refused as error:
         db.session.rollback()
         return _cycles_page(form, status=422, error=str(error))
-    return _cycles_page(CycleForm(formdata=None, criteria_version=current_app.config["CRITERIA_VERSION"]))
+    return _cycles_page(CycleForm(formdata=None, criteria_version=configured_edition()))
 
 
 @bp.post("/cycles/<int:cycle_id>/current")
@@ -116,7 +117,7 @@ def make_current(cycle_id: int):
         abort(404)
     ops.make_current(cycle)
     db.session.commit()
-    return _cycles_page(CycleForm(formdata=None, criteria_version=current_app.config["CRITERIA_VERSION"]))
+    return _cycles_page(CycleForm(formdata=None, criteria_version=configured_edition()))
 
 
 def _day(raw: str | None) -> date | None:

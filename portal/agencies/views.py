@@ -2,8 +2,9 @@
 from flask import Blueprint
 from sqlalchemy import select
 
+from portal import cycles
 from portal.access import agency_or_404, can_edit_agency, scope_to_visible_agencies
-from portal.coverage.views import chosen_view, current_cycle_or_409, dashboard_context
+from portal.coverage.views import chosen_view, dashboard_context
 from portal.extensions import db
 from portal.fragments import render
 from portal.models import Agency, RoleGrant, User
@@ -31,6 +32,6 @@ def show(agency_id: int):
         .where(RoleGrant.agency_id == agency.id, User.active)
         .order_by(RoleGrant.role, User.display_name)
     ).all()
-    context = dashboard_context(agency, current_cycle_or_409(), chosen_view())
+    context = dashboard_context(agency, cycles.current_cycle(), chosen_view())
     return render("coverage/dashboard.html", "dashboard", members=members,
                   can_edit=can_edit_agency(agency.id), **context)

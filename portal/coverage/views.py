@@ -2,19 +2,18 @@
 assessors' overview of every agency and one item compared across agencies."""
 from io import BytesIO
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, abort, render_template, request, send_file
 from sqlalchemy import select
 
+from portal import cycles
 from portal.access import ALL_AGENCY_ROLES, agency_or_404, require_roles
 from portal.coverage.export import build_submission, build_workbook, comment_line, evidence_line
 from portal.coverage.queries import done_counts_by_agency, done_item_ids, process_categories
 from portal.coverage.report import agency_report, agency_report_from_counts, total_points
 from portal.coverage.scoring import scoring_rules
 from portal.coverage.levels import VIEWS, sub_item_outcome
-from portal.errors import Refused
 from portal.results.queries import agency_results_summary
 from portal.results.rules import fiscal_years
-from portal.evidence.operations import current_cycle
 from portal.evidence.queries import item_or_404
 from portal.extensions import db
 from portal.fragments import render
@@ -26,13 +25,6 @@ bp = Blueprint("coverage", __name__)
 OVERVIEW_SORTS = ("name", "points", "1", "2", "3", "4", "5", "6")
 
 
-def current_cycle_or_409() -> AssessmentCycle:
-    try:
-        return current_cycle()
-    except Refused as error:
-        abort(error.status, description=error.message)
-
-
 def chosen_view() -> str:
     view = request.args.get("view", "covered")
     if view not in VIEWS:
@@ -42,7 +34,7 @@ def chosen_view() -> str:
 
 def dashboard_context(agency: Agency, cycle: AssessmentCycle, view: str) -> dict:
     """Everything the dashboard (and the export) shows for one agency and view."""
-    categories = process_categories(current_app.config["CRITERIA_VERSION"])
+    categories = process_categories(cycles.criteria_edition(cycle))
     reports = agency_report(categories, done_item_ids(agency.id, cycle.id, view),
                             scoring_rules().process_points)
     return {"agency": agency, "cycle": cycle, "view": view, "reports": reports,
@@ -53,7 +45,7 @@ def dashboard_context(agency: Agency, cycle: AssessmentCycle, view: str) -> dict
 def summary_context(agency: Agency, cycle: AssessmentCycle, category_code: str,
                     sub_item_code: str, view: str) -> dict:
     """The figures of the workspace's level box for one sub-item."""
-    sub_item = next((s for c in process_categories(current_app.config["CRITERIA_VERSION"])
+    sub_item = next((s for c in process_categories(cycles.criteria_edition(cycle))
                      if c.code == category_code for s in c.sub_items if s.code == sub_item_code), None)
     if sub_item is None:
         abort(404, description=f"ไม่พบหัวข้อ {sub_item_code} ในหมวด {category_code}")
@@ -66,7 +58,7 @@ def summary_context(agency: Agency, cycle: AssessmentCycle, category_code: str,
 def sub_item_summary(agency_id: int, category_code: str, sub_item_code: str):
     """The workspace's level box alone; re-fetched whenever an item's evidence changes."""
     agency = agency_or_404(agency_id)
-    context = summary_context(agency, current_cycle_or_409(), category_code, sub_item_code, chosen_view())
+    context = summary_context(agency, cycles.current_cycle(), category_code, sub_item_code, chosen_view())
     return render("coverage/_sub_item_summary.html", "summary", agency=agency, **context)
 
 
@@ -78,7 +70,7 @@ def overview_rows(cycle: AssessmentCycle, view: str, kind: str, unit_type: str, 
         statement = statement.where(Agency.unit_type == unit_type)
     agencies = [a for a in db.session.scalars(statement)
                 if not name or name.casefold() in f"{a.code} {a.name}".casefold()]
-    categories = process_categories(current_app.config["CRITERIA_VERSION"])
+    categories = process_categories(cycles.criteria_edition(cycle))
     done = done_counts_by_agency(cycle.id, view, [a.id for a in agencies] if kind or unit_type or name else None)
     points = scoring_rules().process_points
     rows = []
@@ -102,7 +94,7 @@ def sort_rows(rows: list[dict], sort: str, descending: bool) -> list[dict]:
 @bp.get("/overview")
 @require_roles(*ALL_AGENCY_ROLES)
 def overview():
-    cycle = current_cycle_or_409()
+    cycle = cycles.current_cycle()
     view = chosen_view()
     kind = request.args.get("kind", "")
     unit_type = request.args.get("unit_type", "")
@@ -112,7 +104,7 @@ def overview():
     descending = request.args.get("order", "asc" if sort == "name" else "desc") == "desc"
     name = request.args.get("q", "").strip()[:100]
     rows = sort_rows(overview_rows(cycle, view, kind, unit_type, name), sort, descending)
-    categories = process_categories(current_app.config["CRITERIA_VERSION"])
+    categories = process_categories(cycles.criteria_edition(cycle))
     return render("coverage/overview.html", "table", cycle=cycle, view=view, rows=rows,
                   categories=categories, kind=kind, unit_type=unit_type, sort=sort,
                   descending=descending, q=name)
@@ -123,7 +115,7 @@ def overview():
 def item_across_agencies(item_id: int):
     """One checklist item in every agency: how each answered it, to compare."""
     item = item_or_404(item_id)
-    cycle = current_cycle_or_409()
+    cycle = cycles.current_cycle()
     kind = request.args.get("kind", "")
     if kind not in ("", *AGENCY_KINDS):
         abort(422, description="ประเภทส่วนราชการไม่ถูกต้อง")
@@ -154,7 +146,7 @@ def item_across_agencies(item_id: int):
 def report(agency_id: int):
     """The printable submission report: same figures as the workbook, print CSS, Thai font."""
     agency = agency_or_404(agency_id)
-    submission = build_submission(agency, current_cycle_or_409())
+    submission = build_submission(agency, cycles.current_cycle())
     return render_template("coverage/report.html", submission=submission, view=chosen_view(),
                            scoring_notes=scoring_rules().notes, evidence_line=evidence_line,
                            comment_line=comment_line, generated_at=utcnow(),
@@ -164,7 +156,7 @@ def report(agency_id: int):
 @bp.get("/agencies/<int:agency_id>/export.xlsx")
 def export_workbook(agency_id: int):
     agency = agency_or_404(agency_id)
-    cycle = current_cycle_or_409()
+    cycle = cycles.current_cycle()
     payload = build_workbook(build_submission(agency, cycle))
     return send_file(BytesIO(payload), as_attachment=True,
                      download_name=f"pmqa-{agency.code}-{cycle.fiscal_year}.xlsx",

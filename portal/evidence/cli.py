@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+from portal import cycles
 from portal.errors import Refused
 from portal.evidence import operations as ops
 from portal.evidence.storage import BlobStore
@@ -25,7 +26,7 @@ def find_item(full_code: str) -> ChecklistItem:
     sub_code, _, item_code = full_code.strip().partition("-")
     item = db.session.scalar(
         select(ChecklistItem).join(SubItem).join(Category)
-        .where(Category.version == current_app.config["CRITERIA_VERSION"],
+        .where(Category.version == cycles.criteria_edition(),
                SubItem.code == sub_code, ChecklistItem.code == item_code.upper())
     )
     if item is None:

@@ -9,13 +9,13 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from portal import audit
+from portal import audit, cycles
 from portal.errors import Refused
 from portal.evidence import filetypes
 from portal.evidence.links import LinkError, validate_url
 from portal.evidence.storage import BlobStore, StorageFull, TooLarge
 from portal.extensions import db
-from portal.models import Agency, AssessmentCycle, ChecklistItem, User
+from portal.models import Agency, ChecklistItem, User
 from portal.models.evidence import Evidence, EvidenceAttachment, FileVersion
 
 MAX_TITLE = 300
@@ -25,13 +25,6 @@ MAX_NOTE = 1000
 
 def blob_store() -> BlobStore:
     return BlobStore(current_app.config["UPLOAD_DIR"])
-
-
-def current_cycle() -> AssessmentCycle:
-    cycle = db.session.scalar(select(AssessmentCycle).where(AssessmentCycle.is_current))
-    if cycle is None:
-        raise Refused(409, "ยังไม่ได้กำหนดรอบการประเมินปัจจุบัน กรุณาติดต่อผู้ดูแลระบบ")
-    return cycle
 
 
 def clean_text(value: str | None, limit: int, label: str, required: bool = False) -> str:
@@ -80,7 +73,7 @@ def add_file(agency: Agency, item: ChecklistItem | None, upload: FileStorage, us
              title: str | None = None) -> Evidence:
     name, file_type, blob = _store_upload(upload)
     evidence = Evidence(
-        agency=agency, cycle=current_cycle(), kind="file",
+        agency=agency, cycle=cycles.current_cycle(), kind="file",
         title=clean_text(title, MAX_TITLE, "ชื่อหลักฐาน") or _title_from(name),
         created_by=user, extraction_status="queued",
     )
@@ -104,7 +97,7 @@ def add_link(agency: Agency, item: ChecklistItem | None, url: str, title: str, u
     except LinkError as error:
         raise Refused(422, str(error)) from None
     evidence = Evidence(
-        agency=agency, cycle=current_cycle(), kind="link", url=url,
+        agency=agency, cycle=cycles.current_cycle(), kind="link", url=url,
         title=clean_text(title, MAX_TITLE, "ชื่อลิงก์", required=True),
         created_by=user, extraction_status="not_applicable",  # links are never fetched
     )

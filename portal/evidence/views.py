@@ -2,9 +2,10 @@
 
 Item actions answer htmx with the item's panel (coverage included), so the page updates
 in place; without htmx they redirect back to the workspace."""
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
+from portal import cycles
 from portal.access import agency_or_404, can_edit_agency
 from portal.coverage.views import summary_context
 from portal.errors import Refused
@@ -34,7 +35,7 @@ def require_editor(agency_id: int) -> None:
 def panel(agency: Agency, item: ChecklistItem, status: int = 200, error: str | None = None,
           message: str | None = None):
     """The item's panel: the fragment every item action answers with."""
-    cycle = ops.current_cycle()
+    cycle = cycles.current_cycle()
     entries = live_evidence_by_item(agency.id, cycle.id, [item.id])[item.id]
     return render("evidence/item_panel.html", "panel", status=status, agency=agency, item=item,
                   entries=entries, can_edit=can_edit_agency(agency.id), error=error, message=message,
@@ -64,11 +65,8 @@ def failed_item_action(agency: Agency, item: ChecklistItem, error: Refused):
 @bp.get("/agencies/<int:agency_id>/criteria/<category_code>/<sub_item_code>")
 def workspace(agency_id: int, category_code: str, sub_item_code: str):
     agency = agency_or_404(agency_id)
-    sub_item = sub_item_with_items(category_code, sub_item_code, current_app.config["CRITERIA_VERSION"])
-    try:
-        cycle = ops.current_cycle()
-    except Refused as error:
-        abort(error.status, description=error.message)
+    cycle = cycles.current_cycle()
+    sub_item = sub_item_with_items(category_code, sub_item_code, cycles.criteria_edition(cycle))
     item_ids = [i.id for i in sub_item.items]
     entries = live_evidence_by_item(agency.id, cycle.id, item_ids)
     summary = summary_context(agency, cycle, category_code, sub_item_code, "covered")
@@ -120,7 +118,7 @@ def picker(agency_id: int, item_id: int):
     agency, item = agency_or_404(agency_id), item_or_404(item_id)
     require_editor(agency.id)
     query = request.args.get("q", "").strip()[:100]
-    choices = pickable_evidence(agency.id, ops.current_cycle().id, item.id, query)
+    choices = pickable_evidence(agency.id, cycles.current_cycle().id, item.id, query)
     return render("evidence/picker.html", "picker", agency=agency, item=item, choices=choices, query=query)
 
 

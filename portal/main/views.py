@@ -1,9 +1,9 @@
 """Home page and health check."""
 from flask import Blueprint, render_template
-from sqlalchemy import select, text
+from sqlalchemy import text
 
+from portal import cycles
 from portal.extensions import db
-from portal.models import AssessmentCycle
 
 bp = Blueprint("main", __name__)
 
@@ -13,8 +13,8 @@ def home():
     """Start where the user's work is: their agencies, with the criteria one click away."""
     from portal.agencies.views import visible_agencies
 
-    current_cycle = db.session.scalar(select(AssessmentCycle).where(AssessmentCycle.is_current))
-    return render_template("main/home.html", agencies=visible_agencies(), current_cycle=current_cycle)
+    return render_template("main/home.html", agencies=visible_agencies(),
+                           current_cycle=cycles.current_cycle_or_none())
 
 
 @bp.get("/healthz")

@@ -7,10 +7,10 @@ import math
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
+from portal import cycles
 from portal.access import agency_or_404, can_edit_agency
 from portal.coverage.scoring import scoring_rules
 from portal.errors import Refused
-from portal.evidence.operations import current_cycle
 from portal.extensions import db
 from portal.fragments import render, wants_fragment
 from portal.models import Agency, AssessmentCycle, MetricGroup, ResultMetric
@@ -42,13 +42,6 @@ def achievement_text(value) -> str:
     return f"{value:+,.2f}".rstrip("0").rstrip(".") + " %"
 
 
-def _cycle() -> AssessmentCycle:
-    try:
-        return current_cycle()
-    except Refused as error:
-        abort(error.status, description=error.message)
-
-
 def _require_editor(agency: Agency) -> None:
     if not can_edit_agency(agency.id):
         abort(403, description=FORBIDDEN_EDIT)
@@ -56,7 +49,7 @@ def _require_editor(agency: Agency) -> None:
 
 def context(agency: Agency, cycle: AssessmentCycle, **extra) -> dict:
     """Everything the page and its fragments show: metrics, scores, problems, choices."""
-    dims = queries.dimensions(cycle.criteria_version)
+    dims = queries.dimensions(cycles.criteria_edition(cycle))
     metrics = queries.metrics_of(agency.id, cycle.id)
     report = queries.report_for(agency, cycle, metrics, dims)
     years = fiscal_years(cycle.fiscal_year)
@@ -86,7 +79,7 @@ def _state(form: MetricForm, metric_id=None, group_id=None, error=None) -> dict:
 def _group_or_422(group_id, cycle: AssessmentCycle) -> MetricGroup:
     """A group of the criteria edition the cycle is assessed against."""
     group = db.session.get(MetricGroup, group_id) if group_id else None
-    if group is None or group.dimension.category.version != cycle.criteria_version:
+    if group is None or group.dimension.category.version != cycles.criteria_edition(cycle):
         abort(422, description="กรุณาเลือกกลุ่มตัวชี้วัดของหมวด 7")
     return group
 
@@ -94,14 +87,14 @@ def _group_or_422(group_id, cycle: AssessmentCycle) -> MetricGroup:
 @bp.get("/agencies/<int:agency_id>/results")
 def page(agency_id: int):
     agency = agency_or_404(agency_id)
-    return render(TEMPLATE, "content", **context(agency, _cycle()))
+    return render(TEMPLATE, "content", **context(agency, cycles.current_cycle()))
 
 
 @bp.post("/agencies/<int:agency_id>/results")
 def create(agency_id: int):
     agency = agency_or_404(agency_id)
     _require_editor(agency)
-    cycle = _cycle()
+    cycle = cycles.current_cycle()
     group = _group_or_422(request.form.get("group_id", type=int), cycle)
     try:
         metric = ops.create(agency, cycle, group, request.form, current_user)
@@ -114,14 +107,14 @@ def create(agency_id: int):
 
 @bp.get("/agencies/<int:agency_id>/results/<int:metric_id>")
 def row(agency_id: int, metric_id: int):
-    agency, cycle = agency_or_404(agency_id), _cycle()
+    agency, cycle = agency_or_404(agency_id), cycles.current_cycle()
     metric = queries.metric_or_404(agency, cycle, metric_id)
     return render(TEMPLATE, "display_row", **context(agency, cycle, metric=metric))
 
 
 @bp.get("/agencies/<int:agency_id>/results/<int:metric_id>/edit")
 def edit_form(agency_id: int, metric_id: int):
-    agency, cycle = agency_or_404(agency_id), _cycle()
+    agency, cycle = agency_or_404(agency_id), cycles.current_cycle()
     metric = queries.metric_or_404(agency, cycle, metric_id)
     _require_editor(agency)
     state = _state(form_from_metric(metric), metric_id=metric.id)
@@ -130,7 +123,7 @@ def edit_form(agency_id: int, metric_id: int):
 
 @bp.post("/agencies/<int:agency_id>/results/<int:metric_id>")
 def update(agency_id: int, metric_id: int):
-    agency, cycle = agency_or_404(agency_id), _cycle()
+    agency, cycle = agency_or_404(agency_id), cycles.current_cycle()
     metric = queries.metric_or_404(agency, cycle, metric_id)
     _require_editor(agency)
     try:
@@ -144,7 +137,7 @@ def update(agency_id: int, metric_id: int):
 
 @bp.post("/agencies/<int:agency_id>/results/<int:metric_id>/delete")
 def delete(agency_id: int, metric_id: int):
-    agency, cycle = agency_or_404(agency_id), _cycle()
+    agency, cycle = agency_or_404(agency_id), cycles.current_cycle()
     metric = queries.metric_or_404(agency, cycle, metric_id)
     _require_editor(agency)
     name = metric.name

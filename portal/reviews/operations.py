@@ -5,11 +5,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from portal import audit
+from portal import audit, cycles
 from portal.errors import Refused
-from portal.evidence.operations import current_cycle
 from portal.extensions import db
-from portal.models import Agency, AssessmentCycle, ChecklistItem, User
+from portal.models import Agency, ChecklistItem, User
 from portal.models.review import (REVIEW_STATUSES, THREAD_VISIBILITIES, Comment, CommentThread,
                                   ItemReview, ThreadRead)
 from portal.models.user import utcnow
@@ -21,10 +20,6 @@ STATUS_LABELS = {
     "needs_revision": "ต้องแก้ไข",
     "accepted": "ผ่านการพิจารณา",
 }
-
-
-def review_cycle() -> AssessmentCycle:
-    return current_cycle()
 
 
 def clean_body(value: str | None, label: str = "ความเห็น", required: bool = True) -> str:
@@ -70,7 +65,7 @@ def start_thread(agency: Agency, item: ChecklistItem, visibility: str, body: str
         raise Refused(403, perm.FORBIDDEN_INTERNAL)
     text = clean_body(body)
     now = utcnow()
-    thread = CommentThread(agency_id=agency.id, cycle_id=review_cycle().id, checklist_item=item,
+    thread = CommentThread(agency_id=agency.id, cycle_id=cycles.current_cycle().id, checklist_item=item,
                            visibility=visibility, created_by_id=user.id, created_at=now,
                            last_activity_at=now)
     thread.comments.append(Comment(author_id=user.id, body=text, created_at=now))
@@ -157,7 +152,7 @@ def set_status(agency: Agency, item: ChecklistItem, status: str, reason: str, us
     reason = clean_body(reason, "เหตุผล", required=False)
     if status == "needs_revision" and not reason:
         raise Refused(422, "กรุณาระบุเหตุผลที่ต้องแก้ไข")
-    cycle = review_cycle()
+    cycle = cycles.current_cycle()
     review = db.session.scalar(select(ItemReview).where(
         ItemReview.agency_id == agency.id, ItemReview.cycle_id == cycle.id,
         ItemReview.checklist_item_id == item.id))

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from portal import cycles
 from portal.access import agency_or_404
 from portal.errors import Refused
 from portal.evidence.queries import item_or_404
@@ -29,7 +30,7 @@ def workspace_url(agency_id: int, item: ChecklistItem) -> str:
 def item_block(agency: Agency, item: ChecklistItem, block: str, status: int = 200,
                feedback: Feedback | None = None):
     """One block ("threads" or "status") of the item's review section."""
-    reviews = item_reviews(agency.id, ops.review_cycle().id, [item.id], feedback)
+    reviews = item_reviews(agency.id, cycles.current_cycle().id, [item.id], feedback)
     return render("reviews/_item_reviews.html", block, status=status, agency=agency, item=item,
                   reviews=reviews)
 
@@ -61,7 +62,7 @@ def threads(agency_id: int, item_id: int):
     agency, item = agency_or_404(agency_id), item_or_404(item_id)
     if not wants_fragment():
         return redirect(workspace_url(agency.id, item))
-    reviews = item_reviews(agency.id, ops.review_cycle().id, [item.id])
+    reviews = item_reviews(agency.id, cycles.current_cycle().id, [item.id])
     if request.args.get("since") == reviews.stamp(item.id):
         return "", 204
     return render("reviews/_item_reviews.html", "threads", agency=agency, item=item, reviews=reviews)

@@ -37,8 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         _tune_sqlite(db.engine)
 
     from portal import models  # noqa: F401  (registers the tables on the metadata)
-    from portal.search import sync  # noqa: F401  (keeps the index in step with commits)
-    from portal.reviews import notify  # noqa: F401  (mails review notices after commits, when configured)
+    from portal import effects, tasks  # noqa: F401  (tasks: the queue knows them by name)
     from portal.admin.cli import agencies_cli, users_cli
     from portal.admin.views import bp as admin_bp
     from portal.agencies.views import bp as agencies_bp
@@ -83,6 +82,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.cli.add_command(storage_cli)
     app.cli.add_command(search_cli)
     app.after_request(_security_headers)
+    effects.listen()
     return app
 
 

@@ -16,10 +16,10 @@ from portal.coverage.report import CategoryReport, agency_report
 from portal.coverage.scoring import scoring_rules
 from portal.extensions import db
 from portal.models import Agency, AssessmentCycle, Comment, CommentThread, ItemReview, ResultMetric
+from portal.models.review import STATUS_LABELS
 from portal.models.evidence import Evidence, EvidenceAttachment
 from portal.results.queries import dimensions, metrics_of, report_for
 from portal.results.rules import fiscal_years
-from portal.reviews.operations import STATUS_LABELS
 from portal.templating import REACHED_LABELS
 from portal.thai.dates import format_thai_datetime
 

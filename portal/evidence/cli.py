@@ -13,7 +13,6 @@ from portal.errors import Refused
 from portal.evidence import operations as ops
 from portal.evidence.storage import BlobStore
 from portal.extensions import db
-from portal.jobs import enqueue_extraction
 from portal.models import Agency, Category, ChecklistItem, SubItem
 from portal.models.evidence import FileVersion
 
@@ -67,8 +66,7 @@ def import_command(agency_code, item_codes, paths):
                                             FileStorage(handle, filename=path.name), None)
                     for item in items[1:]:
                         ops.attach(evidence, item, None)
-                db.session.commit()
-                enqueue_extraction(evidence.id)
+                db.session.commit()  # the worker extracts it once this commits (portal.effects)
                 stored += 1
                 click.echo(f"\n  เก็บแล้ว: {path} → หลักฐาน #{evidence.id}")
             except Refused as error:

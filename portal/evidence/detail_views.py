@@ -14,7 +14,6 @@ from portal.evidence.storage import BlobStore
 from portal.evidence.views import bp, require_editor
 from portal.extensions import db
 from portal.fragments import render, wants_fragment
-from portal.jobs import enqueue_extraction
 from portal.models.evidence import Evidence
 from portal.thai.dates import ThaiDateError, parse_thai_date
 
@@ -44,7 +43,7 @@ def show(evidence_id: int):
     return _show(evidence_or_404(evidence_id))
 
 
-def _change(evidence_id: int, change, message, enqueue: bool = False):
+def _change(evidence_id: int, change, message):
     """The shape of every edit: find (404), check the right (403), change, commit, answer."""
     evidence = evidence_or_404(evidence_id)
     require_editor(evidence.agency_id)
@@ -53,8 +52,6 @@ def _change(evidence_id: int, change, message, enqueue: bool = False):
         db.session.commit()
     except Refused as error:
         return _failed(evidence, error)
-    if enqueue:
-        enqueue_extraction(evidence.id)
     return _done(evidence, message(evidence) if callable(message) else message)
 
 
@@ -93,7 +90,7 @@ def restore(evidence_id: int):
 @bp.post("/evidence/<int:evidence_id>/replace")
 def replace(evidence_id: int):
     return _change(evidence_id, _replace_file, lambda e: (
-        f"แทนที่ไฟล์แล้ว (ฉบับที่ {e.current_version.number}) ฉบับก่อนหน้ายังเก็บไว้"), enqueue=True)
+        f"แทนที่ไฟล์แล้ว (ฉบับที่ {e.current_version.number}) ฉบับก่อนหน้ายังเก็บไว้"))
 
 
 @bp.post("/evidence/<int:evidence_id>/retry")
@@ -105,7 +102,6 @@ def retry(evidence_id: int):
         db.session.commit()
     except Refused as error:
         return _failed(evidence, error)
-    enqueue_extraction(evidence.id)
     return render("evidence/_status.html", "status", evidence=evidence, can_edit=True)
 
 

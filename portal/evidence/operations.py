@@ -1,6 +1,6 @@
-"""Every change to evidence goes through here: validate, store, audit, and say which
-evidence needs (re)extraction. Views and the import command call these; callers commit,
-then enqueue the returned evidence ids."""
+"""Every change to evidence goes through here: validate, store, audit, and record what
+must follow the commit (text extraction, the search index: portal.effects). Views and the
+import command call these and commit; a refusal is Refused with a Thai message."""
 import unicodedata
 from datetime import date, datetime, timezone
 from pathlib import PurePath
@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from portal import audit, cycles
+from portal import audit, cycles, effects
 from portal.errors import Refused
 from portal.evidence import filetypes
 from portal.evidence.links import LinkError, validate_url
@@ -85,9 +85,9 @@ def add_file(agency: Agency, item: ChecklistItem | None, upload: FileStorage, us
         evidence.attachments.append(EvidenceAttachment(checklist_item=item, created_by_id=_id(user)))
     db.session.add(evidence)
     db.session.flush()
-    audit.record("evidence_added", actor=user, object_type="evidence", object_id=evidence.id,
-                 agency_id=agency.id, kind="file", name=name, sha256=blob.sha256,
-                 item=item.full_code if item else None)
+    _log("evidence_added", evidence, user, kind="file", name=name, sha256=blob.sha256,
+         item=item.full_code if item else None)
+    effects.record(db.session, "extract", [evidence.id])
     return evidence
 
 
@@ -105,9 +105,7 @@ def add_link(agency: Agency, item: ChecklistItem | None, url: str, title: str, u
         evidence.attachments.append(EvidenceAttachment(checklist_item=item, created_by_id=_id(user)))
     db.session.add(evidence)
     db.session.flush()
-    audit.record("evidence_added", actor=user, object_type="evidence", object_id=evidence.id,
-                 agency_id=agency.id, kind="link", url=url,
-                 item=item.full_code if item else None)
+    _log("evidence_added", evidence, user, kind="link", url=url, item=item.full_code if item else None)
     return evidence
 
 
@@ -124,8 +122,8 @@ def replace_file(evidence: Evidence, upload: FileStorage, user: User) -> Evidenc
     evidence.pages.clear()
     evidence.extraction_status, evidence.extraction_error = "queued", None
     evidence.pages_done = evidence.pages_total = 0
-    audit.record("evidence_replaced", actor=user, object_type="evidence", object_id=evidence.id,
-                 agency_id=evidence.agency_id, version=number, name=name, sha256=blob.sha256)
+    _log("evidence_replaced", evidence, user, version=number, name=name, sha256=blob.sha256)
+    effects.record(db.session, "extract", [evidence.id])
     return evidence
 
 
@@ -136,8 +134,7 @@ def attach(evidence: Evidence, item: ChecklistItem, user: User, note: str = "") 
     attachment = EvidenceAttachment(checklist_item=item, created_by_id=_id(user),
                                     note=clean_text(note, MAX_NOTE, "หมายเหตุ"))
     evidence.attachments.append(attachment)
-    audit.record("evidence_attached", actor=user, object_type="evidence", object_id=evidence.id,
-                 agency_id=evidence.agency_id, item=item.full_code)
+    _log("evidence_attached", evidence, user, item=item.full_code)
     return attachment
 
 
@@ -146,8 +143,7 @@ def detach(evidence: Evidence, item: ChecklistItem, user: User) -> None:
     if attachment is None:
         raise Refused(404, "หลักฐานนี้ไม่ได้แนบกับรายการนี้")
     evidence.attachments.remove(attachment)
-    audit.record("evidence_detached", actor=user, object_type="evidence", object_id=evidence.id,
-                 agency_id=evidence.agency_id, item=item.full_code)
+    _log("evidence_detached", evidence, user, item=item.full_code)
 
 
 def update_details(evidence: Evidence, user: User, *, title: str, description: str,
@@ -163,8 +159,7 @@ def update_details(evidence: Evidence, user: User, *, title: str, description: s
     for key, value in values.items():
         setattr(evidence, key, value)
     if changes:
-        audit.record("evidence_updated", actor=user, object_type="evidence", object_id=evidence.id,
-                     agency_id=evidence.agency_id, changes=changes)
+        _log("evidence_updated", evidence, user, changes=changes)
 
 
 def update_note(evidence: Evidence, item: ChecklistItem, user: User, note: str) -> None:
@@ -172,8 +167,7 @@ def update_note(evidence: Evidence, item: ChecklistItem, user: User, note: str) 
     if attachment is None:
         raise Refused(404, "หลักฐานนี้ไม่ได้แนบกับรายการนี้")
     attachment.note = clean_text(note, MAX_NOTE, "หมายเหตุ")
-    audit.record("evidence_note_updated", actor=user, object_type="evidence", object_id=evidence.id,
-                 agency_id=evidence.agency_id, item=item.full_code)
+    _log("evidence_note_updated", evidence, user, item=item.full_code)
 
 
 def delete(evidence: Evidence, user: User) -> None:
@@ -181,8 +175,7 @@ def delete(evidence: Evidence, user: User) -> None:
     _require_live(evidence)
     evidence.deleted_at = datetime.now(timezone.utc)
     evidence.deleted_by_id = _id(user)
-    audit.record("evidence_deleted", actor=user, object_type="evidence", object_id=evidence.id,
-                 agency_id=evidence.agency_id)
+    _log("evidence_deleted", evidence, user)
 
 
 def restore(evidence: Evidence, user: User) -> None:
@@ -190,8 +183,7 @@ def restore(evidence: Evidence, user: User) -> None:
         raise Refused(422, "หลักฐานนี้ไม่ได้อยู่ในถังขยะ")
     evidence.deleted_at = None
     evidence.deleted_by_id = None
-    audit.record("evidence_restored", actor=user, object_type="evidence", object_id=evidence.id,
-                 agency_id=evidence.agency_id)
+    _log("evidence_restored", evidence, user)
 
 
 def request_retry(evidence: Evidence, user: User) -> None:
@@ -199,8 +191,15 @@ def request_retry(evidence: Evidence, user: User) -> None:
     if evidence.extraction_status != "failed":
         raise Refused(422, "ลองใหม่ได้เฉพาะหลักฐานที่ดึงข้อความไม่สำเร็จ")
     evidence.extraction_status, evidence.extraction_error = "queued", None
-    audit.record("evidence_retry", actor=user, object_type="evidence", object_id=evidence.id,
-                 agency_id=evidence.agency_id)
+    _log("evidence_retry", evidence, user)
+    effects.record(db.session, "extract", [evidence.id])
+
+
+def _log(action: str, evidence: Evidence, user: User | None, **details) -> None:
+    """Audit a change to an evidence; its search index entry follows after the commit."""
+    audit.record(action, actor=user, object_type="evidence", object_id=evidence.id,
+                 agency_id=evidence.agency_id, **details)
+    effects.record(db.session, "index", [evidence.id])
 
 
 def _require_live(evidence: Evidence) -> None:

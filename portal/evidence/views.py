@@ -19,7 +19,6 @@ from portal.evidence.queries import (
 )
 from portal.extensions import db
 from portal.fragments import render, wants_fragment
-from portal.jobs import enqueue_extraction
 from portal.models import Agency, ChecklistItem
 from portal.reviews.queries import item_reviews
 
@@ -95,8 +94,6 @@ def upload(agency_id: int, item_id: int):
         db.session.commit()
     except Refused as error:
         return failed_item_action(agency, item, error)
-    for evidence in added:
-        enqueue_extraction(evidence.id)
     names = ", ".join(e.current_version.original_name for e in added)
     return after_item_action(agency, item, f"อัปโหลดแล้ว: {names}")
 

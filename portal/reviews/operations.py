@@ -9,17 +9,13 @@ from portal import audit, cycles
 from portal.errors import Refused
 from portal.extensions import db
 from portal.models import Agency, ChecklistItem, User
-from portal.models.review import (REVIEW_STATUSES, THREAD_VISIBILITIES, Comment, CommentThread,
-                                  ItemReview, ThreadRead)
+from portal.models.review import (REVIEW_STATUSES, STATUS_LABELS, THREAD_VISIBILITIES, Comment,
+                                  CommentThread, ItemReview, ThreadRead)
 from portal.models.user import utcnow
+from portal.reviews import notify
 from portal.reviews import permissions as perm
 
 MAX_BODY = 10_000
-STATUS_LABELS = {
-    "submitted": "รอพิจารณา",
-    "needs_revision": "ต้องแก้ไข",
-    "accepted": "ผ่านการพิจารณา",
-}
 
 
 def clean_body(value: str | None, label: str = "ความเห็น", required: bool = True) -> str:
@@ -73,6 +69,7 @@ def start_thread(agency: Agency, item: ChecklistItem, visibility: str, body: str
     db.session.flush()
     mark_read(user, thread, now)
     _audit("thread_started", user, thread, comment_id=thread.comments[0].id)
+    notify.after_commit(comment=thread.comments[0])
     return thread
 
 
@@ -95,6 +92,7 @@ def reply(thread: CommentThread, parent_id: int | None, body: str, user: User) -
     db.session.flush()
     mark_read(user, thread, now)
     _audit("comment_posted", user, thread, comment_id=comment.id, parent_id=parent.id)
+    notify.after_commit(comment=comment)
     return comment
 
 
@@ -164,6 +162,8 @@ def set_status(agency: Agency, item: ChecklistItem, status: str, reason: str, us
         db.session.add(review)
     review.status, review.reason, review.updated_by_id = status, reason, user.id
     review.updated_at = utcnow()
+    db.session.flush()
+    notify.after_commit(review=review)
     audit.record("review_status_changed", actor=user, object_type="checklist_item", object_id=item.id,
                  agency_id=agency.id, item=item.full_code, before=before, after=status, reason=reason)
     return review

@@ -2,7 +2,7 @@
 from flask import Flask, url_for
 from flask_login import current_user
 
-from portal.reviews.operations import STATUS_LABELS
+from portal.models.review import STATUS_LABELS
 from portal.reviews.queries import unread_count
 from portal.reviews.text import comment_html
 

@@ -10,7 +10,7 @@ from portal.access import visible_agency_ids
 from portal.criteria.schema import CODE_PATTERN
 from portal.extensions import db
 from portal.fragments import render
-from portal.jobs import enqueue_rebuild
+from portal.queue import enqueue_rebuild
 from portal.models import Agency, Category
 from portal.search import backend
 from portal.search.index import SearchUnavailable

@@ -28,7 +28,9 @@ def _make_huey():
 
 
 huey = _make_huey()
-_tasks: dict = {}  # task name → Huey task, filled by task() as portal.tasks is imported
+_tasks: dict = {}  # task name → Huey task (require_tasks)
+EXTRACT, INDEX, REBUILD, NOTICES = ("extract_evidence_task", "index_evidence_task", "rebuild_index_task",
+                                    "send_review_notices_task")
 _worker_app: Flask | None = None
 
 
@@ -49,8 +51,7 @@ def app_context():
 
 
 def task(**settings):
-    """Declare a worker task (portal/tasks.py): it runs inside the app, and enqueue() finds
-    it by its function name, so nothing that enqueues has to import the tasks."""
+    """Declare a worker task (portal/tasks.py): a Huey task that runs inside the app."""
 
     def declare(function):
         @wraps(function)
@@ -58,17 +59,25 @@ def task(**settings):
             with app_context():
                 return function(*args, **kwargs)
 
-        _tasks[function.__name__] = huey.task(**settings)(in_app)
-        return _tasks[function.__name__]
+        return huey.task(**settings)(in_app)
 
     return declare
 
 
+def require_tasks(declared) -> None:
+    """Know the worker's tasks by name (create_app passes portal.tasks.ALL), so nothing
+    that enqueues imports them; fail at start-up, not at the first upload, if one is missing."""
+    _tasks.update({wrapper.func.__name__: wrapper for wrapper in declared})
+    missing = {EXTRACT, INDEX, REBUILD, NOTICES} - set(_tasks)
+    if missing:
+        raise RuntimeError(f"the queue hands work to tasks nobody declared: {sorted(missing)}")
+
+
 def enqueue(task_name: str, *args) -> bool:
-    """Hand one job to the worker. A missing task is a wiring bug and raises; a queue that
+    """Hand one job to the worker. An unknown task is a wiring bug and raises; a queue that
     is down is logged and never fails the caller's request (see the module docstring)."""
     if task_name not in _tasks:
-        raise RuntimeError(f"unknown task {task_name!r}: create_app imports portal.tasks")
+        raise RuntimeError(f"unknown task {task_name!r}: create_app declares portal.tasks.ALL")
     try:
         _tasks[task_name](*args)
         return True
@@ -78,16 +87,16 @@ def enqueue(task_name: str, *args) -> bool:
 
 
 def enqueue_extraction(evidence_id: int) -> None:
-    enqueue("extract_evidence_task", evidence_id)
+    enqueue(EXTRACT, evidence_id)
 
 
 def enqueue_index(evidence_ids: list[int]) -> None:
-    enqueue("index_evidence_task", list(evidence_ids))
+    enqueue(INDEX, list(evidence_ids))
 
 
 def enqueue_rebuild() -> None:
-    enqueue("rebuild_index_task")
+    enqueue(REBUILD)
 
 
 def enqueue_review_notices(comment_ids: list[int], review_ids: list[int]) -> None:
-    enqueue("send_review_notices_task", list(comment_ids), list(review_ids))
+    enqueue(NOTICES, list(comment_ids), list(review_ids))

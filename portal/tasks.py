@@ -1,6 +1,6 @@
 """The worker's tasks: each runs one job inside the app (portal.queue.task). This module
-may import any area; only the app factory (so the queue knows the tasks by name) and the
-worker import it, never an area."""
+may import any area; only the app factory imports it (handing ALL to the queue, which then
+enqueues them by name), never an area."""
 from huey import crontab
 
 from portal import queue
@@ -49,3 +49,6 @@ def requeue_interrupted() -> list[int]:
     for evidence_id in ids:
         queue.enqueue_extraction(evidence_id)
     return ids
+
+
+ALL = (extract_evidence_task, index_evidence_task, rebuild_index_task, send_review_notices_task)

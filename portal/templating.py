@@ -1,6 +1,15 @@
-"""Thai labels and small helpers shared by every template."""
-from flask import Flask
+"""Every template filter and global, registered in one place: Thai labels, dates, sizes,
+metric figures, comment bodies and the review inbox link with its unread badge."""
+import math
 
+from flask import Flask, url_for
+from flask_login import current_user
+
+from portal.coverage.levels import VIEWS
+from portal.models import AGENCY_KINDS, ROLES, UNIT_TYPES
+from portal.models.review import STATUS_LABELS
+from portal.reviews.queries import unread_count
+from portal.reviews.text import comment_html
 from portal.thai.dates import format_thai_date, format_thai_datetime
 
 LEVEL_LABELS = {
@@ -26,6 +35,7 @@ AGENCY_TAG_LABELS = {
     "policy_unit": "หน่วยนโยบาย",
 }
 THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
+INBOX_ROLES = ("reviewer", "assessor", "admin")
 
 
 def filesize(size: int) -> str:
@@ -36,10 +46,30 @@ def filesize(size: int) -> str:
     return f"{size:,.1f} GB"
 
 
-def register(app: Flask) -> None:
-    from portal.coverage.levels import VIEWS
-    from portal.models import AGENCY_KINDS, ROLES, UNIT_TYPES
+def metric_number(value) -> str:
+    """Thousands separators, no trailing zeros; a dash for a missing value."""
+    return "—" if value is None else f"{value:,.4f}".rstrip("0").rstrip(".")
 
+
+def achievement_text(value) -> str:
+    if value is None:
+        return "—"
+    if math.isinf(value):
+        return "ไม่ถึงเป้าหมาย (เป้าหมาย 0)"
+    return f"{value:+,.2f}".rstrip("0").rstrip(".") + " %"
+
+
+def inbox_url() -> str | None:
+    """Reviewers, assessors and admins get the review inbox; agency staff their agency's."""
+    if not current_user.is_authenticated:
+        return None
+    if any(current_user.has_role(role) for role in INBOX_ROLES):
+        return url_for("reviews.inbox")
+    agency_ids = sorted(g.agency_id for g in current_user.grants if g.agency_id is not None)
+    return url_for("reviews.agency_inbox", agency_id=agency_ids[0]) if agency_ids else None
+
+
+def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         ROLES=ROLES,
         LEVEL_LABELS=LEVEL_LABELS,
@@ -51,6 +81,9 @@ def register(app: Flask) -> None:
         AGENCY_KINDS=AGENCY_KINDS,
         UNIT_TYPES=UNIT_TYPES,
         LEVELS=tuple(LEVEL_LABELS),
+        REVIEW_STATUS_LABELS=STATUS_LABELS,
+        review_inbox_url=inbox_url,
+        unread_thread_count=unread_count,
     )
     app.jinja_env.filters["thai_date"] = format_thai_date
     app.jinja_env.filters["thai_datetime"] = format_thai_datetime
@@ -58,3 +91,6 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["agency_tag"] = lambda tag: AGENCY_TAG_LABELS.get(tag, tag)
     app.jinja_env.filters["file_kind"] = lambda kind: FILE_KIND_LABELS.get(kind, str(kind).upper())
     app.jinja_env.filters["thai_digits"] = lambda value: str(value).translate(THAI_DIGITS)
+    app.jinja_env.filters["metric_number"] = metric_number
+    app.jinja_env.filters["achievement_text"] = achievement_text
+    app.jinja_env.filters["comment_html"] = comment_html

@@ -1,7 +1,6 @@
 """Entry point of the background worker: `huey_consumer portal.worker.huey`.
 
-Builds the app the tasks run in; create_app imports portal.tasks, which registers every
-task with the queue.
+Builds the app the tasks run in (create_app hands portal.tasks to the queue).
 """
 from portal import create_app, queue
 

@@ -4,11 +4,11 @@ from datetime import date, datetime, time, timedelta, timezone
 from flask import abort, request
 from sqlalchemy import func, select
 
-from portal.cycles import all_cycles, configured_edition
+from portal.admin import bp
 from portal.admin import operations as ops
 from portal.admin.forms import AgencyForm, CycleForm
-from portal.admin.views import bp
 from portal.audit import ACTION_LABELS
+from portal.cycles import all_cycles, configured_edition
 from portal.errors import Refused
 from portal.extensions import db
 from portal.fragments import render

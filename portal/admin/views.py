@@ -1,19 +1,18 @@
 """Administration pages: accounts and roles (this module), agencies, cycles and the audit
 log (portal.admin.registry_views). Admins only; every change goes through operations."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.access import FORBIDDEN
+from portal.admin import bp
 from portal.admin import operations as ops
 from portal.admin.forms import DisplayNameForm, GrantForm, UserForm
 from portal.errors import Refused
 from portal.extensions import db
 from portal.fragments import render, wants_fragment
 from portal.models import ROLES, Agency, RoleGrant, User
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.before_request
@@ -179,5 +178,3 @@ def reset_password(user_id: int):
     db.session.commit()
     return _after_user_change(user, "ตั้งรหัสผ่านใหม่แล้ว (แสดงครั้งเดียว)", new_password=password)
 
-
-from portal.admin import registry_views  # noqa: E402,F401  (agencies, cycles, audit routes)

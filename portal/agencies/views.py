@@ -1,20 +1,14 @@
 """Agencies the user may see, and one agency's overview."""
-from flask import Blueprint
 from sqlalchemy import select
 
 from portal import cycles
-from portal.access import agency_or_404, can_edit_agency, scope_to_visible_agencies
-from portal.coverage.views import chosen_view, dashboard_context
+from portal.access import agency_or_404, can_edit_agency
+from portal.agencies import bp
+from portal.agencies.queries import visible_agencies
+from portal.coverage.summary import chosen_view, dashboard_context
 from portal.extensions import db
 from portal.fragments import render
-from portal.models import Agency, RoleGrant, User
-
-bp = Blueprint("agencies", __name__, url_prefix="/agencies")
-
-
-def visible_agencies() -> list[Agency]:
-    statement = select(Agency).where(Agency.active).order_by(Agency.kind, Agency.name)
-    return list(db.session.scalars(scope_to_visible_agencies(statement, Agency.id)))
+from portal.models import RoleGrant, User
 
 
 @bp.get("/")

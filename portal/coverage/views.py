@@ -2,56 +2,26 @@
 assessors' overview of every agency and one item compared across agencies."""
 from io import BytesIO
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import abort, render_template, request, send_file
 from sqlalchemy import select
 
 from portal import cycles
 from portal.access import ALL_AGENCY_ROLES, agency_or_404, require_roles
+from portal.coverage import bp
 from portal.coverage.export import build_submission, build_workbook, comment_line, evidence_line
-from portal.coverage.queries import done_counts_by_agency, done_item_ids, process_categories
-from portal.coverage.report import agency_report, agency_report_from_counts, total_points
+from portal.coverage.queries import done_counts_by_agency, process_categories
+from portal.coverage.report import agency_report_from_counts, total_points
+from portal.coverage.summary import chosen_view, summary_context
 from portal.coverage.scoring import scoring_rules
-from portal.coverage.levels import VIEWS, sub_item_outcome
-from portal.results.queries import agency_results_summary
-from portal.results.rules import fiscal_years
 from portal.evidence.queries import item_or_404
 from portal.extensions import db
 from portal.fragments import render
-from portal.models.user import utcnow
 from portal.models import AGENCY_KINDS, UNIT_TYPES, Agency, AssessmentCycle, ItemReview
 from portal.models.evidence import Evidence, EvidenceAttachment
+from portal.models.user import utcnow
+from portal.results.rules import fiscal_years
 
-bp = Blueprint("coverage", __name__)
 OVERVIEW_SORTS = ("name", "points", "1", "2", "3", "4", "5", "6")
-
-
-def chosen_view() -> str:
-    view = request.args.get("view", "covered")
-    if view not in VIEWS:
-        abort(422, description="มุมมองไม่ถูกต้อง: เลือกได้เฉพาะ “ตามหลักฐาน” หรือ “ผ่านการพิจารณา”")
-    return view
-
-
-def dashboard_context(agency: Agency, cycle: AssessmentCycle, view: str) -> dict:
-    """Everything the dashboard (and the export) shows for one agency and view."""
-    categories = process_categories(cycles.criteria_edition(cycle))
-    reports = agency_report(categories, done_item_ids(agency.id, cycle.id, view),
-                            scoring_rules().process_points)
-    return {"agency": agency, "cycle": cycle, "view": view, "reports": reports,
-            "total_points": total_points(reports), "scoring_notes": scoring_rules().notes,
-            "results": agency_results_summary(agency.id, cycle.id)}
-
-
-def summary_context(agency: Agency, cycle: AssessmentCycle, category_code: str,
-                    sub_item_code: str, view: str) -> dict:
-    """The figures of the workspace's level box for one sub-item."""
-    sub_item = next((s for c in process_categories(cycles.criteria_edition(cycle))
-                     if c.code == category_code for s in c.sub_items if s.code == sub_item_code), None)
-    if sub_item is None:
-        abort(404, description=f"ไม่พบหัวข้อ {sub_item_code} ในหมวด {category_code}")
-    outcome = sub_item_outcome(sub_item.items, done_item_ids(agency.id, cycle.id, view),
-                               scoring_rules().process_points)
-    return {"category_code": category_code, "summary_sub_item": sub_item, "outcome": outcome, "view": view}
 
 
 @bp.get("/agencies/<int:agency_id>/criteria/<category_code>/<sub_item_code>/summary")

@@ -1,14 +1,14 @@
 """Criteria pages: categories → sub-items → a sub-item with its checklist by level."""
-from flask import Blueprint, abort, request
+from flask import abort, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal import cycles
+from portal.criteria import bp
 from portal.extensions import db
 from portal.fragments import render
 from portal.models import LEVELS, Category, ResultDimension, SubItem
 
-bp = Blueprint("criteria", __name__, url_prefix="/criteria")
 
 LEVEL_FILTERS = ("all", *LEVELS)
 KIND_FILTERS = ("all", "process", "result")

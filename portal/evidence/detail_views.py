@@ -8,10 +8,11 @@ from sqlalchemy import select
 
 from portal.access import agency_or_404, can_edit_agency
 from portal.errors import Refused
+from portal.evidence import bp
 from portal.evidence import operations as ops
 from portal.evidence.queries import evidence_or_404
 from portal.evidence.storage import BlobStore
-from portal.evidence.views import bp, require_editor
+from portal.evidence.views import require_editor
 from portal.extensions import db
 from portal.fragments import render, wants_fragment
 from portal.models.evidence import Evidence

@@ -2,13 +2,14 @@
 
 Item actions answer htmx with the item's panel (coverage included), so the page updates
 in place; without htmx they redirect back to the workspace."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from portal import cycles
 from portal.access import agency_or_404, can_edit_agency
-from portal.coverage.views import summary_context
+from portal.coverage.summary import summary_context
 from portal.errors import Refused
+from portal.evidence import bp
 from portal.evidence import operations as ops
 from portal.evidence.queries import (
     evidence_or_404,
@@ -22,7 +23,6 @@ from portal.fragments import render, wants_fragment
 from portal.models import Agency, ChecklistItem
 from portal.reviews.queries import item_reviews
 
-bp = Blueprint("evidence", __name__)
 FORBIDDEN_EDIT = "เฉพาะเจ้าหน้าที่ของส่วนราชการนี้ (สิทธิ์แก้ไข) เท่านั้นที่แก้ไขหลักฐานได้"
 
 

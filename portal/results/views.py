@@ -2,9 +2,7 @@
 
 Row actions answer htmx with the row (and out-of-band updates of the problem lists);
 without htmx they redirect back to the page, or show the page with the form on 422."""
-import math
-
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from portal import cycles
@@ -14,32 +12,17 @@ from portal.errors import Refused
 from portal.extensions import db
 from portal.fragments import render, wants_fragment
 from portal.models import Agency, AssessmentCycle, MetricGroup, ResultMetric
+from portal.results import bp
 from portal.results import operations as ops
 from portal.results import queries
 from portal.results.chart import trend_chart
 from portal.results.forms import DIRECTION_LABELS, MetricForm, empty_form, field_labels, form_from_metric
 from portal.results.rules import fiscal_years
 
-bp = Blueprint("results", __name__)
 TEMPLATE = "results/page.html"
 FORBIDDEN_EDIT = "เฉพาะเจ้าหน้าที่ของส่วนราชการนี้ (สิทธิ์แก้ไข) เท่านั้นที่แก้ไขตัววัดหมวด 7 ได้"
 RESULT_LEVELS = {"below_basic": "ไม่ถึงเป้าหมาย", "basic": "Basic", "advance": "Advance",
                  "significance": "Significance"}
-
-
-@bp.app_template_filter("metric_number")
-def metric_number(value) -> str:
-    """Thousands separators, no trailing zeros; a dash for a missing value."""
-    return "—" if value is None else f"{value:,.4f}".rstrip("0").rstrip(".")
-
-
-@bp.app_template_filter("achievement_text")
-def achievement_text(value) -> str:
-    if value is None:
-        return "—"
-    if math.isinf(value):
-        return "ไม่ถึงเป้าหมาย (เป้าหมาย 0)"
-    return f"{value:+,.2f}".rstrip("0").rstrip(".") + " %"
 
 
 def _require_editor(agency: Agency) -> None:

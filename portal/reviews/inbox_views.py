@@ -7,8 +7,8 @@ from portal.access import agency_or_404, require_roles, scope_to_visible_agencie
 from portal.extensions import db
 from portal.fragments import render
 from portal.models import Agency, Category
+from portal.reviews import bp
 from portal.reviews import inbox as q
-from portal.reviews.views import bp
 
 
 def _categories(cycle) -> list[Category]:

@@ -1,7 +1,7 @@
 """Review actions on an item's threads and status. htmx requests get the fragment that
 changed (thread list, one thread, or the status box) with the message or the Thai error
 and the typed text kept; plain form posts redirect back."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -13,12 +13,11 @@ from portal.extensions import db
 from portal.fragments import render, wants_fragment
 from portal.models import Agency, ChecklistItem
 from portal.models.review import CommentThread
+from portal.reviews import bp
 from portal.reviews import operations as ops
+from portal.reviews.permissions import ReviewRights
 from portal.reviews.queries import (Feedback, comment_or_404, item_reviews, thread_or_404,
                                     unread_thread_ids)
-from portal.reviews.permissions import ReviewRights
-
-bp = Blueprint("reviews", __name__)
 
 
 def workspace_url(agency_id: int, item: ChecklistItem) -> str:

@@ -2,7 +2,7 @@
 the user may see inside the index query."""
 import re
 
-from flask import Blueprint, abort, request
+from flask import abort, request
 from sqlalchemy import select
 
 from portal import cycles
@@ -10,14 +10,14 @@ from portal.access import visible_agency_ids
 from portal.criteria.schema import CODE_PATTERN
 from portal.extensions import db
 from portal.fragments import render
-from portal.queue import enqueue_rebuild
 from portal.models import Agency, Category
+from portal.queue import enqueue_rebuild
 from portal.search import backend
+from portal.search import bp
 from portal.search.index import SearchUnavailable
 from portal.search.query import DATE_FIELDS, FILTER_FIELDS, DateFilter
 from portal.thai.dates import ThaiDateError, parse_thai_date
 
-bp = Blueprint("search", __name__, url_prefix="/search")
 PER_PAGE = 10
 SUB_ITEM_CODE = re.compile(r"[1-6]\.[1-4]")
 

@@ -2,7 +2,7 @@
 metric figures, comment bodies and the review inbox link with its unread badge."""
 import math
 
-from flask import Flask, url_for
+from flask import Flask, current_app, url_for
 from flask_login import current_user
 
 from portal.coverage.levels import VIEWS
@@ -46,6 +46,18 @@ def filesize(size: int) -> str:
     return f"{size:,.1f} GB"
 
 
+def upload_limit() -> str:
+    """The configured upload limit (MAX_CONTENT_LENGTH) in words, e.g. "50 MB"."""
+    size = current_app.config["MAX_CONTENT_LENGTH"]
+    return f"{size // (1024 * 1024)} MB" if size % (1024 * 1024) == 0 else filesize(size)
+
+
+def too_large_message(name: str | None = None) -> str:
+    """One wording for a file over the limit: the server's 413, the store, the browser."""
+    what = f"ไฟล์ “{name}” " if name else "ไฟล์"
+    return f"{what}ใหญ่เกิน {upload_limit()} กรุณาลดขนาดไฟล์หรือแบ่งเป็นหลายไฟล์"
+
+
 def metric_number(value) -> str:
     """Thousands separators, no trailing zeros; a dash for a missing value."""
     return "—" if value is None else f"{value:,.4f}".rstrip("0").rstrip(".")
@@ -84,6 +96,7 @@ def register(app: Flask) -> None:
         REVIEW_STATUS_LABELS=STATUS_LABELS,
         review_inbox_url=inbox_url,
         unread_thread_count=unread_count,
+        too_large_message=too_large_message,
     )
     app.jinja_env.filters["thai_date"] = format_thai_date
     app.jinja_env.filters["thai_datetime"] = format_thai_datetime

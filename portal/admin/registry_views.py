@@ -4,6 +4,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from flask import abort, request
 from sqlalchemy import func, select
 
+from portal.actions import act
 from portal.admin import bp
 from portal.admin import operations as ops
 from portal.admin.forms import AgencyForm, CycleForm
@@ -16,6 +17,7 @@ from portal.models import Agency, AssessmentCycle, AuditEvent
 from portal.thai.dates import BANGKOK
 
 AUDIT_PAGE_SIZE = 50
+AGENCY_FORM_INCOMPLETE = "กรุณากรอกรหัสและชื่อส่วนราชการ"
 
 
 def _agencies_page(form: AgencyForm, status: int = 200, error: str | None = None,
@@ -46,15 +48,15 @@ def agencies():
 @bp.post("/agencies")
 def create_agency():
     form = AgencyForm()
-    try:
+
+    def change():
         if not form.validate():
-            raise Refused(422, "กรุณากรอกรหัสและชื่อส่วนราชการ")
-        agency = ops.create_agency(form.code.data, form.name.data, form.kind.data, form.unit_type.data)
-        db.session.commit()
-    except Refused as error:
-        db.session.rollback()
-        return _agencies_page(form, status=422, error=str(error))
-    return _agencies_page(AgencyForm(formdata=None), message=f"สร้างส่วนราชการ {agency.code} แล้ว")
+            raise Refused(422, AGENCY_FORM_INCOMPLETE)
+        return ops.create_agency(form.code.data, form.name.data, form.kind.data, form.unit_type.data)
+
+    return act(change, lambda agency: f"สร้างส่วนราชการ {agency.code} แล้ว", full_page=True,
+               show=lambda text, _: _agencies_page(AgencyForm(formdata=None), message=text),
+               form=lambda refusal: _agencies_page(form, status=refusal.status, error=refusal.message))
 
 
 @bp.get("/agencies/<int:agency_id>/edit")
@@ -71,19 +73,16 @@ def agency_row(agency_id: int):
 def update_agency(agency_id: int):
     agency = _agency_or_404(agency_id)
     form = AgencyForm()
-    try:
+
+    def change():
         if not form.validate():
-            raise Refused(422, "กรุณากรอกรหัสและชื่อส่วนราชการ")
+            raise Refused(422, AGENCY_FORM_INCOMPLETE)
         ops.update_agency(agency, form.code.data, form.name.data, form.kind.data,
                           form.unit_type.data, form.active.data)
-        db.session.commit()
-    except Refused as error:
-        db.session.rollback()
-        agency = _agency_or_404(agency_id)
-        response = render("admin/_agency_row.html", "row", status=422, agency=agency, editing=True,
-                          form=form, error=str(error))
-        return response
-    return _row(agency, editing=False)
+
+    return act(change, "บันทึกส่วนราชการแล้ว", show=lambda _text, _: _row(agency, editing=False),
+               form=lambda refusal: render("admin/_agency_row.html", "row", status=refusal.status,
+                                           agency=agency, editing=True, form=form, error=refusal.message))
 
 
 def _cycles_page(form: CycleForm, status: int = 200, error: str | None = None):
@@ -99,15 +98,16 @@ def cycles():
 @bp.post("/cycles")
 def create_cycle():
     form = CycleForm()
-    try:
+
+    def change():
         if not form.validate():
             raise Refused(422, " ".join(e for errors in form.errors.values() for e in errors))
-        ops.create_cycle(form.fiscal_year.data, form.criteria_version.data.strip())
-        db.session.commit()
-    except Refused as error:
-        db.session.rollback()
-        return _cycles_page(form, status=422, error=str(error))
-    return _cycles_page(CycleForm(formdata=None, criteria_version=configured_edition()))
+        return ops.create_cycle(form.fiscal_year.data, form.criteria_version.data.strip())
+
+    return act(change, lambda cycle: f"สร้างรอบการประเมินปีงบประมาณ {cycle.fiscal_year} แล้ว",
+               full_page=True,
+               show=lambda _text, _: _cycles_page(CycleForm(formdata=None, criteria_version=configured_edition())),
+               form=lambda refusal: _cycles_page(form, status=refusal.status, error=refusal.message))
 
 
 @bp.post("/cycles/<int:cycle_id>/current")

@@ -2,11 +2,12 @@
 from pathlib import PurePath
 from urllib.parse import quote
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal.access import agency_or_404, can_edit_agency
+from portal.actions import act
 from portal.errors import Refused
 from portal.evidence import bp
 from portal.evidence import operations as ops
@@ -14,7 +15,7 @@ from portal.evidence.queries import evidence_or_404
 from portal.evidence.storage import BlobStore
 from portal.evidence.views import require_editor
 from portal.extensions import db
-from portal.fragments import render, wants_fragment
+from portal.fragments import render
 from portal.models.evidence import Evidence
 from portal.thai.dates import ThaiDateError, parse_thai_date
 
@@ -27,33 +28,20 @@ def _show(evidence: Evidence, status: int = 200, error: str | None = None, messa
                   can_edit=can_edit_agency(evidence.agency_id), error=error, message=message)
 
 
-def _done(evidence: Evidence, message: str):
-    if wants_fragment():
-        return _show(evidence, message=message)
-    flash(message, "success")
-    return redirect(url_for("evidence.show", evidence_id=evidence.id))
-
-
-def _failed(evidence: Evidence, error: Refused):
-    db.session.rollback()
-    return _show(db.session.get(Evidence, evidence.id), status=error.status, error=error.message)
-
-
 @bp.get("/evidence/<int:evidence_id>")
 def show(evidence_id: int):
     return _show(evidence_or_404(evidence_id))
 
 
 def _change(evidence_id: int, change, message):
-    """The shape of every edit: find (404), check the right (403), change, commit, answer."""
+    """The shape of every edit: find (404), check the right (403), change, commit, answer
+    with the evidence page (portal.actions)."""
     evidence = evidence_or_404(evidence_id)
     require_editor(evidence.agency_id)
-    try:
-        change(evidence)
-        db.session.commit()
-    except Refused as error:
-        return _failed(evidence, error)
-    return _done(evidence, message(evidence) if callable(message) else message)
+    return act(lambda: change(evidence), lambda _: message(evidence) if callable(message) else message,
+               show=lambda text, _: _show(evidence, message=text),
+               form=lambda refusal: _show(evidence, status=refusal.status, error=refusal.message),
+               back=url_for("evidence.show", evidence_id=evidence.id), full_page=True)
 
 
 def _update_details(evidence: Evidence) -> None:
@@ -96,14 +84,13 @@ def replace(evidence_id: int):
 
 @bp.post("/evidence/<int:evidence_id>/retry")
 def retry(evidence_id: int):
+    """From an item panel or the evidence page: answers with the status alone."""
     evidence = evidence_or_404(evidence_id)
     require_editor(evidence.agency_id)
-    try:
-        ops.request_retry(evidence, current_user)
-        db.session.commit()
-    except Refused as error:
-        return _failed(evidence, error)
-    return render("evidence/_status.html", "status", evidence=evidence, can_edit=True)
+    return act(lambda: ops.request_retry(evidence, current_user), "ส่งไฟล์เข้าคิวดึงข้อความอีกครั้งแล้ว",
+               show=lambda _text, _: render("evidence/_status.html", "status", evidence=evidence,
+                                            can_edit=True),
+               back=url_for("evidence.show", evidence_id=evidence.id))
 
 
 @bp.get("/evidence/<int:evidence_id>/status")

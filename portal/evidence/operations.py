@@ -15,6 +15,7 @@ from portal.evidence import filetypes
 from portal.evidence.links import LinkError, validate_url
 from portal.evidence.storage import BlobStore, StorageFull, TooLarge
 from portal.extensions import db
+from portal.templating import too_large_message
 from portal.models import Agency, ChecklistItem, User
 from portal.models.evidence import Evidence, EvidenceAttachment, FileVersion
 
@@ -47,8 +48,7 @@ def _store_upload(upload: FileStorage) -> tuple[str, filetypes.FileType, "object
     try:
         blob = store.save(upload.stream, max_size=current_app.config["MAX_CONTENT_LENGTH"])
     except TooLarge:
-        limit_mb = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-        raise Refused(413, f"ไฟล์ “{name}” ใหญ่เกิน {limit_mb} MB") from None
+        raise Refused(413, too_large_message(name)) from None
     except StorageFull:
         raise Refused(507, "พื้นที่จัดเก็บไฟล์เต็ม กรุณาแจ้งผู้ดูแลระบบ") from None
     try:

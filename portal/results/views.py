@@ -2,15 +2,16 @@
 
 Row actions answer htmx with the row (and out-of-band updates of the problem lists);
 without htmx they redirect back to the page, or show the page with the form on 422."""
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, request, url_for
 from flask_login import current_user
 
 from portal import cycles
 from portal.access import agency_or_404, can_edit_agency
+from portal.actions import act
 from portal.coverage.scoring import scoring_rules
 from portal.errors import Refused
 from portal.extensions import db
-from portal.fragments import render, wants_fragment
+from portal.fragments import render
 from portal.models import Agency, AssessmentCycle, MetricGroup, ResultMetric
 from portal.results import bp
 from portal.results import operations as ops
@@ -79,13 +80,8 @@ def create(agency_id: int):
     _require_editor(agency)
     cycle = cycles.current_cycle()
     group = _group_or_422(request.form.get("group_id", type=int), cycle)
-    try:
-        metric = ops.create(agency, cycle, group, request.form, current_user)
-        db.session.commit()
-    except Refused as error:
-        db.session.rollback()
-        return _refused(agency, cycle, error, group=group)
-    return _changed(agency, cycle, "created", f"เพิ่มตัววัด “{metric.name}” แล้ว", metric, group)
+    return _metric_action(agency, cycle, lambda: ops.create(agency, cycle, group, request.form, current_user),
+                          lambda metric: f"เพิ่มตัววัด “{metric.name}” แล้ว", "created", group=group)
 
 
 @bp.get("/agencies/<int:agency_id>/results/<int:metric_id>")
@@ -109,13 +105,8 @@ def update(agency_id: int, metric_id: int):
     agency, cycle = agency_or_404(agency_id), cycles.current_cycle()
     metric = queries.metric_or_404(agency, cycle, metric_id)
     _require_editor(agency)
-    try:
-        ops.update(metric, cycle, request.form, current_user)
-        db.session.commit()
-    except Refused as error:
-        db.session.rollback()
-        return _refused(agency, cycle, error, metric=metric)
-    return _changed(agency, cycle, "updated", f"บันทึกตัววัด “{metric.name}” แล้ว", metric, metric.group)
+    return _metric_action(agency, cycle, lambda: ops.update(metric, cycle, request.form, current_user),
+                          lambda changed: f"บันทึกตัววัด “{changed.name}” แล้ว", "updated", metric=metric)
 
 
 @bp.post("/agencies/<int:agency_id>/results/<int:metric_id>/delete")
@@ -123,21 +114,24 @@ def delete(agency_id: int, metric_id: int):
     agency, cycle = agency_or_404(agency_id), cycles.current_cycle()
     metric = queries.metric_or_404(agency, cycle, metric_id)
     _require_editor(agency)
-    name = metric.name
-    ops.delete(metric, current_user)
-    db.session.commit()
-    return _changed(agency, cycle, "deleted", f"ลบตัววัด “{name}” แล้ว", None, None)
+    return _metric_action(agency, cycle, lambda: ops.delete(metric, current_user),
+                          f"ลบตัววัด “{metric.name}” แล้ว", "deleted")
 
 
-def _changed(agency, cycle, block: str, message: str, metric, group):
-    """htmx: the changed row(s) and fresh problem lists; otherwise back to the page."""
-    if not wants_fragment():
-        flash(message, "success")
-        anchor = f"#metric-{metric.id}" if metric is not None else ""
-        return redirect(url_for("results.page", agency_id=agency.id) + anchor)
-    if metric is not None:
-        metric = db.session.get(ResultMetric, metric.id)
-    return render(TEMPLATE, block, **context(agency, cycle, metric=metric, group=group, message=message))
+def _metric_action(agency, cycle, change, message, block: str, metric=None, group=None):
+    """One change to a metric (portal.actions): htmx gets the changed row(s) and fresh
+    problem lists, a plain post goes back to the page; a refusal shows the form again."""
+
+    def show(text: str, changed: ResultMetric | None):
+        return render(TEMPLATE, block, **context(agency, cycle, metric=changed,
+                                                 group=group or (changed.group if changed else None),
+                                                 message=text))
+
+    def back(changed: ResultMetric | None) -> str:
+        return url_for("results.page", agency_id=agency.id) + (f"#metric-{changed.id}" if changed else "")
+
+    return act(change, message, show=show, back=back, full_page=True,
+               form=lambda refusal: _refused(agency, cycle, refusal, metric=metric, group=group))
 
 
 def _refused(agency, cycle, error: Refused, metric=None, group=None):

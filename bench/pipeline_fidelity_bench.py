@@ -72,7 +72,7 @@ class Portal:
         """(stored text, the file's text before any repair) of one uploaded document."""
         from sqlalchemy import select
 
-        from portal import jobs
+        from portal import tasks
         from portal.extensions import db
         from portal.models import Evidence
 
@@ -83,7 +83,8 @@ class Portal:
             raise RuntimeError(f"upload of {name} answered {response.status_code}")
         with self.app.app_context():
             evidence_id = db.session.scalar(select(Evidence.id).order_by(Evidence.id.desc()))
-            jobs.extract_evidence_task.call_local(evidence_id)
+            db.session.commit()  # the task runs in a session of its own
+            tasks.extract_evidence_task.call_local(evidence_id)
             evidence = db.session.get(Evidence, evidence_id)
             if evidence.extraction_status != "done":
                 raise RuntimeError(f"{name}: {evidence.extraction_error}")

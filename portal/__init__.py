@@ -23,67 +23,66 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     if app.config.get("TEMPLATES_STRICT"):
         app.jinja_env.undefined = StrictUndefined
+    register_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    register_template_helpers(app)
+    register_events(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from portal.auth import session as auth_session
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
+    auth_session.register(app)  # Flask-Login, and every page but sign-in needs a session
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)
-    with app.app_context():
-        _tune_sqlite(db.engine)
 
-    from portal import models  # noqa: F401  (registers the tables on the metadata)
-    from portal.search import sync  # noqa: F401  (keeps the index in step with commits)
-    from portal.reviews import notify  # noqa: F401  (mails review notices after commits, when configured)
+
+def register_blueprints(app: Flask) -> None:
+    """One blueprint per area, defined with its view modules in the area's __init__.py."""
+    from portal import admin, agencies, auth, coverage, criteria, evidence, main, results, reviews, search
+
+    for area in (auth, main, criteria, agencies, admin, evidence, search, coverage, results, reviews):
+        app.register_blueprint(area.blueprint())
+
+
+def register_cli(app: Flask) -> None:
     from portal.admin.cli import agencies_cli, users_cli
-    from portal.admin.views import bp as admin_bp
-    from portal.agencies.views import bp as agencies_bp
-    from portal.auth import session as auth_session
-    from portal.auth.views import bp as auth_bp
     from portal.criteria.cli import criteria_cli
-    from portal.coverage.views import bp as coverage_bp
-    from portal.criteria.views import bp as criteria_bp
     from portal.demo import demo_cli
-    from portal.evidence import detail_views  # noqa: F401  (adds its routes to the blueprint)
     from portal.evidence.cli import evidence_cli, storage_cli
-    from portal.evidence.views import bp as evidence_bp
-    from portal.results.views import bp as results_bp
     from portal.search.cli import search_cli
-    from portal.search.views import bp as search_bp
-    from portal.reviews import inbox_views  # noqa: F401  (adds the inbox routes to the blueprint)
-    from portal.reviews import templating as review_templating
-    from portal.reviews.views import bp as reviews_bp
-    from portal.main import errors
-    from portal.main.views import bp as main_bp
+
+    for group in (criteria_cli, demo_cli, users_cli, agencies_cli, evidence_cli, storage_cli, search_cli):
+        app.cli.add_command(group)
+
+
+def register_template_helpers(app: Flask) -> None:
     from portal import templating
 
-    auth_session.register(app)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(main_bp)
-    app.register_blueprint(criteria_bp)
-    app.register_blueprint(agencies_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(evidence_bp)
-    app.register_blueprint(search_bp)
-    app.register_blueprint(coverage_bp)
-    app.register_blueprint(results_bp)
-    app.register_blueprint(reviews_bp)
-    errors.register(app)
     templating.register(app)
-    review_templating.register(app)
-    app.cli.add_command(criteria_cli)
-    app.cli.add_command(demo_cli)
-    app.cli.add_command(users_cli)
-    app.cli.add_command(agencies_cli)
-    app.cli.add_command(evidence_cli)
-    app.cli.add_command(storage_cli)
-    app.cli.add_command(search_cli)
+
+
+def register_events(app: Flask) -> None:
+    """Error pages, response headers, the database's connection settings, the after-commit
+    hook (portal.effects), and the worker's tasks, which the queue enqueues by name."""
+    from portal import effects, queue, tasks
+    from portal.main import errors
+
+    errors.register(app)
     app.after_request(_security_headers)
-    return app
+    with app.app_context():
+        _tune_sqlite(db.engine)
+    effects.listen()
+    queue.require_tasks(tasks.ALL)
 
 
 # Everything is served by the portal itself (intranets have no CDN), so 'self' suffices.

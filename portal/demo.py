@@ -5,6 +5,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from portal import cycles
 from portal.extensions import db
 from portal.models import Agency, AssessmentCycle, MetricGroup, ResultMetric, RoleGrant, User
 
@@ -85,13 +86,12 @@ def load_demo(today: date | None = None, criteria_version: str = "pmqa-4.0") -> 
         if db.session.scalar(select(AssessmentCycle).where(AssessmentCycle.fiscal_year == year)) is None:
             db.session.add(AssessmentCycle(fiscal_year=year, criteria_version=criteria_version))
     db.session.flush()
-    if db.session.scalar(select(AssessmentCycle).where(AssessmentCycle.is_current)) is None:
+    if cycles.current_cycle_or_none() is None:
         db.session.scalar(
             select(AssessmentCycle).where(AssessmentCycle.fiscal_year == current)
         ).is_current = True
     db.session.flush()
-    current_cycle = db.session.scalar(select(AssessmentCycle).where(AssessmentCycle.is_current))
-    _load_demo_metrics(agencies["DEMO-DEPT"], current_cycle)
+    _load_demo_metrics(agencies["DEMO-DEPT"], cycles.current_cycle())
 
     created = []
     for username, display_name, password, grants in DEMO_USERS:
@@ -130,7 +130,7 @@ def load_demo_evidence(criteria_version: str) -> None:
     from portal.evidence import operations as evidence_ops
     from portal.models import Category, ChecklistItem, Evidence, SubItem
 
-    cycle = db.session.scalar(select(AssessmentCycle).where(AssessmentCycle.is_current))
+    cycle = cycles.current_cycle()
     for code, progress in DEMO_PROGRESS.items():
         agency = db.session.scalar(select(Agency).where(Agency.code == code))
         editor = db.session.scalar(

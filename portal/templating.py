@@ -1,6 +1,17 @@
-"""Thai labels and small helpers shared by every template."""
-from flask import Flask
+"""Every template filter and global, registered in one place: Thai labels, dates, sizes,
+metric figures, comment bodies and the review inbox link with its unread badge."""
+import math
 
+from flask import Flask, current_app, url_for
+from flask_login import current_user
+
+from portal.coverage.levels import VIEWS
+from portal.criteria.schema import split_blanks
+from portal.models import AGENCY_KINDS, ROLES, UNIT_TYPES
+from portal.models.review import STATUS_LABELS
+from portal.results.rules import agency_tags, applies
+from portal.reviews.queries import unread_count
+from portal.reviews.text import comment_html
 from portal.thai.dates import format_thai_date, format_thai_datetime
 
 LEVEL_LABELS = {
@@ -26,6 +37,7 @@ AGENCY_TAG_LABELS = {
     "policy_unit": "หน่วยนโยบาย",
 }
 THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
+INBOX_ROLES = ("reviewer", "assessor", "admin")
 
 
 def filesize(size: int) -> str:
@@ -36,15 +48,47 @@ def filesize(size: int) -> str:
     return f"{size:,.1f} GB"
 
 
+def applies_to_agency(applies_to, agency) -> bool:
+    """Whether a checklist item counts for this agency (items for one agency type only)."""
+    return applies(applies_to, agency_tags(agency.kind, agency.unit_type))
+
+
+def upload_limit() -> str:
+    """The configured upload limit (MAX_CONTENT_LENGTH) in words, e.g. "50 MB"."""
+    size = current_app.config["MAX_CONTENT_LENGTH"]
+    return f"{size // (1024 * 1024)} MB" if size % (1024 * 1024) == 0 else filesize(size)
+
+
+def too_large_message(name: str | None = None) -> str:
+    """One wording for a file over the limit: the server's 413, the store, the browser."""
+    what = f"ไฟล์ “{name}” " if name else "ไฟล์"
+    return f"{what}ใหญ่เกิน {upload_limit()} กรุณาลดขนาดไฟล์หรือแบ่งเป็นหลายไฟล์"
+
+
+def metric_number(value) -> str:
+    """Thousands separators, no trailing zeros; a dash for a missing value."""
+    return "—" if value is None else f"{value:,.4f}".rstrip("0").rstrip(".")
+
+
+def achievement_text(value) -> str:
+    if value is None:
+        return "—"
+    if math.isinf(value):
+        return "ไม่ถึงเป้าหมาย (เป้าหมาย 0)"
+    return f"{value:+,.2f}".rstrip("0").rstrip(".") + " %"
+
+
+def inbox_url() -> str | None:
+    """Reviewers, assessors and admins get the review inbox; agency staff their agency's."""
+    if not current_user.is_authenticated:
+        return None
+    if any(current_user.has_role(role) for role in INBOX_ROLES):
+        return url_for("reviews.inbox")
+    agency_ids = sorted(g.agency_id for g in current_user.grants if g.agency_id is not None)
+    return url_for("reviews.agency_inbox", agency_id=agency_ids[0]) if agency_ids else None
+
+
 def register(app: Flask) -> None:
-    from portal.coverage.levels import VIEWS
-    from portal.criteria.schema import split_blanks
-    from portal.models import AGENCY_KINDS, ROLES, UNIT_TYPES
-    from portal.results.rules import agency_tags, applies
-
-    def applies_to_agency(applies_to, agency) -> bool:
-        return applies(applies_to, agency_tags(agency.kind, agency.unit_type))
-
     app.jinja_env.globals.update(
         ROLES=ROLES,
         LEVEL_LABELS=LEVEL_LABELS,
@@ -58,6 +102,10 @@ def register(app: Flask) -> None:
         LEVELS=tuple(LEVEL_LABELS),
         applies_to_agency=applies_to_agency,
         split_blanks=split_blanks,
+        REVIEW_STATUS_LABELS=STATUS_LABELS,
+        review_inbox_url=inbox_url,
+        unread_thread_count=unread_count,
+        too_large_message=too_large_message,
     )
     app.jinja_env.filters["thai_date"] = format_thai_date
     app.jinja_env.filters["thai_datetime"] = format_thai_datetime
@@ -65,3 +113,6 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["agency_tag"] = lambda tag: AGENCY_TAG_LABELS.get(tag, tag)
     app.jinja_env.filters["file_kind"] = lambda kind: FILE_KIND_LABELS.get(kind, str(kind).upper())
     app.jinja_env.filters["thai_digits"] = lambda value: str(value).translate(THAI_DIGITS)
+    app.jinja_env.filters["metric_number"] = metric_number
+    app.jinja_env.filters["achievement_text"] = achievement_text
+    app.jinja_env.filters["comment_html"] = comment_html

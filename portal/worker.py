@@ -1,8 +1,10 @@
 """Entry point of the background worker: `huey_consumer portal.worker.huey`.
 
-Importing the tasks registers them with the queue; the worker builds its own app
-(portal.jobs) the first time a task needs the database.
+Builds the app the tasks run in (create_app hands portal.tasks to the queue).
 """
-from portal.jobs import huey  # noqa: F401
+from portal import create_app, queue
+
+queue.run_tasks_in(create_app())
+huey = queue.huey
 
 __all__ = ["huey"]

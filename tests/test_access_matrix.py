@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.admin import operations as ops
+from portal.errors import Refused
 from portal.extensions import db
 from portal.models import AssessmentCycle, ChecklistItem, MetricGroup, ResultMetric, RoleGrant, SubItem, User
 from portal.reviews import operations as review_ops
@@ -262,7 +263,7 @@ def test_only_one_cycle_can_be_current(app_ctx):
 def test_role_grants_need_an_agency_exactly_when_scoped(app_ctx):
     agency = make_agency("GRANT-A")
     user = make_user("granted")
-    with pytest.raises(ops.AdminError):
+    with pytest.raises(Refused):
         ops.grant_role(user, "agency_editor", None)
     ops.grant_role(user, "assessor", agency)  # the agency is ignored for all-agency roles
     db.session.commit()

@@ -6,7 +6,7 @@ from portal.evidence import operations as ops
 from portal.extensions import db
 from portal.models import EvidencePage
 from portal.search.index import rebuild
-from portal.search.sync import index_folder
+from portal.search.backend import index_folder
 from tests.browser import sign_in
 from tests.helpers import PASSWORD, make_agency, make_user
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from portal import jobs
+from portal import queue, tasks
 from portal.admin import operations as admin_ops
 from portal.evidence.pipeline import run_extraction
 from portal.extensions import db
@@ -60,11 +60,11 @@ def test_upload_queues_then_the_worker_extracts_thai_text(app, editor):
 
 
 def test_immediate_queue_runs_the_job_for_an_upload(app, editor):
-    jobs.huey.immediate = True
+    queue.huey.immediate = True
     try:
         upload(editor, "ทันที.txt", THAI.encode())
     finally:
-        jobs.huey.immediate = False
+        queue.huey.immediate = False
     assert only_evidence(app).extraction_status == "done"
 
 
@@ -86,12 +86,12 @@ def test_a_job_killed_mid_extraction_runs_again(app, editor):
         evidence.extraction_status = "extracting"
         evidence.extraction_started_at = datetime.now(timezone.utc) - timedelta(hours=1)
         db.session.commit()
-    jobs.huey.immediate = True
+    queue.huey.immediate = True
     try:
         with app.app_context():
-            requeued = jobs.requeue_interrupted()
+            requeued = tasks.requeue_interrupted()
     finally:
-        jobs.huey.immediate = False
+        queue.huey.immediate = False
     assert requeued == [evidence_id]
     assert only_evidence(app).extraction_status == "done"
 
@@ -104,7 +104,7 @@ def test_a_recent_job_is_not_taken_from_a_live_worker(app, editor):
         evidence.extraction_status = "extracting"
         evidence.extraction_started_at = datetime.now(timezone.utc)
         db.session.commit()
-        assert jobs.requeue_interrupted() == []
+        assert tasks.requeue_interrupted() == []
         run_extraction(evidence_id)  # another worker's job: this one does not claim it
         assert db.session.get(Evidence, evidence_id).extraction_status == "extracting"
 

@@ -6,7 +6,7 @@ import io
 import pytest
 from sqlalchemy import select
 
-from portal import jobs
+from portal import tasks
 from portal.admin import operations as admin_ops
 from portal.evidence.storage import BlobStore
 from portal.extensions import db
@@ -44,8 +44,9 @@ def upload(app, client, path, name) -> Evidence:
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     with app.app_context():
         evidence_id = db.session.scalar(select(Evidence.id).order_by(Evidence.id.desc()))
-        jobs.extract_evidence_task.call_local(evidence_id)
-        jobs.index_evidence_task.call_local([evidence_id])
+        db.session.commit()  # the task runs in a session of its own
+        tasks.extract_evidence_task.call_local(evidence_id)
+        tasks.index_evidence_task.call_local([evidence_id])
         evidence = db.session.get(Evidence, evidence_id)
         assert evidence.extraction_status == "done", evidence.extraction_error
         blob = BlobStore(app.config["UPLOAD_DIR"]).path_for(evidence.current_version.sha256)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from portal import jobs
+from portal import tasks
 from portal.admin import operations as admin_ops
 from portal.evidence import ocr, thai_numbers
 from portal.extensions import db
@@ -54,8 +54,9 @@ def upload(app, client, path) -> int:
     assert response.status_code == 200
     with app.app_context():
         evidence_id = db.session.scalar(select(Evidence.id).order_by(Evidence.id.desc()))
-        jobs.extract_evidence_task.call_local(evidence_id)
-        jobs.index_evidence_task.call_local([evidence_id])
+        db.session.commit()  # the task runs in a session of its own
+        tasks.extract_evidence_task.call_local(evidence_id)
+        tasks.index_evidence_task.call_local([evidence_id])
         assert db.session.get(Evidence, evidence_id).extraction_status == "done"
     return evidence_id
 

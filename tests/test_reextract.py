@@ -6,7 +6,7 @@ import io
 import pytest
 from sqlalchemy import select
 
-from portal import jobs
+from portal import queue, tasks
 from portal.admin import operations as admin_ops
 from portal.evidence import reextract
 from portal.extensions import db
@@ -52,7 +52,8 @@ def stored(app, tmp_path):
             assert response.status_code == 200
             with app.app_context():
                 evidence[(code, kind)] = db.session.scalar(select(Evidence.id).order_by(Evidence.id.desc()))
-                jobs.extract_evidence_task.call_local(evidence[(code, kind)])
+                db.session.commit()  # the task runs in a session of its own
+                tasks.extract_evidence_task.call_local(evidence[(code, kind)])
     return evidence
 
 
@@ -62,7 +63,7 @@ def page(app, evidence_id):
 
 
 def pending_index_ids() -> set[int]:
-    return {i for task in jobs.huey.pending() if task.name.endswith("index_evidence_task") for i in task.args[0]}
+    return {i for task in queue.huey.pending() if task.name.endswith("index_evidence_task") for i in task.args[0]}
 
 
 def test_extraction_kept_the_original_of_the_pdf_only(app, stored):
@@ -76,7 +77,7 @@ def test_repair_only_rewrites_pdf_text_from_its_original_and_reindexes(app, stor
         for code in ("RE-A", "RE-B"):
             db.session.get(Evidence, stored[(code, "pdf")]).pages[0].text = "ผู้บริหารก าหนด"
         db.session.commit()
-    jobs.huey.flush()
+    queue.huey.flush()
     result = app.test_cli_runner().invoke(args=["evidence", "reextract", "--repair-only", "--agency", "re-a"])
     assert result.exit_code == 0, result.output
     assert "ตรวจหลักฐาน 2 รายการ ข้อความเปลี่ยน 1 รายการ" in result.output
@@ -110,17 +111,18 @@ def test_an_interrupted_run_continues_where_it_stopped(app, stored, monkeypatch,
 
 
 def test_full_reextraction_queues_every_file_and_the_worker_reads_them_again(app, stored):
-    jobs.huey.flush()
+    queue.huey.flush()
     result = app.test_cli_runner().invoke(args=["evidence", "reextract"])
     assert result.exit_code == 0, result.output
     assert "ส่งหลักฐาน 4 จาก 4 รายการเข้าคิวดึงข้อความใหม่" in result.output
-    queued = {task.args[0] for task in jobs.huey.pending() if task.name.endswith("extract_evidence_task")}
+    queued = {task.args[0] for task in queue.huey.pending() if task.name.endswith("extract_evidence_task")}
     assert queued == set(stored.values())
     with app.app_context():
         assert {e.extraction_status for e in db.session.scalars(select(Evidence))} == {"queued"}
         assert len(db.session.get(Evidence, stored[("RE-A", "pdf")]).pages) == 1  # still searchable meanwhile
+        db.session.commit()  # the task runs in a session of its own
         for evidence_id in queued:
-            jobs.extract_evidence_task.call_local(evidence_id)
+            tasks.extract_evidence_task.call_local(evidence_id)
     assert page(app, stored[("RE-B", "pdf")]).text == REPAIRED
 
 

@@ -3,7 +3,7 @@ the pages' own read rule (an internal thread never mails agency staff), sent thr
 import pytest
 from sqlalchemy import select
 
-from portal import jobs
+from portal import queue, tasks
 from portal.extensions import db
 from portal.models import User
 from portal.reviews import notify
@@ -26,7 +26,7 @@ def mail_on(app, monkeypatch):
     """An SMTP host configured; enqueued notices are captured instead of queued."""
     queued = []
     monkeypatch.setitem(app.config, "MAIL_SMTP_HOST", "smtp.agency.go.th")
-    monkeypatch.setattr(jobs, "enqueue_review_notices", lambda c, r: queued.append((c, r)))
+    monkeypatch.setattr(queue, "enqueue_review_notices", lambda c, r: queued.append((c, r)))
     return queued
 
 
@@ -61,7 +61,7 @@ def notices(app, queued):
 
 def test_off_by_default(app, w, monkeypatch):
     queued = []
-    monkeypatch.setattr(jobs, "enqueue_review_notices", lambda c, r: queued.append((c, r)))
+    monkeypatch.setattr(queue, "enqueue_review_notices", lambda c, r: queued.append((c, r)))
     assert app.config["MAIL_SMTP_HOST"] == ""
     Client(app, "reviewer").post(threads_url(w), body="กรุณาแนบหลักฐาน", visibility="shared")
     assert queued == []
@@ -122,7 +122,7 @@ def test_sending_uses_one_smtp_session(app, w, mail_on, monkeypatch):
     Client(app, "reviewer").post(threads_url(w), body="ความเห็นที่หนึ่ง", visibility="shared")
     with app.app_context():
         comments, reviews = mail_on[0]
-        assert jobs.send_review_notices_task.call_local(comments, reviews) == 1
+        assert tasks.send_review_notices_task.call_local(comments, reviews) == 1
     assert FakeSMTP.calls == [("connect", "smtp.agency.go.th", 587), ("starttls",), ("login", "portal", "secret")]
     assert FakeSMTP.sent[0]["From"] == app.config["MAIL_FROM"]
 

@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.models import Agency, AssessmentCycle, ChecklistItem, Evidence, EvidencePage, SubItem, User
 from portal.search.index import SearchUnavailable, open_index, rebuild, update_evidence
 from portal.search.query import search
-from portal.search.sync import index_folder
+from portal.search.backend import index_folder
 from tests.helpers import csrf_token, login, make_agency, make_user
 
 DOCS = {  # title → (agency, item, page texts)

@@ -10,7 +10,7 @@ from portal.extensions import db
 from portal.models import Evidence
 from portal.search.index import open_index, rebuild
 from portal.search.query import DateFilter, search
-from portal.search.sync import index_folder
+from portal.search.backend import index_folder
 from tests.helpers import login
 from tests.test_search import DOCS, corpus, titles  # noqa: F401  (the shared fixture)
 

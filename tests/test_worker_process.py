@@ -18,7 +18,6 @@ from portal.criteria.loader import load_criteria
 from portal.criteria.store import sync_criteria
 from portal.evidence import operations as ops
 from portal.extensions import db
-from portal.jobs import enqueue_extraction
 from tests import thai_documents as make
 from portal.config import PROJECT_ROOT
 from tests.conftest import make_test_app
@@ -57,8 +56,7 @@ def world(tmp_path):
             from portal.models import Agency
             with path.open("rb") as handle:
                 evidence = ops.add_file(db.session.get(Agency, agency_id), None, FileStorage(handle, filename=name), None)
-            db.session.commit()
-            enqueue_extraction(evidence.id)
+            db.session.commit()  # the commit enqueues the extraction (portal.effects)
             return evidence.id
 
     engine = create_engine(url)

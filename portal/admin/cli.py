@@ -6,6 +6,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from portal.admin import operations as ops
+from portal.errors import Refused
 from portal.extensions import db
 from portal.models import AGENCY_KINDS, ROLES, UNIT_TYPES, Agency, User
 
@@ -47,7 +48,7 @@ def create_user(username, display_name, password, role, agency_code):
         user, password = ops.create_user(username, display_name, password)
         if role:
             ops.grant_role(user, role, _agency(agency_code))
-    except ops.AdminError as error:
+    except Refused as error:
         _fail(str(error))
     db.session.commit()
     click.echo(f"สร้างผู้ใช้ {user.username} แล้ว รหัสผ่าน: {password}")
@@ -66,11 +67,11 @@ def set_role(username, role, agency_code, remove):
             grant = next((g for g in user.grants if g.role == role
                           and g.agency_id == (agency.id if agency else None)), None)
             if grant is None:
-                raise ops.AdminError("ผู้ใช้ไม่มีบทบาทนี้")
+                raise Refused(422, "ผู้ใช้ไม่มีบทบาทนี้")
             ops.revoke_role(user, grant)
         else:
             ops.grant_role(user, role, agency)
-    except ops.AdminError as error:
+    except Refused as error:
         _fail(str(error))
     db.session.commit()
     click.echo(f"{user.username}: {', '.join(_describe(g) for g in user.grants) or 'ไม่มีบทบาท'}")
@@ -104,7 +105,7 @@ def reset_password(username, password):
     user = _user(username)
     try:
         password = ops.reset_password(user, password)
-    except ops.AdminError as error:
+    except Refused as error:
         _fail(str(error))
     db.session.commit()
     click.echo(f"ตั้งรหัสผ่านใหม่ของ {user.username}: {password}")
@@ -125,7 +126,7 @@ def list_users():
 def create_agency(code, name, kind, unit_type):
     try:
         agency = ops.create_agency(code, name, kind, unit_type)
-    except ops.AdminError as error:
+    except Refused as error:
         _fail(str(error))
     db.session.commit()
     click.echo(f"สร้างส่วนราชการ {agency.code} {agency.name} แล้ว")

@@ -1,12 +1,13 @@
 """Every administrative change goes through here, so the CLI and the pages validate and
-audit the same way. Functions raise AdminError with a Thai message on bad input; the
+audit the same way. Functions raise Refused (422) with a Thai message on bad input; the
 caller commits."""
 import re
 import secrets
 
 from sqlalchemy import func, select
 
-from portal import audit
+from portal import audit, cycles
+from portal.errors import Refused
 from portal.extensions import db
 from portal.models import (
     AGENCY_KINDS,
@@ -25,31 +26,27 @@ AGENCY_CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,31}$")
 MIN_PASSWORD_LENGTH = 10
 
 
-class AdminError(ValueError):
-    """Bad input for an administrative change; the message is shown to the user."""
-
-
 def generate_password() -> str:
     return secrets.token_urlsafe(12)
 
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AdminError(f"รหัสผ่านต้องยาวอย่างน้อย {MIN_PASSWORD_LENGTH} ตัวอักษร")
+        raise Refused(422, f"รหัสผ่านต้องยาวอย่างน้อย {MIN_PASSWORD_LENGTH} ตัวอักษร")
     if len(password) > 256:
-        raise AdminError("รหัสผ่านยาวเกินไป")
+        raise Refused(422, "รหัสผ่านยาวเกินไป")
 
 
 def create_user(username: str, display_name: str, password: str | None = None) -> tuple[User, str]:
     """Returns the user and the password (generated when none was given)."""
     username = username.strip().lower()
     if not USERNAME_PATTERN.match(username):
-        raise AdminError("ชื่อผู้ใช้ต้องเป็นตัวอักษรอังกฤษพิมพ์เล็ก ตัวเลข . _ - ยาว 2–64 ตัว")
+        raise Refused(422, "ชื่อผู้ใช้ต้องเป็นตัวอักษรอังกฤษพิมพ์เล็ก ตัวเลข . _ - ยาว 2–64 ตัว")
     if db.session.scalar(select(User).where(func.lower(User.username) == username)):
-        raise AdminError(f"มีชื่อผู้ใช้ {username} อยู่แล้ว")
+        raise Refused(422, f"มีชื่อผู้ใช้ {username} อยู่แล้ว")
     display_name = display_name.strip()
     if not display_name or len(display_name) > 200:
-        raise AdminError("กรุณากรอกชื่อที่แสดง (ไม่เกิน 200 ตัวอักษร)")
+        raise Refused(422, "กรุณากรอกชื่อที่แสดง (ไม่เกิน 200 ตัวอักษร)")
     password = password or generate_password()
     _check_password(password)
     user = User(username=username, display_name=display_name)
@@ -66,14 +63,14 @@ def clean_email(value: str | None) -> str | None:
     if not email:
         return None
     if len(email) > 254 or not EMAIL_PATTERN.match(email):
-        raise AdminError(f"อีเมล “{email[:80]}” ไม่ถูกต้อง (ตัวอย่าง: somchai@agency.go.th)")
+        raise Refused(422, f"อีเมล “{email[:80]}” ไม่ถูกต้อง (ตัวอย่าง: somchai@agency.go.th)")
     return email
 
 
 def update_user(user: User, display_name: str, email: str | None = None) -> None:
     display_name = display_name.strip()
     if not display_name or len(display_name) > 200:
-        raise AdminError("กรุณากรอกชื่อที่แสดง (ไม่เกิน 200 ตัวอักษร)")
+        raise Refused(422, "กรุณากรอกชื่อที่แสดง (ไม่เกิน 200 ตัวอักษร)")
     email = clean_email(email)
     changes = {}
     if display_name != user.display_name:
@@ -88,14 +85,14 @@ def update_user(user: User, display_name: str, email: str | None = None) -> None
 
 def grant_role(user: User, role: str, agency: Agency | None = None) -> RoleGrant:
     if role not in ROLES:
-        raise AdminError(f"ไม่รู้จักบทบาท {role}")
+        raise Refused(422, f"ไม่รู้จักบทบาท {role}")
     if role in AGENCY_SCOPED_ROLES and agency is None:
-        raise AdminError(f"บทบาท {ROLES[role]} ต้องระบุส่วนราชการ")
+        raise Refused(422, f"บทบาท {ROLES[role]} ต้องระบุส่วนราชการ")
     if role not in AGENCY_SCOPED_ROLES:
         agency = None
     for grant in user.grants:
         if grant.role == role and grant.agency_id == (agency.id if agency else None):
-            raise AdminError("ผู้ใช้มีบทบาทนี้อยู่แล้ว")
+            raise Refused(422, "ผู้ใช้มีบทบาทนี้อยู่แล้ว")
     grant = RoleGrant(role=role, agency=agency)
     user.grants.append(grant)
     db.session.flush()
@@ -106,7 +103,7 @@ def grant_role(user: User, role: str, agency: Agency | None = None) -> RoleGrant
 
 def revoke_role(user: User, grant: RoleGrant) -> None:
     if grant not in user.grants:
-        raise AdminError("ไม่พบบทบาทนี้ของผู้ใช้")
+        raise Refused(422, "ไม่พบบทบาทนี้ของผู้ใช้")
     audit.record("role_revoked", object_type="user", object_id=user.id,
                  agency_id=grant.agency_id, role=grant.role, username=user.username)
     user.grants.remove(grant)
@@ -115,7 +112,7 @@ def revoke_role(user: User, grant: RoleGrant) -> None:
 
 def set_active(user: User, active: bool, acting_user: User | None = None) -> None:
     if acting_user is not None and acting_user.id == user.id and not active:
-        raise AdminError("ไม่สามารถระงับบัญชีของตนเองได้")
+        raise Refused(422, "ไม่สามารถระงับบัญชีของตนเองได้")
     if user.active == active:
         return
     user.active = active
@@ -138,20 +135,20 @@ def _agency_fields(code: str, name: str, kind: str, unit_type: str) -> dict:
     code = code.strip().upper()
     name = name.strip()
     if not AGENCY_CODE_PATTERN.match(code):
-        raise AdminError("รหัสส่วนราชการต้องเป็นตัวอักษรอังกฤษพิมพ์ใหญ่ ตัวเลข _ - ยาว 2–32 ตัว")
+        raise Refused(422, "รหัสส่วนราชการต้องเป็นตัวอักษรอังกฤษพิมพ์ใหญ่ ตัวเลข _ - ยาว 2–32 ตัว")
     if not name or len(name) > 300:
-        raise AdminError("กรุณากรอกชื่อส่วนราชการ (ไม่เกิน 300 ตัวอักษร)")
+        raise Refused(422, "กรุณากรอกชื่อส่วนราชการ (ไม่เกิน 300 ตัวอักษร)")
     if kind not in AGENCY_KINDS:
-        raise AdminError("ประเภทส่วนราชการต้องเป็น กรม จังหวัด หรือ องค์การมหาชน")
+        raise Refused(422, "ประเภทส่วนราชการต้องเป็น กรม จังหวัด หรือ องค์การมหาชน")
     if unit_type not in UNIT_TYPES:
-        raise AdminError("ลักษณะหน่วยงานต้องเป็น หน่วยบริการ หรือ หน่วยนโยบาย")
+        raise Refused(422, "ลักษณะหน่วยงานต้องเป็น หน่วยบริการ หรือ หน่วยนโยบาย")
     return {"code": code, "name": name, "kind": kind, "unit_type": unit_type}
 
 
 def create_agency(code: str, name: str, kind: str, unit_type: str) -> Agency:
     fields = _agency_fields(code, name, kind, unit_type)
     if db.session.scalar(select(Agency).where(Agency.code == fields["code"])):
-        raise AdminError(f"มีรหัสส่วนราชการ {fields['code']} อยู่แล้ว")
+        raise Refused(422, f"มีรหัสส่วนราชการ {fields['code']} อยู่แล้ว")
     agency = Agency(**fields)
     db.session.add(agency)
     db.session.flush()
@@ -164,7 +161,7 @@ def update_agency(agency: Agency, code: str, name: str, kind: str, unit_type: st
     fields = _agency_fields(code, name, kind, unit_type)
     clash = db.session.scalar(select(Agency).where(Agency.code == fields["code"], Agency.id != agency.id))
     if clash:
-        raise AdminError(f"มีรหัสส่วนราชการ {fields['code']} อยู่แล้ว")
+        raise Refused(422, f"มีรหัสส่วนราชการ {fields['code']} อยู่แล้ว")
     fields["active"] = bool(active)
     changes = {k: {"from": getattr(agency, k), "to": v} for k, v in fields.items() if getattr(agency, k) != v}
     for key, value in fields.items():
@@ -176,9 +173,12 @@ def update_agency(agency: Agency, code: str, name: str, kind: str, unit_type: st
 
 def create_cycle(fiscal_year: int, criteria_version: str) -> AssessmentCycle:
     if not 2500 <= fiscal_year <= 2700:
-        raise AdminError("ปีงบประมาณต้องเป็นปีพุทธศักราช เช่น 2569")
+        raise Refused(422, "ปีงบประมาณต้องเป็นปีพุทธศักราช เช่น 2569")
     if db.session.scalar(select(AssessmentCycle).where(AssessmentCycle.fiscal_year == fiscal_year)):
-        raise AdminError(f"มีรอบการประเมินปีงบประมาณ {fiscal_year} อยู่แล้ว")
+        raise Refused(422, f"มีรอบการประเมินปีงบประมาณ {fiscal_year} อยู่แล้ว")
+    if not cycles.edition_loaded(criteria_version):
+        raise Refused(422, f"ยังไม่ได้โหลดเกณฑ์รุ่น “{criteria_version}” เข้าสู่ระบบ กรุณาตรวจชื่อรุ่น "
+                           "หรือโหลดเกณฑ์ก่อน (flask --app portal criteria load)")
     cycle = AssessmentCycle(fiscal_year=fiscal_year, criteria_version=criteria_version)
     db.session.add(cycle)
     db.session.flush()

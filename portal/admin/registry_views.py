@@ -1,19 +1,23 @@
 """Admin pages for agencies (inline edit), assessment cycles and the audit log."""
 from datetime import date, datetime, time, timedelta, timezone
 
-from flask import abort, current_app, request
+from flask import abort, request
 from sqlalchemy import func, select
 
+from portal.actions import act
+from portal.admin import bp
 from portal.admin import operations as ops
 from portal.admin.forms import AgencyForm, CycleForm
-from portal.admin.views import bp
 from portal.audit import ACTION_LABELS
+from portal.cycles import all_cycles, configured_edition
+from portal.errors import Refused
 from portal.extensions import db
 from portal.fragments import render
 from portal.models import Agency, AssessmentCycle, AuditEvent
 from portal.thai.dates import BANGKOK
 
 AUDIT_PAGE_SIZE = 50
+AGENCY_FORM_INCOMPLETE = "กรุณากรอกรหัสและชื่อส่วนราชการ"
 
 
 def _agencies_page(form: AgencyForm, status: int = 200, error: str | None = None,
@@ -44,15 +48,15 @@ def agencies():
 @bp.post("/agencies")
 def create_agency():
     form = AgencyForm()
-    try:
+
+    def change():
         if not form.validate():
-            raise ops.AdminError("กรุณากรอกรหัสและชื่อส่วนราชการ")
-        agency = ops.create_agency(form.code.data, form.name.data, form.kind.data, form.unit_type.data)
-        db.session.commit()
-    except ops.AdminError as error:
-        db.session.rollback()
-        return _agencies_page(form, status=422, error=str(error))
-    return _agencies_page(AgencyForm(formdata=None), message=f"สร้างส่วนราชการ {agency.code} แล้ว")
+            raise Refused(422, AGENCY_FORM_INCOMPLETE)
+        return ops.create_agency(form.code.data, form.name.data, form.kind.data, form.unit_type.data)
+
+    return act(change, lambda agency: f"สร้างส่วนราชการ {agency.code} แล้ว", full_page=True,
+               show=lambda text, _: _agencies_page(AgencyForm(formdata=None), message=text),
+               form=lambda refusal: _agencies_page(form, status=refusal.status, error=refusal.message))
 
 
 @bp.get("/agencies/<int:agency_id>/edit")
@@ -69,43 +73,41 @@ def agency_row(agency_id: int):
 def update_agency(agency_id: int):
     agency = _agency_or_404(agency_id)
     form = AgencyForm()
-    try:
+
+    def change():
         if not form.validate():
-            raise ops.AdminError("กรุณากรอกรหัสและชื่อส่วนราชการ")
+            raise Refused(422, AGENCY_FORM_INCOMPLETE)
         ops.update_agency(agency, form.code.data, form.name.data, form.kind.data,
                           form.unit_type.data, form.active.data)
-        db.session.commit()
-    except ops.AdminError as error:
-        db.session.rollback()
-        agency = _agency_or_404(agency_id)
-        response = render("admin/_agency_row.html", "row", status=422, agency=agency, editing=True,
-                          form=form, error=str(error))
-        return response
-    return _row(agency, editing=False)
+
+    return act(change, "บันทึกส่วนราชการแล้ว", show=lambda _text, _: _row(agency, editing=False),
+               form=lambda refusal: render("admin/_agency_row.html", "row", status=refusal.status,
+                                           agency=agency, editing=True, form=form, error=refusal.message))
 
 
 def _cycles_page(form: CycleForm, status: int = 200, error: str | None = None):
-    cycles = list(db.session.scalars(select(AssessmentCycle).order_by(AssessmentCycle.fiscal_year.desc())))
-    return render("admin/cycles.html", "content", status=status, cycles=cycles, form=form, error=error)
+    return render("admin/cycles.html", "content", status=status, cycles=all_cycles(), form=form,
+                  error=error)
 
 
 @bp.get("/cycles")
 def cycles():
-    return _cycles_page(CycleForm(formdata=None, criteria_version=current_app.config["CRITERIA_VERSION"]))
+    return _cycles_page(CycleForm(formdata=None, criteria_version=configured_edition()))
 
 
 @bp.post("/cycles")
 def create_cycle():
     form = CycleForm()
-    try:
+
+    def change():
         if not form.validate():
-            raise ops.AdminError(" ".join(e for errors in form.errors.values() for e in errors))
-        ops.create_cycle(form.fiscal_year.data, form.criteria_version.data.strip())
-        db.session.commit()
-    except ops.AdminError as error:
-        db.session.rollback()
-        return _cycles_page(form, status=422, error=str(error))
-    return _cycles_page(CycleForm(formdata=None, criteria_version=current_app.config["CRITERIA_VERSION"]))
+            raise Refused(422, " ".join(e for errors in form.errors.values() for e in errors))
+        return ops.create_cycle(form.fiscal_year.data, form.criteria_version.data.strip())
+
+    return act(change, lambda cycle: f"สร้างรอบการประเมินปีงบประมาณ {cycle.fiscal_year} แล้ว",
+               full_page=True,
+               show=lambda _text, _: _cycles_page(CycleForm(formdata=None, criteria_version=configured_edition())),
+               form=lambda refusal: _cycles_page(form, status=refusal.status, error=refusal.message))
 
 
 @bp.post("/cycles/<int:cycle_id>/current")
@@ -115,7 +117,7 @@ def make_current(cycle_id: int):
         abort(404)
     ops.make_current(cycle)
     db.session.commit()
-    return _cycles_page(CycleForm(formdata=None, criteria_version=current_app.config["CRITERIA_VERSION"]))
+    return _cycles_page(CycleForm(formdata=None, criteria_version=configured_edition()))
 
 
 def _day(raw: str | None) -> date | None:

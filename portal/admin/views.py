@@ -1,18 +1,22 @@
 """Administration pages: accounts and roles (this module), agencies, cycles and the audit
 log (portal.admin.registry_views). Admins only; every change goes through operations."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.access import FORBIDDEN
+from portal.actions import act
+from portal.admin import bp
 from portal.admin import operations as ops
 from portal.admin.forms import DisplayNameForm, GrantForm, UserForm
+from portal.errors import Refused
 from portal.extensions import db
-from portal.fragments import render, wants_fragment
+from portal.fragments import render
 from portal.models import ROLES, Agency, RoleGrant, User
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+PASSWORD_RESET = "ตั้งรหัสผ่านใหม่แล้ว (แสดงครั้งเดียว)"
 
 
 @bp.before_request
@@ -31,7 +35,7 @@ def _agency(raw: str | None) -> Agency | None:
         return None
     agency = db.session.get(Agency, int(raw)) if raw.isdigit() else None
     if agency is None:
-        raise ops.AdminError("ไม่พบส่วนราชการที่เลือก")
+        raise Refused(422, "ไม่พบส่วนราชการที่เลือก")
     return agency
 
 
@@ -78,15 +82,19 @@ def create_user():
     form.agency_id.choices = agency_choices()
     if not form.validate():
         return _users_page(form, status=422, block="create_user")
-    try:
+
+    def change() -> tuple[str, str]:
         user, password = ops.create_user(form.username.data, form.display_name.data, form.password.data or None)
         if form.role.data:
             ops.grant_role(user, form.role.data, _agency(form.agency_id.data))
-        db.session.commit()
-    except ops.AdminError as error:
-        db.session.rollback()
-        return _users_page(form, status=422, error=str(error), block="create_user")
-    return _users_page(UserForm(formdata=None), created=(user.username, password), block="create_user")
+        return user.username, password
+
+    # The page itself shows the new account and its password, once.
+    return act(change, "สร้างบัญชีแล้ว", full_page=True,
+               show=lambda _text, created: _users_page(UserForm(formdata=None), created=created,
+                                                       block="create_user"),
+               form=lambda refusal: _users_page(form, status=refusal.status, error=refusal.message,
+                                                block="create_user"))
 
 
 def _user_or_404(user_id: int) -> User:
@@ -105,16 +113,11 @@ def _user_page(user: User, status: int = 200, error: str | None = None, message:
                   error=error, message=message, new_password=new_password)
 
 
-def _after_user_change(user: User, message: str, new_password: str | None = None):
-    if wants_fragment():
-        return _user_page(user, message=message, new_password=new_password)
-    flash(message if not new_password else f"{message}: {new_password}", "success")
-    return redirect(url_for("admin.user", user_id=user.id))
-
-
-def _user_change_failed(user: User, error: ops.AdminError):
-    db.session.rollback()
-    return _user_page(db.session.get(User, user.id), status=422, error=str(error))
+def _user_action(user: User, change, message):
+    """One change to an account, answered with its page (portal.actions)."""
+    return act(change, message, show=lambda text, _: _user_page(user, message=text),
+               form=lambda refusal: _user_page(user, status=refusal.status, error=refusal.message),
+               back=url_for("admin.user", user_id=user.id), full_page=True)
 
 
 @bp.get("/users/<int:user_id>")
@@ -126,26 +129,21 @@ def user(user_id: int):
 def update_user(user_id: int):
     user = _user_or_404(user_id)
     form = DisplayNameForm()
-    try:
+
+    def change():
         if not form.validate():
-            raise ops.AdminError("กรุณากรอกชื่อที่แสดง (ไม่เกิน 200 ตัวอักษร)")
+            raise Refused(422, "กรุณากรอกชื่อที่แสดง (ไม่เกิน 200 ตัวอักษร)")
         ops.update_user(user, form.display_name.data, form.email.data)
-        db.session.commit()
-    except ops.AdminError as error:
-        return _user_change_failed(user, error)
-    return _after_user_change(user, "บันทึกข้อมูลบัญชีแล้ว")
+
+    return _user_action(user, change, "บันทึกข้อมูลบัญชีแล้ว")
 
 
 @bp.post("/users/<int:user_id>/roles")
 def grant_role(user_id: int):
     user = _user_or_404(user_id)
     form = GrantForm()
-    try:
-        ops.grant_role(user, form.role.data or "", _agency(form.agency_id.data))
-        db.session.commit()
-    except ops.AdminError as error:
-        return _user_change_failed(user, error)
-    return _after_user_change(user, f"เพิ่มบทบาท {ROLES[form.role.data]} แล้ว")
+    return _user_action(user, lambda: ops.grant_role(user, form.role.data or "", _agency(form.agency_id.data)),
+                        lambda _: f"เพิ่มบทบาท {ROLES[form.role.data]} แล้ว")
 
 
 @bp.post("/users/<int:user_id>/roles/<int:grant_id>/delete")
@@ -154,29 +152,23 @@ def revoke_role(user_id: int, grant_id: int):
     grant = db.session.get(RoleGrant, grant_id)
     if grant is None or grant.user_id != user.id:
         abort(404)
-    ops.revoke_role(user, grant)
-    db.session.commit()
-    return _after_user_change(user, "ถอนบทบาทแล้ว")
+    return _user_action(user, lambda: ops.revoke_role(user, grant), "ถอนบทบาทแล้ว")
 
 
 @bp.post("/users/<int:user_id>/active")
 def set_active(user_id: int):
     user = _user_or_404(user_id)
     active = request.form.get("active") == "1"
-    try:
-        ops.set_active(user, active, acting_user=current_user._get_current_object())
-        db.session.commit()
-    except ops.AdminError as error:
-        return _user_change_failed(user, error)
-    return _after_user_change(user, "เปิดใช้บัญชีแล้ว" if active else "ระงับบัญชีแล้ว ผู้ใช้ถูกออกจากระบบทุกเครื่อง")
+    acting_user = current_user._get_current_object()
+    return _user_action(user, lambda: ops.set_active(user, active, acting_user=acting_user),
+                        "เปิดใช้บัญชีแล้ว" if active else "ระงับบัญชีแล้ว ผู้ใช้ถูกออกจากระบบทุกเครื่อง")
 
 
 @bp.post("/users/<int:user_id>/password")
 def reset_password(user_id: int):
     user = _user_or_404(user_id)
-    password = ops.reset_password(user)
-    db.session.commit()
-    return _after_user_change(user, "ตั้งรหัสผ่านใหม่แล้ว (แสดงครั้งเดียว)", new_password=password)
+    # The new password is shown once: in the page for htmx, in the flashed message otherwise.
+    return act(lambda: ops.reset_password(user), lambda password: f"{PASSWORD_RESET}: {password}",
+               show=lambda _text, password: _user_page(user, message=PASSWORD_RESET, new_password=password),
+               back=url_for("admin.user", user_id=user.id), full_page=True)
 
-
-from portal.admin import registry_views  # noqa: E402,F401  (agencies, cycles, audit routes)

@@ -1,19 +1,14 @@
 """Agencies the user may see, and one agency's overview."""
-from flask import Blueprint
 from sqlalchemy import select
 
-from portal.access import agency_or_404, can_edit_agency, scope_to_visible_agencies
-from portal.coverage.views import chosen_view, current_cycle_or_409, dashboard_context
+from portal import cycles
+from portal.access import agency_or_404, can_edit_agency
+from portal.agencies import bp
+from portal.agencies.queries import visible_agencies
+from portal.coverage.summary import chosen_view, dashboard_context
 from portal.extensions import db
 from portal.fragments import render
-from portal.models import Agency, RoleGrant, User
-
-bp = Blueprint("agencies", __name__, url_prefix="/agencies")
-
-
-def visible_agencies() -> list[Agency]:
-    statement = select(Agency).where(Agency.active).order_by(Agency.kind, Agency.name)
-    return list(db.session.scalars(scope_to_visible_agencies(statement, Agency.id)))
+from portal.models import RoleGrant, User
 
 
 @bp.get("/")
@@ -31,6 +26,6 @@ def show(agency_id: int):
         .where(RoleGrant.agency_id == agency.id, User.active)
         .order_by(RoleGrant.role, User.display_name)
     ).all()
-    context = dashboard_context(agency, current_cycle_or_409(), chosen_view())
+    context = dashboard_context(agency, cycles.current_cycle(), chosen_view())
     return render("coverage/dashboard.html", "dashboard", members=members,
                   can_edit=can_edit_agency(agency.id), **context)

@@ -42,12 +42,13 @@ def unauthorized():
     return redirect(login_url)
 
 
+def needs_sign_in() -> bool:
+    return request.endpoint not in PUBLIC_ENDPOINTS and request.endpoint is not None \
+        and not current_user.is_authenticated
+
+
 def require_login():
-    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
-        return None
-    if not current_user.is_authenticated:
-        return unauthorized()
-    return None
+    return unauthorized() if needs_sign_in() else None
 
 
 def register(app: Flask) -> None:

@@ -1,17 +1,17 @@
 """Sign-in and sign-out pages."""
 from datetime import datetime, timezone
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
 from portal import audit
+from portal.auth import bp
 from portal.auth.forms import LoginForm
 from portal.auth.session import is_safe_next
 from portal.extensions import db, limiter
 from portal.models import User
 
-bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 TOO_MANY_ATTEMPTS = "เข้าสู่ระบบไม่สำเร็จหลายครั้งเกินกำหนด กรุณารอประมาณ 15 นาทีแล้วลองใหม่"
 

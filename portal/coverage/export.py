@@ -4,22 +4,22 @@ printable report. Internal reviewer threads never appear here."""
 from dataclasses import dataclass, field
 from io import BytesIO
 
-from flask import current_app
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
+from portal import cycles
 from portal.coverage.levels import VIEWS, Item
 from portal.coverage.queries import done_item_ids, process_categories
 from portal.coverage.report import CategoryReport, agency_report
 from portal.coverage.scoring import scoring_rules
 from portal.extensions import db
 from portal.models import Agency, AssessmentCycle, Comment, CommentThread, ItemReview, ResultMetric
+from portal.models.review import STATUS_LABELS
 from portal.models.evidence import Evidence, EvidenceAttachment
 from portal.results.queries import dimensions, metrics_of, report_for
 from portal.results.rules import agency_tags, fiscal_years
-from portal.reviews.operations import STATUS_LABELS
 from portal.templating import REACHED_LABELS
 from portal.thai.dates import format_thai_datetime
 
@@ -49,7 +49,7 @@ class Submission:
 
 
 def build_submission(agency: Agency, cycle: AssessmentCycle) -> Submission:
-    categories = process_categories(current_app.config["CRITERIA_VERSION"])
+    categories = process_categories(cycles.criteria_edition(cycle))
     points = scoring_rules().process_points
     tags = agency_tags(agency.kind, agency.unit_type)
     reports = {view: agency_report(categories, done_item_ids(agency.id, cycle.id, view), points, tags)
@@ -161,7 +161,7 @@ class MetricRow:
 def results_rows(agency: Agency, cycle: AssessmentCycle) -> tuple[list[MetricRow], list]:
     """Category 7 in reporting order with each metric's score, and the reporting warnings."""
     metrics = metrics_of(agency.id, cycle.id)
-    report = report_for(agency, cycle, metrics, dimensions(cycle.criteria_version))
+    report = report_for(agency, cycle, metrics, dimensions(cycles.criteria_edition(cycle)))
     ordered = sorted(metrics, key=lambda m: (m.group.dimension.position, m.group.position, m.position, m.id))
     rows = []
     for metric in ordered:

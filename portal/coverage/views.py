@@ -2,70 +2,33 @@
 assessors' overview of every agency and one item compared across agencies."""
 from io import BytesIO
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import abort, render_template, request, send_file
 from sqlalchemy import select
 
+from portal import cycles
 from portal.access import ALL_AGENCY_ROLES, agency_or_404, require_roles
+from portal.coverage import bp
 from portal.coverage.export import build_submission, build_workbook, comment_line, evidence_line
-from portal.coverage.queries import done_counts_by_agency, done_item_ids, process_categories, restricted_items
-from portal.coverage.report import agency_report, agency_report_from_counts, total_points
+from portal.coverage.queries import done_counts_by_agency, process_categories, restricted_items
+from portal.coverage.report import agency_report_from_counts, total_points
+from portal.coverage.summary import chosen_view, summary_context
 from portal.coverage.scoring import scoring_rules
-from portal.coverage.levels import VIEWS, sub_item_outcome
-from portal.results.queries import agency_results_summary
-from portal.results.rules import agency_tags, applies, fiscal_years
-from portal.evidence.operations import EvidenceError, current_cycle
 from portal.evidence.queries import item_or_404
 from portal.extensions import db
 from portal.fragments import render
-from portal.models.user import utcnow
 from portal.models import AGENCY_KINDS, UNIT_TYPES, Agency, AssessmentCycle, ItemReview
 from portal.models.evidence import Evidence, EvidenceAttachment
+from portal.models.user import utcnow
+from portal.results.rules import agency_tags, applies, fiscal_years
 
-bp = Blueprint("coverage", __name__)
 OVERVIEW_SORTS = ("name", "points", "1", "2", "3", "4", "5", "6")
-
-
-def current_cycle_or_409() -> AssessmentCycle:
-    try:
-        return current_cycle()
-    except EvidenceError as error:
-        abort(error.status, description=error.message)
-
-
-def chosen_view() -> str:
-    view = request.args.get("view", "covered")
-    if view not in VIEWS:
-        abort(422, description="มุมมองไม่ถูกต้อง: เลือกได้เฉพาะ “ตามหลักฐาน” หรือ “ผ่านการพิจารณา”")
-    return view
-
-
-def dashboard_context(agency: Agency, cycle: AssessmentCycle, view: str) -> dict:
-    """Everything the dashboard (and the export) shows for one agency and view."""
-    categories = process_categories(current_app.config["CRITERIA_VERSION"])
-    reports = agency_report(categories, done_item_ids(agency.id, cycle.id, view),
-                            scoring_rules().process_points, agency_tags(agency.kind, agency.unit_type))
-    return {"agency": agency, "cycle": cycle, "view": view, "reports": reports,
-            "total_points": total_points(reports), "scoring_notes": scoring_rules().notes,
-            "results": agency_results_summary(agency.id, cycle.id)}
-
-
-def summary_context(agency: Agency, cycle: AssessmentCycle, category_code: str,
-                    sub_item_code: str, view: str) -> dict:
-    """The figures of the workspace's level box for one sub-item."""
-    sub_item = next((s for c in process_categories(current_app.config["CRITERIA_VERSION"])
-                     if c.code == category_code for s in c.sub_items if s.code == sub_item_code), None)
-    if sub_item is None:
-        abort(404, description=f"ไม่พบหัวข้อ {sub_item_code} ในหมวด {category_code}")
-    outcome = sub_item_outcome(sub_item.items_for(agency_tags(agency.kind, agency.unit_type)),
-                               done_item_ids(agency.id, cycle.id, view), scoring_rules().process_points)
-    return {"category_code": category_code, "summary_sub_item": sub_item, "outcome": outcome, "view": view}
 
 
 @bp.get("/agencies/<int:agency_id>/criteria/<category_code>/<sub_item_code>/summary")
 def sub_item_summary(agency_id: int, category_code: str, sub_item_code: str):
     """The workspace's level box alone; re-fetched whenever an item's evidence changes."""
     agency = agency_or_404(agency_id)
-    context = summary_context(agency, current_cycle_or_409(), category_code, sub_item_code, chosen_view())
+    context = summary_context(agency, cycles.current_cycle(), category_code, sub_item_code, chosen_view())
     return render("coverage/_sub_item_summary.html", "summary", agency=agency, **context)
 
 
@@ -77,7 +40,7 @@ def overview_rows(cycle: AssessmentCycle, view: str, kind: str, unit_type: str, 
         statement = statement.where(Agency.unit_type == unit_type)
     agencies = [a for a in db.session.scalars(statement)
                 if not name or name.casefold() in f"{a.code} {a.name}".casefold()]
-    categories = process_categories(current_app.config["CRITERIA_VERSION"])
+    categories = process_categories(cycles.criteria_edition(cycle))
     tags = {a.id: agency_tags(a.kind, a.unit_type) for a in agencies}
     done = done_counts_by_agency(cycle.id, view, tags, restricted_items(categories),
                                  [a.id for a in agencies] if kind or unit_type or name else None)
@@ -103,7 +66,7 @@ def sort_rows(rows: list[dict], sort: str, descending: bool) -> list[dict]:
 @bp.get("/overview")
 @require_roles(*ALL_AGENCY_ROLES)
 def overview():
-    cycle = current_cycle_or_409()
+    cycle = cycles.current_cycle()
     view = chosen_view()
     kind = request.args.get("kind", "")
     unit_type = request.args.get("unit_type", "")
@@ -113,7 +76,7 @@ def overview():
     descending = request.args.get("order", "asc" if sort == "name" else "desc") == "desc"
     name = request.args.get("q", "").strip()[:100]
     rows = sort_rows(overview_rows(cycle, view, kind, unit_type, name), sort, descending)
-    categories = process_categories(current_app.config["CRITERIA_VERSION"])
+    categories = process_categories(cycles.criteria_edition(cycle))
     return render("coverage/overview.html", "table", cycle=cycle, view=view, rows=rows,
                   categories=categories, kind=kind, unit_type=unit_type, sort=sort,
                   descending=descending, q=name)
@@ -124,7 +87,7 @@ def overview():
 def item_across_agencies(item_id: int):
     """One checklist item in every agency it is assessed in: how each answered it, to compare."""
     item = item_or_404(item_id)
-    cycle = current_cycle_or_409()
+    cycle = cycles.current_cycle()
     kind = request.args.get("kind", "")
     if kind not in ("", *AGENCY_KINDS):
         abort(422, description="ประเภทส่วนราชการไม่ถูกต้อง")
@@ -156,7 +119,7 @@ def item_across_agencies(item_id: int):
 def report(agency_id: int):
     """The printable submission report: same figures as the workbook, print CSS, Thai font."""
     agency = agency_or_404(agency_id)
-    submission = build_submission(agency, current_cycle_or_409())
+    submission = build_submission(agency, cycles.current_cycle())
     return render_template("coverage/report.html", submission=submission, view=chosen_view(),
                            scoring_notes=scoring_rules().notes, evidence_line=evidence_line,
                            comment_line=comment_line, generated_at=utcnow(),
@@ -166,7 +129,7 @@ def report(agency_id: int):
 @bp.get("/agencies/<int:agency_id>/export.xlsx")
 def export_workbook(agency_id: int):
     agency = agency_or_404(agency_id)
-    cycle = current_cycle_or_409()
+    cycle = cycles.current_cycle()
     payload = build_workbook(build_submission(agency, cycle))
     return send_file(BytesIO(payload), as_attachment=True,
                      download_name=f"pmqa-{agency.code}-{cycle.fiscal_year}.xlsx",

@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from portal import cycles
 from portal.criteria.loader import CriteriaError, load_criteria
 from portal.criteria.store import sync_criteria
 from portal.criteria.textcheck import find_damage
@@ -18,7 +19,7 @@ criteria_cli = AppGroup("criteria", help="เกณฑ์ PMQA 4.0: ตรวจ
 
 def _read_files():
     try:
-        return load_criteria(current_app.config["CRITERIA_DIR"], current_app.config["CRITERIA_VERSION"])
+        return load_criteria(current_app.config["CRITERIA_DIR"], cycles.configured_edition())
     except CriteriaError as error:
         click.echo(f"ไฟล์เกณฑ์ไม่ถูกต้อง:\n{error}", err=True)
         sys.exit(1)
@@ -95,7 +96,7 @@ def dump_criteria(version: str) -> dict:
 @click.option("--version", default=None, help="รุ่นของเกณฑ์ (ค่าเริ่มต้น: รุ่นที่ใช้อยู่)")
 def dump_command(version):
     """Print the criteria stored in the database as JSON."""
-    version = version or current_app.config["CRITERIA_VERSION"]
+    version = version or cycles.criteria_edition()
     data = dump_criteria(version)
     if not data["categories"]:
         click.echo(f"ยังไม่ได้โหลดเกณฑ์รุ่น {version}: รัน flask criteria load ก่อน", err=True)

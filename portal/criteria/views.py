@@ -1,20 +1,21 @@
 """Criteria pages: categories → sub-items → a sub-item with its checklist by level."""
-from flask import Blueprint, abort, current_app, request
+from flask import abort, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from portal import cycles
+from portal.criteria import bp
 from portal.extensions import db
 from portal.fragments import render
 from portal.models import LEVELS, Category, ResultDimension, SubItem
 
-bp = Blueprint("criteria", __name__, url_prefix="/criteria")
 
 LEVEL_FILTERS = ("all", *LEVELS)
 KIND_FILTERS = ("all", "process", "result")
 
 
 def _categories() -> list[Category]:
-    version = current_app.config["CRITERIA_VERSION"]
+    version = cycles.criteria_edition()
     return list(
         db.session.scalars(
             select(Category)
@@ -28,7 +29,7 @@ def _categories() -> list[Category]:
 def _category_or_404(code: str) -> Category:
     category = db.session.scalar(
         select(Category).where(
-            Category.version == current_app.config["CRITERIA_VERSION"], Category.code == code
+            Category.version == cycles.criteria_edition(), Category.code == code
         )
     )
     if category is None:

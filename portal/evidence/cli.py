@@ -9,11 +9,12 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+from portal import cycles
+from portal.errors import Refused
 from portal.evidence import operations as ops
 from portal.evidence import reextract
 from portal.evidence.storage import BlobStore
 from portal.extensions import db
-from portal.jobs import enqueue_extraction
 from portal.models import Agency, Category, ChecklistItem, SubItem
 from portal.models.evidence import FileVersion
 
@@ -26,7 +27,7 @@ def find_item(full_code: str) -> ChecklistItem:
     sub_code, _, item_code = full_code.strip().partition("-")
     item = db.session.scalar(
         select(ChecklistItem).join(SubItem).join(Category)
-        .where(Category.version == current_app.config["CRITERIA_VERSION"],
+        .where(Category.version == cycles.criteria_edition(),
                SubItem.code == sub_code, ChecklistItem.code == item_code.upper())
     )
     if item is None:
@@ -67,11 +68,10 @@ def import_command(agency_code, item_codes, paths):
                                             FileStorage(handle, filename=path.name), None)
                     for item in items[1:]:
                         ops.attach(evidence, item, None)
-                db.session.commit()
-                enqueue_extraction(evidence.id)
+                db.session.commit()  # the worker extracts it once this commits (portal.effects)
                 stored += 1
                 click.echo(f"\n  เก็บแล้ว: {path} → หลักฐาน #{evidence.id}")
-            except ops.EvidenceError as error:
+            except Refused as error:
                 db.session.rollback()
                 failed += 1
                 click.echo(f"\n  ไม่ได้เก็บ: {path} — {error.message}", err=True)
@@ -101,7 +101,7 @@ def reextract_command(agency_code, repair_only, fresh):
                 click.echo(f"\nต่อจากครั้งก่อน: ทำไปแล้ว {done} จาก {total} รายการ", err=True)
             bar.length = max(total, 1)
             bar.update(done - bar.pos)
-        outcome = reextract.run(repair_only, agency_id, fresh=fresh, progress=progress, enqueue=enqueue_extraction)
+        outcome = reextract.run(repair_only, agency_id, fresh=fresh, progress=progress)
     if repair_only:
         click.echo(f"ตรวจหลักฐาน {outcome.evidence} รายการ ข้อความเปลี่ยน {outcome.changed} รายการ "
                    "(ดัชนีค้นหาปรับตามโดยอัตโนมัติ)")

@@ -2,18 +2,20 @@
 from pathlib import PurePath
 from urllib.parse import quote
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal.access import agency_or_404, can_edit_agency
+from portal.actions import act
+from portal.errors import Refused
+from portal.evidence import bp
 from portal.evidence import operations as ops
 from portal.evidence.queries import evidence_or_404
 from portal.evidence.storage import BlobStore
-from portal.evidence.views import bp, require_editor
+from portal.evidence.views import require_editor
 from portal.extensions import db
-from portal.fragments import render, wants_fragment
-from portal.jobs import enqueue_extraction
+from portal.fragments import render
 from portal.models.evidence import Evidence
 from portal.thai.dates import ThaiDateError, parse_thai_date
 
@@ -26,42 +28,27 @@ def _show(evidence: Evidence, status: int = 200, error: str | None = None, messa
                   can_edit=can_edit_agency(evidence.agency_id), error=error, message=message)
 
 
-def _done(evidence: Evidence, message: str):
-    if wants_fragment():
-        return _show(evidence, message=message)
-    flash(message, "success")
-    return redirect(url_for("evidence.show", evidence_id=evidence.id))
-
-
-def _failed(evidence: Evidence, error: ops.EvidenceError):
-    db.session.rollback()
-    return _show(db.session.get(Evidence, evidence.id), status=error.status, error=error.message)
-
-
 @bp.get("/evidence/<int:evidence_id>")
 def show(evidence_id: int):
     return _show(evidence_or_404(evidence_id))
 
 
-def _change(evidence_id: int, change, message, enqueue: bool = False):
-    """The shape of every edit: find (404), check the right (403), change, commit, answer."""
+def _change(evidence_id: int, change, message):
+    """The shape of every edit: find (404), check the right (403), change, commit, answer
+    with the evidence page (portal.actions)."""
     evidence = evidence_or_404(evidence_id)
     require_editor(evidence.agency_id)
-    try:
-        change(evidence)
-        db.session.commit()
-    except ops.EvidenceError as error:
-        return _failed(evidence, error)
-    if enqueue:
-        enqueue_extraction(evidence.id)
-    return _done(evidence, message(evidence) if callable(message) else message)
+    return act(lambda: change(evidence), lambda _: message(evidence) if callable(message) else message,
+               show=lambda text, _: _show(evidence, message=text),
+               form=lambda refusal: _show(evidence, status=refusal.status, error=refusal.message),
+               back=url_for("evidence.show", evidence_id=evidence.id), full_page=True)
 
 
 def _update_details(evidence: Evidence) -> None:
     try:
         document_date = parse_thai_date(request.form.get("document_date", ""))
     except ThaiDateError as error:
-        raise ops.EvidenceError(422, f"วันที่ของเอกสาร: {error}") from None
+        raise Refused(422, f"วันที่ของเอกสาร: {error}") from None
     ops.update_details(evidence, current_user, title=request.form.get("title", ""),
                        description=request.form.get("description", ""), document_date=document_date)
 
@@ -69,7 +56,7 @@ def _update_details(evidence: Evidence) -> None:
 def _replace_file(evidence: Evidence) -> None:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise ops.EvidenceError(422, "กรุณาเลือกไฟล์ที่จะใช้แทน")
+        raise Refused(422, "กรุณาเลือกไฟล์ที่จะใช้แทน")
     ops.replace_file(evidence, upload, current_user)
 
 
@@ -92,20 +79,18 @@ def restore(evidence_id: int):
 @bp.post("/evidence/<int:evidence_id>/replace")
 def replace(evidence_id: int):
     return _change(evidence_id, _replace_file, lambda e: (
-        f"แทนที่ไฟล์แล้ว (ฉบับที่ {e.current_version.number}) ฉบับก่อนหน้ายังเก็บไว้"), enqueue=True)
+        f"แทนที่ไฟล์แล้ว (ฉบับที่ {e.current_version.number}) ฉบับก่อนหน้ายังเก็บไว้"))
 
 
 @bp.post("/evidence/<int:evidence_id>/retry")
 def retry(evidence_id: int):
+    """From an item panel or the evidence page: answers with the status alone."""
     evidence = evidence_or_404(evidence_id)
     require_editor(evidence.agency_id)
-    try:
-        ops.request_retry(evidence, current_user)
-        db.session.commit()
-    except ops.EvidenceError as error:
-        return _failed(evidence, error)
-    enqueue_extraction(evidence.id)
-    return render("evidence/_status.html", "status", evidence=evidence, can_edit=True)
+    return act(lambda: ops.request_retry(evidence, current_user), "ส่งไฟล์เข้าคิวดึงข้อความอีกครั้งแล้ว",
+               show=lambda _text, _: render("evidence/_status.html", "status", evidence=evidence,
+                                            can_edit=True),
+               back=url_for("evidence.show", evidence_id=evidence.id))
 
 
 @bp.get("/evidence/<int:evidence_id>/status")

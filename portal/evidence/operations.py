@@ -1,8 +1,7 @@
-"""Every change to evidence goes through here: validate, store, audit, and say which
-evidence needs (re)extraction. Views and the import command call these; callers commit,
-then enqueue the returned evidence ids."""
+"""Every change to evidence goes through here: validate, store, audit, and record what
+must follow the commit (text extraction, the search index: portal.effects). Views and the
+import command call these and commit; a refusal is Refused with a Thai message."""
 import unicodedata
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import PurePath
 
@@ -10,12 +9,14 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from portal import audit
+from portal import audit, cycles, effects
+from portal.errors import Refused
 from portal.evidence import filetypes
 from portal.evidence.links import LinkError, validate_url
 from portal.evidence.storage import BlobStore, StorageFull, TooLarge
 from portal.extensions import db
-from portal.models import Agency, AssessmentCycle, ChecklistItem, User
+from portal.templating import too_large_message
+from portal.models import Agency, ChecklistItem, User
 from portal.models.evidence import Evidence, EvidenceAttachment, FileVersion
 
 MAX_TITLE = 300
@@ -23,35 +24,17 @@ MAX_DESCRIPTION = 2000
 MAX_NOTE = 1000
 
 
-@dataclass
-class EvidenceError(Exception):
-    """A refused change: HTTP status and a Thai message for the user."""
-
-    status: int
-    message: str
-
-    def __str__(self) -> str:
-        return self.message
-
-
 def blob_store() -> BlobStore:
     return BlobStore(current_app.config["UPLOAD_DIR"])
-
-
-def current_cycle() -> AssessmentCycle:
-    cycle = db.session.scalar(select(AssessmentCycle).where(AssessmentCycle.is_current))
-    if cycle is None:
-        raise EvidenceError(409, "ยังไม่ได้กำหนดรอบการประเมินปัจจุบัน กรุณาติดต่อผู้ดูแลระบบ")
-    return cycle
 
 
 def clean_text(value: str | None, limit: int, label: str, required: bool = False) -> str:
     text = unicodedata.normalize("NFC", (value or "").strip())
     text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
     if required and not text:
-        raise EvidenceError(422, f"กรุณากรอก{label}")
+        raise Refused(422, f"กรุณากรอก{label}")
     if len(text) > limit:
-        raise EvidenceError(422, f"{label}ยาวเกิน {limit} ตัวอักษร")
+        raise Refused(422, f"{label}ยาวเกิน {limit} ตัวอักษร")
     return text
 
 
@@ -60,20 +43,19 @@ def _store_upload(upload: FileStorage) -> tuple[str, filetypes.FileType, "object
     try:
         name = filetypes.safe_display_name(upload.filename or "")
     except filetypes.FileTypeError as error:
-        raise EvidenceError(error.status, error.message) from None
+        raise Refused(error.status, error.message) from None
     store = blob_store()
     try:
         blob = store.save(upload.stream, max_size=current_app.config["MAX_CONTENT_LENGTH"])
     except TooLarge:
-        limit_mb = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-        raise EvidenceError(413, f"ไฟล์ “{name}” ใหญ่เกิน {limit_mb} MB") from None
+        raise Refused(413, too_large_message(name)) from None
     except StorageFull:
-        raise EvidenceError(507, "พื้นที่จัดเก็บไฟล์เต็ม กรุณาแจ้งผู้ดูแลระบบ") from None
+        raise Refused(507, "พื้นที่จัดเก็บไฟล์เต็ม กรุณาแจ้งผู้ดูแลระบบ") from None
     try:
         file_type = filetypes.detect(blob.path, name)
     except filetypes.FileTypeError as error:
         _forget_unreferenced(blob.sha256)
-        raise EvidenceError(error.status, f"“{name}”: {error.message}") from None
+        raise Refused(error.status, f"“{name}”: {error.message}") from None
     return name, file_type, blob
 
 
@@ -91,7 +73,7 @@ def add_file(agency: Agency, item: ChecklistItem | None, upload: FileStorage, us
              title: str | None = None) -> Evidence:
     name, file_type, blob = _store_upload(upload)
     evidence = Evidence(
-        agency=agency, cycle=current_cycle(), kind="file",
+        agency=agency, cycle=cycles.current_cycle(), kind="file",
         title=clean_text(title, MAX_TITLE, "ชื่อหลักฐาน") or _title_from(name),
         created_by=user, extraction_status="queued",
     )
@@ -103,9 +85,9 @@ def add_file(agency: Agency, item: ChecklistItem | None, upload: FileStorage, us
         evidence.attachments.append(EvidenceAttachment(checklist_item=item, created_by_id=_id(user)))
     db.session.add(evidence)
     db.session.flush()
-    audit.record("evidence_added", actor=user, object_type="evidence", object_id=evidence.id,
-                 agency_id=agency.id, kind="file", name=name, sha256=blob.sha256,
-                 item=item.full_code if item else None)
+    _log("evidence_added", evidence, user, kind="file", name=name, sha256=blob.sha256,
+         item=item.full_code if item else None)
+    effects.record(db.session, "extract", [evidence.id])
     return evidence
 
 
@@ -113,9 +95,9 @@ def add_link(agency: Agency, item: ChecklistItem | None, url: str, title: str, u
     try:
         url = validate_url(url)
     except LinkError as error:
-        raise EvidenceError(422, str(error)) from None
+        raise Refused(422, str(error)) from None
     evidence = Evidence(
-        agency=agency, cycle=current_cycle(), kind="link", url=url,
+        agency=agency, cycle=cycles.current_cycle(), kind="link", url=url,
         title=clean_text(title, MAX_TITLE, "ชื่อลิงก์", required=True),
         created_by=user, extraction_status="not_applicable",  # links are never fetched
     )
@@ -123,15 +105,13 @@ def add_link(agency: Agency, item: ChecklistItem | None, url: str, title: str, u
         evidence.attachments.append(EvidenceAttachment(checklist_item=item, created_by_id=_id(user)))
     db.session.add(evidence)
     db.session.flush()
-    audit.record("evidence_added", actor=user, object_type="evidence", object_id=evidence.id,
-                 agency_id=agency.id, kind="link", url=url,
-                 item=item.full_code if item else None)
+    _log("evidence_added", evidence, user, kind="link", url=url, item=item.full_code if item else None)
     return evidence
 
 
 def replace_file(evidence: Evidence, upload: FileStorage, user: User) -> Evidence:
     if evidence.kind != "file":
-        raise EvidenceError(422, "หลักฐานประเภทลิงก์ไม่มีไฟล์ให้แทนที่")
+        raise Refused(422, "หลักฐานประเภทลิงก์ไม่มีไฟล์ให้แทนที่")
     _require_live(evidence)
     name, file_type, blob = _store_upload(upload)
     number = evidence.current_version.number + 1
@@ -142,30 +122,28 @@ def replace_file(evidence: Evidence, upload: FileStorage, user: User) -> Evidenc
     evidence.pages.clear()
     evidence.extraction_status, evidence.extraction_error = "queued", None
     evidence.pages_done = evidence.pages_total = 0
-    audit.record("evidence_replaced", actor=user, object_type="evidence", object_id=evidence.id,
-                 agency_id=evidence.agency_id, version=number, name=name, sha256=blob.sha256)
+    _log("evidence_replaced", evidence, user, version=number, name=name, sha256=blob.sha256)
+    effects.record(db.session, "extract", [evidence.id])
     return evidence
 
 
 def attach(evidence: Evidence, item: ChecklistItem, user: User, note: str = "") -> EvidenceAttachment:
     _require_live(evidence)
     if any(a.checklist_item_id == item.id for a in evidence.attachments):
-        raise EvidenceError(422, f"หลักฐานนี้แนบกับรายการ {item.full_code} อยู่แล้ว")
+        raise Refused(422, f"หลักฐานนี้แนบกับรายการ {item.full_code} อยู่แล้ว")
     attachment = EvidenceAttachment(checklist_item=item, created_by_id=_id(user),
                                     note=clean_text(note, MAX_NOTE, "หมายเหตุ"))
     evidence.attachments.append(attachment)
-    audit.record("evidence_attached", actor=user, object_type="evidence", object_id=evidence.id,
-                 agency_id=evidence.agency_id, item=item.full_code)
+    _log("evidence_attached", evidence, user, item=item.full_code)
     return attachment
 
 
 def detach(evidence: Evidence, item: ChecklistItem, user: User) -> None:
     attachment = next((a for a in evidence.attachments if a.checklist_item_id == item.id), None)
     if attachment is None:
-        raise EvidenceError(404, "หลักฐานนี้ไม่ได้แนบกับรายการนี้")
+        raise Refused(404, "หลักฐานนี้ไม่ได้แนบกับรายการนี้")
     evidence.attachments.remove(attachment)
-    audit.record("evidence_detached", actor=user, object_type="evidence", object_id=evidence.id,
-                 agency_id=evidence.agency_id, item=item.full_code)
+    _log("evidence_detached", evidence, user, item=item.full_code)
 
 
 def update_details(evidence: Evidence, user: User, *, title: str, description: str,
@@ -181,17 +159,15 @@ def update_details(evidence: Evidence, user: User, *, title: str, description: s
     for key, value in values.items():
         setattr(evidence, key, value)
     if changes:
-        audit.record("evidence_updated", actor=user, object_type="evidence", object_id=evidence.id,
-                     agency_id=evidence.agency_id, changes=changes)
+        _log("evidence_updated", evidence, user, changes=changes)
 
 
 def update_note(evidence: Evidence, item: ChecklistItem, user: User, note: str) -> None:
     attachment = next((a for a in evidence.attachments if a.checklist_item_id == item.id), None)
     if attachment is None:
-        raise EvidenceError(404, "หลักฐานนี้ไม่ได้แนบกับรายการนี้")
+        raise Refused(404, "หลักฐานนี้ไม่ได้แนบกับรายการนี้")
     attachment.note = clean_text(note, MAX_NOTE, "หมายเหตุ")
-    audit.record("evidence_note_updated", actor=user, object_type="evidence", object_id=evidence.id,
-                 agency_id=evidence.agency_id, item=item.full_code)
+    _log("evidence_note_updated", evidence, user, item=item.full_code)
 
 
 def delete(evidence: Evidence, user: User) -> None:
@@ -199,31 +175,36 @@ def delete(evidence: Evidence, user: User) -> None:
     _require_live(evidence)
     evidence.deleted_at = datetime.now(timezone.utc)
     evidence.deleted_by_id = _id(user)
-    audit.record("evidence_deleted", actor=user, object_type="evidence", object_id=evidence.id,
-                 agency_id=evidence.agency_id)
+    _log("evidence_deleted", evidence, user)
 
 
 def restore(evidence: Evidence, user: User) -> None:
     if evidence.deleted_at is None:
-        raise EvidenceError(422, "หลักฐานนี้ไม่ได้อยู่ในถังขยะ")
+        raise Refused(422, "หลักฐานนี้ไม่ได้อยู่ในถังขยะ")
     evidence.deleted_at = None
     evidence.deleted_by_id = None
-    audit.record("evidence_restored", actor=user, object_type="evidence", object_id=evidence.id,
-                 agency_id=evidence.agency_id)
+    _log("evidence_restored", evidence, user)
 
 
 def request_retry(evidence: Evidence, user: User) -> None:
     _require_live(evidence)
     if evidence.extraction_status != "failed":
-        raise EvidenceError(422, "ลองใหม่ได้เฉพาะหลักฐานที่ดึงข้อความไม่สำเร็จ")
+        raise Refused(422, "ลองใหม่ได้เฉพาะหลักฐานที่ดึงข้อความไม่สำเร็จ")
     evidence.extraction_status, evidence.extraction_error = "queued", None
-    audit.record("evidence_retry", actor=user, object_type="evidence", object_id=evidence.id,
-                 agency_id=evidence.agency_id)
+    _log("evidence_retry", evidence, user)
+    effects.record(db.session, "extract", [evidence.id])
+
+
+def _log(action: str, evidence: Evidence, user: User | None, **details) -> None:
+    """Audit a change to an evidence; its search index entry follows after the commit."""
+    audit.record(action, actor=user, object_type="evidence", object_id=evidence.id,
+                 agency_id=evidence.agency_id, **details)
+    effects.record(db.session, "index", [evidence.id])
 
 
 def _require_live(evidence: Evidence) -> None:
     if evidence.deleted_at is not None:
-        raise EvidenceError(422, "หลักฐานนี้อยู่ในถังขยะ กรุณากู้คืนก่อน")
+        raise Refused(422, "หลักฐานนี้อยู่ในถังขยะ กรุณากู้คืนก่อน")
 
 
 def _id(user: User | None) -> int | None:

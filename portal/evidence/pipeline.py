@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from flask import current_app
 from sqlalchemy import or_, select, update
 
+from portal import effects
 from portal.evidence.extract import ExtractionError, extract_with_limits
 from portal.evidence.storage import BlobStore
 from portal.extensions import db
@@ -93,4 +94,5 @@ def _finish(evidence_id: int, status: str, error: str | None = None, total: int 
     evidence.extraction_error = error
     if total is not None:
         evidence.pages_done = evidence.pages_total = total
+    effects.record(db.session, "index", [evidence_id])
     db.session.commit()

@@ -1,4 +1,5 @@
 """Read-side helpers for evidence pages: always scoped to one agency."""
+from flask import abort, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -6,7 +7,6 @@ from portal.access import can_see_agency
 from portal.extensions import db
 from portal.models import ChecklistItem, SubItem
 from portal.models.evidence import Evidence, EvidenceAttachment
-from flask import abort
 
 
 def evidence_or_404(evidence_id: int) -> Evidence:
@@ -15,6 +15,13 @@ def evidence_or_404(evidence_id: int) -> Evidence:
     if evidence is None or not can_see_agency(evidence.agency_id):
         abort(404)
     return evidence
+
+
+def item_url(agency_id: int, item: ChecklistItem) -> str:
+    """Where an item lives: its panel on the agency's workspace of the item's sub-item."""
+    sub_item = item.sub_item
+    return url_for("evidence.workspace", agency_id=agency_id, category_code=sub_item.category.code,
+                   sub_item_code=sub_item.code) + f"#item-{item.id}"
 
 
 def item_or_404(item_id: int) -> ChecklistItem:

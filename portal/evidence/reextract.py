@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from portal import effects
 from portal.evidence.extract import needs_repair, repaired
 from portal.extensions import db
 from portal.models.evidence import Evidence
@@ -92,9 +93,10 @@ def queue_again(evidence: Evidence) -> bool:
 
 
 def run(repair_only: bool, agency_id: int | None = None, fresh: bool = False,
-        progress: Callable[[int, int], None] | None = None, enqueue: Callable[[int], None] | None = None) -> Outcome:
-    """Re-run the repair (repair_only) or queue every evidence for extraction; `enqueue`
-    receives each queued id after its batch is committed. progress(done, total)."""
+        progress: Callable[[int, int], None] | None = None) -> Outcome:
+    """Re-run the repair (repair_only: changed evidence is re-indexed) or queue every
+    evidence for extraction; both follow each batch's commit (portal.effects).
+    progress(done, total)."""
     mode = "repair" if repair_only else "full"
     done_through = 0 if fresh else _resume_point(mode, agency_id)
     todo = evidence_ids(agency_id, after=done_through)
@@ -106,10 +108,10 @@ def run(repair_only: bool, agency_id: int | None = None, fresh: bool = False,
         batch = list(db.session.scalars(select(Evidence).where(Evidence.id.in_(chunk)).order_by(Evidence.id)
                                         .options(selectinload(Evidence.pages), selectinload(Evidence.versions))))
         queued = [e.id for e in batch if (repair_again(e) if repair_only else queue_again(e))]
+        if queued:
+            effects.record(db.session, "index" if repair_only else "extract", queued)
         db.session.commit()
         _record(mode, agency_id, chunk[-1])
-        for evidence_id in queued if enqueue and not repair_only else ():
-            enqueue(evidence_id)
         outcome.evidence += len(chunk)
         outcome.changed += len(queued)
         db.session.expunge_all()

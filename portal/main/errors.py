@@ -1,9 +1,13 @@
 """Thai error pages; htmx requests get the message in the page's message area."""
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
+from portal.auth.session import needs_sign_in, unauthorized
+from portal.errors import Refused
+from portal.extensions import htmx
 from portal.fragments import wants_fragment
+from portal.templating import too_large_message
 
 MESSAGES = {
     400: ("คำขอไม่ถูกต้อง", "ระบบไม่เข้าใจคำขอนี้ กรุณาตรวจสอบข้อมูลแล้วลองใหม่"),
@@ -35,7 +39,19 @@ def render_error(status: int, detail: str | None = None):
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        if needs_sign_in() and htmx:  # the session cookie expired, and the form's token with it:
+            return unauthorized()     # the page goes to sign-in (a plain post's page says reload)
         return render_error(400, "แบบฟอร์มหมดอายุหรือไม่มีรหัสยืนยัน (CSRF) กรุณาโหลดหน้าใหม่แล้วลองอีกครั้ง")
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error):
+        """Werkzeug refuses a body over MAX_CONTENT_LENGTH before any view runs."""
+        return render_error(413, too_large_message())
+
+    @app.errorhandler(Refused)
+    def refused(error: Refused):
+        """A refusal no view answered itself (e.g. no current cycle) still answers in Thai."""
+        return render_error(error.status, error.message)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -1,20 +1,18 @@
 """Home page and health check."""
-from flask import Blueprint, render_template
-from sqlalchemy import select, text
+from flask import render_template
+from sqlalchemy import text
 
+from portal import cycles
+from portal.agencies.queries import visible_agencies
 from portal.extensions import db
-from portal.models import AssessmentCycle
-
-bp = Blueprint("main", __name__)
+from portal.main import bp
 
 
 @bp.get("/")
 def home():
     """Start where the user's work is: their agencies, with the criteria one click away."""
-    from portal.agencies.views import visible_agencies
-
-    current_cycle = db.session.scalar(select(AssessmentCycle).where(AssessmentCycle.is_current))
-    return render_template("main/home.html", agencies=visible_agencies(), current_cycle=current_cycle)
+    return render_template("main/home.html", agencies=visible_agencies(),
+                           current_cycle=cycles.current_cycle_or_none())
 
 
 @bp.get("/healthz")

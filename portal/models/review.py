@@ -10,6 +10,7 @@ from portal.models.criteria import ChecklistItem
 from portal.models.user import User, utcnow
 
 REVIEW_STATUSES = ("submitted", "needs_revision", "accepted")
+STATUS_LABELS = {"submitted": "รอพิจารณา", "needs_revision": "ต้องแก้ไข", "accepted": "ผ่านการพิจารณา"}
 THREAD_VISIBILITIES = ("shared", "internal")
 
 

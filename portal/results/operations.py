@@ -1,29 +1,15 @@
 """Every change to category 7 metrics goes through here: validate, write, audit.
-Views call these and commit; a refused change raises ResultError with the form kept."""
-from dataclasses import dataclass, field
-
+Views call these and commit; a refused change raises Refused with the form kept."""
 from sqlalchemy import func, select
 
 from portal import audit
+from portal.errors import Refused
 from portal.extensions import db
 from portal.models import Agency, AssessmentCycle, Evidence, MetricGroup, ResultMetric, User
 from portal.models.results import ResultMetricEvidence
 from portal.results.forms import VALUE_FIELDS, MetricForm, read_metric_form
 
 TRACKED = ("name", "unit", "direction", "mandatory_indicator", *VALUE_FIELDS)
-
-
-@dataclass
-class ResultError(Exception):
-    """A refused change: HTTP status, a Thai message and the form to show again."""
-
-    status: int
-    message: str
-    form: MetricForm | None = None
-    errors: dict = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return self.message
 
 
 def indicator_texts(group: MetricGroup) -> list[str]:
@@ -33,7 +19,7 @@ def indicator_texts(group: MetricGroup) -> list[str]:
 def _read(group: MetricGroup, cycle: AssessmentCycle, data) -> MetricForm:
     form = read_metric_form(data, indicator_texts(group), cycle.fiscal_year)
     if not form.valid:
-        raise ResultError(422, "ข้อมูลตัววัดไม่ถูกต้อง: " + " · ".join(form.errors.values()), form)
+        raise Refused(422, "ข้อมูลตัววัดไม่ถูกต้อง: " + " · ".join(form.errors.values()), form)
     return form
 
 
@@ -46,7 +32,7 @@ def _evidence(agency: Agency, cycle: AssessmentCycle, ids: list[int], form: Metr
         Evidence.deleted_at.is_(None))))
     if len(found) != len(ids):
         form.errors["evidence_ids"] = "ไม่พบหลักฐานบางรายการที่เลือก (อาจถูกลบไปแล้ว)"
-        raise ResultError(422, form.errors["evidence_ids"], form)
+        raise Refused(422, form.errors["evidence_ids"], form)
     return found
 
 

@@ -4,6 +4,7 @@ from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from portal import cycles
 from portal.coverage.scoring import scoring_rules
 from portal.extensions import db
 from portal.models import Agency, AssessmentCycle, Category, Evidence, ResultDimension, ResultMetric
@@ -105,7 +106,7 @@ def agency_results_summary(agency_id: int, cycle_id: int) -> dict:
     cycle = db.session.get(AssessmentCycle, cycle_id)
     if agency is None or cycle is None:
         raise LookupError(f"no agency {agency_id} or cycle {cycle_id}")
-    dims = dimensions(cycle.criteria_version)
+    dims = dimensions(cycles.criteria_edition(cycle))
     metrics = metrics_of(agency_id, cycle_id)
     report = report_for(agency, cycle, metrics, dims)
     return {"agency_id": agency_id, "cycle_id": cycle_id, "fiscal_year": cycle.fiscal_year,

@@ -2,50 +2,28 @@
 
 Row actions answer htmx with the row (and out-of-band updates of the problem lists);
 without htmx they redirect back to the page, or show the page with the form on 422."""
-import math
-
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import abort, request, url_for
 from flask_login import current_user
 
+from portal import cycles
 from portal.access import agency_or_404, can_edit_agency
+from portal.actions import act
 from portal.coverage.scoring import scoring_rules
-from portal.evidence.operations import EvidenceError, current_cycle
+from portal.errors import Refused
 from portal.extensions import db
-from portal.fragments import render, wants_fragment
+from portal.fragments import render
 from portal.models import Agency, AssessmentCycle, MetricGroup, ResultMetric
+from portal.results import bp
 from portal.results import operations as ops
 from portal.results import queries
 from portal.results.chart import trend_chart
 from portal.results.forms import DIRECTION_LABELS, MetricForm, empty_form, field_labels, form_from_metric
 from portal.results.rules import fiscal_years
 
-bp = Blueprint("results", __name__)
 TEMPLATE = "results/page.html"
 FORBIDDEN_EDIT = "เฉพาะเจ้าหน้าที่ของส่วนราชการนี้ (สิทธิ์แก้ไข) เท่านั้นที่แก้ไขตัววัดหมวด 7 ได้"
 RESULT_LEVELS = {"below_basic": "ไม่ถึงเป้าหมาย", "basic": "Basic", "advance": "Advance",
                  "significance": "Significance"}
-
-
-@bp.app_template_filter("metric_number")
-def metric_number(value) -> str:
-    """Thousands separators, no trailing zeros; a dash for a missing value."""
-    return "—" if value is None else f"{value:,.4f}".rstrip("0").rstrip(".")
-
-
-@bp.app_template_filter("achievement_text")
-def achievement_text(value) -> str:
-    if value is None:
-        return "—"
-    if math.isinf(value):
-        return "ไม่ถึงเป้าหมาย (เป้าหมาย 0)"
-    return f"{value:+,.2f}".rstrip("0").rstrip(".") + " %"
-
-
-def _cycle() -> AssessmentCycle:
-    try:
-        return current_cycle()
-    except EvidenceError as error:
-        abort(error.status, description=error.message)
 
 
 def _require_editor(agency: Agency) -> None:
@@ -55,7 +33,7 @@ def _require_editor(agency: Agency) -> None:
 
 def context(agency: Agency, cycle: AssessmentCycle, **extra) -> dict:
     """Everything the page and its fragments show: metrics, scores, problems, choices."""
-    dims = queries.dimensions(cycle.criteria_version)
+    dims = queries.dimensions(cycles.criteria_edition(cycle))
     metrics = queries.metrics_of(agency.id, cycle.id)
     report = queries.report_for(agency, cycle, metrics, dims)
     years = fiscal_years(cycle.fiscal_year)
@@ -85,7 +63,7 @@ def _state(form: MetricForm, metric_id=None, group_id=None, error=None) -> dict:
 def _group_or_422(group_id, cycle: AssessmentCycle) -> MetricGroup:
     """A group of the criteria edition the cycle is assessed against."""
     group = db.session.get(MetricGroup, group_id) if group_id else None
-    if group is None or group.dimension.category.version != cycle.criteria_version:
+    if group is None or group.dimension.category.version != cycles.criteria_edition(cycle):
         abort(422, description="กรุณาเลือกกลุ่มตัวชี้วัดของหมวด 7")
     return group
 
@@ -93,34 +71,29 @@ def _group_or_422(group_id, cycle: AssessmentCycle) -> MetricGroup:
 @bp.get("/agencies/<int:agency_id>/results")
 def page(agency_id: int):
     agency = agency_or_404(agency_id)
-    return render(TEMPLATE, "content", **context(agency, _cycle()))
+    return render(TEMPLATE, "content", **context(agency, cycles.current_cycle()))
 
 
 @bp.post("/agencies/<int:agency_id>/results")
 def create(agency_id: int):
     agency = agency_or_404(agency_id)
     _require_editor(agency)
-    cycle = _cycle()
+    cycle = cycles.current_cycle()
     group = _group_or_422(request.form.get("group_id", type=int), cycle)
-    try:
-        metric = ops.create(agency, cycle, group, request.form, current_user)
-        db.session.commit()
-    except ops.ResultError as error:
-        db.session.rollback()
-        return _refused(agency, cycle, error, group=group)
-    return _changed(agency, cycle, "created", f"เพิ่มตัววัด “{metric.name}” แล้ว", metric, group)
+    return _metric_action(agency, cycle, lambda: ops.create(agency, cycle, group, request.form, current_user),
+                          lambda metric: f"เพิ่มตัววัด “{metric.name}” แล้ว", "created", group=group)
 
 
 @bp.get("/agencies/<int:agency_id>/results/<int:metric_id>")
 def row(agency_id: int, metric_id: int):
-    agency, cycle = agency_or_404(agency_id), _cycle()
+    agency, cycle = agency_or_404(agency_id), cycles.current_cycle()
     metric = queries.metric_or_404(agency, cycle, metric_id)
     return render(TEMPLATE, "display_row", **context(agency, cycle, metric=metric))
 
 
 @bp.get("/agencies/<int:agency_id>/results/<int:metric_id>/edit")
 def edit_form(agency_id: int, metric_id: int):
-    agency, cycle = agency_or_404(agency_id), _cycle()
+    agency, cycle = agency_or_404(agency_id), cycles.current_cycle()
     metric = queries.metric_or_404(agency, cycle, metric_id)
     _require_editor(agency)
     state = _state(form_from_metric(metric), metric_id=metric.id)
@@ -129,41 +102,39 @@ def edit_form(agency_id: int, metric_id: int):
 
 @bp.post("/agencies/<int:agency_id>/results/<int:metric_id>")
 def update(agency_id: int, metric_id: int):
-    agency, cycle = agency_or_404(agency_id), _cycle()
+    agency, cycle = agency_or_404(agency_id), cycles.current_cycle()
     metric = queries.metric_or_404(agency, cycle, metric_id)
     _require_editor(agency)
-    try:
-        ops.update(metric, cycle, request.form, current_user)
-        db.session.commit()
-    except ops.ResultError as error:
-        db.session.rollback()
-        return _refused(agency, cycle, error, metric=metric)
-    return _changed(agency, cycle, "updated", f"บันทึกตัววัด “{metric.name}” แล้ว", metric, metric.group)
+    return _metric_action(agency, cycle, lambda: ops.update(metric, cycle, request.form, current_user),
+                          lambda changed: f"บันทึกตัววัด “{changed.name}” แล้ว", "updated", metric=metric)
 
 
 @bp.post("/agencies/<int:agency_id>/results/<int:metric_id>/delete")
 def delete(agency_id: int, metric_id: int):
-    agency, cycle = agency_or_404(agency_id), _cycle()
+    agency, cycle = agency_or_404(agency_id), cycles.current_cycle()
     metric = queries.metric_or_404(agency, cycle, metric_id)
     _require_editor(agency)
-    name = metric.name
-    ops.delete(metric, current_user)
-    db.session.commit()
-    return _changed(agency, cycle, "deleted", f"ลบตัววัด “{name}” แล้ว", None, None)
+    return _metric_action(agency, cycle, lambda: ops.delete(metric, current_user),
+                          f"ลบตัววัด “{metric.name}” แล้ว", "deleted")
 
 
-def _changed(agency, cycle, block: str, message: str, metric, group):
-    """htmx: the changed row(s) and fresh problem lists; otherwise back to the page."""
-    if not wants_fragment():
-        flash(message, "success")
-        anchor = f"#metric-{metric.id}" if metric is not None else ""
-        return redirect(url_for("results.page", agency_id=agency.id) + anchor)
-    if metric is not None:
-        metric = db.session.get(ResultMetric, metric.id)
-    return render(TEMPLATE, block, **context(agency, cycle, metric=metric, group=group, message=message))
+def _metric_action(agency, cycle, change, message, block: str, metric=None, group=None):
+    """One change to a metric (portal.actions): htmx gets the changed row(s) and fresh
+    problem lists, a plain post goes back to the page; a refusal shows the form again."""
+
+    def show(text: str, changed: ResultMetric | None):
+        return render(TEMPLATE, block, **context(agency, cycle, metric=changed,
+                                                 group=group or (changed.group if changed else None),
+                                                 message=text))
+
+    def back(changed: ResultMetric | None) -> str:
+        return url_for("results.page", agency_id=agency.id) + (f"#metric-{changed.id}" if changed else "")
+
+    return act(change, message, show=show, back=back, full_page=True,
+               form=lambda refusal: _refused(agency, cycle, refusal, metric=metric, group=group))
 
 
-def _refused(agency, cycle, error: ops.ResultError, metric=None, group=None):
+def _refused(agency, cycle, error: Refused, metric=None, group=None):
     """422: the same form again with the input kept and the Thai messages."""
     form = error.form or empty_form()
     state = _state(form, metric_id=metric.id if metric else None,

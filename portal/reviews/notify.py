@@ -1,57 +1,38 @@
 """Optional e-mail notices of new comments and review statuses (off unless MAIL_SMTP_HOST
-is set). Hooked on the session like the search index: whatever path posts a comment or
-changes a status, the committed ids go to the background worker, which decides the
-recipients with the same read rule as the pages — an internal thread never mails an
-agency user — and sends through SMTP. A notice never delays or fails the request."""
+is set). The review operations record each posted comment and each "ต้องแก้ไข"/"ผ่าน"
+status as an effect of their transaction (portal.effects); once it commits, the worker
+decides the recipients with the same read rule as the pages — an internal thread never
+mails an agency user — and sends through SMTP. A notice never delays or fails the request."""
 import logging
 import smtplib
 from email.message import EmailMessage
 
-from flask import current_app, has_app_context
-from sqlalchemy import event, inspect, select
-from sqlalchemy.orm import Session
+from flask import current_app
+from sqlalchemy import select
 
+from portal import effects
 from portal.extensions import db
 from portal.models import Comment, ItemReview, RoleGrant, User
+from portal.models.review import STATUS_LABELS
 from portal.reviews import permissions as perm
 
 log = logging.getLogger(__name__)
-PENDING_KEY = "pmqa_review_notices"
 EXCERPT_CHARS = 500
 STATUS_NOTICES = ("needs_revision", "accepted")  # "submitted" is the reviewers' own bookkeeping
 
 
-@event.listens_for(Session, "after_flush")
-def _collect(session, _context):
-    pending = session.info.setdefault(PENDING_KEY, {"comments": set(), "reviews": set()})
-    for obj in session.new:
-        if isinstance(obj, Comment):
-            pending["comments"].add(obj.id)
-    for obj in list(session.new) + list(session.dirty):
-        if isinstance(obj, ItemReview) and obj.status in STATUS_NOTICES and (
-                obj in session.new or _changed(obj, "status") or _changed(obj, "reason")):
-            pending["reviews"].add(obj.id)
+def enabled() -> bool:
+    return bool(current_app.config.get("MAIL_SMTP_HOST"))
 
 
-def _changed(obj, attribute: str) -> bool:
-    return inspect(obj).attrs[attribute].history.has_changes()
-
-
-@event.listens_for(Session, "after_commit")
-def _enqueue(session):
-    pending = session.info.pop(PENDING_KEY, None)
-    if not pending or not (pending["comments"] or pending["reviews"]):
+def after_commit(comment: Comment | None = None, review: ItemReview | None = None) -> None:
+    """Mail about this new comment, or this review's new status, once the change commits."""
+    if not enabled():
         return
-    if not has_app_context() or not current_app.config.get("MAIL_SMTP_HOST"):
-        return
-    from portal.jobs import enqueue_review_notices
-
-    enqueue_review_notices(sorted(pending["comments"]), sorted(pending["reviews"]))
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget(session):
-    session.info.pop(PENDING_KEY, None)
+    if comment is not None:
+        effects.record(db.session, "comment_notice", [comment.id])
+    if review is not None and review.status in STATUS_NOTICES:
+        effects.record(db.session, "review_notice", [review.id])
 
 
 def _agency_users(agency_id: int, roles: tuple[str, ...]) -> list[User]:
@@ -107,8 +88,6 @@ def comment_message(comment: Comment, recipient: User) -> EmailMessage:
 
 
 def review_message(review: ItemReview, recipient: User) -> EmailMessage:
-    from portal.reviews.operations import STATUS_LABELS
-
     item, agency = review.checklist_item, review.agency
     message = EmailMessage()
     message["Subject"] = f"[PMQA 4.0] รายการ {item.full_code}: {STATUS_LABELS[review.status]}"

@@ -1,44 +1,21 @@
 """Every change to threads, comments and review statuses: check rights, validate, write,
-audit. Views call these and commit; a refusal is a ReviewError with a Thai message."""
+audit. Views call these and commit; a refusal is Refused with a Thai message."""
 import unicodedata
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 
-from portal import audit
-from portal.evidence.operations import EvidenceError, current_cycle
+from portal import audit, cycles
+from portal.errors import Refused
 from portal.extensions import db
-from portal.models import Agency, AssessmentCycle, ChecklistItem, User
-from portal.models.review import (REVIEW_STATUSES, THREAD_VISIBILITIES, Comment, CommentThread,
-                                  ItemReview, ThreadRead)
+from portal.models import Agency, ChecklistItem, User
+from portal.models.review import (REVIEW_STATUSES, STATUS_LABELS, THREAD_VISIBILITIES, Comment,
+                                  CommentThread, ItemReview, ThreadRead)
 from portal.models.user import utcnow
+from portal.reviews import notify
 from portal.reviews import permissions as perm
 
 MAX_BODY = 10_000
-STATUS_LABELS = {
-    "submitted": "รอพิจารณา",
-    "needs_revision": "ต้องแก้ไข",
-    "accepted": "ผ่านการพิจารณา",
-}
-
-
-@dataclass
-class ReviewError(Exception):
-    """A refused change: HTTP status and a Thai message for the user."""
-
-    status: int
-    message: str
-
-    def __str__(self) -> str:
-        return self.message
-
-
-def review_cycle() -> AssessmentCycle:
-    try:
-        return current_cycle()
-    except EvidenceError as error:
-        raise ReviewError(error.status, error.message) from None
 
 
 def clean_body(value: str | None, label: str = "ความเห็น", required: bool = True) -> str:
@@ -46,9 +23,9 @@ def clean_body(value: str | None, label: str = "ความเห็น", requi
     text = unicodedata.normalize("NFC", (value or "").replace("\r\n", "\n").strip())
     text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
     if required and not text:
-        raise ReviewError(422, f"กรุณาพิมพ์{label}")
+        raise Refused(422, f"กรุณาพิมพ์{label}")
     if len(text) > MAX_BODY:
-        raise ReviewError(422, f"{label}ยาวเกิน {MAX_BODY:,} ตัวอักษร (พิมพ์มา {len(text):,} ตัวอักษร)")
+        raise Refused(422, f"{label}ยาวเกิน {MAX_BODY:,} ตัวอักษร (พิมพ์มา {len(text):,} ตัวอักษร)")
     return text
 
 
@@ -77,14 +54,14 @@ def _audit(action: str, user: User, thread: CommentThread, **details) -> None:
 
 def start_thread(agency: Agency, item: ChecklistItem, visibility: str, body: str, user: User) -> CommentThread:
     if not perm.can_start(agency.id, "shared", user):
-        raise ReviewError(403, perm.FORBIDDEN_WRITE)
+        raise Refused(403, perm.FORBIDDEN_WRITE)
     if visibility not in THREAD_VISIBILITIES:
-        raise ReviewError(422, "กรุณาเลือกว่าจะแสดงกระทู้ต่อส่วนราชการ หรือเฉพาะผู้ตรวจ")
+        raise Refused(422, "กรุณาเลือกว่าจะแสดงกระทู้ต่อส่วนราชการ หรือเฉพาะผู้ตรวจ")
     if not perm.can_start(agency.id, visibility, user):
-        raise ReviewError(403, perm.FORBIDDEN_INTERNAL)
+        raise Refused(403, perm.FORBIDDEN_INTERNAL)
     text = clean_body(body)
     now = utcnow()
-    thread = CommentThread(agency_id=agency.id, cycle_id=review_cycle().id, checklist_item=item,
+    thread = CommentThread(agency_id=agency.id, cycle_id=cycles.current_cycle().id, checklist_item=item,
                            visibility=visibility, created_by_id=user.id, created_at=now,
                            last_activity_at=now)
     thread.comments.append(Comment(author_id=user.id, body=text, created_at=now))
@@ -92,20 +69,21 @@ def start_thread(agency: Agency, item: ChecklistItem, visibility: str, body: str
     db.session.flush()
     mark_read(user, thread, now)
     _audit("thread_started", user, thread, comment_id=thread.comments[0].id)
+    notify.after_commit(comment=thread.comments[0])
     return thread
 
 
 def reply(thread: CommentThread, parent_id: int | None, body: str, user: User) -> Comment:
     """Replies nest under the comment they answer (the opening comment when none is named)."""
     if not perm.can_reply(thread, user):
-        raise ReviewError(403, perm.FORBIDDEN_WRITE)
+        raise Refused(403, perm.FORBIDDEN_WRITE)
     if thread.resolved_at is not None:
-        raise ReviewError(422, "กระทู้นี้ปิดแล้ว (ได้ข้อยุติ) ผู้ตรวจต้องเปิดกระทู้อีกครั้งก่อนจึงจะตอบได้")
+        raise Refused(422, "กระทู้นี้ปิดแล้ว (ได้ข้อยุติ) ผู้ตรวจต้องเปิดกระทู้อีกครั้งก่อนจึงจะตอบได้")
     parent = next((c for c in thread.comments if c.id == parent_id), None) if parent_id else thread.comments[0]
     if parent is None:
-        raise ReviewError(422, "ไม่พบความเห็นที่ต้องการตอบในกระทู้นี้")
+        raise Refused(422, "ไม่พบความเห็นที่ต้องการตอบในกระทู้นี้")
     if parent.deleted_at is not None:
-        raise ReviewError(422, "ความเห็นนี้ถูกลบแล้ว ตอบไม่ได้")
+        raise Refused(422, "ความเห็นนี้ถูกลบแล้ว ตอบไม่ได้")
     text = clean_body(body, "คำตอบ")
     now = utcnow()
     comment = Comment(parent_id=parent.id, author_id=user.id, body=text, created_at=now)
@@ -114,16 +92,17 @@ def reply(thread: CommentThread, parent_id: int | None, body: str, user: User) -
     db.session.flush()
     mark_read(user, thread, now)
     _audit("comment_posted", user, thread, comment_id=comment.id, parent_id=parent.id)
+    notify.after_commit(comment=comment)
     return comment
 
 
 def _own(comment: Comment, user: User) -> None:
     if comment.author_id != user.id:
-        raise ReviewError(403, perm.FORBIDDEN_OWN)
+        raise Refused(403, perm.FORBIDDEN_OWN)
     if not perm.can_reply(comment.thread, user):
-        raise ReviewError(403, perm.FORBIDDEN_WRITE)
+        raise Refused(403, perm.FORBIDDEN_WRITE)
     if comment.deleted_at is not None:
-        raise ReviewError(422, "ความเห็นนี้ถูกลบแล้ว")
+        raise Refused(422, "ความเห็นนี้ถูกลบแล้ว")
 
 
 def edit_comment(comment: Comment, body: str, user: User) -> bool:
@@ -146,18 +125,18 @@ def delete_comment(comment: Comment, user: User) -> None:
 
 def resolve(thread: CommentThread, user: User) -> None:
     if not perm.can_review(thread.agency_id, user):
-        raise ReviewError(403, perm.FORBIDDEN_REVIEW)
+        raise Refused(403, perm.FORBIDDEN_REVIEW)
     if thread.resolved_at is not None:
-        raise ReviewError(422, "กระทู้นี้ปิดไปแล้ว")
+        raise Refused(422, "กระทู้นี้ปิดไปแล้ว")
     thread.resolved_at, thread.resolved_by_id = utcnow(), user.id
     _audit("thread_resolved", user, thread)
 
 
 def reopen(thread: CommentThread, user: User) -> None:
     if not perm.can_review(thread.agency_id, user):
-        raise ReviewError(403, perm.FORBIDDEN_REVIEW)
+        raise Refused(403, perm.FORBIDDEN_REVIEW)
     if thread.resolved_at is None:
-        raise ReviewError(422, "กระทู้นี้ยังเปิดอยู่")
+        raise Refused(422, "กระทู้นี้ยังเปิดอยู่")
     thread.resolved_at = thread.resolved_by_id = None
     _audit("thread_reopened", user, thread)
 
@@ -165,24 +144,26 @@ def reopen(thread: CommentThread, user: User) -> None:
 def set_status(agency: Agency, item: ChecklistItem, status: str, reason: str, user: User) -> ItemReview:
     """Any move between the three statuses; "needs revision" must say why."""
     if not perm.can_review(agency.id, user):
-        raise ReviewError(403, perm.FORBIDDEN_REVIEW)
+        raise Refused(403, perm.FORBIDDEN_REVIEW)
     if status not in REVIEW_STATUSES:
-        raise ReviewError(422, "กรุณาเลือกสถานะการพิจารณา")
+        raise Refused(422, "กรุณาเลือกสถานะการพิจารณา")
     reason = clean_body(reason, "เหตุผล", required=False)
     if status == "needs_revision" and not reason:
-        raise ReviewError(422, "กรุณาระบุเหตุผลที่ต้องแก้ไข")
-    cycle = review_cycle()
+        raise Refused(422, "กรุณาระบุเหตุผลที่ต้องแก้ไข")
+    cycle = cycles.current_cycle()
     review = db.session.scalar(select(ItemReview).where(
         ItemReview.agency_id == agency.id, ItemReview.cycle_id == cycle.id,
         ItemReview.checklist_item_id == item.id))
     before = review.status if review else None
     if review is not None and review.status == status and review.reason == reason:
-        raise ReviewError(422, f"สถานะเป็น “{STATUS_LABELS[status]}” อยู่แล้ว")
+        raise Refused(422, f"สถานะเป็น “{STATUS_LABELS[status]}” อยู่แล้ว")
     if review is None:
         review = ItemReview(agency_id=agency.id, cycle_id=cycle.id, checklist_item_id=item.id)
         db.session.add(review)
     review.status, review.reason, review.updated_by_id = status, reason, user.id
     review.updated_at = utcnow()
+    db.session.flush()
+    notify.after_commit(review=review)
     audit.record("review_status_changed", actor=user, object_type="checklist_item", object_id=item.id,
                  agency_id=agency.id, item=item.full_code, before=before, after=status, reason=reason)
     return review

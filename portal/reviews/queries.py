@@ -10,8 +10,9 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from portal import cycles
 from portal.extensions import db
-from portal.models import AssessmentCycle, User
+from portal.models import User
 from portal.models.review import Comment, CommentThread, ItemReview, ThreadRead
 from portal.reviews.permissions import ReviewRights, can_read_thread, visible_threads_clause
 
@@ -85,8 +86,7 @@ def unread_count(user: User | None = None) -> int:
         return 0
     return db.session.scalar(
         select(func.count(CommentThread.id))
-        .join(AssessmentCycle, AssessmentCycle.id == CommentThread.cycle_id)
-        .where(AssessmentCycle.is_current, CommentThread.resolved_at.is_(None),
+        .where(cycles.in_current_cycle(CommentThread.cycle_id), CommentThread.resolved_at.is_(None),
                visible_threads_clause(user), _unread_condition(user.id))) or 0
 
 

@@ -1,42 +1,29 @@
 """Review actions on an item's threads and status. htmx requests get the fragment that
 changed (thread list, one thread, or the status box) with the message or the Thai error
 and the typed text kept; plain form posts redirect back."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from portal import cycles
 from portal.access import agency_or_404
-from portal.evidence.queries import item_or_404
+from portal.actions import act
+from portal.evidence.queries import item_or_404, item_url
 from portal.extensions import db
 from portal.fragments import render, wants_fragment
 from portal.models import Agency, ChecklistItem
 from portal.models.review import CommentThread
+from portal.reviews import bp
 from portal.reviews import operations as ops
+from portal.reviews.permissions import ReviewRights
 from portal.reviews.queries import (Feedback, comment_or_404, item_reviews, thread_or_404,
                                     unread_thread_ids)
-from portal.reviews.permissions import ReviewRights
-
-bp = Blueprint("reviews", __name__)
-
-
-@bp.errorhandler(ops.ReviewError)
-def review_error(error: ops.ReviewError):
-    """A refusal outside a form (e.g. no current cycle) still answers in Thai."""
-    from portal.main.errors import render_error
-
-    return render_error(error.status, error.message)
-
-
-def workspace_url(agency_id: int, item: ChecklistItem) -> str:
-    sub_item = item.sub_item
-    return url_for("evidence.workspace", agency_id=agency_id, category_code=sub_item.category.code,
-                   sub_item_code=sub_item.code) + f"#item-{item.id}"
 
 
 def item_block(agency: Agency, item: ChecklistItem, block: str, status: int = 200,
                feedback: Feedback | None = None):
     """One block ("threads" or "status") of the item's review section."""
-    reviews = item_reviews(agency.id, ops.review_cycle().id, [item.id], feedback)
+    reviews = item_reviews(agency.id, cycles.current_cycle().id, [item.id], feedback)
     return render("reviews/_item_reviews.html", block, status=status, agency=agency, item=item,
                   reviews=reviews)
 
@@ -47,28 +34,13 @@ def thread_block(thread: CommentThread, status: int = 200, feedback: Feedback | 
                   unread=unread_thread_ids([thread.id]), feedback=feedback)
 
 
-def refused(error: ops.ReviewError, show):
-    """422 re-renders the form with the message; 403/404 go to the page's message area."""
-    db.session.rollback()
-    if error.status == 422 and wants_fragment():
-        return show(error)
-    abort(error.status, description=error.message)
-
-
-def done(message: str, show, back: str):
-    if wants_fragment():
-        return show(message)
-    flash(message, "success")
-    return redirect(back)
-
-
 @bp.get("/agencies/<int:agency_id>/items/<int:item_id>/threads")
 def threads(agency_id: int, item_id: int):
     """The thread list; polled by open pages, answering 204 when nothing changed."""
     agency, item = agency_or_404(agency_id), item_or_404(item_id)
     if not wants_fragment():
-        return redirect(workspace_url(agency.id, item))
-    reviews = item_reviews(agency.id, ops.review_cycle().id, [item.id])
+        return redirect(item_url(agency.id, item))
+    reviews = item_reviews(agency.id, cycles.current_cycle().id, [item.id])
     if request.args.get("since") == reviews.stamp(item.id):
         return "", 204
     return render("reviews/_item_reviews.html", "threads", agency=agency, item=item, reviews=reviews)
@@ -78,28 +50,26 @@ def threads(agency_id: int, item_id: int):
 def start_thread(agency_id: int, item_id: int):
     agency, item = agency_or_404(agency_id), item_or_404(item_id)
     where, body = f"threads-{item.id}", request.form.get("body", "")
-    try:
-        ops.start_thread(agency, item, request.form.get("visibility", ""), body, current_user)
-        db.session.commit()
-    except ops.ReviewError as error:
-        return refused(error, lambda e: item_block(agency, item, "threads", e.status, Feedback(
-            where, error=e.message, form="start", body=body)))
-    return done("เริ่มกระทู้แล้ว", lambda m: item_block(agency, item, "threads", feedback=Feedback(
-        where, message=m)), workspace_url(agency.id, item))
+    return act(lambda: ops.start_thread(agency, item, request.form.get("visibility", ""), body, current_user),
+               "เริ่มกระทู้แล้ว",
+               show=lambda text, _: item_block(agency, item, "threads", feedback=Feedback(where, message=text)),
+               form=lambda refusal: item_block(agency, item, "threads", refusal.status, Feedback(
+                   where, error=refusal.message, form="start", body=body)),
+               back=item_url(agency.id, item))
 
 
 def _thread_action(thread: CommentThread, action, message: str, form: str | None = None):
     """Run one change on a thread and answer with the thread re-rendered."""
-    body = request.form.get("body", "")
-    try:
+    body, where = request.form.get("body", ""), f"thread-{thread.id}"
+
+    def change():
         action()
         ops.mark_read(current_user, thread)  # acting on a thread means it has been read
-        db.session.commit()
-    except ops.ReviewError as error:
-        return refused(error, lambda e: thread_block(thread, e.status, Feedback(
-            f"thread-{thread.id}", error=e.message, form=form, body=body)))
-    return done(message, lambda m: thread_block(thread, feedback=Feedback(f"thread-{thread.id}", message=m)),
-                url_for("reviews.thread", thread_id=thread.id))
+
+    return act(change, message, show=lambda text, _: thread_block(thread, feedback=Feedback(where, message=text)),
+               form=lambda refusal: thread_block(thread, refusal.status, Feedback(
+                   where, error=refusal.message, form=form, body=body)),
+               back=url_for("reviews.thread", thread_id=thread.id))
 
 
 @bp.post("/threads/<int:thread_id>/replies")
@@ -147,19 +117,16 @@ def thread(thread_id: int):
         db.session.rollback()
     return render("reviews/thread.html", "thread", thread=thread, unread=unread, feedback=None,
                   rights=ReviewRights.for_agency(thread.agency_id),
-                  back=workspace_url(thread.agency_id, thread.checklist_item))
+                  back=item_url(thread.agency_id, thread.checklist_item))
 
 
 @bp.post("/agencies/<int:agency_id>/items/<int:item_id>/review")
 def set_status(agency_id: int, item_id: int):
     agency, item = agency_or_404(agency_id), item_or_404(item_id)
-    where, reason = f"status-{item.id}", request.form.get("reason", "")
-    try:
-        review = ops.set_status(agency, item, request.form.get("status", ""), reason, current_user)
-        db.session.commit()
-    except ops.ReviewError as error:
-        return refused(error, lambda e: item_block(agency, item, "status", e.status, Feedback(
-            where, error=e.message, form="status", body=reason)))
-    message = f"บันทึกสถานะ “{ops.STATUS_LABELS[review.status]}” แล้ว"
-    return done(message, lambda m: item_block(agency, item, "status", feedback=Feedback(where, message=m)),
-                workspace_url(agency.id, item))
+    where, reason = f"item-review-{item.id}", request.form.get("reason", "")
+    return act(lambda: ops.set_status(agency, item, request.form.get("status", ""), reason, current_user),
+               lambda review: f"บันทึกสถานะ “{ops.STATUS_LABELS[review.status]}” แล้ว",
+               show=lambda text, _: item_block(agency, item, "status", feedback=Feedback(where, message=text)),
+               form=lambda refusal: item_block(agency, item, "status", refusal.status, Feedback(
+                   where, error=refusal.message, form="status", body=reason)),
+               back=item_url(agency.id, item))

@@ -2,21 +2,22 @@
 the user may see inside the index query."""
 import re
 
-from flask import Blueprint, abort, current_app, request
+from flask import abort, request
 from sqlalchemy import select
 
+from portal import cycles
 from portal.access import visible_agency_ids
 from portal.criteria.schema import CODE_PATTERN
 from portal.extensions import db
 from portal.fragments import render
-from portal.jobs import enqueue_rebuild
-from portal.models import Agency, AssessmentCycle, Category
+from portal.models import Agency, Category
+from portal.queue import enqueue_rebuild
 from portal.search import backend
+from portal.search import bp
 from portal.search.index import SearchUnavailable
 from portal.search.query import DATE_FIELDS, FILTER_FIELDS, DateFilter
 from portal.thai.dates import ThaiDateError, parse_thai_date
 
-bp = Blueprint("search", __name__, url_prefix="/search")
 PER_PAGE = 10
 SUB_ITEM_CODE = re.compile(r"[1-6]\.[1-4]")
 
@@ -46,13 +47,12 @@ def page():
             enqueue_rebuild()
             abort(503, description=str(error))
     categories = list(db.session.scalars(select(Category).where(
-        Category.version == current_app.config["CRITERIA_VERSION"]).order_by(Category.position)))
-    cycles = list(db.session.scalars(select(AssessmentCycle).order_by(AssessmentCycle.fiscal_year.desc())))
+        Category.version == cycles.criteria_edition()).order_by(Category.position)))
     return render("search/page.html", "results", 422 if form_error else 200,
                   text=text, filters=filters, sort=sort, results=results,
                   dates=request.args, date_field=dates.field, form_error=form_error,
                   agencies=agencies, agency_names={str(a.id): a.name for a in agencies},
-                  categories=categories, cycles=cycles, show_agency_filter=allowed is None or len(allowed) > 1)
+                  categories=categories, cycles=cycles.all_cycles(), show_agency_filter=allowed is None or len(allowed) > 1)
 
 
 def _filter_error(filters: dict[str, str]) -> str:

@@ -1,6 +1,10 @@
-// Uploads with a progress bar per file: files go one after another, each as its own
-// request, and the item's panel is swapped with the server's answer (same fragment htmx
-// gets). Errors come back as the panel with a Thai message and a 4xx status.
+// Uploads with a progress bar per file. Each file is its own request, so each stays under
+// the server's size limit and has its own bar (htmx's own upload sends all files in one
+// request with one bar). The answers are handled the way htmx handles its own requests:
+// HX-Redirect is followed (an expired session lands on the login page), HX-Retarget and
+// HX-Reswap put an error in the page's message area (e.g. 413) and leave the panel alone,
+// HX-Trigger is fired (the level box refreshes); any other answer is the item's panel,
+// the same fragment htmx gets, with the Thai message of a refused file inside.
 (function () {
   "use strict";
 
@@ -19,7 +23,16 @@
     row.appendChild(name);
     row.appendChild(bar);
     list.appendChild(row);
-    return bar;
+    return row;
+  }
+
+  function markFailed(row, text) {
+    var reason = document.createElement("span");
+    reason.className = "upload-failed";
+    reason.setAttribute("role", "alert");
+    reason.textContent = "ไม่สำเร็จ: " + text;
+    row.querySelector("progress").replaceWith(reason);
+    row.classList.add("failed");
   }
 
   function sendOne(form, file, bar) {
@@ -40,40 +53,78 @@
     });
   }
 
-  function swapPanel(form, html) {
-    var target = document.querySelector(form.dataset.uploadTarget);
-    if (!target || !html) return null;
+  // The reason in an error fragment (errors/_message.html marks it), else all its text.
+  function reasonIn(html) {
     var holder = document.createElement("div");
-    holder.innerHTML = html.trim();
-    var panel = holder.firstElementChild;
-    if (!panel) return null;
-    target.replaceWith(panel);
-    if (window.htmx) window.htmx.process(panel);
-    bind(panel);
-    return panel;
+    holder.innerHTML = html;
+    var detail = holder.querySelector(".error-detail") || holder;
+    return detail.textContent.replace(/\s+/g, " ").trim();
+  }
+
+  function fireTriggers(xhr) {
+    var header = xhr.getResponseHeader("HX-Trigger");
+    if (!header) return;
+    var names = header.trim().charAt(0) === "{" ? Object.keys(JSON.parse(header)) : header.split(",");
+    names.forEach(function (name) { window.htmx.trigger(document.body, name.trim()); });
+  }
+
+  // What htmx would do with the answer; true when it belongs to the item's panel.
+  function forThePanel(xhr) {
+    var redirect = xhr.getResponseHeader("HX-Redirect");
+    if (redirect) {
+      window.location.href = redirect;
+      return false;
+    }
+    var retarget = xhr.getResponseHeader("HX-Retarget");
+    if (retarget) {
+      window.htmx.swap(retarget, xhr.responseText, { swapStyle: xhr.getResponseHeader("HX-Reswap") || "innerHTML" });
+      return false;
+    }
+    return true;
   }
 
   async function upload(form, files) {
     var list = form.querySelector(".upload-progress");
-    var bars = Array.prototype.map.call(files, function (file) { return progressRow(list, file); });
-    var lastHtml = null;
+    var rows = Array.prototype.map.call(files, function (file) { return progressRow(list, file); });
+    var maxBytes = Number(form.dataset.maxBytes || 0);
+    var panelHtml = null;
+    var failed = [];
+    var triggers = [];
     for (var i = 0; i < files.length; i++) {
-      var xhr = await sendOne(form, files[i], bars[i]);
-      if (xhr === null) {
-        bars[i].replaceWith(document.createTextNode(" — ส่งไฟล์ไม่สำเร็จ (การเชื่อมต่อขัดข้อง)"));
+      if (maxBytes && files[i].size > maxBytes) { // refused here: the server would answer 413
+        markFailed(rows[i], form.dataset.tooLarge.replace("{name}", files[i].name));
+        failed.push(rows[i]);
         continue;
       }
-      bars[i].value = 100;
-      lastHtml = xhr.responseText;
-      if (xhr.status >= 400) break; // show the error panel; stop the rest
+      var xhr = await sendOne(form, files[i], rows[i].querySelector("progress"));
+      if (xhr === null) {
+        markFailed(rows[i], "ส่งไฟล์ไม่สำเร็จ (การเชื่อมต่อขัดข้อง)");
+        failed.push(rows[i]);
+        continue;
+      }
+      if (!forThePanel(xhr)) {
+        if (xhr.getResponseHeader("HX-Redirect")) return; // leaving for the login page
+        markFailed(rows[i], reasonIn(xhr.responseText));
+        failed.push(rows[i]);
+        if (xhr.status === 413) continue; // this file only; the others may fit
+        break;
+      }
+      rows[i].querySelector("progress").value = 100;
+      panelHtml = xhr.responseText;
+      triggers.push(xhr);
+      if (xhr.status >= 400) break; // the panel shows why; the rest are not sent
     }
-    var panel = swapPanel(form, lastHtml);
-    // Same signal the server sends htmx with HX-Trigger: the sub-item's level box refreshes.
-    if (window.htmx) window.htmx.trigger(document.body, "coverage-changed");
+    if (panelHtml !== null) {
+      window.htmx.swap(form.dataset.uploadTarget, panelHtml, { swapStyle: "outerHTML" });
+    }
+    var panel = document.querySelector(form.dataset.uploadTarget);
     if (panel) {
+      var newList = panel.querySelector(".upload-progress");
+      failed.forEach(function (row) { if (newList && !newList.contains(row)) newList.appendChild(row); });
       var details = panel.querySelector("details.add-evidence");
       if (details) details.open = true;
     }
+    triggers.forEach(fireTriggers);
   }
 
   function bind(root) {

@@ -1,0 +1,49 @@
+"""The one way a page action answers (DESIGN "Shape of the code"). A view hands act() the
+change to make and how to show its outcome; act() commits and answers:
+
+- done: an htmx request gets the changed fragment with the message, plus `HX-Trigger` when
+  other parts of the page listen for the change; a plain form post goes back to the page
+  (`back`) with the message flashed, or gets the page itself when there is no `back`;
+- refused (portal.errors.Refused): the transaction is rolled back; a refusal of what the
+  user sent (413, 415, 422) shows the form again with the message and the typed input
+  (`form`), anything else (403, 404, 409, 507 …) reaches the page's message area like
+  every other error (portal.main.errors).
+
+`show` and `form` render with portal.fragments.render: the fragment for htmx, the whole
+template otherwise. Say `full_page=True` when that template is a page, so plain posts
+see the form too; item panels and review boxes are fragments, whose plain posts get the
+error page instead.
+"""
+from collections.abc import Callable
+from typing import Any
+
+from flask import flash, make_response, redirect
+
+from portal.errors import Refused
+from portal.extensions import db
+from portal.fragments import wants_fragment
+
+INPUT_REFUSALS = (413, 415, 422)
+
+
+def act(change: Callable[[], Any], message: str | Callable[[Any], str], *,
+        show: Callable[[str, Any], Any], back: str | Callable[[Any], str] | None = None,
+        form: Callable[[Refused], Any] | None = None, full_page: bool = False,
+        trigger: str | None = None):
+    """Run `change()` and commit; answer with `show(message, result)` or by `form(refusal)`."""
+    try:
+        result = change()
+        db.session.commit()
+    except Refused as refusal:
+        db.session.rollback()
+        if form is not None and refusal.status in INPUT_REFUSALS and (full_page or wants_fragment()):
+            return form(refusal)
+        raise
+    text = message(result) if callable(message) else message
+    if back is not None and not wants_fragment():
+        flash(text, "success")
+        return redirect(back(result) if callable(back) else back)
+    response = make_response(show(text, result))
+    if trigger:
+        response.headers["HX-Trigger"] = trigger
+    return response

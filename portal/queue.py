@@ -1,0 +1,102 @@
+"""The job queue (Huey): the instance and the helpers that hand it work. Plain on purpose:
+it imports no area, so operations (through portal.effects) and views can use it while the
+tasks (portal/tasks.py), which import the areas, never form an import circle with it.
+
+Embedded default: a SQLite queue in instance/jobs.sqlite3 and `huey_consumer` started by
+`make run`. At scale: set REDIS_URL and run consumers on other machines. The database
+stays the source of truth: a job lost with a killed worker is found again by the tasks'
+sweep for interrupted extractions, and `flask search reindex` repairs a lost index update.
+"""
+import logging
+import os
+from functools import wraps
+
+from flask import Flask, current_app, has_app_context
+from huey import RedisHuey, SqliteHuey
+
+from portal.config import PROJECT_ROOT
+
+log = logging.getLogger(__name__)
+
+
+def _make_huey():
+    if redis_url := os.environ.get("REDIS_URL"):
+        return RedisHuey("pmqa-portal", url=redis_url)
+    path = os.environ.get("JOBS_DB", str(PROJECT_ROOT / "instance" / "jobs.sqlite3"))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    return SqliteHuey("pmqa-portal", filename=path)
+
+
+huey = _make_huey()
+_tasks: dict = {}  # task name → Huey task (require_tasks)
+EXTRACT, INDEX, REBUILD, NOTICES = ("extract_evidence_task", "index_evidence_task", "rebuild_index_task",
+                                    "send_review_notices_task")
+_worker_app: Flask | None = None
+
+
+def run_tasks_in(app: Flask) -> None:
+    """The app the worker's tasks run in (portal/worker.py)."""
+    global _worker_app
+    _worker_app = app
+
+
+def app_context():
+    """A context of its own for each task, hence its own database session: the worker's
+    app, or the caller's when the queue runs tasks at once (tests, immediate mode) — a task
+    must never expunge or commit the objects of the request that enqueued it."""
+    app = current_app._get_current_object() if has_app_context() else _worker_app
+    if app is None:
+        raise RuntimeError("no app for background tasks: start the worker with portal.worker")
+    return app.app_context()
+
+
+def task(**settings):
+    """Declare a worker task (portal/tasks.py): a Huey task that runs inside the app."""
+
+    def declare(function):
+        @wraps(function)
+        def in_app(*args, **kwargs):
+            with app_context():
+                return function(*args, **kwargs)
+
+        return huey.task(**settings)(in_app)
+
+    return declare
+
+
+def require_tasks(declared) -> None:
+    """Know the worker's tasks by name (create_app passes portal.tasks.ALL), so nothing
+    that enqueues imports them; fail at start-up, not at the first upload, if one is missing."""
+    _tasks.update({wrapper.func.__name__: wrapper for wrapper in declared})
+    missing = {EXTRACT, INDEX, REBUILD, NOTICES} - set(_tasks)
+    if missing:
+        raise RuntimeError(f"the queue hands work to tasks nobody declared: {sorted(missing)}")
+
+
+def enqueue(task_name: str, *args) -> bool:
+    """Hand one job to the worker. An unknown task is a wiring bug and raises; a queue that
+    is down is logged and never fails the caller's request (see the module docstring)."""
+    if task_name not in _tasks:
+        raise RuntimeError(f"unknown task {task_name!r}: create_app declares portal.tasks.ALL")
+    try:
+        _tasks[task_name](*args)
+        return True
+    except Exception:  # noqa: BLE001
+        log.exception("could not enqueue %s%r", task_name, args)
+        return False
+
+
+def enqueue_extraction(evidence_id: int) -> None:
+    enqueue(EXTRACT, evidence_id)
+
+
+def enqueue_index(evidence_ids: list[int]) -> None:
+    enqueue(INDEX, list(evidence_ids))
+
+
+def enqueue_rebuild() -> None:
+    enqueue(REBUILD)
+
+
+def enqueue_review_notices(comment_ids: list[int], review_ids: list[int]) -> None:
+    enqueue(NOTICES, list(comment_ids), list(review_ids))

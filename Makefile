@@ -23,10 +23,11 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Debian packages the project needs: libmagic (file types by content), poppler and
-# Tesseract with Thai data (PDF rasterising and OCR); for the tests also chromium and a
-# Thai TrueType font to draw test documents.
+# Tesseract with Thai data (PDF rasterising and OCR); for the tests also chromium, a
+# Thai TrueType font to draw test documents, and ClamAV's daemon (the antivirus tests start
+# their own clamd with a test signature; the system service is not used).
 RUNTIME_DEBS := libmagic1 poppler-utils tesseract-ocr tesseract-ocr-tha tesseract-ocr-eng
-TEST_DEBS := chromium fonts-tlwg-loma-ttf
+TEST_DEBS := chromium fonts-tlwg-loma-ttf clamav-daemon
 system-deps:
 	@missing=$$(for p in $(RUNTIME_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then echo "Installing Debian packages: $$missing"; \

@@ -70,7 +70,7 @@ def import_command(agency_code, item_codes, paths):
                 stored += 1
                 click.echo(f"\n  เก็บแล้ว: {path} → หลักฐาน #{evidence.id}")
             except ops.EvidenceError as error:
-                db.session.rollback()
+                ops.roll_back_refused(error)
                 failed += 1
                 click.echo(f"\n  ไม่ได้เก็บ: {path} — {error.message}", err=True)
     click.echo(f"สำเร็จ {stored} ไฟล์, ไม่สำเร็จ {failed} ไฟล์")

@@ -34,7 +34,7 @@ def _done(evidence: Evidence, message: str):
 
 
 def _failed(evidence: Evidence, error: ops.EvidenceError):
-    db.session.rollback()
+    ops.roll_back_refused(error)
     return _show(db.session.get(Evidence, evidence.id), status=error.status, error=error.message)
 
 

@@ -2,18 +2,19 @@
 evidence needs (re)extraction. Views and the import command call these; callers commit,
 then enqueue the returned evidence ids."""
 import unicodedata
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import PurePath
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import FileStorage
 
 from portal import audit
-from portal.evidence import filetypes
+from portal.evidence import antivirus, filetypes, quota
+from portal.evidence.errors import EvidenceError  # noqa: F401  (callers import it from here)
 from portal.evidence.links import LinkError, validate_url
-from portal.evidence.storage import BlobStore, StorageFull, TooLarge
+from portal.evidence.storage import BlobStore, StorageFull, TooLarge, rewindable
 from portal.extensions import db
 from portal.models import Agency, AssessmentCycle, ChecklistItem, User
 from portal.models.evidence import Evidence, EvidenceAttachment, FileVersion
@@ -21,17 +22,6 @@ from portal.models.evidence import Evidence, EvidenceAttachment, FileVersion
 MAX_TITLE = 300
 MAX_DESCRIPTION = 2000
 MAX_NOTE = 1000
-
-
-@dataclass
-class EvidenceError(Exception):
-    """A refused change: HTTP status and a Thai message for the user."""
-
-    status: int
-    message: str
-
-    def __str__(self) -> str:
-        return self.message
 
 
 def blob_store() -> BlobStore:
@@ -55,15 +45,19 @@ def clean_text(value: str | None, limit: int, label: str, required: bool = False
     return text
 
 
-def _store_upload(upload: FileStorage) -> tuple[str, filetypes.FileType, "object"]:
-    """Validate the name, store the bytes, decide the type by content."""
+def _store_upload(upload: FileStorage, agency: Agency) -> tuple[str, filetypes.FileType, "object"]:
+    """Validate the name, scan and measure against the quota before any byte is stored,
+    store the bytes, decide the type by content."""
     try:
         name = filetypes.safe_display_name(upload.filename or "")
     except filetypes.FileTypeError as error:
         raise EvidenceError(error.status, error.message) from None
+    stream = rewindable(upload.stream)
+    antivirus.check_upload(stream, name, agency.id)
+    quota.check_upload(agency, name, stream)
     store = blob_store()
     try:
-        blob = store.save(upload.stream, max_size=current_app.config["MAX_CONTENT_LENGTH"])
+        blob = store.save(stream, max_size=current_app.config["MAX_CONTENT_LENGTH"])
     except TooLarge:
         limit_mb = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
         raise EvidenceError(413, f"ไฟล์ “{name}” ใหญ่เกิน {limit_mb} MB") from None
@@ -75,6 +69,20 @@ def _store_upload(upload: FileStorage) -> tuple[str, filetypes.FileType, "object
         _forget_unreferenced(blob.sha256)
         raise EvidenceError(error.status, f"“{name}”: {error.message}") from None
     return name, file_type, blob
+
+
+def roll_back_refused(error: EvidenceError) -> None:
+    """Undo a refused change; an audit event the refusal carries (an infected upload) is
+    then committed on its own, so the rollback does not erase it."""
+    db.session.rollback()
+    if error.audit is None:
+        return
+    try:
+        audit.record(error.audit["action"], agency_id=error.audit.get("agency_id"), **error.audit["details"])
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("could not record the audit event of a refused change: %s", error.audit)
 
 
 def _forget_unreferenced(sha256: str) -> None:
@@ -89,7 +97,7 @@ def _title_from(name: str) -> str:
 
 def add_file(agency: Agency, item: ChecklistItem | None, upload: FileStorage, user: User,
              title: str | None = None) -> Evidence:
-    name, file_type, blob = _store_upload(upload)
+    name, file_type, blob = _store_upload(upload, agency)
     evidence = Evidence(
         agency=agency, cycle=current_cycle(), kind="file",
         title=clean_text(title, MAX_TITLE, "ชื่อหลักฐาน") or _title_from(name),
@@ -133,7 +141,7 @@ def replace_file(evidence: Evidence, upload: FileStorage, user: User) -> Evidenc
     if evidence.kind != "file":
         raise EvidenceError(422, "หลักฐานประเภทลิงก์ไม่มีไฟล์ให้แทนที่")
     _require_live(evidence)
-    name, file_type, blob = _store_upload(upload)
+    name, file_type, blob = _store_upload(upload, evidence.agency)
     number = evidence.current_version.number + 1
     evidence.versions.append(FileVersion(
         number=number, sha256=blob.sha256, size=blob.size, mime=file_type.mime,

@@ -54,7 +54,7 @@ def after_item_action(agency: Agency, item: ChecklistItem, message: str, status:
 
 
 def failed_item_action(agency: Agency, item: ChecklistItem, error: ops.EvidenceError):
-    db.session.rollback()
+    ops.roll_back_refused(error)
     if wants_fragment():
         return panel(agency, item, status=error.status, error=error.message)
     abort(error.status, description=error.message)

@@ -8,6 +8,8 @@ from portal.admin import operations as ops
 from portal.admin.forms import AgencyForm, CycleForm
 from portal.admin.views import bp
 from portal.audit import ACTION_LABELS
+from portal.evidence import quota
+from portal.evidence.errors import EvidenceError
 from portal.extensions import db
 from portal.fragments import render
 from portal.models import Agency, AssessmentCycle, AuditEvent
@@ -20,7 +22,7 @@ def _agencies_page(form: AgencyForm, status: int = 200, error: str | None = None
                    message: str | None = None, block: str = "content"):
     agencies = list(db.session.scalars(select(Agency).order_by(Agency.code)))
     return render("admin/agencies.html", block, status=status, agencies=agencies, form=form,
-                  error=error, message=message)
+                  error=error, message=message, storage=quota.usages(agencies))
 
 
 def _agency_or_404(agency_id: int) -> Agency:
@@ -31,9 +33,9 @@ def _agency_or_404(agency_id: int) -> Agency:
 
 
 def _row(agency: Agency, editing: bool, status: int = 200, error: str | None = None):
-    form = AgencyForm(obj=agency) if editing else None
+    form = AgencyForm(obj=agency, storage_quota_mb=quota.megabytes_text(agency.storage_quota_bytes)) if editing else None
     return render("admin/_agency_row.html", "row", status=status, agency=agency, editing=editing,
-                  form=form, error=error)
+                  form=form, error=error, storage=quota.usages([agency]))
 
 
 @bp.get("/agencies")
@@ -74,12 +76,13 @@ def update_agency(agency_id: int):
             raise ops.AdminError("กรุณากรอกรหัสและชื่อส่วนราชการ")
         ops.update_agency(agency, form.code.data, form.name.data, form.kind.data,
                           form.unit_type.data, form.active.data)
+        quota.set_limit(agency, quota.parse_megabytes(form.storage_quota_mb.data))
         db.session.commit()
-    except ops.AdminError as error:
+    except (ops.AdminError, EvidenceError) as error:
         db.session.rollback()
         agency = _agency_or_404(agency_id)
         response = render("admin/_agency_row.html", "row", status=422, agency=agency, editing=True,
-                          form=form, error=str(error))
+                          form=form, error=str(error), storage=quota.usages([agency]))
         return response
     return _row(agency, editing=False)
 

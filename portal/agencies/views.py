@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from portal.access import agency_or_404, can_edit_agency, scope_to_visible_agencies
 from portal.coverage.views import chosen_view, current_cycle_or_409, dashboard_context
+from portal.evidence import quota
 from portal.extensions import db
 from portal.fragments import render
 from portal.models import Agency, RoleGrant, User
@@ -33,4 +34,4 @@ def show(agency_id: int):
     ).all()
     context = dashboard_context(agency, current_cycle_or_409(), chosen_view())
     return render("coverage/dashboard.html", "dashboard", members=members,
-                  can_edit=can_edit_agency(agency.id), **context)
+                  can_edit=can_edit_agency(agency.id), storage=quota.usage(agency), **context)

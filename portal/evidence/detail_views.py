@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.access import agency_or_404, can_edit_agency
-from portal.evidence import operations as ops
+from portal.evidence import operations as ops, quota
 from portal.evidence.queries import evidence_or_404
 from portal.evidence.storage import BlobStore
 from portal.evidence.views import bp, require_editor
@@ -168,4 +168,4 @@ def trash(agency_id: int):
         .order_by(Evidence.deleted_at.desc())
     ))
     return render("evidence/trash.html", "content", agency=agency, deleted=deleted,
-                  can_edit=can_edit_agency(agency.id))
+                  can_edit=can_edit_agency(agency.id), storage=quota.usage(agency))

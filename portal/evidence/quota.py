@@ -16,7 +16,7 @@ other and never exceed the quota together. SQLite allows one writer at a time an
 a write based on a stale read, which gives the same guarantee.
 """
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import BinaryIO
 
 from flask import current_app
@@ -28,6 +28,7 @@ from portal.evidence.storage import measure
 from portal.extensions import db
 from portal.models import Agency
 from portal.models.evidence import Evidence, FileVersion
+from portal.templating import filesize
 
 MB = 1024 * 1024
 
@@ -43,22 +44,12 @@ class Usage:
         return None if not self.limit else min(100, round(100 * self.used / self.limit))
 
 
-def format_size(size: int) -> str:
-    """Thai-readable size: '950 ไบต์', '12.5 KB', '48.2 MB', '1.5 GB' (1 MB = 1024 KB)."""
-    if size < 1024:
-        return f"{size} ไบต์"
-    for unit, scale in (("GB", MB * 1024), ("MB", MB), ("KB", 1024)):
-        if size >= scale or unit == "KB":
-            return f"{size / scale:,.1f}".removesuffix(".0") + f" {unit}"
-    raise AssertionError("unreachable")
-
-
 def refusal(name: str, used: int, limit: int | None, incoming: int) -> str | None:
     """The Thai message when storing `incoming` more bytes passes the limit, else None."""
     if limit is None or used + incoming <= limit:
         return None
-    return (f"พื้นที่จัดเก็บของส่วนราชการเต็มตามโควตา: ใช้ไปแล้ว {format_size(used)} จาก "
-            f"{format_size(limit)} ไฟล์ “{name}” มีขนาด {format_size(incoming)} จึงไม่ได้บันทึก "
+    return (f"พื้นที่จัดเก็บของส่วนราชการเต็มตามโควตา: ใช้ไปแล้ว {filesize(used)} จาก "
+            f"{filesize(limit)} ไฟล์ “{name}” มีขนาด {filesize(incoming)} จึงไม่ได้บันทึก "
             "(หลักฐานในถังขยะยังนับรวม) กรุณาแจ้งผู้ดูแลระบบเพื่อเพิ่มโควตา")
 
 
@@ -93,8 +84,31 @@ def usage_by_agency(agency_ids=None) -> dict[int, tuple[int, int]]:
 
 
 def usage(agency: Agency) -> Usage:
-    used, in_trash = usage_by_agency([agency.id]).get(agency.id, (0, 0))
-    return Usage(used, in_trash, limit_for(agency))
+    return usages([agency])[agency.id]
+
+
+def usages(agencies) -> dict[int, Usage]:
+    agencies = list(agencies)
+    used = usage_by_agency([a.id for a in agencies])
+    return {a.id: Usage(*used.get(a.id, (0, 0)), limit_for(a)) for a in agencies}
+
+
+def megabytes_text(size: int | None) -> str:
+    """A limit in bytes as the admin form shows it ('50', '0.5'); empty for the default."""
+    return "" if size is None else f"{Decimal(size) / MB:.2f}".rstrip("0").rstrip(".")
+
+
+def parse_megabytes(text: str | None) -> Decimal | None:
+    text = (text or "").strip().replace(",", "")
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise EvidenceError(422, f"โควตาพื้นที่ “{text[:20]}” ไม่ใช่ตัวเลข (หน่วย MB เช่น 500 หรือ 0.5)") from None
+    if not value.is_finite() or value <= 0 or value > 10**9:
+        raise EvidenceError(422, "โควตาพื้นที่ต้องมากกว่า 0 MB (เว้นว่างเพื่อใช้ค่าเริ่มต้นของระบบ)")
+    return value
 
 
 def check_upload(agency: Agency, name: str, stream: BinaryIO) -> None:
@@ -115,8 +129,6 @@ def check_upload(agency: Agency, name: str, stream: BinaryIO) -> None:
 
 def set_limit(agency: Agency, megabytes: Decimal | None) -> None:
     """An admin's limit in MB (decimals allowed); None: back to the configured default."""
-    if megabytes is not None and not megabytes > 0:
-        raise EvidenceError(422, "โควตาพื้นที่ต้องมากกว่า 0 MB (เว้นว่างเพื่อใช้ค่าเริ่มต้นของระบบ)")
     new = None if megabytes is None else max(1, int(megabytes * MB))
     if new != agency.storage_quota_bytes:
         audit.record("agency_quota_set", object_type="agency", object_id=agency.id, agency_id=agency.id,

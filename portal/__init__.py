@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.reviews import notify  # noqa: F401  (mails review notices after commits, when configured)
     from portal.admin.cli import agencies_cli, users_cli
     from portal.admin.views import bp as admin_bp
+    from portal.backup.cli import backup_cli
     from portal.agencies.views import bp as agencies_bp
     from portal.auth import session as auth_session
     from portal.auth.views import bp as auth_bp
@@ -82,6 +83,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.cli.add_command(evidence_cli)
     app.cli.add_command(storage_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(backup_cli)
     app.after_request(_security_headers)
     return app
 

@@ -71,5 +71,6 @@ def from_environment(instance_path: Path) -> dict:
         "CLAMD_TIMEOUT_SECONDS": float(os.environ.get("CLAMD_TIMEOUT_SECONDS", "60")),
         # Storage limit of an agency without its own (admin page); empty: no limit.
         "AGENCY_QUOTA_MB": float(os.environ["AGENCY_QUOTA_MB"]) if os.environ.get("AGENCY_QUOTA_MB") else None,
-        "BACKUP_DIR": _path("BACKUP_DIR", instance_path / "backups"),
+        # Outside instance/ so `make clean` (which removes instance/) never takes the backups with it.
+        "BACKUP_DIR": _path("BACKUP_DIR", PROJECT_ROOT / "backups"),
     }

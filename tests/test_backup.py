@@ -236,3 +236,11 @@ def test_a_backup_from_a_newer_portal_is_refused(app, small, fresh, tmp_path):
                             else line + "\n" for line in sums.read_text().splitlines()))
     refused = cli(fresh, "backup", "restore", str(destination))
     assert refused.exit_code == 1 and "มาจากพอร์ทัลรุ่นที่ใหม่กว่า" in refused.output
+
+
+def test_without_a_folder_the_backup_goes_to_backup_dir(app, small, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "BACKUP_DIR", str(tmp_path / "backups"))
+    assert cli(app, "backup", "create").exit_code == 0
+    (made,) = (tmp_path / "backups").iterdir()
+    assert made.name.startswith("pmqa-") and (made / "SHA256SUMS").is_file()
+    assert cli(app, "backup", "verify", str(made)).exit_code == 0

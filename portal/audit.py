@@ -30,6 +30,7 @@ ACTION_LABELS = {
     "evidence_deleted": "ย้ายหลักฐานไปถังขยะ",
     "evidence_restored": "กู้คืนหลักฐาน",
     "evidence_retry": "สั่งดึงข้อความใหม่",
+    "agency_quota_set": "กำหนดโควตาพื้นที่จัดเก็บ",
     "result_metric_created": "เพิ่มตัววัดหมวด 7",
     "result_metric_updated": "แก้ไขตัววัดหมวด 7",
     "result_metric_deleted": "ลบตัววัดหมวด 7",

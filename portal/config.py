@@ -66,4 +66,11 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "pmqa-portal@localhost"),
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # Virus scanning by clamd, off while empty: unix:///run/clamav/clamd.ctl or tcp://host:3310.
+        "CLAMD_URL": os.environ.get("CLAMD_URL") or os.environ.get("CLAMD_SOCKET", ""),
+        "CLAMD_TIMEOUT_SECONDS": float(os.environ.get("CLAMD_TIMEOUT_SECONDS", "60")),
+        # Storage limit of an agency without its own (admin page); empty: no limit.
+        "AGENCY_QUOTA_MB": float(os.environ["AGENCY_QUOTA_MB"]) if os.environ.get("AGENCY_QUOTA_MB") else None,
+        # Outside instance/ so `make clean` (which removes instance/) never takes the backups with it.
+        "BACKUP_DIR": _path("BACKUP_DIR", PROJECT_ROOT / "backups"),
     }

@@ -30,6 +30,9 @@ class AgencyForm(FlaskForm):
     kind = SelectField("ประเภท", choices=list(AGENCY_KINDS.items()), validate_choice=False)
     unit_type = SelectField("ลักษณะหน่วยงาน", choices=list(UNIT_TYPES.items()), validate_choice=False)
     active = BooleanField("ใช้งาน", default=True)
+    # Text, read by portal.evidence.quota.parse_megabytes, so a bad number gets its own Thai message.
+    storage_quota_mb = StringField("โควตาพื้นที่ (MB)", validators=[Optional(), Length(max=20)],
+                                   render_kw={"placeholder": "ค่าเริ่มต้น", "inputmode": "decimal"})
 
 
 class CycleForm(FlaskForm):

@@ -11,6 +11,7 @@ from portal.admin.forms import AgencyForm, CycleForm
 from portal.audit import ACTION_LABELS
 from portal.cycles import all_cycles, configured_edition
 from portal.errors import Refused
+from portal.evidence import quota
 from portal.extensions import db
 from portal.fragments import render
 from portal.models import Agency, AssessmentCycle, AuditEvent
@@ -24,7 +25,7 @@ def _agencies_page(form: AgencyForm, status: int = 200, error: str | None = None
                    message: str | None = None, block: str = "content"):
     agencies = list(db.session.scalars(select(Agency).order_by(Agency.code)))
     return render("admin/agencies.html", block, status=status, agencies=agencies, form=form,
-                  error=error, message=message)
+                  error=error, message=message, storage=quota.usages(agencies))
 
 
 def _agency_or_404(agency_id: int) -> Agency:
@@ -35,9 +36,9 @@ def _agency_or_404(agency_id: int) -> Agency:
 
 
 def _row(agency: Agency, editing: bool, status: int = 200, error: str | None = None):
-    form = AgencyForm(obj=agency) if editing else None
+    form = AgencyForm(obj=agency, storage_quota_mb=quota.megabytes_text(agency.storage_quota_bytes)) if editing else None
     return render("admin/_agency_row.html", "row", status=status, agency=agency, editing=editing,
-                  form=form, error=error)
+                  form=form, error=error, storage=quota.usages([agency]))
 
 
 @bp.get("/agencies")
@@ -79,10 +80,12 @@ def update_agency(agency_id: int):
             raise Refused(422, AGENCY_FORM_INCOMPLETE)
         ops.update_agency(agency, form.code.data, form.name.data, form.kind.data,
                           form.unit_type.data, form.active.data)
+        quota.set_limit(agency, quota.parse_megabytes(form.storage_quota_mb.data))
 
     return act(change, "บันทึกส่วนราชการแล้ว", show=lambda _text, _: _row(agency, editing=False),
                form=lambda refusal: render("admin/_agency_row.html", "row", status=refusal.status,
-                                           agency=agency, editing=True, form=form, error=refusal.message))
+                                           agency=agency, editing=True, form=form, error=refusal.message,
+                                           storage=quota.usages([agency])))
 
 
 def _cycles_page(form: CycleForm, status: int = 200, error: str | None = None):

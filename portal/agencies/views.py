@@ -6,6 +6,7 @@ from portal.access import agency_or_404, can_edit_agency
 from portal.agencies import bp
 from portal.agencies.queries import visible_agencies
 from portal.coverage.summary import chosen_view, dashboard_context
+from portal.evidence import quota
 from portal.extensions import db
 from portal.fragments import render
 from portal.models import RoleGrant, User
@@ -28,4 +29,4 @@ def show(agency_id: int):
     ).all()
     context = dashboard_context(agency, cycles.current_cycle(), chosen_view())
     return render("coverage/dashboard.html", "dashboard", members=members,
-                  can_edit=can_edit_agency(agency.id), **context)
+                  can_edit=can_edit_agency(agency.id), storage=quota.usage(agency), **context)

@@ -10,7 +10,7 @@ from portal.access import agency_or_404, can_edit_agency
 from portal.actions import act
 from portal.errors import Refused
 from portal.evidence import bp
-from portal.evidence import operations as ops
+from portal.evidence import operations as ops, quota
 from portal.evidence.queries import evidence_or_404
 from portal.evidence.storage import BlobStore
 from portal.evidence.views import require_editor
@@ -153,4 +153,4 @@ def trash(agency_id: int):
         .order_by(Evidence.deleted_at.desc())
     ))
     return render("evidence/trash.html", "content", agency=agency, deleted=deleted,
-                  can_edit=can_edit_agency(agency.id))
+                  can_edit=can_edit_agency(agency.id), storage=quota.usage(agency))

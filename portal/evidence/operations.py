@@ -11,9 +11,9 @@ from werkzeug.datastructures import FileStorage
 
 from portal import audit, cycles, effects
 from portal.errors import Refused
-from portal.evidence import filetypes
+from portal.evidence import antivirus, filetypes, quota
 from portal.evidence.links import LinkError, validate_url
-from portal.evidence.storage import BlobStore, StorageFull, TooLarge
+from portal.evidence.storage import BlobStore, StorageFull, TooLarge, rewindable
 from portal.extensions import db
 from portal.templating import too_large_message
 from portal.models import Agency, ChecklistItem, User
@@ -38,15 +38,19 @@ def clean_text(value: str | None, limit: int, label: str, required: bool = False
     return text
 
 
-def _store_upload(upload: FileStorage) -> tuple[str, filetypes.FileType, "object"]:
-    """Validate the name, store the bytes, decide the type by content."""
+def _store_upload(upload: FileStorage, agency: Agency) -> tuple[str, filetypes.FileType, "object"]:
+    """Validate the name, scan and measure against the quota before any byte is stored,
+    store the bytes, decide the type by content."""
     try:
         name = filetypes.safe_display_name(upload.filename or "")
     except filetypes.FileTypeError as error:
         raise Refused(error.status, error.message) from None
+    stream = rewindable(upload.stream)
+    antivirus.check_upload(stream, name)
+    quota.check_upload(agency, name, stream)
     store = blob_store()
     try:
-        blob = store.save(upload.stream, max_size=current_app.config["MAX_CONTENT_LENGTH"])
+        blob = store.save(stream, max_size=current_app.config["MAX_CONTENT_LENGTH"])
     except TooLarge:
         raise Refused(413, too_large_message(name)) from None
     except StorageFull:
@@ -71,7 +75,7 @@ def _title_from(name: str) -> str:
 
 def add_file(agency: Agency, item: ChecklistItem | None, upload: FileStorage, user: User,
              title: str | None = None) -> Evidence:
-    name, file_type, blob = _store_upload(upload)
+    name, file_type, blob = _store_upload(upload, agency)
     evidence = Evidence(
         agency=agency, cycle=cycles.current_cycle(), kind="file",
         title=clean_text(title, MAX_TITLE, "ชื่อหลักฐาน") or _title_from(name),
@@ -113,7 +117,7 @@ def replace_file(evidence: Evidence, upload: FileStorage, user: User) -> Evidenc
     if evidence.kind != "file":
         raise Refused(422, "หลักฐานประเภทลิงก์ไม่มีไฟล์ให้แทนที่")
     _require_live(evidence)
-    name, file_type, blob = _store_upload(upload)
+    name, file_type, blob = _store_upload(upload, evidence.agency)
     number = evidence.current_version.number + 1
     evidence.versions.append(FileVersion(
         number=number, sha256=blob.sha256, size=blob.size, mime=file_type.mime,

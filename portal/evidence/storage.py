@@ -94,6 +94,28 @@ class BlobStore:
         return sorted(self.temp_dir.glob("upload-*")) if self.temp_dir.is_dir() else []
 
 
+def rewindable(stream: BinaryIO) -> BinaryIO:
+    """A stream that checks (virus scan, quota) can read and then rewind for storing;
+    uploads are spooled files already, anything else is spooled here."""
+    if stream.seekable():
+        return stream
+    spooled = tempfile.SpooledTemporaryFile(max_size=CHUNK)
+    while chunk := stream.read(CHUNK):
+        spooled.write(chunk)
+    spooled.seek(0)
+    return spooled
+
+
+def measure(stream: BinaryIO) -> tuple[str, int]:
+    """SHA-256 and size of a rewindable stream, read from where it stands; rewinds it."""
+    start, digest, size = stream.tell(), hashlib.sha256(), 0
+    while chunk := stream.read(CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    stream.seek(start)
+    return digest.hexdigest(), size
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:

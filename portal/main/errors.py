@@ -26,6 +26,13 @@ MESSAGES = {
 }
 
 
+class InsufficientStorage(HTTPException):
+    """507: Werkzeug has no exception for it, so abort(507) would end in a 500."""
+
+    code = 507
+    description = MESSAGES[507][1]
+
+
 def render_error(status: int, detail: str | None = None):
     title, message = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
     context = {"status": status, "title": title, "message": detail or message}
@@ -37,6 +44,8 @@ def render_error(status: int, detail: str | None = None):
 
 
 def register(app: Flask) -> None:
+    app.aborter.mapping[507] = InsufficientStorage  # disk or agency quota full (plain form posts too)
+
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         if needs_sign_in() and htmx:  # the session cookie expired, and the form's token with it:

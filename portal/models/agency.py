@@ -1,5 +1,5 @@
 """Agencies and the yearly assessment cycles their evidence belongs to."""
-from sqlalchemy import CheckConstraint, Index, String, Text, text
+from sqlalchemy import BigInteger, CheckConstraint, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -14,6 +14,7 @@ class Agency(db.Model):
     __table_args__ = (
         CheckConstraint("kind IN ('department', 'province', 'public_org')", name="kind_known"),
         CheckConstraint("unit_type IN ('service', 'policy')", name="unit_type_known"),
+        CheckConstraint("storage_quota_bytes IS NULL OR storage_quota_bytes > 0", name="storage_quota_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -22,6 +23,8 @@ class Agency(db.Model):
     kind: Mapped[str] = mapped_column(String(16))
     unit_type: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)
+    # Set by an admin; NULL: the configured default (AGENCY_QUOTA_MB), or no limit (portal/evidence/quota.py).
+    storage_quota_bytes: Mapped[int | None] = mapped_column(BigInteger)
 
     @property
     def kind_label(self) -> str:

@@ -5,8 +5,8 @@ from flask import Flask
 from jinja2 import StrictUndefined
 from sqlalchemy import event
 
-from portal import config
-from portal.extensions import csrf, db, htmx, limiter, migrate
+from portal import config, rate_limits
+from portal.extensions import csrf, db, htmx, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -28,7 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)
-    limiter.init_app(app)
+    rate_limits.init_app(app)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

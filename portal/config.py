@@ -46,12 +46,12 @@ def from_environment(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(os.environ.get("SESSION_HOURS", "8"))),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Empty: counters in the portal's database (portal/rate_limits.py), shared by every process.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", ""),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Failed sign-ins allowed before HTTP 429, per account and per client address.
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes"),
-        # Number of reverse proxies in front of the portal whose X-Forwarded-For is trusted.
         "EXTRACTION_TIMEOUT_SECONDS": int(os.environ.get("EXTRACTION_TIMEOUT_SECONDS", "300")),
         "EXTRACTION_MEMORY_MB": int(os.environ.get("EXTRACTION_MEMORY_MB", "1024")),
         # A job still "extracting" after this long belongs to a worker that died.
@@ -65,5 +65,6 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_SMTP_STARTTLS": os.environ.get("MAIL_SMTP_STARTTLS", "1") == "1",
         "MAIL_FROM": os.environ.get("MAIL_FROM", "pmqa-portal@localhost"),
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
+        # Number of reverse proxies in front of the portal whose X-Forwarded-For is trusted.
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
     }

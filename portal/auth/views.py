@@ -1,36 +1,23 @@
 """Sign-in and sign-out pages."""
 from datetime import datetime, timezone
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
 from portal import audit
+from portal.auth import throttle
+from portal.auth.credentials import password_matches
 from portal.auth.forms import LoginForm
 from portal.auth.session import is_safe_next
-from portal.extensions import db, limiter
+from portal.extensions import db
 from portal.models import User
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
-TOO_MANY_ATTEMPTS = "เข้าสู่ระบบไม่สำเร็จหลายครั้งเกินกำหนด กรุณารอประมาณ 15 นาทีแล้วลองใหม่"
-
-
-def _account_key() -> str:
-    return "account:" + request.form.get("username", "").strip().lower()[:64]
-
-
-def _failed(response) -> bool:
-    """Only failed attempts count towards the limits."""
-    return response.status_code in (401, 403, 422)
-
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key,
-               methods=["POST"], deduct_when=_failed, scope="login-account",
-               error_message=TOO_MANY_ATTEMPTS)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
-               deduct_when=_failed, scope="login-address", error_message=TOO_MANY_ATTEMPTS)
+@throttle.sign_in_limits
 def login():
     next_path = request.args.get("next")
     if current_user.is_authenticated:
@@ -47,7 +34,7 @@ def login():
 
     username = form.username.data.strip()
     user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
-    if user is None or not user.check_password(form.password.data):
+    if not password_matches(user, form.password.data):
         audit.record("login_failed", actor=None, actor_name=username[:64],
                      object_type="user", object_id=user.id if user else None)
         db.session.commit()
@@ -63,6 +50,7 @@ def login():
     user.last_login_at = datetime.now(timezone.utc)
     audit.record("login_success", actor=user, object_type="user", object_id=user.id)
     db.session.commit()
+    throttle.give_back_attempt()  # after the commit: the counters have their own connection
     return redirect(next_path if is_safe_next(next_path) else url_for("main.home"))
 
 

@@ -5,7 +5,7 @@ from flask import Flask
 from jinja2 import StrictUndefined
 from sqlalchemy import event
 
-from portal import config, rate_limits
+from portal import audit, config, rate_limits
 from portal.extensions import csrf, db, htmx, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -73,6 +73,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(results_bp)
     app.register_blueprint(reviews_bp)
     errors.register(app)
+    audit.register(app)
     templating.register(app)
     review_templating.register(app)
     app.cli.add_command(criteria_cli)

@@ -67,4 +67,7 @@ def from_environment(instance_path: Path) -> dict:
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
         # Number of reverse proxies in front of the portal whose X-Forwarded-For is trusted.
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # Identical refusals (same action, same user or address) logged one by one per window;
+        # beyond that a single "suppressed" event counts the rest (portal/audit.py).
+        "AUDIT_REFUSAL_LIMIT": os.environ.get("AUDIT_REFUSAL_LIMIT", "20 per 10 minutes"),
     }

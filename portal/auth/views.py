@@ -35,12 +35,12 @@ def login():
     username = form.username.data.strip()
     user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
     if not password_matches(user, form.password.data):
-        audit.record("login_failed", actor=None, actor_name=username[:64],
-                     object_type="user", object_id=user.id if user else None)
+        audit.record_refusal("login_failed", actor=None, actor_name=username[:64],
+                             object_type="user", object_id=user.id if user else None)
         db.session.commit()
         return page(401, "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
     if not user.active:
-        audit.record("login_blocked", actor=user, object_type="user", object_id=user.id)
+        audit.record_refusal("login_blocked", actor=user, object_type="user", object_id=user.id)
         db.session.commit()
         return page(403, "บัญชีนี้ถูกระงับการใช้งาน กรุณาติดต่อผู้ดูแลระบบ")
 

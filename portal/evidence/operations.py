@@ -30,6 +30,9 @@ class EvidenceError(Exception):
     status: int
     message: str
 
+    def __post_init__(self) -> None:
+        audit.note_refusal_reason(self.message)  # a refused upload is audited with its reason
+
     def __str__(self) -> str:
         return self.message
 

@@ -5,7 +5,7 @@ from flask import Flask
 from jinja2 import StrictUndefined
 from sqlalchemy import event
 
-from portal import audit, config, rate_limits
+from portal import audit, config, rate_limits, security
 from portal.extensions import csrf, db, htmx, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -24,15 +24,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config.get("TEMPLATES_STRICT"):
         app.jinja_env.undefined = StrictUndefined
 
+    security.register(app)  # before the blueprints: it bounds the ids their routes accept
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)
     rate_limits.init_app(app)
-    if app.config["TRUSTED_PROXIES"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)
     with app.app_context():
         _tune_sqlite(db.engine)
 
@@ -83,23 +80,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.cli.add_command(evidence_cli)
     app.cli.add_command(storage_cli)
     app.cli.add_command(search_cli)
-    app.after_request(_security_headers)
     return app
-
-
-# Everything is served by the portal itself (intranets have no CDN), so 'self' suffices.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'self'"
-)
-
-
-def _security_headers(response):
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-    return response
 
 
 def _tune_sqlite(engine) -> None:

@@ -39,6 +39,8 @@ def from_environment(instance_path: Path) -> dict:
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Cookies are Secure on every request that came over HTTPS (portal/security.py);
+        # SESSION_COOKIE_SECURE=1 makes them Secure always.
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "WTF_CSRF_TIME_LIMIT": None,
         "REMEMBER_COOKIE_DURATION": timedelta(days=int(os.environ.get("REMEMBER_DAYS", "14"))),
@@ -65,8 +67,11 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_SMTP_STARTTLS": os.environ.get("MAIL_SMTP_STARTTLS", "1") == "1",
         "MAIL_FROM": os.environ.get("MAIL_FROM", "pmqa-portal@localhost"),
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
-        # Number of reverse proxies in front of the portal whose X-Forwarded-For is trusted.
+        # Number of reverse proxies in front of the portal whose X-Forwarded-For and
+        # X-Forwarded-Proto are believed; 0 ignores those headers (anyone can send them).
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # Strict-Transport-Security on responses served over HTTPS; 0 sends none.
+        "HSTS_SECONDS": int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600))),
         # Identical refusals (same action, same user or address) logged one by one per window;
         # beyond that a single "suppressed" event counts the rest (portal/audit.py).
         "AUDIT_REFUSAL_LIMIT": os.environ.get("AUDIT_REFUSAL_LIMIT", "20 per 10 minutes"),

@@ -23,10 +23,11 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Debian packages the project needs: libmagic (file types by content), poppler and
-# Tesseract with Thai data (PDF rasterising and OCR); for the tests also chromium and a
-# Thai TrueType font to draw test documents.
+# Tesseract with Thai data (PDF rasterising and OCR); for the tests also chromium, a
+# Thai TrueType font to draw test documents, and redis-server (the tests start a private
+# one to check the redis:// rate-limit storage).
 RUNTIME_DEBS := libmagic1 poppler-utils tesseract-ocr tesseract-ocr-tha tesseract-ocr-eng
-TEST_DEBS := chromium fonts-tlwg-loma-ttf
+TEST_DEBS := chromium fonts-tlwg-loma-ttf redis-server
 system-deps:
 	@missing=$$(for p in $(RUNTIME_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then echo "Installing Debian packages: $$missing"; \

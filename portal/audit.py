@@ -62,6 +62,13 @@ ACTION_LABELS = {
     "rate_limited": "ส่งคำขอถี่เกินกำหนด (429)",
     "refusals_suppressed": "การปฏิเสธซ้ำ ๆ (นับรวม ไม่บันทึกทีละรายการ)",
 }
+# Thai names of the detail keys the audit log page shows (others are shown as they are).
+DETAIL_LABELS = {
+    "reason": "เหตุผล", "status": "รหัสสถานะ", "method": "วิธีเรียก", "path": "ที่อยู่",
+    "files": "ไฟล์", "content_length": "ขนาดคำขอ (ไบต์)", "of_action": "การกระทำที่ซ้ำ",
+    "suppressed": "จำนวนที่นับรวม", "logged_per_window": "บันทึกทีละรายการได้ต่อช่วง",
+    "window_seconds": "ช่วงเวลา (วินาที)", "last_at": "ครั้งล่าสุด (UTC)",
+}
 SUPPRESSED = "refusals_suppressed"
 ANONYMOUS = "ผู้ที่ยังไม่เข้าสู่ระบบ"
 MAX_PATH = 300
@@ -134,6 +141,7 @@ def _count_suppressed(action: str, actor: User | None, suppressed: int, limit) -
 
 def register(app: Flask) -> None:
     app.after_request(_audit_refused_request)
+    app.jinja_env.globals["detail_labels"] = DETAIL_LABELS
 
 
 def _refusal_action(status: int) -> str | None:

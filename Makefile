@@ -65,6 +65,7 @@ test-postgres: install
 bench: install system-deps
 	$(BIN)/python -m bench.extract_bench
 	$(BIN)/python -m bench.dashboard_bench
+	$(BIN)/python -m bench.limits_bench
 
 # Thai search at 10k and 100k pages: indexing split into tokenising and writing, query
 # latency with and without an agency filter, SQLite FTS5 over the same tokens as reference.

@@ -26,11 +26,12 @@ install: $(STAMP)
 # Tesseract with Thai data (PDF rasterising and OCR), Thai fonts whose digits OCR matches
 # (Tesseract's Thai model lacks ๔ ๖ ๗ ๘ ๙); for the tests also chromium and LibreOffice,
 # which make test documents as agencies' own programs do, and ClamAV's daemon (the antivirus
-# tests start their own clamd with a test signature; the system service is not used).
+# tests start their own clamd with a test signature; the system service is not used), and
+# redis-server (the tests start a private one to check the redis:// rate-limit storage).
 THAI_FONTS := fonts-tlwg-loma-ttf fonts-tlwg-laksaman-ttf fonts-tlwg-norasi-ttf fonts-tlwg-garuda-ttf \
   fonts-tlwg-kinnari-ttf fonts-tlwg-umpush-ttf fonts-tlwg-waree-ttf fonts-tlwg-sawasdee-ttf fonts-tlwg-typist-ttf
 RUNTIME_DEBS := libmagic1 poppler-utils tesseract-ocr tesseract-ocr-tha tesseract-ocr-eng fontconfig $(THAI_FONTS)
-TEST_DEBS := chromium libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui clamav-daemon
+TEST_DEBS := chromium libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui clamav-daemon redis-server
 system-deps:
 	@missing=$$(for p in $(RUNTIME_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then echo "Installing Debian packages: $$missing"; \
@@ -68,6 +69,7 @@ test-postgres: install
 bench: install system-deps
 	$(BIN)/python -m bench.extract_bench
 	$(BIN)/python -m bench.dashboard_bench
+	$(BIN)/python -m bench.limits_bench
 
 # Thai search at 10k and 100k pages: indexing split into tokenising and writing, query
 # latency with and without an agency filter, SQLite FTS5 over the same tokens as reference.

@@ -6,7 +6,7 @@ from jinja2 import StrictUndefined
 from sqlalchemy import event
 
 from portal import config
-from portal.extensions import csrf, db, htmx, limiter, migrate
+from portal.extensions import csrf, db, htmx, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -32,18 +32,16 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    from portal import rate_limits, security
     from portal.auth import session as auth_session
 
+    security.register(app)  # before the blueprints: it bounds the ids their routes accept
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)
-    limiter.init_app(app)
+    rate_limits.init_app(app)
     auth_session.register(app)  # Flask-Login, and every page but sign-in needs a session
-    if app.config["TRUSTED_PROXIES"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -74,32 +72,18 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_events(app: Flask) -> None:
-    """Error pages, response headers, the database's connection settings, the after-commit
-    hook (portal.effects), and the worker's tasks, which the queue enqueues by name."""
-    from portal import effects, queue, tasks
+    """Error pages and the audit of refused requests, the database's connection settings,
+    the after-commit hook (portal.effects), and the worker's tasks, which the queue enqueues
+    by name."""
+    from portal import audit, effects, queue, tasks
     from portal.main import errors
 
     errors.register(app)
-    app.after_request(_security_headers)
+    audit.register(app)
     with app.app_context():
         _tune_sqlite(db.engine)
     effects.listen()
     queue.require_tasks(tasks.ALL)
-
-
-# Everything is served by the portal itself (intranets have no CDN), so 'self' suffices.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'self'"
-)
-
-
-def _security_headers(response):
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-    return response
 
 
 def _tune_sqlite(engine) -> None:

@@ -4,8 +4,9 @@ Another agency's object answers 404 (no hint that it exists); a role that lacks 
 answers 403. Views call these helpers instead of checking grants themselves.
 """
 from functools import wraps
+from typing import NoReturn
 
-from flask import abort
+from flask import abort, g
 from flask_login import current_user
 from sqlalchemy import Select
 
@@ -51,10 +52,19 @@ def scope_to_visible_agencies(statement: Select, agency_column, user: User | Non
     return statement.where(agency_column.in_(ids))
 
 
+def hidden(object_type: str, object_id: int, agency_id: int | None) -> NoReturn:
+    """Another agency's object: answer 404 as if it did not exist, and mark the refusal
+    so the audit trail records the attempt (portal/audit.py)."""
+    g.hidden_object = {"object_type": object_type, "object_id": object_id, "agency_id": agency_id}
+    abort(404)
+
+
 def agency_or_404(agency_id: int, user: User | None = None) -> Agency:
     agency = db.session.get(Agency, agency_id)
-    if agency is None or not can_see_agency(agency.id, user):
+    if agency is None:
         abort(404)
+    if not can_see_agency(agency.id, user):
+        hidden("agency", agency.id, agency.id)
     return agency
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import flash, make_response, redirect
 
+from portal import audit
 from portal.errors import Refused
 from portal.extensions import db
 from portal.fragments import wants_fragment
@@ -36,6 +37,7 @@ def act(change: Callable[[], Any], message: str | Callable[[Any], str], *,
         db.session.commit()
     except Refused as refusal:
         db.session.rollback()
+        audit.note_refusal_reason(refusal.message)  # a refused upload is audited with it
         if form is not None and refusal.status in INPUT_REFUSALS and (full_page or wants_fragment()):
             return form(refusal)
         raise

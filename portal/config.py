@@ -39,6 +39,8 @@ def from_environment(instance_path: Path) -> dict:
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Cookies are Secure on every request that came over HTTPS (portal/security.py);
+        # SESSION_COOKIE_SECURE=1 makes them Secure always.
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "WTF_CSRF_TIME_LIMIT": None,
         "REMEMBER_COOKIE_DURATION": timedelta(days=int(os.environ.get("REMEMBER_DAYS", "14"))),
@@ -46,12 +48,12 @@ def from_environment(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(os.environ.get("SESSION_HOURS", "8"))),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Empty: counters in the portal's database (portal/rate_limits.py), shared by every process.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", ""),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Failed sign-ins allowed before HTTP 429, per account and per client address.
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes"),
-        # Number of reverse proxies in front of the portal whose X-Forwarded-For is trusted.
         "EXTRACTION_TIMEOUT_SECONDS": int(os.environ.get("EXTRACTION_TIMEOUT_SECONDS", "300")),
         "EXTRACTION_MEMORY_MB": int(os.environ.get("EXTRACTION_MEMORY_MB", "1024")),
         # A job still "extracting" after this long belongs to a worker that died.
@@ -65,6 +67,8 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_SMTP_STARTTLS": os.environ.get("MAIL_SMTP_STARTTLS", "1") == "1",
         "MAIL_FROM": os.environ.get("MAIL_FROM", "pmqa-portal@localhost"),
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
+        # Number of reverse proxies in front of the portal whose X-Forwarded-For and
+        # X-Forwarded-Proto are believed; 0 ignores those headers (anyone can send them).
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         # Virus scanning by clamd, off while empty: unix:///run/clamav/clamd.ctl or tcp://host:3310.
         "CLAMD_URL": os.environ.get("CLAMD_URL") or os.environ.get("CLAMD_SOCKET", ""),
@@ -73,4 +77,9 @@ def from_environment(instance_path: Path) -> dict:
         "AGENCY_QUOTA_MB": float(os.environ["AGENCY_QUOTA_MB"]) if os.environ.get("AGENCY_QUOTA_MB") else None,
         # Outside instance/ so `make clean` (which removes instance/) never takes the backups with it.
         "BACKUP_DIR": _path("BACKUP_DIR", PROJECT_ROOT / "backups"),
+        # Strict-Transport-Security on responses served over HTTPS; 0 sends none.
+        "HSTS_SECONDS": int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600))),
+        # Identical refusals (same action, same user or address) logged one by one per window;
+        # beyond that a single "suppressed" event counts the rest (portal/audit.py).
+        "AUDIT_REFUSAL_LIMIT": os.environ.get("AUDIT_REFUSAL_LIMIT", "20 per 10 minutes"),
     }

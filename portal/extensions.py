@@ -29,5 +29,5 @@ csrf = CSRFProtect()
 htmx = HTMX()
 
 login_manager = LoginManager()
-# Storage comes from RATELIMIT_STORAGE_URI: memory:// for one process, redis:// for several.
+# Storage: the portal's database unless RATELIMIT_STORAGE_URI says otherwise (portal/rate_limits.py).
 limiter = Limiter(key_func=get_remote_address)

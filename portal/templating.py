@@ -5,6 +5,7 @@ import math
 from flask import Flask, current_app, url_for
 from flask_login import current_user
 
+from portal.audit import DETAIL_LABELS
 from portal.coverage.levels import VIEWS
 from portal.criteria.schema import split_blanks
 from portal.models import AGENCY_KINDS, ROLES, UNIT_TYPES
@@ -106,6 +107,7 @@ def register(app: Flask) -> None:
         review_inbox_url=inbox_url,
         unread_thread_count=unread_count,
         too_large_message=too_large_message,
+        detail_labels=DETAIL_LABELS,
     )
     app.jinja_env.filters["thai_date"] = format_thai_date
     app.jinja_env.filters["thai_datetime"] = format_thai_datetime

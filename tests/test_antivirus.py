@@ -74,9 +74,10 @@ def test_infected_file_is_refused_422_audited_and_never_stored(app, ws, scanning
     assert "มีไวรัสหรือมัลแวร์" in body and SIGNATURE in body and name in body
     assert counts(app) == before and nothing_reached_the_store(app, content)
     with app.app_context():
-        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "upload_infected"))
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "upload_refused"))
         assert event is not None and event.agency_id == ws["a"] and event.actor_name == "ev-editor"
-        assert event.details["name"] == name and event.details["signature"].startswith(SIGNATURE)
+        assert event.details["files"] == [name] and event.details["status"] == 422
+        assert SIGNATURE in event.details["reason"] and name in event.details["reason"]
 
 
 @pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain-form"])
@@ -137,8 +138,9 @@ def test_bulk_import_refuses_the_infected_file_only(app, ws, scanning, tmp_path)
     assert result.exit_code == 1 and "สำเร็จ 1 ไฟล์, ไม่สำเร็จ 1 ไฟล์" in result.output
     assert SIGNATURE in result.output
     with app.app_context():
-        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "upload_infected"))
-        assert event.actor_name == "ระบบ" and event.details["name"] == "ติดเชื้อ.txt"
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "upload_refused"))
+        assert event.actor_name == "ระบบ" and event.details["files"] == ["ติดเชื้อ.txt"]
+        assert SIGNATURE in event.details["reason"]
 
 
 @pytest.mark.parametrize("reply,expected", [

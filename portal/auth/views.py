@@ -1,36 +1,22 @@
 """Sign-in and sign-out pages."""
 from datetime import datetime, timezone
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
 from portal import audit
-from portal.auth import bp
+from portal.auth import bp, throttle
+from portal.auth.credentials import password_matches
 from portal.auth.forms import LoginForm
 from portal.auth.session import is_safe_next
-from portal.extensions import db, limiter
+from portal.extensions import db
 from portal.models import User
 
 
-TOO_MANY_ATTEMPTS = "เข้าสู่ระบบไม่สำเร็จหลายครั้งเกินกำหนด กรุณารอประมาณ 15 นาทีแล้วลองใหม่"
-
-
-def _account_key() -> str:
-    return "account:" + request.form.get("username", "").strip().lower()[:64]
-
-
-def _failed(response) -> bool:
-    """Only failed attempts count towards the limits."""
-    return response.status_code in (401, 403, 422)
-
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key,
-               methods=["POST"], deduct_when=_failed, scope="login-account",
-               error_message=TOO_MANY_ATTEMPTS)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
-               deduct_when=_failed, scope="login-address", error_message=TOO_MANY_ATTEMPTS)
+@throttle.sign_in_limits
 def login():
     next_path = request.args.get("next")
     if current_user.is_authenticated:
@@ -47,13 +33,13 @@ def login():
 
     username = form.username.data.strip()
     user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
-    if user is None or not user.check_password(form.password.data):
-        audit.record("login_failed", actor=None, actor_name=username[:64],
-                     object_type="user", object_id=user.id if user else None)
+    if not password_matches(user, form.password.data):
+        audit.record_refusal("login_failed", actor=None, actor_name=username[:64],
+                             object_type="user", object_id=user.id if user else None)
         db.session.commit()
         return page(401, "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
     if not user.active:
-        audit.record("login_blocked", actor=user, object_type="user", object_id=user.id)
+        audit.record_refusal("login_blocked", actor=user, object_type="user", object_id=user.id)
         db.session.commit()
         return page(403, "บัญชีนี้ถูกระงับการใช้งาน กรุณาติดต่อผู้ดูแลระบบ")
 
@@ -63,6 +49,7 @@ def login():
     user.last_login_at = datetime.now(timezone.utc)
     audit.record("login_success", actor=user, object_type="user", object_id=user.id)
     db.session.commit()
+    throttle.give_back_attempt()  # after the commit: the counters have their own connection
     return redirect(next_path if is_safe_next(next_path) else url_for("main.home"))
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from portal import cycles
 from portal.backup import BackupError, database
 from portal.evidence.storage import BlobStore
 from portal.extensions import db
@@ -60,7 +61,7 @@ def create(destination: Path | None = None) -> Created:
             "format": FORMAT, "format_version": FORMAT_VERSION,
             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "portal_revision": snapshot.revision,
-            "criteria_version": current_app.config["CRITERIA_VERSION"],
+            "criteria_version": cycles.configured_edition(),
             "database": {"dialect": db.engine.dialect.name, "file": snapshot.file, "tool": snapshot.tool},
             "tables": snapshot.tables,
             "files": {"count": len(blobs := [p for p in sums if BLOB_PATH.match(p)]),

@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from portal import cycles
+from portal import audit, cycles
 from portal.errors import Refused
 from portal.evidence import operations as ops
 from portal.evidence import reextract
@@ -73,6 +73,10 @@ def import_command(agency_code, item_codes, paths):
                 click.echo(f"\n  เก็บแล้ว: {path} → หลักฐาน #{evidence.id}")
             except Refused as error:
                 db.session.rollback()
+                # As a refused upload through the pages is (portal.audit), with its reason.
+                audit.record_refusal("upload_refused", agency_id=agency.id, status=error.status,
+                                     reason=error.message, files=[path.name])
+                db.session.commit()
                 failed += 1
                 click.echo(f"\n  ไม่ได้เก็บ: {path} — {error.message}", err=True)
     click.echo(f"สำเร็จ {stored} ไฟล์, ไม่สำเร็จ {failed} ไฟล์")

@@ -3,7 +3,7 @@ from flask import abort, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from portal.access import can_see_agency
+from portal.access import can_see_agency, hidden
 from portal.extensions import db
 from portal.models import ChecklistItem, SubItem
 from portal.models.evidence import Evidence, EvidenceAttachment
@@ -12,8 +12,10 @@ from portal.models.evidence import Evidence, EvidenceAttachment
 def evidence_or_404(evidence_id: int) -> Evidence:
     """Another agency's evidence does not exist as far as this user can tell."""
     evidence = db.session.get(Evidence, evidence_id)
-    if evidence is None or not can_see_agency(evidence.agency_id):
+    if evidence is None:
         abort(404)
+    if not can_see_agency(evidence.agency_id):
+        hidden("evidence", evidence.id, evidence.agency_id)
     return evidence
 
 

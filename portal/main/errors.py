@@ -3,6 +3,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
+from portal import audit
 from portal.auth.session import needs_sign_in, unauthorized
 from portal.errors import Refused
 from portal.extensions import htmx
@@ -36,6 +37,7 @@ class InsufficientStorage(HTTPException):
 def render_error(status: int, detail: str | None = None):
     title, message = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
     context = {"status": status, "title": title, "message": detail or message}
+    audit.note_refusal_reason(context["message"])
     if wants_fragment():
         body = render_template("errors/_message.html", **context)
         # Show the message in the page's message area whatever the request targeted.

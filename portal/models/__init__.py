@@ -12,6 +12,7 @@ from portal.models.criteria import (
 )
 from portal.models.audit import AuditEvent
 from portal.models.evidence import Evidence, EvidenceAttachment, EvidencePage, FileVersion
+from portal.models.rate_limit import RateLimitCounter
 from portal.models.results import ResultMetric, ResultMetricEvidence
 from portal.models.review import (
     REVIEW_STATUSES,
@@ -29,5 +30,5 @@ __all__ = [
     "ResultDimension", "SubItem", "AGENCY_SCOPED_ROLES", "ROLES", "RoleGrant", "User",
     "AuditEvent", "Evidence", "EvidenceAttachment", "EvidencePage", "FileVersion",
     "ResultMetric", "ResultMetricEvidence", "REVIEW_STATUSES", "THREAD_VISIBILITIES",
-    "Comment", "CommentThread", "ItemReview", "ThreadRead",
+    "Comment", "CommentThread", "ItemReview", "ThreadRead", "RateLimitCounter",
 ]

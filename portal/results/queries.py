@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal import cycles
+from portal.access import can_see_agency, hidden
 from portal.coverage.scoring import scoring_rules
 from portal.extensions import db
 from portal.models import Agency, AssessmentCycle, Category, Evidence, ResultDimension, ResultMetric
@@ -72,7 +73,11 @@ def live_evidence(agency_id: int, cycle_id: int) -> list[Evidence]:
 def metric_or_404(agency: Agency, cycle: AssessmentCycle, metric_id: int) -> ResultMetric:
     """Only this agency's metric of this cycle exists for the request."""
     metric = db.session.get(ResultMetric, metric_id)
-    if metric is None or metric.agency_id != agency.id or metric.cycle_id != cycle.id:
+    if metric is None or metric.cycle_id != cycle.id:
+        abort(404)
+    if not can_see_agency(metric.agency_id):
+        hidden("result_metric", metric.id, metric.agency_id)
+    if metric.agency_id != agency.id:
         abort(404)
     return metric
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal import cycles
+from portal.access import hidden
 from portal.extensions import db
 from portal.models import User
 from portal.models.review import Comment, CommentThread, ItemReview, ThreadRead
@@ -34,15 +35,19 @@ def accepted_item_ids(agency_id: int, cycle_id: int) -> set[int]:
 def thread_or_404(thread_id: int) -> CommentThread:
     """Another agency's thread, or an internal one for agency users, does not exist."""
     thread = db.session.get(CommentThread, thread_id)
-    if thread is None or not can_read_thread(thread):
+    if thread is None:
         abort(404)
+    if not can_read_thread(thread):
+        hidden("thread", thread.id, thread.agency_id)
     return thread
 
 
 def comment_or_404(comment_id: int) -> Comment:
     comment = db.session.get(Comment, comment_id)
-    if comment is None or not can_read_thread(comment.thread):
+    if comment is None:
         abort(404)
+    if not can_read_thread(comment.thread):
+        hidden("comment", comment.id, comment.thread.agency_id)
     return comment
 
 

@@ -3,9 +3,8 @@ from pathlib import Path
 
 from flask import Flask
 from jinja2 import StrictUndefined
-from sqlalchemy import event
 
-from portal import config
+from portal import config, database, disk
 from portal.extensions import csrf, db, htmx, limiter, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -33,8 +32,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)
-    with app.app_context():
-        _tune_sqlite(db.engine)
+    database.register(app)  # SQLite settings, deferred reads, retries, 503 on contention
+    disk.register(app)  # 507 for a full disk wherever it is met
 
     from portal import models  # noqa: F401  (registers the tables on the metadata)
     from portal.search import sync  # noqa: F401  (keeps the index in step with commits)
@@ -99,25 +98,3 @@ def _security_headers(response):
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
     return response
-
-
-def _tune_sqlite(engine) -> None:
-    """WAL for concurrent readers, a busy timeout, enforced foreign keys, and
-    BEGIN IMMEDIATE so a read-then-write transaction never fails half-way with
-    "database is locked" (it waits for the write lock up front instead)."""
-    if engine.dialect.name != "sqlite":
-        return
-
-    @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=15000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -66,4 +66,10 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "pmqa-portal@localhost"),
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # How long a SQLite write waits for the write lock, and how often contention is
+        # retried before the user gets 503 (portal/database.py).
+        "SQLITE_BUSY_TIMEOUT_MS": int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000")),
+        "DB_RETRY_ATTEMPTS": int(os.environ.get("DB_RETRY_ATTEMPTS", "3")),
+        # /healthz reports "low_disk" when a data folder has less free space than this.
+        "DISK_LOW_MB": int(os.environ.get("DISK_LOW_MB", "500")),
     }

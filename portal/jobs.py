@@ -52,13 +52,9 @@ def extract_evidence_task(evidence_id: int) -> None:
 @huey.task()
 def index_evidence_task(evidence_ids: list[int]) -> None:
     from portal.search import backend
-    from portal.search.index import SearchUnavailable
 
     with _app_context():
-        try:
-            backend.update_evidence(evidence_ids)
-        except SearchUnavailable:
-            backend.rebuild()  # missing or old index: the database has everything
+        backend.update_or_repair(evidence_ids)
 
 
 @huey.task()
@@ -66,7 +62,7 @@ def rebuild_index_task() -> None:
     from portal.search import backend
 
     with _app_context():
-        backend.rebuild()
+        backend.rebuild(wait=False)  # one running already reads every change made before it ends
 
 
 def enqueue_index(evidence_ids: list[int]) -> None:
@@ -101,11 +97,33 @@ def enqueue_review_notices(comment_ids: list[int], review_ids: list[int]) -> Non
 @huey.periodic_task(crontab(minute="*"))
 def requeue_interrupted_task() -> None:
     requeue_interrupted()
+    requeue_unindexed()
 
 
 @huey.on_startup()
 def _on_worker_start() -> None:
     requeue_interrupted()
+    requeue_unindexed()
+
+
+def requeue_unindexed(settle_seconds: int = 60) -> list[int]:
+    """Evidence whose index documents differ from the database (an index job lost with
+    a killed worker, or failed on a full disk) is queued for indexing again; younger
+    changes are left to the job already on its way."""
+    from portal.search import backend, repair
+    from portal.search.index import SearchUnavailable
+
+    with _app_context():
+        try:
+            ids = backend.stale_evidence_ids(settle_seconds)
+        except Exception as error:  # noqa: BLE001
+            if not (isinstance(error, SearchUnavailable) or repair.is_damage(error)):
+                raise
+            repair.unavailable(error, backend.index_folder())  # the rebuild reads everything
+            return []
+    if ids:
+        enqueue_index(ids)
+    return ids
 
 
 def requeue_interrupted() -> list[int]:

@@ -11,6 +11,7 @@ from portal.coverage.queries import done_counts_by_agency, done_item_ids, proces
 from portal.coverage.report import agency_report, agency_report_from_counts, total_points
 from portal.coverage.scoring import scoring_rules
 from portal.coverage.levels import VIEWS, sub_item_outcome
+from portal.database import end_transaction
 from portal.results.queries import agency_results_summary
 from portal.results.rules import fiscal_years
 from portal.evidence.operations import EvidenceError, current_cycle
@@ -164,7 +165,9 @@ def report(agency_id: int):
 def export_workbook(agency_id: int):
     agency = agency_or_404(agency_id)
     cycle = current_cycle_or_409()
-    payload = build_workbook(build_submission(agency, cycle))
+    submission = build_submission(agency, cycle)
+    end_transaction(keep_loaded=True)  # no transaction open while the workbook is built
+    payload = build_workbook(submission)
     return send_file(BytesIO(payload), as_attachment=True,
                      download_name=f"pmqa-{agency.code}-{cycle.fiscal_year}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

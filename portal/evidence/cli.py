@@ -1,5 +1,6 @@
 """`flask evidence import` for folders of existing evidence; `flask storage check`."""
 import sys
+from functools import partial
 from pathlib import Path
 
 import click
@@ -8,6 +9,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+from portal.database import DatabaseBusy, write
 from portal.evidence import operations as ops
 from portal.evidence.storage import BlobStore
 from portal.extensions import db
@@ -54,28 +56,34 @@ def import_command(agency_code, item_codes, paths):
     agency = db.session.scalar(select(Agency).where(Agency.code == agency_code.strip().upper()))
     if agency is None:
         raise click.BadParameter(f"ไม่พบส่วนราชการรหัส {agency_code}", param_hint="--agency")
-    items = [find_item(code) for code in item_codes]
+    agency_id, item_ids = agency.id, [find_item(code).id for code in item_codes]
     files = _files(paths)
     stored, failed = 0, 0
     with click.progressbar(files, label="นำเข้าไฟล์", item_show_func=lambda p: p.name if p else "") as bar:
         for path in bar:
             try:
-                with path.open("rb") as handle:
-                    evidence = ops.add_file(agency, items[0] if items else None,
-                                            FileStorage(handle, filename=path.name), None)
-                    for item in items[1:]:
-                        ops.attach(evidence, item, None)
-                db.session.commit()
-                enqueue_extraction(evidence.id)
+                with path.open("rb") as handle, ops.staged([FileStorage(handle, filename=path.name)]) as (upload,):
+                    evidence_id = write(partial(_record, agency_id, item_ids, upload))
+                enqueue_extraction(evidence_id)
                 stored += 1
-                click.echo(f"\n  เก็บแล้ว: {path} → หลักฐาน #{evidence.id}")
-            except ops.EvidenceError as error:
-                db.session.rollback()
+                click.echo(f"\n  เก็บแล้ว: {path} → หลักฐาน #{evidence_id}")
+            except (ops.EvidenceError, DatabaseBusy) as error:
                 failed += 1
-                click.echo(f"\n  ไม่ได้เก็บ: {path} — {error.message}", err=True)
+                reason = error.message if isinstance(error, ops.EvidenceError) else error.description
+                click.echo(f"\n  ไม่ได้เก็บ: {path} — {reason}", err=True)
     click.echo(f"สำเร็จ {stored} ไฟล์, ไม่สำเร็จ {failed} ไฟล์")
     if failed:
         sys.exit(1)
+
+
+def _record(agency_id: int, item_ids: list[int], upload: ops.StagedFile) -> int:
+    """One imported file as one short write transaction (write() retries it on contention)."""
+    items = [db.session.get(ChecklistItem, item_id) for item_id in item_ids]
+    evidence = ops.add_file(db.session.get(Agency, agency_id), items[0] if items else None, upload, None)
+    for item in items[1:]:
+        ops.attach(evidence, item, None)
+    db.session.flush()
+    return evidence.id
 
 
 @storage_cli.command("check")

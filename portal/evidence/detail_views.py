@@ -43,13 +43,15 @@ def show(evidence_id: int):
     return _show(evidence_or_404(evidence_id))
 
 
-def _change(evidence_id: int, change, message, enqueue: bool = False):
-    """The shape of every edit: find (404), check the right (403), change, commit, answer."""
+def _change(evidence_id: int, change, message, enqueue: bool = False, files=()):
+    """The shape of every edit: find (404), check the right (403), change, commit, answer.
+    Uploaded `files` are stored before the transaction and passed to `change`."""
     evidence = evidence_or_404(evidence_id)
     require_editor(evidence.agency_id)
     try:
-        change(evidence)
-        db.session.commit()
+        with ops.staged(files) as uploads:
+            change(evidence, *uploads)
+            db.session.commit()
     except ops.EvidenceError as error:
         return _failed(evidence, error)
     if enqueue:
@@ -66,9 +68,8 @@ def _update_details(evidence: Evidence) -> None:
                        description=request.form.get("description", ""), document_date=document_date)
 
 
-def _replace_file(evidence: Evidence) -> None:
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
+def _replace_file(evidence: Evidence, upload=None) -> None:
+    if upload is None:
         raise ops.EvidenceError(422, "กรุณาเลือกไฟล์ที่จะใช้แทน")
     ops.replace_file(evidence, upload, current_user)
 
@@ -91,8 +92,10 @@ def restore(evidence_id: int):
 
 @bp.post("/evidence/<int:evidence_id>/replace")
 def replace(evidence_id: int):
+    upload = request.files.get("file")
     return _change(evidence_id, _replace_file, lambda e: (
-        f"แทนที่ไฟล์แล้ว (ฉบับที่ {e.current_version.number}) ฉบับก่อนหน้ายังเก็บไว้"), enqueue=True)
+        f"แทนที่ไฟล์แล้ว (ฉบับที่ {e.current_version.number}) ฉบับก่อนหน้ายังเก็บไว้"), enqueue=True,
+        files=[upload] if upload is not None and upload.filename else [])
 
 
 @bp.post("/evidence/<int:evidence_id>/retry")

@@ -1,7 +1,11 @@
 """Every change to evidence goes through here: validate, store, audit, and say which
 evidence needs (re)extraction. Views and the import command call these; callers commit,
-then enqueue the returned evidence ids."""
+then enqueue the returned evidence ids. Uploaded bytes are stored before the transaction
+that records them (`staged`), so writing and typing a large file never holds the
+database's write lock."""
+import logging
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import PurePath
@@ -11,16 +15,19 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from portal import audit
+from portal.database import end_transaction, reading
 from portal.evidence import filetypes
 from portal.evidence.links import LinkError, validate_url
-from portal.evidence.storage import BlobStore, StorageFull, TooLarge
+from portal.evidence.storage import BlobStore, StorageFull, StoredBlob, TooLarge
 from portal.extensions import db
 from portal.models import Agency, AssessmentCycle, ChecklistItem, User
 from portal.models.evidence import Evidence, EvidenceAttachment, FileVersion
+from portal.models.user import utcnow
 
 MAX_TITLE = 300
 MAX_DESCRIPTION = 2000
 MAX_NOTE = 1000
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -55,7 +62,16 @@ def clean_text(value: str | None, limit: int, label: str, required: bool = False
     return text
 
 
-def _store_upload(upload: FileStorage) -> tuple[str, filetypes.FileType, "object"]:
+@dataclass(frozen=True)
+class StagedFile:
+    """An upload whose bytes are stored and typed, not yet recorded in the database."""
+
+    name: str
+    file_type: filetypes.FileType
+    blob: StoredBlob
+
+
+def stage(upload: FileStorage) -> StagedFile:
     """Validate the name, store the bytes, decide the type by content."""
     try:
         name = filetypes.safe_display_name(upload.filename or "")
@@ -68,13 +84,43 @@ def _store_upload(upload: FileStorage) -> tuple[str, filetypes.FileType, "object
         limit_mb = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
         raise EvidenceError(413, f"ไฟล์ “{name}” ใหญ่เกิน {limit_mb} MB") from None
     except StorageFull:
-        raise EvidenceError(507, "พื้นที่จัดเก็บไฟล์เต็ม กรุณาแจ้งผู้ดูแลระบบ") from None
+        raise EvidenceError(507, "พื้นที่จัดเก็บไฟล์เต็ม ระบบยังไม่ได้บันทึกไฟล์นี้ กรุณาแจ้งผู้ดูแลระบบ") from None
     try:
         file_type = filetypes.detect(blob.path, name)
     except filetypes.FileTypeError as error:
-        _forget_unreferenced(blob.sha256)
+        if blob.created:
+            _forget_unreferenced(blob.sha256)
         raise EvidenceError(error.status, f"“{name}”: {error.message}") from None
-    return name, file_type, blob
+    return StagedFile(name, file_type, blob)
+
+
+@contextmanager
+def staged(uploads):
+    """Store the uploads outside any transaction, then record them inside the block
+    (which commits). If the block fails, the bytes only these uploads brought are
+    removed again: nothing is half-stored."""
+    uploads = list(uploads)
+    if uploads:
+        end_transaction()  # what the caller read is read again, fresh, by the write
+    files: list[StagedFile] = []
+    try:
+        for upload in uploads:
+            files.append(stage(upload))
+        yield files
+    except BaseException:
+        db.session.rollback()
+        for staged_file in files:
+            if staged_file.blob.created:
+                try:
+                    with reading():  # deferred: works while another writer holds the lock
+                        _forget_unreferenced(staged_file.blob.sha256)
+                except Exception:  # noqa: BLE001  (`storage check --remove-orphans` finds it later)
+                    log.exception("could not remove the unrecorded upload %s", staged_file.blob.sha256)
+        raise
+
+
+def _staged(upload: "FileStorage | StagedFile") -> StagedFile:
+    return upload if isinstance(upload, StagedFile) else stage(upload)
 
 
 def _forget_unreferenced(sha256: str) -> None:
@@ -87,9 +133,10 @@ def _title_from(name: str) -> str:
     return PurePath(name).stem[:MAX_TITLE] or name[:MAX_TITLE]
 
 
-def add_file(agency: Agency, item: ChecklistItem | None, upload: FileStorage, user: User,
+def add_file(agency: Agency, item: ChecklistItem | None, upload: "FileStorage | StagedFile", user: User,
              title: str | None = None) -> Evidence:
-    name, file_type, blob = _store_upload(upload)
+    staged_file = _staged(upload)
+    name, file_type, blob = staged_file.name, staged_file.file_type, staged_file.blob
     evidence = Evidence(
         agency=agency, cycle=current_cycle(), kind="file",
         title=clean_text(title, MAX_TITLE, "ชื่อหลักฐาน") or _title_from(name),
@@ -129,11 +176,12 @@ def add_link(agency: Agency, item: ChecklistItem | None, url: str, title: str, u
     return evidence
 
 
-def replace_file(evidence: Evidence, upload: FileStorage, user: User) -> Evidence:
+def replace_file(evidence: Evidence, upload: "FileStorage | StagedFile", user: User) -> Evidence:
     if evidence.kind != "file":
         raise EvidenceError(422, "หลักฐานประเภทลิงก์ไม่มีไฟล์ให้แทนที่")
     _require_live(evidence)
-    name, file_type, blob = _store_upload(upload)
+    staged_file = _staged(upload)
+    name, file_type, blob = staged_file.name, staged_file.file_type, staged_file.blob
     number = evidence.current_version.number + 1
     evidence.versions.append(FileVersion(
         number=number, sha256=blob.sha256, size=blob.size, mime=file_type.mime,
@@ -154,6 +202,7 @@ def attach(evidence: Evidence, item: ChecklistItem, user: User, note: str = "") 
     attachment = EvidenceAttachment(checklist_item=item, created_by_id=_id(user),
                                     note=clean_text(note, MAX_NOTE, "หมายเหตุ"))
     evidence.attachments.append(attachment)
+    _touch(evidence)
     audit.record("evidence_attached", actor=user, object_type="evidence", object_id=evidence.id,
                  agency_id=evidence.agency_id, item=item.full_code)
     return attachment
@@ -164,6 +213,7 @@ def detach(evidence: Evidence, item: ChecklistItem, user: User) -> None:
     if attachment is None:
         raise EvidenceError(404, "หลักฐานนี้ไม่ได้แนบกับรายการนี้")
     evidence.attachments.remove(attachment)
+    _touch(evidence)
     audit.record("evidence_detached", actor=user, object_type="evidence", object_id=evidence.id,
                  agency_id=evidence.agency_id, item=item.full_code)
 
@@ -219,6 +269,12 @@ def request_retry(evidence: Evidence, user: User) -> None:
     evidence.extraction_status, evidence.extraction_error = "queued", None
     audit.record("evidence_retry", actor=user, object_type="evidence", object_id=evidence.id,
                  agency_id=evidence.agency_id)
+
+
+def _touch(evidence: Evidence) -> None:
+    """Its items are indexed with it: a new updated_at tells the index sweep and a
+    running rebuild that its documents changed (a collection change alone writes no row)."""
+    evidence.updated_at = utcnow()
 
 
 def _require_live(evidence: Evidence) -> None:

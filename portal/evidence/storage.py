@@ -28,6 +28,7 @@ class StoredBlob:
     sha256: str
     size: int
     path: Path
+    created: bool = False  # False when the same bytes were already stored
 
 
 class BlobStore:
@@ -59,13 +60,14 @@ class BlobStore:
                 out.flush()
                 os.fsync(out.fileno())
             final = self.path_for(digest.hexdigest())
-            if final.exists():
+            created = not final.exists()
+            if not created:
                 os.unlink(temp_name)  # the same bytes are already stored
             else:
                 final.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(temp_name, final)
                 _fsync_dir(final.parent)
-            return StoredBlob(digest.hexdigest(), size, final)
+            return StoredBlob(digest.hexdigest(), size, final, created)
         except OSError as error:
             _remove_quietly(temp_name)
             if error.errno == 28:  # ENOSPC

@@ -91,9 +91,10 @@ def upload(agency_id: int, item_id: int):
         return failed_item_action(agency, item, ops.EvidenceError(422, "กรุณาเลือกไฟล์อย่างน้อยหนึ่งไฟล์"))
     added = []
     try:
-        for upload_file in files:
-            added.append(ops.add_file(agency, item, upload_file, current_user))
-        db.session.commit()
+        with ops.staged(files) as uploads:  # bytes stored outside the transaction
+            for upload_file in uploads:
+                added.append(ops.add_file(agency, item, upload_file, current_user))
+            db.session.commit()
     except ops.EvidenceError as error:
         return failed_item_action(agency, item, error)
     for evidence in added:

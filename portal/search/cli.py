@@ -55,7 +55,7 @@ def query_command(text, agency_code, as_json, limit, date_from, date_to, date_fi
     except ThaiDateError as error:
         raise click.BadParameter(str(error)) from None
     try:
-        results = backend.search(backend.open_index(), text, agency_ids, per_page=limit, sort=sort, dates=dates)
+        results = backend.search_or_unavailable(text, agency_ids, per_page=limit, sort=sort, dates=dates)
     except SearchUnavailable as error:
         click.echo(str(error) + " (รัน flask --app portal search reindex)", err=True)
         sys.exit(3)

@@ -9,7 +9,6 @@ from portal.access import visible_agency_ids
 from portal.criteria.schema import CODE_PATTERN
 from portal.extensions import db
 from portal.fragments import render
-from portal.jobs import enqueue_rebuild
 from portal.models import Agency, AssessmentCycle, Category
 from portal.search import backend
 from portal.search.index import SearchUnavailable
@@ -40,10 +39,9 @@ def page():
     results = None
     if (text or any(filters.values()) or dates.start or dates.end) and not form_error:
         try:
-            results = backend.search(backend.open_index(), text, allowed, filters,
-                             page=page_number, per_page=PER_PAGE, sort=sort, dates=dates)
-        except SearchUnavailable as error:
-            enqueue_rebuild()
+            results = backend.search_or_unavailable(text, allowed, filters, page=page_number,
+                                                    per_page=PER_PAGE, sort=sort, dates=dates)
+        except SearchUnavailable as error:  # a rebuild is requested
             abort(503, description=str(error))
     categories = list(db.session.scalars(select(Category).where(
         Category.version == current_app.config["CRITERIA_VERSION"]).order_by(Category.position)))

@@ -20,7 +20,9 @@ writer, so only transactions that write need to queue for it. The rules:
    correct: SQLite refuses the write with SQLITE_BUSY(_SNAPSHOT) if another write
    committed since it began, and that is contention like any other (3).
 3. Contention (SQLite BUSY/LOCKED after the busy timeout; PostgreSQL serialization
-   failure 40001, deadlock 40P01, lock timeout 55P03) is retried: a request re-runs its
+   failure 40001, deadlock 40P01, lock timeout 55P03, and unique violation 23505: under
+   READ COMMITTED two requests may both find no row and insert it, and the retry finds
+   the winner's; SQLite's IMMEDIATE writers cannot race so) is retried: a request re-runs its
    view after a rollback, uploaded files rewound, a few times with backoff, then answers
    503 in Thai. A request that has committed a change is never re-run (that would do it
    twice) and never answers "failed": whatever goes wrong after its commit answers that
@@ -58,7 +60,7 @@ BUSY_MESSAGE = "ระบบกำลังมีผู้ใช้งานจ�
 SAVED_MESSAGE = "บันทึกรายการแล้ว แต่ระบบแสดงผลล่าสุดไม่ได้ในขณะนั้น จึงโหลดหน้านี้ใหม่ให้"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SQLITE_BUSY, SQLITE_LOCKED = 5, 6
-POSTGRES_CONTENTION = frozenset({"40001", "40P01", "55P03"})
+POSTGRES_CONTENTION = frozenset({"40001", "40P01", "55P03", "23505"})
 UNIT_KEY = "portal.transactions"
 
 _explicit: ContextVar[str | None] = ContextVar("transaction_mode", default=None)  # "read" | "write"

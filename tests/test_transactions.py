@@ -178,5 +178,7 @@ def test_contention_is_told_apart_from_other_database_errors(tmp_path):
         connection.close()
     assert is_contention(OperationalError("UPDATE", {}, psycopg.errors.SerializationFailure("could not serialize")))
     assert is_contention(OperationalError("UPDATE", {}, psycopg.errors.DeadlockDetected("deadlock detected")))
-    assert not is_contention(OperationalError("INSERT", {}, psycopg.errors.UniqueViolation("duplicate key")))
+    assert is_contention(OperationalError("INSERT", {}, psycopg.errors.UniqueViolation("duplicate key")))  # a race
+    assert not is_contention(OperationalError("INSERT", {}, psycopg.errors.NotNullViolation("null value")))
+    assert not is_contention(OperationalError("INSERT", {}, sqlite3.IntegrityError("UNIQUE constraint failed")))
     assert not is_contention(OperationalError("SELECT", {}, sqlite3.OperationalError("no such table: x")))

@@ -1,5 +1,6 @@
 """Soak: several clients upload, search, comment and review at once, on loopback, against
-gunicorn with several workers and the real background worker; then everything is
+gunicorn with several workers and the real background worker, while `search reindex`
+rebuilds the index from the command line; then everything is
 checked: no server error, nothing lost (rows, files, index = database), no temporary
 file left, `storage check` clean. Prints p50/p95 per request kind: a benchmark, no time
 is asserted. `make test` runs a 60-second version (tests/test_soak.py).
@@ -150,12 +151,25 @@ def run(installation: Installation, seconds: float, clients: int, workers: int, 
             target = reviewer_loop
             args = (client, record, f"c{n}", installation.agency_ids, items, deadline, rng, think)
         threads.append(threading.Thread(target=_guarded, args=(target, args, record), daemon=True))
+    threads.append(threading.Thread(target=_reindex, args=(installation, record, seconds * 0.4), daemon=True))
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(seconds + 180)
     problems = check(installation, record)
     return record, problems
+
+
+def _reindex(installation: Installation, record: Record, after: float) -> None:
+    """`flask search reindex` beside the load, as an administrator would run it."""
+    time.sleep(after)
+    started = time.monotonic()
+    done = installation.flask("search", "reindex")
+    with record.lock:
+        record.outcomes.append(Outcome("reindex (command)", 200 if done.returncode == 0 else 500,
+                                       time.monotonic() - started))
+    if done.returncode != 0:
+        print(done.stdout[-500:], done.stderr[-1500:])
 
 
 def _guarded(target, args, record: Record) -> None:

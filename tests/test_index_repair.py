@@ -85,11 +85,13 @@ def found(response) -> str:
     return response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("damage", sorted(set(WHOOSH_DAMAGE) | set(FTS5_DAMAGE)))
+DAMAGE = {"whoosh": WHOOSH_DAMAGE, "fts5": FTS5_DAMAGE}
+
+
+@pytest.mark.parametrize("indexed, damage", [(b, d) for b, kinds in DAMAGE.items() for d in kinds],
+                         indirect=["indexed"])
 def test_a_damaged_index_answers_503_queues_one_rebuild_and_is_rebuilt_from_the_database(app, indexed, damage):
-    kinds = WHOOSH_DAMAGE if indexed["backend"] == "whoosh" else FTS5_DAMAGE
-    if damage not in kinds:
-        pytest.skip(f"{damage} is a {'FTS5' if indexed['backend'] == 'whoosh' else 'Whoosh'} damage")
+    kinds = DAMAGE[indexed["backend"]]
     assert f'href="/evidence/{indexed["ids"][TITLES[0]]}"' in found(search(indexed, "แผนยุทธศาสตร์"))  # caches warm
     kinds[damage](indexed["folder"])
     for text in ("รายงาน", "คู่มือ", "ปฏิบัติ", "รายงาน"):  # words not read (cached) before the damage

@@ -9,7 +9,8 @@ from flask import current_app
 
 from portal.disk import is_disk_full
 from portal.search import repair
-from portal.search.index import SearchUnavailable
+from portal.models.user import utcnow
+from portal.search.index import SearchUnavailable, changed_since
 
 BACKENDS = ("whoosh", "fts5")
 log = logging.getLogger(__name__)
@@ -82,10 +83,14 @@ def rebuild(wait: bool = True, **kwargs) -> int | None:
     """Rebuild from the database; None when `wait` is off and another rebuild is running
     (it reads every change made before it ends)."""
     folder = index_folder()
+    module = _modules()[0]
     with repair.rebuild_lock(folder, wait) as locked:
         if not locked:
             return None
-        count = _modules()[0].rebuild(folder, **kwargs)
+        began = utcnow()
+        count = module.rebuild(folder, **kwargs)
+        # An index job that ran while the build was swapped in may have written the old index.
+        module.update_evidence(folder, changed_since(began))
     repair.rebuild_done(folder)
     return count
 

@@ -5,7 +5,7 @@ the transaction ended before the index is written (no transaction across slow wo
 import shutil
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -230,9 +230,13 @@ def rebuild(folder: str | Path, progress: Callable[[int, int], None] | None = No
     return total
 
 
+CLOCK_MARGIN = timedelta(seconds=5)  # updated_at comes from the clocks of several processes
+
+
 def changed_since(started: datetime) -> list[int]:
+    """Evidence changed (or deleted) since `started`, a little earlier to be safe."""
     with reading():
-        ids = list(db.session.scalars(select(Evidence.id).where(Evidence.updated_at >= started)))
+        ids = list(db.session.scalars(select(Evidence.id).where(Evidence.updated_at >= started - CLOCK_MARGIN)))
     end_transaction(keep_loaded=True)
     return ids
 

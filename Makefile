@@ -12,7 +12,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 FLASK := $(BIN)/flask --app portal
 
-.PHONY: install system-deps test-deps db run test test-sqlite test-postgres bench bench-search clean
+.PHONY: install system-deps test-deps db run test test-sqlite test-postgres bench bench-search bench-soak clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -69,6 +69,12 @@ bench: install system-deps
 # latency with and without an agency filter, SQLite FTS5 over the same tokens as reference.
 bench-search: install
 	$(BIN)/python -m bench.search_bench --pages 10000 --pages 100000 --repeats 3
+
+# Mixed load under gunicorn beside the worker, then every row, file and index entry checked.
+bench-soak: install system-deps
+	$(BIN)/python -m bench.soak_bench --seconds 300
+	@if $(BIN)/python -m tests.pg_available "$(PG_ADMIN_URL)"; then \
+	  $(BIN)/python -m bench.soak_bench --seconds 300 --postgres "$(PG_ADMIN_URL)"; fi
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache tests/_artifacts

@@ -195,7 +195,8 @@ def _track_writes(engine) -> None:
 def _after_commit(_session):
     unit = _request_unit()
     if unit is not None and unit.wrote:
-        unit.committed, unit.wrote = True, False
+        unit.committed = unit.committed or unit.in_view  # a hook's write before the view is not the change
+        unit.wrote = False
 
 
 @event.listens_for(Session, "after_rollback")

@@ -28,7 +28,10 @@ def reindex_command(batch, fresh):
                 click.echo(f"\nต่อจากครั้งก่อน: ทำไปแล้ว {done} จาก {total} รายการ", err=True)
             bar.length = max(total, 1)
             bar.update(done - bar.pos)
-        count = backend.rebuild(progress=progress, batch=batch, fresh=fresh)
+        count = backend.rebuild(wait=False, progress=progress, batch=batch, fresh=fresh)
+        if count is None:  # one rebuild at a time: they share the folder being built
+            click.echo("\nกำลังมีการสร้างดัชนีอยู่แล้ว (เช่น โดยระบบเบื้องหลัง) รอให้เสร็จก่อนแล้วจะสร้างใหม่", err=True)
+            count = backend.rebuild(progress=progress, batch=batch, fresh=fresh)
     click.echo(f"สร้างดัชนีจากหลักฐาน {count} รายการแล้ว")
 
 

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from portal import tasks
+from portal.search import backend
 from portal.admin import operations as admin_ops
 from portal.evidence.storage import BlobStore
 from portal.extensions import db
@@ -28,6 +29,7 @@ def editor(app):
         db.session.commit()
         item_id = db.session.scalar(select(ChecklistItem.id).join(SubItem).where(SubItem.code == "1.1"))
         agency_id = agency.id
+        backend.rebuild()  # an installation's index exists (`flask search reindex`); the jobs update it
     client = app.test_client()
     login(client, "format-editor")
     client.token = csrf_token(client, "/")

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from portal import tasks
+from portal.search import backend
 from portal.admin import operations as admin_ops
 from portal.evidence import ocr, thai_numbers
 from portal.extensions import db
@@ -40,6 +41,7 @@ def editor(app):
         db.session.commit()
         item_id = db.session.scalar(select(ChecklistItem.id).join(SubItem).where(SubItem.code == "1.1"))
         agency_id = agency.id
+        backend.rebuild()  # an installation's index exists (`flask search reindex`); the jobs update it
     client = app.test_client()
     login(client, "ocr-editor")
     client.token = csrf_token(client, "/")

@@ -19,6 +19,7 @@ from portal.database import BUSY_MESSAGE, SAVED_MESSAGE, DatabaseBusy, is_conten
 from portal.evidence.storage import BlobStore
 from portal.extensions import db
 from portal.models import Evidence
+from tests.helpers import PASSWORD, csrf_token
 from tests.installation import dispose, editor_client, own_installation
 
 pytestmark = pytest.mark.skipif(bool(os.environ.get("TEST_PG_ADMIN_URL")),
@@ -184,3 +185,31 @@ def test_contention_is_told_apart_from_other_database_errors(tmp_path):
     assert not is_contention(OperationalError("INSERT", {}, psycopg.errors.NotNullViolation("null value")))
     assert not is_contention(OperationalError("INSERT", {}, sqlite3.IntegrityError("UNIQUE constraint failed")))
     assert not is_contention(OperationalError("SELECT", {}, sqlite3.OperationalError("no such table: x")))
+
+
+def test_the_password_check_holds_no_write_lock(world, monkeypatch):
+    """scrypt takes ~70 ms: checked while the request holds SQLite's write lock, every
+    sign-in would make every other writer wait."""
+    from portal.auth import views as auth_views
+
+    seen = []
+
+    def check_while_probing(user, password):
+        probe = sqlite3.connect(world.database_path, isolation_level=None, timeout=0)
+        try:
+            probe.execute("BEGIN IMMEDIATE")  # fails at once if anyone holds the write lock
+            probe.execute("ROLLBACK")
+            seen.append("free")
+        except sqlite3.OperationalError:
+            seen.append("locked")
+        finally:
+            probe.close()
+        return real_check(user, password)
+
+    real_check = auth_views.password_matches
+    monkeypatch.setattr(auth_views, "password_matches", check_while_probing)
+    client = world.app.test_client()
+    token = csrf_token(client, "/auth/login")
+    for password in ("wrong-password", PASSWORD):
+        client.post("/auth/login", data={"username": "own-editor", "password": password, "csrf_token": token})
+    assert seen == ["free", "free"]

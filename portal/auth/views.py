@@ -10,9 +10,9 @@ from portal.auth import bp, throttle
 from portal.auth.credentials import password_matches
 from portal.auth.forms import LoginForm
 from portal.auth.session import is_safe_next
+from portal.database import end_transaction, reading
 from portal.extensions import db
 from portal.models import User
-
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -32,8 +32,11 @@ def login():
         return page(422)
 
     username = form.username.data.strip()
-    user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
-    if not password_matches(user, form.password.data):
+    with reading():  # the password check (scrypt, ~70 ms) holds no write lock
+        user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+        matches = password_matches(user, form.password.data)
+    end_transaction()  # what follows writes, in a transaction of its own
+    if not matches:
         audit.record_refusal("login_failed", actor=None, actor_name=username[:64],
                              object_type="user", object_id=user.id if user else None)
         db.session.commit()

@@ -71,3 +71,31 @@ def test_0007_keeps_the_rows_loaded_before_it(empty_database_url, tmp_path):
         assert counts == [1, 1, 1]
         downgrade(revision="base")
         db.engine.dispose()
+
+
+def test_0010_keeps_the_rows_that_point_at_agencies(empty_database_url, tmp_path):
+    """The quota column is added in place: a batch rebuild of `agency` on SQLite dropped
+    the table, and its delete cascaded to every role grant."""
+    app = make_test_app(empty_database_url, tmp_path)
+    with app.app_context():
+        upgrade(revision="0009")
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO agency (id, code, name, kind, unit_type, active)"
+                " VALUES (1, 'OLD', 'กรมเดิม', 'department', 'service', true)"))
+            connection.execute(text(
+                "INSERT INTO user_account (id, username, display_name, password_hash, active, session_version,"
+                " created_at) VALUES (1, 'old', 'ผู้ใช้เดิม', 'x', true, 1, CURRENT_TIMESTAMP)"))
+            connection.execute(text("INSERT INTO role_grant (id, user_id, role, agency_id) VALUES (1, 1, 'agency_editor', 1)"))
+        upgrade(revision="0010")
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM role_grant")).scalar() == 1
+            assert connection.execute(text("SELECT storage_quota_bytes FROM agency")).scalar() is None
+        with pytest.raises(Exception):  # the CHECK came with the column
+            with db.engine.begin() as connection:
+                connection.execute(text("UPDATE agency SET storage_quota_bytes = 0"))
+        downgrade(revision="0009")
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM role_grant")).scalar() == 1
+        downgrade(revision="base")
+        db.engine.dispose()

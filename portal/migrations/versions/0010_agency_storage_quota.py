@@ -16,13 +16,16 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('agency', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('storage_quota_bytes', sa.BigInteger(), nullable=True))
-        batch_op.create_check_constraint(
-            op.f('ck_agency_storage_quota_positive'), 'storage_quota_bytes IS NULL OR storage_quota_bytes > 0')
+    # A plain ALTER TABLE ADD COLUMN with its CHECK, never a batch rebuild: on SQLite the
+    # rebuild's DROP TABLE of agency cascaded to every role grant (see 0007).
+    op.add_column('agency', sa.Column(
+        'storage_quota_bytes', sa.BigInteger(),
+        sa.CheckConstraint('storage_quota_bytes IS NULL OR storage_quota_bytes > 0',
+                           name=op.f('ck_agency_storage_quota_positive')),
+        nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('agency', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_agency_storage_quota_positive'), type_='check')
-        batch_op.drop_column('storage_quota_bytes')
+    if op.get_bind().dialect.name != "sqlite":  # SQLite drops the column with its own CHECK
+        op.drop_constraint(op.f('ck_agency_storage_quota_positive'), 'agency', type_='check')
+    op.drop_column('agency', 'storage_quota_bytes')

@@ -9,19 +9,21 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from portal import audit, cycles, effects
+from portal import audit, cycles, effects, versions
 from portal.errors import Refused
 from portal.evidence import antivirus, filetypes, quota
 from portal.evidence.links import LinkError, validate_url
 from portal.evidence.storage import BlobStore, StorageFull, TooLarge, rewindable
 from portal.extensions import db
 from portal.templating import too_large_message
+from portal.thai.dates import format_thai_date
 from portal.models import Agency, ChecklistItem, User
 from portal.models.evidence import Evidence, EvidenceAttachment, FileVersion
 
 MAX_TITLE = 300
 MAX_DESCRIPTION = 2000
 MAX_NOTE = 1000
+EDIT_ACTIONS = ("evidence_updated", "evidence_replaced")  # what the evidence's version counts
 
 
 def blob_store() -> BlobStore:
@@ -113,10 +115,12 @@ def add_link(agency: Agency, item: ChecklistItem | None, url: str, title: str, u
     return evidence
 
 
-def replace_file(evidence: Evidence, upload: FileStorage, user: User) -> Evidence:
+def replace_file(evidence: Evidence, upload: FileStorage, user: User, version: int | None = None) -> Evidence:
+    """`version`: what the form showed (portal/versions.py), checked before any byte is stored."""
     if evidence.kind != "file":
         raise Refused(422, "หลักฐานประเภทลิงก์ไม่มีไฟล์ให้แทนที่")
     _require_live(evidence)
+    versions.check(evidence, version, lambda: edit_conflict(evidence, user))
     name, file_type, blob = _store_upload(upload, evidence.agency)
     number = evidence.current_version.number + 1
     evidence.versions.append(FileVersion(
@@ -126,6 +130,12 @@ def replace_file(evidence: Evidence, upload: FileStorage, user: User) -> Evidenc
     evidence.pages.clear()
     evidence.extraction_status, evidence.extraction_error = "queued", None
     evidence.pages_done = evidence.pages_total = 0
+    versions.bump(evidence)
+    try:
+        versions.flush(lambda: edit_conflict(evidence, user))
+    except Refused:
+        _forget_unreferenced(blob.sha256)  # another replacement won the race: its bytes stay
+        raise
     _log("evidence_replaced", evidence, user, version=number, name=name, sha256=blob.sha256)
     effects.record(db.session, "extract", [evidence.id])
     return evidence
@@ -151,8 +161,10 @@ def detach(evidence: Evidence, item: ChecklistItem, user: User) -> None:
 
 
 def update_details(evidence: Evidence, user: User, *, title: str, description: str,
-                   document_date: date | None) -> None:
+                   document_date: date | None, version: int | None = None) -> None:
+    """`version`: what the form showed (portal/versions.py); None only outside forms."""
     _require_live(evidence)
+    versions.check(evidence, version, lambda: edit_conflict(evidence, user))
     values = {
         "title": clean_text(title, MAX_TITLE, "ชื่อหลักฐาน", required=True),
         "description": clean_text(description, MAX_DESCRIPTION, "คำอธิบาย"),
@@ -160,18 +172,50 @@ def update_details(evidence: Evidence, user: User, *, title: str, description: s
     }
     changes = {k: {"from": str(getattr(evidence, k) or ""), "to": str(v or "")}
                for k, v in values.items() if getattr(evidence, k) != v}
+    if not changes:
+        return
     for key, value in values.items():
         setattr(evidence, key, value)
-    if changes:
-        _log("evidence_updated", evidence, user, changes=changes)
+    versions.bump(evidence)
+    versions.flush(lambda: edit_conflict(evidence, user))
+    _log("evidence_updated", evidence, user, changes=changes)
 
 
-def update_note(evidence: Evidence, item: ChecklistItem, user: User, note: str) -> None:
+def edit_conflict(evidence: Evidence, user: User | None) -> Refused:
+    """409: the evidence as it is now, and who changed it last (portal/versions.py)."""
+    current = [("ชื่อหลักฐาน", versions.quoted(evidence.title))]
+    if evidence.kind == "file":
+        file = evidence.current_version
+        current.append(("ไฟล์", f"{versions.quoted(file.original_name)} (ฉบับที่ {file.number})"))
+    current += [("วันที่ของเอกสาร", format_thai_date(evidence.document_date) or "(ไม่ระบุ)"),
+                ("คำอธิบาย", versions.quoted(evidence.description))]
+    change = versions.last_audited("evidence", evidence.id, EDIT_ACTIONS)
+    return versions.conflict("หลักฐานนี้", current, change, user)
+
+
+def update_note(evidence: Evidence, item: ChecklistItem, user: User, note: str,
+                version: int | None = None) -> None:
+    """`version`: the attachment's, as the note form showed it (portal/versions.py)."""
     attachment = next((a for a in evidence.attachments if a.checklist_item_id == item.id), None)
     if attachment is None:
         raise Refused(404, "หลักฐานนี้ไม่ได้แนบกับรายการนี้")
-    attachment.note = clean_text(note, MAX_NOTE, "หมายเหตุ")
+    versions.check(attachment, version, lambda: note_conflict(evidence, item, user))
+    text = clean_text(note, MAX_NOTE, "หมายเหตุ")
+    if text == attachment.note:
+        return
+    attachment.note = text
+    versions.flush(lambda: note_conflict(evidence, item, user))
     _log("evidence_note_updated", evidence, user, item=item.full_code)
+
+
+def note_conflict(evidence: Evidence, item: ChecklistItem, user: User | None) -> Refused:
+    attachment = next((a for a in evidence.attachments if a.checklist_item_id == item.id), None)
+    if attachment is None:
+        return Refused(404, "มีผู้อื่นนำหลักฐานนี้ออกจากรายการไปแล้ว หมายเหตุที่พิมพ์ยังไม่ได้บันทึก")
+    change = versions.last_audited("evidence", evidence.id, ("evidence_note_updated",),
+                                   lambda details: details.get("item") == item.full_code)
+    return versions.conflict(f"หมายเหตุของ “{evidence.title}” ในรายการ {item.code} ", [
+        ("หมายเหตุ", versions.quoted(attachment.note))], change, user)
 
 
 def delete(evidence: Evidence, user: User) -> None:

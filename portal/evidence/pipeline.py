@@ -89,10 +89,12 @@ def run_extraction(evidence_id: int) -> None:
 
 
 def _finish(evidence_id: int, status: str, error: str | None = None, total: int | None = None) -> None:
-    evidence = db.session.get(Evidence, evidence_id)
-    evidence.extraction_status = status
-    evidence.extraction_error = error
+    values = {"extraction_status": status, "extraction_error": error}
     if total is not None:
-        evidence.pages_done = evidence.pages_total = total
+        values["pages_done"] = values["pages_total"] = total
+    # A statement, not the loaded object: that would UPDATE only while the evidence keeps
+    # the version it was loaded with (portal/versions.py), and an editor saving its
+    # title meanwhile must not fail the extraction.
+    db.session.execute(update(Evidence).where(Evidence.id == evidence_id).values(**values))
     effects.record(db.session, "index", [evidence_id])
     db.session.commit()

@@ -1,12 +1,13 @@
 """Thai error pages; htmx requests get the message in the page's message area."""
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from portal import audit
 from portal.auth.session import needs_sign_in, unauthorized
 from portal.errors import Refused
-from portal.extensions import htmx
+from portal.extensions import db, htmx
 from portal.fragments import wants_fragment
 from portal.templating import too_large_message
 
@@ -25,6 +26,9 @@ MESSAGES = {
     503: ("ระบบไม่พร้อมให้บริการชั่วคราว", "กรุณาลองใหม่ภายหลัง"),
     507: ("พื้นที่จัดเก็บเต็ม", "ไม่สามารถบันทึกไฟล์ได้เนื่องจากพื้นที่จัดเก็บเต็ม"),
 }
+
+
+STALE = "มีผู้อื่นบันทึกข้อมูลนี้ในเวลาเดียวกันกับท่าน จึงยังไม่ได้บันทึกรายการของท่าน กรุณาโหลดหน้าใหม่ ตรวจสอบ แล้วลองอีกครั้ง"
 
 
 class InsufficientStorage(HTTPException):
@@ -63,6 +67,12 @@ def register(app: Flask) -> None:
     def refused(error: Refused):
         """A refusal no view answered itself (e.g. no current cycle) still answers in Thai."""
         return render_error(error.status, error.message)
+
+    @app.errorhandler(StaleDataError)
+    def saved_meanwhile(error):
+        """Two saves of one record at once that no operation answered itself (portal/versions.py)."""
+        db.session.rollback()  # the page below reads the database again
+        return render_error(409, STALE)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

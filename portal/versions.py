@@ -8,14 +8,15 @@ Every record people edit in a form has a `version` column, and two guards use it
   what was saved since;
 - SQLAlchemy's `version_id_col` puts the version into every UPDATE's WHERE clause, so of
   two saves that passed the check at the same moment the second updates nothing and
-  raises StaleDataError, which `flush()` turns into the same refusal.
+  raises StaleDataError, which `saving()` turns into the same refusal.
 
 The refusal (`conflict()`) names who changed the record and when (the audit trail, or the
 record's own columns), and the values it holds now, in Thai. The view shows the form
 again with the user's input and the new version (portal.actions re-renders 409), so
 nothing typed is lost and saving again is a decision made with the other change in view.
 """
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -109,13 +110,16 @@ def bump(record) -> None:
     record.version += 1
 
 
-def flush(refusal: Callable[[], Refused | None], *, new_row: bool = False) -> None:
-    """Write the change now, so a save that raced this one is refused here, with the other
-    person's values, instead of failing at the commit. With `new_row`, a unique constraint
+@contextmanager
+def saving(refusal: Callable[[], Refused | None], *, new_row: bool = False) -> Iterator[None]:
+    """Make the change inside the block; it is written when the block ends, so a save that
+    raced this one is refused here, with the other person's values, instead of failing at
+    the commit (or at a query's autoflush inside the block). With `new_row`, a unique key
     hit while creating the record means someone else created it first; `refusal` reads it
     (after the rollback) and answers None when there is no such record after all."""
     caught = (StaleDataError, IntegrityError) if new_row else (StaleDataError,)
     try:
+        yield
         db.session.flush()
     except caught:
         db.session.rollback()  # the refused request keeps nothing; its records read fresh

@@ -3,6 +3,7 @@ audit the same way. Functions raise Refused (422) with a Thai message on bad inp
 caller commits."""
 import re
 import secrets
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
@@ -79,13 +80,13 @@ def update_user(user: User, display_name: str, email: str | None = None, version
     changes = {}
     if display_name != user.display_name:
         changes["display_name"] = {"from": user.display_name, "to": display_name}
-        user.display_name = display_name
     if email != user.email:
         changes["email"] = {"from": user.email, "to": email}
-        user.email = email
     if changes:
-        versions.bump(user)
-        versions.flush(lambda: user_conflict(user, acting_user))
+        with versions.saving(lambda: user_conflict(user, acting_user)):
+            for key, change in changes.items():
+                setattr(user, key, change["to"])
+            versions.bump(user)
         audit.record("user_updated", object_type="user", object_id=user.id, **changes)
 
 
@@ -170,9 +171,9 @@ def create_agency(code: str, name: str, kind: str, unit_type: str) -> Agency:
 
 
 def update_agency(agency: Agency, code: str, name: str, kind: str, unit_type: str, active: bool,
-                  version: int | None = None, acting_user: User | None = None) -> None:
-    """`version`: what the agency's row form showed (portal/versions.py). Callers that change
-    more of the row (the quota) write it with `save_agency`."""
+                  quota_mb: Decimal | None, version: int | None = None, acting_user: User | None = None) -> None:
+    """The admin's row: `quota_mb` is the storage limit (None: the configured default),
+    `version` what the row's form showed (portal/versions.py)."""
     versions.check(agency, version, lambda: agency_conflict(agency, acting_user))
     fields = _agency_fields(code, name, kind, unit_type)
     clash = db.session.scalar(select(Agency).where(Agency.code == fields["code"], Agency.id != agency.id))
@@ -180,16 +181,13 @@ def update_agency(agency: Agency, code: str, name: str, kind: str, unit_type: st
         raise Refused(422, f"มีรหัสส่วนราชการ {fields['code']} อยู่แล้ว")
     fields["active"] = bool(active)
     changes = {k: {"from": getattr(agency, k), "to": v} for k, v in fields.items() if getattr(agency, k) != v}
-    for key, value in fields.items():
-        setattr(agency, key, value)
+    with versions.saving(lambda: agency_conflict(agency, acting_user)):
+        for key, value in fields.items():
+            setattr(agency, key, value)
+        quota.set_limit(agency, quota_mb)
     if changes:
         audit.record("agency_updated", object_type="agency", object_id=agency.id,
                      agency_id=agency.id, changes=changes)
-
-
-def save_agency(agency: Agency, acting_user: User | None = None) -> None:
-    """Write the agency's row now: a save that raced this one is refused with its values."""
-    versions.flush(lambda: agency_conflict(agency, acting_user))
 
 
 def agency_conflict(agency: Agency, acting_user: User | None) -> Refused:

@@ -82,9 +82,8 @@ def update_agency(agency_id: int):
         if not form.validate():
             raise Refused(422, AGENCY_FORM_INCOMPLETE)
         ops.update_agency(agency, form.code.data, form.name.data, form.kind.data, form.unit_type.data,
-                          form.active.data, version=versions.submitted(request.form), acting_user=current_user)
-        quota.set_limit(agency, quota.parse_megabytes(form.storage_quota_mb.data))
-        ops.save_agency(agency, acting_user=current_user)
+                          form.active.data, quota.parse_megabytes(form.storage_quota_mb.data),
+                          version=versions.submitted(request.form), acting_user=current_user)
 
     return act(change, "บันทึกส่วนราชการแล้ว", show=lambda _text, _: _row(agency, editing=False),
                form=lambda refusal: render("admin/_agency_row.html", "row", status=refusal.status,

@@ -123,16 +123,16 @@ def replace_file(evidence: Evidence, upload: FileStorage, user: User, version: i
     versions.check(evidence, version, lambda: edit_conflict(evidence, user))
     name, file_type, blob = _store_upload(upload, evidence.agency)
     number = evidence.current_version.number + 1
-    evidence.versions.append(FileVersion(
-        number=number, sha256=blob.sha256, size=blob.size, mime=file_type.mime,
-        file_kind=file_type.kind, original_name=name, uploaded_by_id=_id(user),
-    ))
-    evidence.pages.clear()
-    evidence.extraction_status, evidence.extraction_error = "queued", None
-    evidence.pages_done = evidence.pages_total = 0
-    versions.bump(evidence)
     try:
-        versions.flush(lambda: edit_conflict(evidence, user))
+        with versions.saving(lambda: edit_conflict(evidence, user)):
+            evidence.versions.append(FileVersion(
+                number=number, sha256=blob.sha256, size=blob.size, mime=file_type.mime,
+                file_kind=file_type.kind, original_name=name, uploaded_by_id=_id(user),
+            ))
+            evidence.pages.clear()
+            evidence.extraction_status, evidence.extraction_error = "queued", None
+            evidence.pages_done = evidence.pages_total = 0
+            versions.bump(evidence)
     except Refused:
         _forget_unreferenced(blob.sha256)  # another replacement won the race: its bytes stay
         raise
@@ -174,10 +174,10 @@ def update_details(evidence: Evidence, user: User, *, title: str, description: s
                for k, v in values.items() if getattr(evidence, k) != v}
     if not changes:
         return
-    for key, value in values.items():
-        setattr(evidence, key, value)
-    versions.bump(evidence)
-    versions.flush(lambda: edit_conflict(evidence, user))
+    with versions.saving(lambda: edit_conflict(evidence, user)):
+        for key, value in values.items():
+            setattr(evidence, key, value)
+        versions.bump(evidence)
     _log("evidence_updated", evidence, user, changes=changes)
 
 
@@ -203,8 +203,8 @@ def update_note(evidence: Evidence, item: ChecklistItem, user: User, note: str,
     text = clean_text(note, MAX_NOTE, "หมายเหตุ")
     if text == attachment.note:
         return
-    attachment.note = text
-    versions.flush(lambda: note_conflict(evidence, item, user))
+    with versions.saving(lambda: note_conflict(evidence, item, user)):
+        attachment.note = text
     _log("evidence_note_updated", evidence, user, item=item.full_code)
 
 

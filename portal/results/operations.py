@@ -81,16 +81,16 @@ def update(metric: ResultMetric, cycle: AssessmentCycle, data, user: User,
     evidence = _evidence(agency, cycle, form.evidence_ids, form)
     changes = {key: {"from": getattr(metric, key), "to": value}
                for key, value in form.values.items() if getattr(metric, key) != value}
-    for key, value in form.values.items():
-        setattr(metric, key, value)
     before = sorted(link.evidence_id for link in metric.evidence_links)
-    _link(metric, evidence)
     after = sorted(e.id for e in evidence)
     if before != after:
         changes["evidence"] = {"from": before, "to": after}
     if changes:
-        metric.updated_at = utcnow()  # an UPDATE, hence a new version, for a change of links alone too
-        versions.flush(lambda: metric_conflict(metric, cycle, user, form))
+        with versions.saving(lambda: metric_conflict(metric, cycle, user, form)):
+            for key, value in form.values.items():
+                setattr(metric, key, value)
+            _link(metric, evidence)
+            metric.updated_at = utcnow()  # an UPDATE, hence a new version, for a change of links alone too
         audit.record("result_metric_updated", actor=user, object_type="result_metric",
                      object_id=metric.id, agency_id=metric.agency_id, group=metric.group.code,
                      name=metric.name, changes=changes)

@@ -113,8 +113,9 @@ def edit_comment(comment: Comment, body: str, user: User, version: int | None = 
     text = clean_body(body)
     if text == comment.body:
         return False
-    previous, comment.body, comment.edited_at = comment.body, text, utcnow()
-    versions.flush(lambda: comment_conflict(comment, user))
+    previous = comment.body
+    with versions.saving(lambda: comment_conflict(comment, user)):
+        comment.body, comment.edited_at = text, utcnow()
     _audit("comment_edited", user, comment.thread, comment_id=comment.id, previous=previous)
     return True
 
@@ -187,14 +188,14 @@ def set_status(agency: Agency, item: ChecklistItem, status: str, reason: str, us
     before = review.status if review else None
     if review is not None and review.status == status and review.reason == reason:
         raise Refused(422, f"สถานะเป็น “{STATUS_LABELS[status]}” อยู่แล้ว")
-    if review is None:
-        review = ItemReview(agency_id=agency.id, cycle_id=cycle.id, checklist_item_id=item.id)
-        db.session.add(review)
-    review.status, review.reason, review.updated_by_id = status, reason, user.id
-    review.updated_at = utcnow()
     # Two reviewers saving the first status at once: the unique (agency, cycle, item) row
     # lets one in; the other is shown what it says.
-    versions.flush(lambda: review_conflict(agency, item, user), new_row=before is None)
+    with versions.saving(lambda: review_conflict(agency, item, user), new_row=review is None):
+        if review is None:
+            review = ItemReview(agency_id=agency.id, cycle_id=cycle.id, checklist_item_id=item.id)
+            db.session.add(review)
+        review.status, review.reason, review.updated_by_id = status, reason, user.id
+        review.updated_at = utcnow()
     notify.after_commit(review=review)
     audit.record("review_status_changed", actor=user, object_type="checklist_item", object_id=item.id,
                  agency_id=agency.id, item=item.full_code, before=before, after=status, reason=reason)

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import g, has_request_context
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
@@ -91,6 +92,8 @@ def conflict_message(what: str, current: list[tuple[str, str]], change: LastChan
 
 def conflict(what: str, current: list[tuple[str, str]], change: LastChange | None, user: User | None,
              form=None) -> Refused:
+    if has_request_context():
+        g.edit_conflict = True  # audited with the message once the answer is made (portal/audit.py)
     return Refused(409, conflict_message(what, current, change, user), form)
 
 

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from portal.admin import operations as admin_ops
 from portal.evidence.storage import BlobStore
 from portal.extensions import db
-from portal.models import (Agency, ChecklistItem, Comment, Evidence, EvidenceAttachment, FileVersion, ItemReview,
-                           MetricGroup, ResultMetric, SubItem, User)
+from portal.models import (Agency, AuditEvent, ChecklistItem, Comment, Evidence, EvidenceAttachment, FileVersion,
+                           ItemReview, MetricGroup, ResultMetric, SubItem, User)
 from portal.reviews import operations as review_ops
 from tests.helpers import csrf_token, form_version, login, make_agency, make_user, stored_text_evidence
 
@@ -100,6 +100,9 @@ def test_evidence_details(app, ce, htmx):
     with app.app_context():
         evidence = db.session.get(Evidence, ce["evidence"])
         assert (evidence.title, evidence.description) == ("แผนฉบับปรับปรุงของอนา", "")
+        refusal = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "edit_conflict"))
+        assert refusal.actor_name == "ce-bee" and refusal.details["status"] == 409
+        assert refusal.details["reason"].startswith(f"{OTHERS_CHANGE}หลักฐานนี้")
     # Saving again from the refused form is a decision made in sight of Ana's change: it goes in.
     again = bee.send(url, {"title": "แผนของบี", "document_date": "1 เม.ย. 2569", "description": "",
                            "version": form_version_in(second)}, htmx)

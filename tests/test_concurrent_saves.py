@@ -13,7 +13,7 @@ from portal import versions
 from portal.admin import operations as admin_ops
 from portal.errors import Refused
 from portal.evidence import operations as evidence_ops
-from portal.evidence import pipeline
+from portal.evidence import pipeline, reextract
 from portal.extensions import db
 from portal.models import Agency, ChecklistItem, Evidence, ItemReview, User
 from portal.reviews import operations as review_ops
@@ -175,6 +175,44 @@ def test_the_worker_neither_stales_an_open_form_nor_fails_on_an_edit(app, ce):
         db.session.expire_all()
         evidence = db.session.get(Evidence, ce["evidence"])
         assert (evidence.title, evidence.pages_total, evidence.version) == ("บีแก้ระหว่างดึงข้อความ", 3, 3)
+
+
+def test_queueing_evidence_again_does_not_fail_on_an_edit_made_meanwhile(app, ce):
+    """`evidence reextract` loads a batch, then marks it: an editor's save in between wins."""
+    with app.app_context():
+        db.session().expire_on_commit = False
+        loaded = db.session.get(Evidence, ce["evidence"])
+        db.session.commit()
+        with app.app_context():
+            evidence_ops.update_details(db.session.get(Evidence, ce["evidence"]), user("ce-bee"),
+                                        title="บีแก้ระหว่างสั่งดึงใหม่", description="", document_date=None)
+            db.session.commit()
+        assert reextract.queue_again(loaded)
+        db.session.commit()
+        db.session.expire_all()
+        evidence = db.session.get(Evidence, ce["evidence"])
+        assert (evidence.title, evidence.extraction_status) == ("บีแก้ระหว่างสั่งดึงใหม่", "queued")
+
+
+def test_a_race_no_operation_answered_is_a_thai_409_not_a_500(app, ce, monkeypatch):
+    """E.g. an admin editing an account while its owner signs in: the safety net in
+    portal/main/errors.py answers in the message area and keeps nothing."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from portal.main.errors import STALE
+
+    def raced(thread, user):
+        thread.resolved_at = datetime.now(timezone.utc)
+        raise StaleDataError("UPDATE statement on table 'comment_thread' expected to update 1 row(s); 0 were matched.")
+
+    monkeypatch.setattr(review_ops, "resolve", raced)
+    answer = Person(app, "ce-rev1").send(f"/threads/{ce['thread']}/resolve", {})
+    assert answer.status_code == 409 and STALE in page_text(answer)
+    assert answer.headers["HX-Retarget"] == "#messages"
+    with app.app_context():
+        from portal.models import CommentThread
+
+        assert db.session.get(CommentThread, ce["thread"]).resolved_at is None
 
 
 def test_the_refusal_says_who_when_and_what_is_there_now():

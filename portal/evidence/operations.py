@@ -143,13 +143,21 @@ def replace_file(evidence: Evidence, upload: FileStorage, user: User, version: i
 
 def attach(evidence: Evidence, item: ChecklistItem, user: User, note: str = "") -> EvidenceAttachment:
     _require_live(evidence)
-    if any(a.checklist_item_id == item.id for a in evidence.attachments):
-        raise Refused(422, f"หลักฐานนี้แนบกับรายการ {item.full_code} อยู่แล้ว")
+    if refusal := _already_attached(evidence, item):
+        raise refusal
     attachment = EvidenceAttachment(checklist_item=item, created_by_id=_id(user),
                                     note=clean_text(note, MAX_NOTE, "หมายเหตุ"))
-    evidence.attachments.append(attachment)
+    # Two editors attaching it at once: the unique (evidence, item) row lets one in.
+    with versions.saving(lambda: _already_attached(evidence, item), new_row=True):
+        evidence.attachments.append(attachment)
     _log("evidence_attached", evidence, user, item=item.full_code)
     return attachment
+
+
+def _already_attached(evidence: Evidence, item: ChecklistItem) -> Refused | None:
+    if any(a.checklist_item_id == item.id for a in evidence.attachments):
+        return Refused(422, f"หลักฐานนี้แนบกับรายการ {item.full_code} อยู่แล้ว")
+    return None
 
 
 def detach(evidence: Evidence, item: ChecklistItem, user: User) -> None:

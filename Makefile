@@ -12,7 +12,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 FLASK := $(BIN)/flask --app portal
 
-.PHONY: install system-deps test-deps db run test test-sqlite test-postgres bench bench-search bench-fidelity clean
+.PHONY: install system-deps test-deps db run test test-sqlite test-postgres bench bench-search bench-fidelity bench-soak clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -81,6 +81,12 @@ bench-search: install
 bench-fidelity: install test-deps
 	$(BIN)/python -m bench.repair_bench
 	$(BIN)/python -m bench.pipeline_fidelity_bench --ocr-settings
+
+# Mixed load under gunicorn beside the worker, then every row, file and index entry checked.
+bench-soak: install system-deps
+	$(BIN)/python -m bench.soak_bench --seconds 300
+	@if $(BIN)/python -m tests.pg_available "$(PG_ADMIN_URL)"; then \
+	  $(BIN)/python -m bench.soak_bench --seconds 300 --postgres "$(PG_ADMIN_URL)"; fi
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache tests/_artifacts

@@ -3,7 +3,6 @@ from pathlib import Path
 
 from flask import Flask
 from jinja2 import StrictUndefined
-from sqlalchemy import event
 
 from portal import config
 from portal.extensions import csrf, db, htmx, migrate
@@ -32,12 +31,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from portal import rate_limits, security
+    from portal import database, rate_limits, security
     from portal.auth import session as auth_session
 
     security.register(app)  # before the blueprints: it bounds the ids their routes accept
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    database.register(app)  # SQLite settings, deferred reads, retries, 503 on contention
     csrf.init_app(app)
     htmx.init_app(app)
     rate_limits.init_app(app)
@@ -72,37 +72,13 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_events(app: Flask) -> None:
-    """Error pages and the audit of refused requests, the database's connection settings,
-    the after-commit hook (portal.effects), and the worker's tasks, which the queue enqueues
-    by name."""
+    """Error pages (503 for lasting contention, 507 for a full disk among them) and the audit of refused requests, the
+    after-commit hook (portal.effects), and the worker's tasks, which the queue enqueues by
+    name."""
     from portal import audit, effects, queue, tasks
     from portal.main import errors
 
     errors.register(app)
     audit.register(app)
-    with app.app_context():
-        _tune_sqlite(db.engine)
     effects.listen()
     queue.require_tasks(tasks.ALL)
-
-
-def _tune_sqlite(engine) -> None:
-    """WAL for concurrent readers, a busy timeout, enforced foreign keys, and
-    BEGIN IMMEDIATE so a read-then-write transaction never fails half-way with
-    "database is locked" (it waits for the write lock up front instead)."""
-    if engine.dialect.name != "sqlite":
-        return
-
-    @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=15000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -16,6 +16,7 @@ from flask_login import current_user
 from limits import parse
 from sqlalchemy import and_, select
 
+from portal.database import write
 from portal.extensions import db
 from portal.models import Agency, AuditEvent, User
 from portal.models.user import utcnow
@@ -64,13 +65,6 @@ ACTION_LABELS = {
     "edit_conflict": "บันทึกไม่สำเร็จ: มีผู้อื่นแก้ไขก่อน (409)",
     "rate_limited": "ส่งคำขอถี่เกินกำหนด (429)",
     "refusals_suppressed": "การปฏิเสธซ้ำ ๆ (นับรวม ไม่บันทึกทีละรายการ)",
-}
-# Thai names of the detail keys the audit log page shows (others are shown as they are).
-DETAIL_LABELS = {
-    "reason": "เหตุผล", "status": "รหัสสถานะ", "method": "วิธีเรียก", "path": "ที่อยู่",
-    "files": "ไฟล์", "content_length": "ขนาดคำขอ (ไบต์)", "of_action": "การกระทำที่ซ้ำ",
-    "suppressed": "จำนวนที่นับรวม", "logged_per_window": "บันทึกทีละรายการได้ต่อช่วง",
-    "window_seconds": "ช่วงเวลา (วินาที)", "last_at": "ครั้งล่าสุด (UTC)",
 }
 SUPPRESSED = "refusals_suppressed"
 ANONYMOUS = "ผู้ที่ยังไม่เข้าสู่ระบบ"
@@ -187,8 +181,9 @@ def _audit_refused_request(response):
         return response
     try:
         db.session.rollback()  # whatever the refused request left unsaved stays unsaved
-        record_refusal(action, **_refusal_fields(response.status_code))
-        db.session.commit()
+        fields = _refusal_fields(response.status_code)
+        # Its own short write transaction (a refused GET's own transaction only reads).
+        write(lambda: record_refusal(action, **fields))
     except Exception:  # the audit must never turn a clear refusal into a 500
         db.session.rollback()
         current_app.logger.exception("could not audit a refused request to %s", request.path)

@@ -82,4 +82,10 @@ def from_environment(instance_path: Path) -> dict:
         # Identical refusals (same action, same user or address) logged one by one per window;
         # beyond that a single "suppressed" event counts the rest (portal/audit.py).
         "AUDIT_REFUSAL_LIMIT": os.environ.get("AUDIT_REFUSAL_LIMIT", "20 per 10 minutes"),
+        # How long a SQLite write waits for the write lock, and how often contention is
+        # retried before the user gets 503 (portal/database.py).
+        "SQLITE_BUSY_TIMEOUT_MS": int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000")),
+        "DB_RETRY_ATTEMPTS": int(os.environ.get("DB_RETRY_ATTEMPTS", "3")),
+        # /healthz reports "low_disk" when a data folder has less free space than this.
+        "DISK_LOW_MB": int(os.environ.get("DISK_LOW_MB", "500")),
     }

@@ -5,7 +5,6 @@ import math
 from flask import Flask, current_app, url_for
 from flask_login import current_user
 
-from portal.audit import DETAIL_LABELS
 from portal.coverage.levels import VIEWS
 from portal.criteria.schema import split_blanks
 from portal.models import AGENCY_KINDS, ROLES, UNIT_TYPES
@@ -38,6 +37,13 @@ AGENCY_TAG_LABELS = {
     "policy_unit": "หน่วยนโยบาย",
 }
 THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
+# Thai names of the audit event detail keys the audit log page shows (others are shown as they are).
+AUDIT_DETAIL_LABELS = {
+    "reason": "เหตุผล", "status": "รหัสสถานะ", "method": "วิธีเรียก", "path": "ที่อยู่",
+    "files": "ไฟล์", "content_length": "ขนาดคำขอ (ไบต์)", "of_action": "การกระทำที่ซ้ำ",
+    "suppressed": "จำนวนที่นับรวม", "logged_per_window": "บันทึกทีละรายการได้ต่อช่วง",
+    "window_seconds": "ช่วงเวลา (วินาที)", "last_at": "ครั้งล่าสุด (UTC)",
+}
 INBOX_ROLES = ("reviewer", "assessor", "admin")
 
 
@@ -107,7 +113,7 @@ def register(app: Flask) -> None:
         review_inbox_url=inbox_url,
         unread_thread_count=unread_count,
         too_large_message=too_large_message,
-        detail_labels=DETAIL_LABELS,
+        detail_labels=AUDIT_DETAIL_LABELS,
     )
     app.jinja_env.filters["thai_date"] = format_thai_date
     app.jinja_env.filters["thai_datetime"] = format_thai_datetime

@@ -10,6 +10,10 @@ Every record people edit in a form has a `version` column, and two guards use it
   two saves that passed the check at the same moment the second updates nothing and
   raises StaleDataError, which `saving()` turns into the same refusal.
 
+Two first saves of a record that does not exist yet (an item's first review) meet at its
+unique key instead: portal/database.py runs the losing request again, and its check then
+finds the winner's row (a form that saw none sends version 0).
+
 The refusal (`conflict()`) names who changed the record and when (the audit trail, or the
 record's own columns), and the values it holds now, in Thai. The view shows the form
 again with the user's input and the new version (portal.actions re-renders 409), so
@@ -22,7 +26,6 @@ from datetime import datetime
 
 from flask import g, has_request_context
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
 from portal.errors import Refused
@@ -114,17 +117,14 @@ def bump(record) -> None:
 
 
 @contextmanager
-def saving(refusal: Callable[[], Refused | None], *, new_row: bool = False) -> Iterator[None]:
+def saving(refusal: Callable[[], Refused | None]) -> Iterator[None]:
     """Make the change inside the block; it is written when the block ends, so a save that
     raced this one is refused here, with the other person's values, instead of failing at
-    the commit (or at a query's autoflush inside the block). With `new_row`, a unique key
-    hit while creating the record means someone else created it first; `refusal` reads it
-    (after the rollback) and answers None when there is no such record after all."""
-    caught = (StaleDataError, IntegrityError) if new_row else (StaleDataError,)
+    the commit (or at a query's autoflush inside the block)."""
     try:
         yield
         db.session.flush()
-    except caught:
+    except StaleDataError:
         db.session.rollback()  # the refused request keeps nothing; its records read fresh
         try:
             answer = refusal()

@@ -83,7 +83,10 @@ def test_unexpected_exception_shows_a_thai_500_without_internals(app, database_u
 
 
 def test_health_check(client):
-    assert client.get("/healthz").get_json() == {"status": "ok"}
+    health = client.get("/healthz").get_json()
+    assert health["status"] == "ok" and health["disk_low"] == []
+    sqlite = client.application.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    assert set(health["disk_free_mb"]) == {"uploads", "search_index", "temp"} | ({"database"} if sqlite else set())
 
 
 def test_home_asks_anonymous_users_to_sign_in(client):

@@ -306,7 +306,7 @@ def test_download_headers(app, ws):
     assert viewer.get(f"/evidence/{txt_id}/download").data == THAI_TEXT.encode()
 
 
-def test_a_failed_commit_leaves_no_row_and_loses_no_file(app, ws, monkeypatch):
+def test_a_failed_commit_leaves_no_row_no_file_and_loses_no_file(app, ws, monkeypatch):
     editor = client_for(app, "ev-editor")
     upload(editor, ws, [("เดิม.txt", "ไฟล์เดิม".encode())])
     before_evidence, before_blobs = counts(app)
@@ -325,8 +325,8 @@ def test_a_failed_commit_leaves_no_row_and_loses_no_file(app, ws, monkeypatch):
     assert response.status_code == 500
     evidence_count, blobs = counts(app)
     assert evidence_count == before_evidence  # no half-made row
-    assert blobs == before_blobs + 1  # the new bytes are on disk, reported as an orphan
-    assert orphan_count(app) == orphans_before + 1
+    assert blobs == before_blobs  # the bytes stored before the transaction were removed again
+    assert orphan_count(app) == orphans_before
     with app.app_context():
         version = db.session.scalar(select(FileVersion))
         assert BlobStore(app.config["UPLOAD_DIR"]).path_for(version.sha256).read_bytes() == "ไฟล์เดิม".encode()

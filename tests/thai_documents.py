@@ -43,11 +43,15 @@ def pdf(path: Path, pages: list[str]) -> Path:
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
     font = _register_font()
     sheet = canvas.Canvas(str(path), pagesize=A4)
+    room = A4[0] - 2 * 60
     for text in pages:
-        sheet.setFont(font, 16)
         for row, line in enumerate(text.split("\n")):
+            # A long line in smaller type rather than past the page edge, where no reader sees it.
+            sheet.setFont(font, min(16.0, 16.0 * room / max(stringWidth(line, font, 16), 1)))
             sheet.drawString(60, 780 - row * 24, line)
         sheet.showPage()
     sheet.save()

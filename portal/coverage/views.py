@@ -13,6 +13,7 @@ from portal.coverage.queries import done_counts_by_agency, process_categories, r
 from portal.coverage.report import agency_report_from_counts, total_points
 from portal.coverage.summary import chosen_view, summary_context
 from portal.coverage.scoring import scoring_rules
+from portal.database import end_transaction
 from portal.evidence.queries import item_or_404
 from portal.extensions import db
 from portal.fragments import render
@@ -130,7 +131,9 @@ def report(agency_id: int):
 def export_workbook(agency_id: int):
     agency = agency_or_404(agency_id)
     cycle = cycles.current_cycle()
-    payload = build_workbook(build_submission(agency, cycle))
+    submission = build_submission(agency, cycle)
+    end_transaction(keep_loaded=True)  # no transaction open while the workbook is built
+    payload = build_workbook(submission)
     return send_file(BytesIO(payload), as_attachment=True,
                      download_name=f"pmqa-{agency.code}-{cycle.fiscal_year}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,6 +1,7 @@
 """`flask evidence import` for folders of existing evidence, `flask evidence reextract`
 after extraction improved; `flask storage check`."""
 import sys
+from functools import partial
 from pathlib import Path
 
 import click
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from portal import audit, cycles
+from portal.database import DatabaseBusy, write
 from portal.errors import Refused
 from portal.evidence import operations as ops
 from portal.evidence import reextract
@@ -57,31 +59,39 @@ def import_command(agency_code, item_codes, paths):
     agency = db.session.scalar(select(Agency).where(Agency.code == agency_code.strip().upper()))
     if agency is None:
         raise click.BadParameter(f"ไม่พบส่วนราชการรหัส {agency_code}", param_hint="--agency")
-    items = [find_item(code) for code in item_codes]
+    agency_id, item_ids = agency.id, [find_item(code).id for code in item_codes]
     files = _files(paths)
     stored, failed = 0, 0
     with click.progressbar(files, label="นำเข้าไฟล์", item_show_func=lambda p: p.name if p else "") as bar:
         for path in bar:
             try:
-                with path.open("rb") as handle:
-                    evidence = ops.add_file(agency, items[0] if items else None,
-                                            FileStorage(handle, filename=path.name), None)
-                    for item in items[1:]:
-                        ops.attach(evidence, item, None)
-                db.session.commit()  # the worker extracts it once this commits (portal.effects)
+                with path.open("rb") as handle, ops.staged([FileStorage(handle, filename=path.name)]) as (upload,):
+                    # the worker extracts it once this commits (portal.effects)
+                    evidence_id = write(partial(_record, agency_id, item_ids, upload))
                 stored += 1
-                click.echo(f"\n  เก็บแล้ว: {path} → หลักฐาน #{evidence.id}")
+                click.echo(f"\n  เก็บแล้ว: {path} → หลักฐาน #{evidence_id}")
             except Refused as error:
-                db.session.rollback()
                 # As a refused upload through the pages is (portal.audit), with its reason.
-                audit.record_refusal("upload_refused", agency_id=agency.id, status=error.status,
-                                     reason=error.message, files=[path.name])
-                db.session.commit()
+                write(partial(audit.record_refusal, "upload_refused", agency_id=agency_id, status=error.status,
+                              reason=error.message, files=[path.name]))
                 failed += 1
                 click.echo(f"\n  ไม่ได้เก็บ: {path} — {error.message}", err=True)
+            except DatabaseBusy as error:
+                failed += 1
+                click.echo(f"\n  ไม่ได้เก็บ: {path} — {error.description}", err=True)
     click.echo(f"สำเร็จ {stored} ไฟล์, ไม่สำเร็จ {failed} ไฟล์")
     if failed:
         sys.exit(1)
+
+
+def _record(agency_id: int, item_ids: list[int], upload: ops.StagedFile) -> int:
+    """One imported file as one short write transaction (write() retries it on contention)."""
+    items = [db.session.get(ChecklistItem, item_id) for item_id in item_ids]
+    evidence = ops.add_file(db.session.get(Agency, agency_id), items[0] if items else None, upload, None)
+    for item in items[1:]:
+        ops.attach(evidence, item, None)
+    db.session.flush()
+    return evidence.id
 
 
 @evidence_cli.command("reextract")

@@ -37,13 +37,21 @@ def show(evidence_id: int):
     return _show(evidence_or_404(evidence_id))
 
 
-def _change(evidence_id: int, change, message, keeps_draft: bool = False):
+def _change(evidence_id: int, change, message, files=(), keeps_draft: bool = False):
     """The shape of every edit: find (404), check the right (403), change, commit, answer
-    with the evidence page (portal.actions); a refused details form keeps what was typed."""
+    with the evidence page (portal.actions). Uploaded `files` are stored before the
+    transaction that records them and passed to `change`; a refused details form keeps
+    what was typed."""
     evidence = evidence_or_404(evidence_id)
     require_editor(evidence.agency_id)
     draft = {key: request.form.get(key, "") for key in DRAFT_FIELDS} if keeps_draft else None
-    return act(lambda: change(evidence), lambda _: message(evidence) if callable(message) else message,
+
+    def change_and_commit():
+        with ops.staged(files) as uploads:
+            change(evidence, *uploads)
+            db.session.commit()  # inside: a commit that fails removes the bytes again
+
+    return act(change_and_commit, lambda _: message(evidence) if callable(message) else message,
                show=lambda text, _: _show(evidence, message=text),
                form=lambda refusal: _show(evidence, status=refusal.status, error=refusal.message, draft=draft),
                back=url_for("evidence.show", evidence_id=evidence.id), full_page=True)
@@ -59,9 +67,8 @@ def _update_details(evidence: Evidence) -> None:
                        version=versions.submitted(request.form))
 
 
-def _replace_file(evidence: Evidence) -> None:
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
+def _replace_file(evidence: Evidence, upload=None) -> None:
+    if upload is None:
         raise Refused(422, "กรุณาเลือกไฟล์ที่จะใช้แทน")
     ops.replace_file(evidence, upload, current_user, version=versions.submitted(request.form))
 
@@ -84,8 +91,10 @@ def restore(evidence_id: int):
 
 @bp.post("/evidence/<int:evidence_id>/replace")
 def replace(evidence_id: int):
+    upload = request.files.get("file")
     return _change(evidence_id, _replace_file, lambda e: (
-        f"แทนที่ไฟล์แล้ว (ฉบับที่ {e.current_version.number}) ฉบับก่อนหน้ายังเก็บไว้"))
+        f"แทนที่ไฟล์แล้ว (ฉบับที่ {e.current_version.number}) ฉบับก่อนหน้ายังเก็บไว้"),
+        files=[upload] if upload is not None and upload.filename else [])
 
 
 @bp.post("/evidence/<int:evidence_id>/retry")

@@ -1,7 +1,12 @@
 """Every change to evidence goes through here: validate, store, audit, and record what
 must follow the commit (text extraction, the search index: portal.effects). Views and the
-import command call these and commit; a refusal is Refused with a Thai message."""
+import command call these and commit; a refusal is Refused with a Thai message. Uploaded
+bytes are scanned and stored before the transaction that records them (`staged`), so
+writing and typing a large file never holds the database's write lock."""
+import logging
 import unicodedata
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import PurePath
 
@@ -10,20 +15,23 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from portal import audit, cycles, effects, versions
+from portal.database import end_transaction, reading
 from portal.errors import Refused
 from portal.evidence import antivirus, filetypes, quota
 from portal.evidence.links import LinkError, validate_url
-from portal.evidence.storage import BlobStore, StorageFull, TooLarge, rewindable
+from portal.evidence.storage import BlobStore, StorageFull, StoredBlob, TooLarge, rewindable
 from portal.extensions import db
 from portal.templating import too_large_message
 from portal.thai.dates import format_thai_date
 from portal.models import Agency, ChecklistItem, User
 from portal.models.evidence import Evidence, EvidenceAttachment, FileVersion
+from portal.models.user import utcnow
 
 MAX_TITLE = 300
 MAX_DESCRIPTION = 2000
 MAX_NOTE = 1000
 EDIT_ACTIONS = ("evidence_updated", "evidence_replaced")  # what the evidence's version counts
+log = logging.getLogger(__name__)
 
 
 def blob_store() -> BlobStore:
@@ -40,29 +48,82 @@ def clean_text(value: str | None, limit: int, label: str, required: bool = False
     return text
 
 
-def _store_upload(upload: FileStorage, agency: Agency) -> tuple[str, filetypes.FileType, "object"]:
-    """Validate the name, scan and measure against the quota before any byte is stored,
-    store the bytes, decide the type by content."""
+@dataclass(frozen=True)
+class StagedFile:
+    """An upload whose bytes are scanned, stored and typed, not yet recorded in the database."""
+
+    name: str
+    file_type: filetypes.FileType
+    blob: StoredBlob
+
+
+def stage(upload: FileStorage) -> StagedFile:
+    """Validate the name, scan the bytes before any of them is stored, store them, decide
+    the type by content."""
     try:
         name = filetypes.safe_display_name(upload.filename or "")
     except filetypes.FileTypeError as error:
         raise Refused(error.status, error.message) from None
     stream = rewindable(upload.stream)
     antivirus.check_upload(stream, name)
-    quota.check_upload(agency, name, stream)
     store = blob_store()
     try:
         blob = store.save(stream, max_size=current_app.config["MAX_CONTENT_LENGTH"])
     except TooLarge:
         raise Refused(413, too_large_message(name)) from None
     except StorageFull:
-        raise Refused(507, "พื้นที่จัดเก็บไฟล์เต็ม กรุณาแจ้งผู้ดูแลระบบ") from None
+        raise Refused(507, "พื้นที่จัดเก็บไฟล์เต็ม ระบบยังไม่ได้บันทึกไฟล์นี้ กรุณาแจ้งผู้ดูแลระบบ") from None
     try:
         file_type = filetypes.detect(blob.path, name)
     except filetypes.FileTypeError as error:
-        _forget_unreferenced(blob.sha256)
+        if blob.created:
+            _forget_unreferenced(blob.sha256)
         raise Refused(error.status, f"“{name}”: {error.message}") from None
-    return name, file_type, blob
+    return StagedFile(name, file_type, blob)
+
+
+@contextmanager
+def staged(uploads):
+    """Store the uploads outside any transaction, then record them inside the block
+    (which commits). If the block fails, the bytes only these uploads brought are
+    removed again: nothing is half-stored."""
+    uploads = list(uploads)
+    if uploads:
+        end_transaction()  # what the caller read is read again, fresh, by the write
+    files: list[StagedFile] = []
+    try:
+        for upload in uploads:
+            files.append(stage(upload))
+        yield files
+    except BaseException:
+        db.session.rollback()
+        for staged_file in files:
+            _forget_staged(staged_file)
+        raise
+
+
+def _forget_staged(staged_file: StagedFile) -> None:
+    if not staged_file.blob.created:
+        return
+    try:
+        with reading():  # deferred: works while another writer holds the lock
+            _forget_unreferenced(staged_file.blob.sha256)
+    except Exception:  # noqa: BLE001  (`storage check --remove-orphans` finds it later)
+        log.exception("could not remove the unrecorded upload %s", staged_file.blob.sha256)
+
+
+def _staged_for(agency: Agency, upload: "FileStorage | StagedFile") -> StagedFile:
+    """The upload staged, and within the agency's quota (checked in the transaction that
+    records it, which holds the agency's row: portal/evidence/quota.py)."""
+    staged_file = upload if isinstance(upload, StagedFile) else stage(upload)
+    try:
+        quota.check_upload(agency, staged_file.name, staged_file.blob.sha256, staged_file.blob.size)
+    except Refused:
+        if not isinstance(upload, StagedFile):  # staged() cleans up what it staged
+            db.session.rollback()
+            _forget_staged(staged_file)
+        raise
+    return staged_file
 
 
 def _forget_unreferenced(sha256: str) -> None:
@@ -75,9 +136,10 @@ def _title_from(name: str) -> str:
     return PurePath(name).stem[:MAX_TITLE] or name[:MAX_TITLE]
 
 
-def add_file(agency: Agency, item: ChecklistItem | None, upload: FileStorage, user: User,
+def add_file(agency: Agency, item: ChecklistItem | None, upload: "FileStorage | StagedFile", user: User,
              title: str | None = None) -> Evidence:
-    name, file_type, blob = _store_upload(upload, agency)
+    staged_file = _staged_for(agency, upload)
+    name, file_type, blob = staged_file.name, staged_file.file_type, staged_file.blob
     evidence = Evidence(
         agency=agency, cycle=cycles.current_cycle(), kind="file",
         title=clean_text(title, MAX_TITLE, "ชื่อหลักฐาน") or _title_from(name),
@@ -115,27 +177,26 @@ def add_link(agency: Agency, item: ChecklistItem | None, url: str, title: str, u
     return evidence
 
 
-def replace_file(evidence: Evidence, upload: FileStorage, user: User, version: int | None = None) -> Evidence:
-    """`version`: what the form showed (portal/versions.py), checked before any byte is stored."""
+def replace_file(evidence: Evidence, upload: "FileStorage | StagedFile", user: User,
+                 version: int | None = None) -> Evidence:
+    """`version`: what the form showed (portal/versions.py); a refused replacement's staged
+    bytes are removed again by `staged`."""
     if evidence.kind != "file":
         raise Refused(422, "หลักฐานประเภทลิงก์ไม่มีไฟล์ให้แทนที่")
     _require_live(evidence)
     versions.check(evidence, version, lambda: edit_conflict(evidence, user))
-    name, file_type, blob = _store_upload(upload, evidence.agency)
+    staged_file = _staged_for(evidence.agency, upload)
+    name, file_type, blob = staged_file.name, staged_file.file_type, staged_file.blob
     number = evidence.current_version.number + 1
-    try:
-        with versions.saving(lambda: edit_conflict(evidence, user)):
-            evidence.versions.append(FileVersion(
-                number=number, sha256=blob.sha256, size=blob.size, mime=file_type.mime,
-                file_kind=file_type.kind, original_name=name, uploaded_by_id=_id(user),
-            ))
-            evidence.pages.clear()
-            evidence.extraction_status, evidence.extraction_error = "queued", None
-            evidence.pages_done = evidence.pages_total = 0
-            versions.bump(evidence)
-    except Refused:
-        _forget_unreferenced(blob.sha256)  # another replacement won the race: its bytes stay
-        raise
+    with versions.saving(lambda: edit_conflict(evidence, user)):
+        evidence.versions.append(FileVersion(
+            number=number, sha256=blob.sha256, size=blob.size, mime=file_type.mime,
+            file_kind=file_type.kind, original_name=name, uploaded_by_id=_id(user),
+        ))
+        evidence.pages.clear()
+        evidence.extraction_status, evidence.extraction_error = "queued", None
+        evidence.pages_done = evidence.pages_total = 0
+        versions.bump(evidence)
     _log("evidence_replaced", evidence, user, version=number, name=name, sha256=blob.sha256)
     effects.record(db.session, "extract", [evidence.id])
     return evidence
@@ -143,21 +204,14 @@ def replace_file(evidence: Evidence, upload: FileStorage, user: User, version: i
 
 def attach(evidence: Evidence, item: ChecklistItem, user: User, note: str = "") -> EvidenceAttachment:
     _require_live(evidence)
-    if refusal := _already_attached(evidence, item):
-        raise refusal
+    if any(a.checklist_item_id == item.id for a in evidence.attachments):
+        raise Refused(422, f"หลักฐานนี้แนบกับรายการ {item.full_code} อยู่แล้ว")
     attachment = EvidenceAttachment(checklist_item=item, created_by_id=_id(user),
                                     note=clean_text(note, MAX_NOTE, "หมายเหตุ"))
-    # Two editors attaching it at once: the unique (evidence, item) row lets one in.
-    with versions.saving(lambda: _already_attached(evidence, item), new_row=True):
-        evidence.attachments.append(attachment)
+    evidence.attachments.append(attachment)
+    _touch(evidence)
     _log("evidence_attached", evidence, user, item=item.full_code)
     return attachment
-
-
-def _already_attached(evidence: Evidence, item: ChecklistItem) -> Refused | None:
-    if any(a.checklist_item_id == item.id for a in evidence.attachments):
-        return Refused(422, f"หลักฐานนี้แนบกับรายการ {item.full_code} อยู่แล้ว")
-    return None
 
 
 def detach(evidence: Evidence, item: ChecklistItem, user: User) -> None:
@@ -165,6 +219,7 @@ def detach(evidence: Evidence, item: ChecklistItem, user: User) -> None:
     if attachment is None:
         raise Refused(404, "หลักฐานนี้ไม่ได้แนบกับรายการนี้")
     evidence.attachments.remove(attachment)
+    _touch(evidence)
     _log("evidence_detached", evidence, user, item=item.full_code)
 
 
@@ -256,6 +311,12 @@ def _log(action: str, evidence: Evidence, user: User | None, **details) -> None:
     audit.record(action, actor=user, object_type="evidence", object_id=evidence.id,
                  agency_id=evidence.agency_id, **details)
     effects.record(db.session, "index", [evidence.id])
+
+
+def _touch(evidence: Evidence) -> None:
+    """Its items are indexed with it: a new updated_at tells the index sweep and a
+    running rebuild that its documents changed (a collection change alone writes no row)."""
+    evidence.updated_at = utcnow()
 
 
 def _require_live(evidence: Evidence) -> None:

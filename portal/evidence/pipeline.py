@@ -1,5 +1,7 @@
 """Extraction of one evidence, run by the background worker: claim, extract with
-limits, store the pages, record the outcome. Safe to run twice for the same evidence."""
+limits, store the pages, record the outcome. Safe to run twice for the same evidence.
+No transaction is open while the file is read or OCRed (that took SQLite's write lock
+for minutes): each step that writes is its own short transaction (portal/database.py)."""
 import logging
 import time
 from datetime import datetime, timedelta, timezone
@@ -8,6 +10,7 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 
 from portal import effects
+from portal.database import DatabaseBusy, end_transaction, reading, write
 from portal.evidence.extract import ExtractionError, extract_with_limits
 from portal.evidence.storage import BlobStore
 from portal.extensions import db
@@ -15,6 +18,7 @@ from portal.models.evidence import Evidence, EvidencePage
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY_SECONDS = 0.5
+OUTCOME_ATTEMPTS = 10  # the outcome must be recorded; the sweep re-runs a job that could not
 
 
 def _stale_before() -> datetime:
@@ -23,7 +27,7 @@ def _stale_before() -> datetime:
 
 def claim(evidence_id: int) -> bool:
     """Atomically take the job: only one worker extracts an evidence at a time."""
-    result = db.session.execute(
+    result = write(lambda: db.session.execute(
         update(Evidence)
         .where(Evidence.id == evidence_id, Evidence.deleted_at.is_(None), Evidence.kind == "file")
         .where(or_(Evidence.extraction_status == "queued",
@@ -31,8 +35,7 @@ def claim(evidence_id: int) -> bool:
                    & (Evidence.extraction_started_at < _stale_before())))
         .values(extraction_status="extracting", extraction_started_at=datetime.now(timezone.utc),
                 pages_done=0, pages_total=0, extraction_error=None)
-    )
-    db.session.commit()
+    ), attempts=OUTCOME_ATTEMPTS)
     return result.rowcount == 1
 
 
@@ -50,9 +53,10 @@ def interrupted_evidence_ids() -> list[int]:
 def run_extraction(evidence_id: int) -> None:
     if not claim(evidence_id):
         return
-    evidence = db.session.get(Evidence, evidence_id)
-    version = evidence.current_version
-    path = BlobStore(current_app.config["UPLOAD_DIR"]).path_for(version.sha256)
+    with reading():
+        version = db.session.get(Evidence, evidence_id).current_version
+        kind, path = version.file_kind, BlobStore(current_app.config["UPLOAD_DIR"]).path_for(version.sha256)
+    end_transaction()
     last_report = 0.0
 
     def progress(done: int, total: int) -> None:
@@ -60,15 +64,17 @@ def run_extraction(evidence_id: int) -> None:
         if time.monotonic() - last_report < PROGRESS_EVERY_SECONDS and done != total:
             return
         last_report = time.monotonic()
-        db.session.execute(update(Evidence).where(Evidence.id == evidence_id)
-                           .values(pages_done=done, pages_total=total))
-        db.session.commit()
+        try:
+            write(lambda: db.session.execute(update(Evidence).where(Evidence.id == evidence_id)
+                                             .values(pages_done=done, pages_total=total)), attempts=1)
+        except DatabaseBusy:
+            pass  # a progress figure is a courtesy: the next one, or the outcome, follows
 
     try:
         if not path.is_file():
             raise ExtractionError("ไม่พบไฟล์ในที่จัดเก็บ (อาจถูกลบจากดิสก์) กรุณาอัปโหลดใหม่")
         pages = extract_with_limits(
-            path, version.file_kind, progress=progress,
+            path, kind, progress=progress,
             timeout_s=current_app.config["EXTRACTION_TIMEOUT_SECONDS"],
             memory_mb=current_app.config["EXTRACTION_MEMORY_MB"],
         )
@@ -79,22 +85,23 @@ def run_extraction(evidence_id: int) -> None:
         log.exception("extraction of evidence %s crashed", evidence_id)
         _finish(evidence_id, "failed", error="เกิดข้อผิดพลาดภายในระหว่างดึงข้อความ กรุณาลองใหม่")
         return
-    evidence = db.session.get(Evidence, evidence_id)
-    evidence.pages.clear()
-    db.session.flush()
-    for page in pages:
-        evidence.pages.append(EvidencePage(number=page.number, label=page.label, text=page.text, ocr=page.ocr,
-                                           original_text=page.original, ocr_confidence=page.ocr_confidence))
-    _finish(evidence_id, "done", total=len(pages))
+    _finish(evidence_id, "done", pages=pages)
 
 
-def _finish(evidence_id: int, status: str, error: str | None = None, total: int | None = None) -> None:
-    values = {"extraction_status": status, "extraction_error": error}
-    if total is not None:
-        values["pages_done"] = values["pages_total"] = total
-    # A statement, not the loaded object: that would UPDATE only while the evidence keeps
-    # the version it was loaded with (portal/versions.py), and an editor saving its
-    # title meanwhile must not fail the extraction.
-    db.session.execute(update(Evidence).where(Evidence.id == evidence_id).values(**values))
-    effects.record(db.session, "index", [evidence_id])
-    db.session.commit()
+def _finish(evidence_id: int, status: str, error: str | None = None, pages: list | None = None) -> None:
+    """The outcome, with the pages, in one short write transaction; the index follows."""
+    def record() -> None:
+        evidence = db.session.get(Evidence, evidence_id)
+        if pages is not None:
+            evidence.pages.clear()
+            db.session.flush()
+            for page in pages:
+                evidence.pages.append(EvidencePage(number=page.number, label=page.label, text=page.text,
+                                                   ocr=page.ocr, original_text=page.original,
+                                                   ocr_confidence=page.ocr_confidence))
+            evidence.pages_done = evidence.pages_total = len(pages)
+        evidence.extraction_status = status
+        evidence.extraction_error = error
+        effects.record(db.session, "index", [evidence_id])
+
+    write(record, attempts=OUTCOME_ATTEMPTS)

@@ -17,14 +17,12 @@ a write based on a stale read, which gives the same guarantee.
 """
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import BinaryIO
 
 from flask import current_app
 from sqlalchemy import case, func, select
 
 from portal import audit
 from portal.errors import Refused
-from portal.evidence.storage import measure
 from portal.extensions import db
 from portal.models import Agency
 from portal.models.evidence import Evidence, FileVersion
@@ -111,13 +109,12 @@ def parse_megabytes(text: str | None) -> Decimal | None:
     return value
 
 
-def check_upload(agency: Agency, name: str, stream: BinaryIO) -> None:
+def check_upload(agency: Agency, name: str, sha256: str, size: int) -> None:
     """Refuse (507) a file that would take the agency past its quota; bytes it already
     keeps cost nothing. Locks the agency's row until the caller's transaction ends."""
     limit = limit_for(agency)
     if limit is None:
         return
-    sha256, size = measure(stream)
     db.session.execute(select(Agency.id).where(Agency.id == agency.id).with_for_update())
     already_kept = db.session.scalar(
         select(FileVersion.id).join(Evidence, Evidence.id == FileVersion.evidence_id)

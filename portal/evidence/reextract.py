@@ -4,8 +4,8 @@ repair improved (`flask evidence reextract`).
 Two ways: the repair alone over the text each page kept as the file gave it (fast, no
 files read), or the whole extraction queued again for the worker. Either way evidence is
 taken in id order and the last one finished is recorded in the instance folder, so an
-interrupted run continues where it stopped. Changed pages reach the search index through
-the session hook that queues index updates on commit (portal/search/sync.py).
+interrupted run continues where it stopped. Changed pages reach the search index, and
+queued evidence the worker, once each batch commits (portal/effects.py).
 """
 import json
 from dataclasses import dataclass

@@ -28,6 +28,7 @@ class StoredBlob:
     sha256: str
     size: int
     path: Path
+    created: bool = False  # False when the same bytes were already stored
 
 
 class BlobStore:
@@ -59,13 +60,14 @@ class BlobStore:
                 out.flush()
                 os.fsync(out.fileno())
             final = self.path_for(digest.hexdigest())
-            if final.exists():
+            created = not final.exists()
+            if not created:
                 os.unlink(temp_name)  # the same bytes are already stored
             else:
                 final.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(temp_name, final)
                 _fsync_dir(final.parent)
-            return StoredBlob(digest.hexdigest(), size, final)
+            return StoredBlob(digest.hexdigest(), size, final, created)
         except OSError as error:
             _remove_quietly(temp_name)
             if error.errno == 28:  # ENOSPC
@@ -95,7 +97,7 @@ class BlobStore:
 
 
 def rewindable(stream: BinaryIO) -> BinaryIO:
-    """A stream that checks (virus scan, quota) can read and then rewind for storing;
+    """A stream the virus scan can read and then rewind for storing;
     uploads are spooled files already, anything else is spooled here."""
     if stream.seekable():
         return stream
@@ -104,16 +106,6 @@ def rewindable(stream: BinaryIO) -> BinaryIO:
         spooled.write(chunk)
     spooled.seek(0)
     return spooled
-
-
-def measure(stream: BinaryIO) -> tuple[str, int]:
-    """SHA-256 and size of a rewindable stream, read from where it stands; rewinds it."""
-    start, digest, size = stream.tell(), hashlib.sha256(), 0
-    while chunk := stream.read(CHUNK):
-        digest.update(chunk)
-        size += len(chunk)
-    stream.seek(start)
-    return digest.hexdigest(), size
 
 
 def _fsync_dir(path: Path) -> None:

@@ -20,6 +20,7 @@ from portal.evidence.queries import (
     pickable_evidence,
     sub_item_with_items,
 )
+from portal.extensions import db
 from portal.fragments import render
 from portal.models import Agency, ChecklistItem
 from portal.reviews.queries import item_reviews
@@ -80,7 +81,10 @@ def upload(agency_id: int, item_id: int):
     def add_files():
         if not files:
             raise Refused(422, "กรุณาเลือกไฟล์อย่างน้อยหนึ่งไฟล์")
-        return [ops.add_file(agency, item, upload_file, current_user) for upload_file in files]
+        with ops.staged(files) as uploads:  # bytes stored outside the transaction
+            added = [ops.add_file(agency, item, upload_file, current_user) for upload_file in uploads]
+            db.session.commit()  # inside: a commit that fails removes the bytes again
+        return added
 
     return item_action(agency, item, add_files, lambda added: "อัปโหลดแล้ว: " + ", ".join(
         e.current_version.original_name for e in added))

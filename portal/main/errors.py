@@ -1,11 +1,14 @@
 """Thai error pages; htmx requests get the message in the page's message area."""
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from portal import audit
 from portal.auth.session import needs_sign_in, unauthorized
+from portal.database import BUSY_MESSAGE, DatabaseBusy, is_contention, reading
+from portal.disk import DISK_FULL_MESSAGE, InsufficientStorage, is_disk_full
 from portal.errors import Refused
 from portal.extensions import db, htmx
 from portal.fragments import wants_fragment
@@ -27,15 +30,7 @@ MESSAGES = {
     507: ("พื้นที่จัดเก็บเต็ม", "ไม่สามารถบันทึกไฟล์ได้เนื่องจากพื้นที่จัดเก็บเต็ม"),
 }
 
-
 STALE = "มีผู้อื่นบันทึกข้อมูลนี้ในเวลาเดียวกันกับท่าน จึงยังไม่ได้บันทึกรายการของท่าน กรุณาโหลดหน้าใหม่ ตรวจสอบ แล้วลองอีกครั้ง"
-
-
-class InsufficientStorage(HTTPException):
-    """507: Werkzeug has no exception for it, so abort(507) would end in a 500."""
-
-    code = 507
-    description = MESSAGES[507][1]
 
 
 def render_error(status: int, detail: str | None = None):
@@ -50,8 +45,6 @@ def render_error(status: int, detail: str | None = None):
 
 
 def register(app: Flask) -> None:
-    app.aborter.mapping[507] = InsufficientStorage  # disk or agency quota full (plain form posts too)
-
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         if needs_sign_in() and htmx:  # the session cookie expired, and the form's token with it:
@@ -63,16 +56,45 @@ def register(app: Flask) -> None:
         """Werkzeug refuses a body over MAX_CONTENT_LENGTH before any view runs."""
         return render_error(413, too_large_message())
 
+    app.aborter.mapping[507] = InsufficientStorage  # abort(507, description=…) like any other status
+
+    @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError):
+        if is_disk_full(error):
+            app.logger.error("database write failed: disk full", exc_info=error)
+            db.session.rollback()
+            with reading():
+                return render_error(InsufficientStorage.code, DISK_FULL_MESSAGE)
+        if is_contention(error):
+            app.logger.warning("database busy on %s %s after retries", request.method, request.path)
+            db.session.rollback()
+            return busy_answer()
+        raise error
+
+    @app.errorhandler(DatabaseBusy)
+    def busy(_error):
+        return busy_answer()
+
+    @app.errorhandler(OSError)
+    def os_error(error: OSError):
+        """A full disk met outside the upload code, e.g. while Werkzeug spools a multipart
+        body to TMPDIR (parsed by the CSRF check before any view runs)."""
+        if not is_disk_full(error):
+            raise error
+        app.logger.error("disk full: %s", error)
+        return render_error(InsufficientStorage.code, DISK_FULL_MESSAGE)
+
+    @app.errorhandler(StaleDataError)
+    def saved_meanwhile(_error):
+        """Two saves of one record at once that no operation answered itself (portal/versions.py)."""
+        db.session.rollback()
+        with reading():
+            return render_error(409, STALE)
+
     @app.errorhandler(Refused)
     def refused(error: Refused):
         """A refusal no view answered itself (e.g. no current cycle) still answers in Thai."""
         return render_error(error.status, error.message)
-
-    @app.errorhandler(StaleDataError)
-    def saved_meanwhile(error):
-        """Two saves of one record at once that no operation answered itself (portal/versions.py)."""
-        db.session.rollback()  # the page below reads the database again
-        return render_error(409, STALE)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -84,3 +106,12 @@ def register(app: Flask) -> None:
             app.logger.error("unhandled error on %s", request.path, exc_info=error.original_exception)
             custom = None  # never show internals to the user
         return render_error(error.code, custom)
+
+
+def busy_answer():
+    """503 in Thai when contention outlasted the retries (portal/database.py); the page is
+    rendered in deferred transactions (it reads the user again), which need no lock."""
+    with reading():
+        response = current_app.make_response(render_error(503, BUSY_MESSAGE))
+    response.headers["Retry-After"] = "2"
+    return response

@@ -1,9 +1,11 @@
 """Home page and health check."""
-from flask import render_template
+from flask import current_app, render_template
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from portal import cycles
 from portal.agencies.queries import visible_agencies
+from portal.disk import free_space
 from portal.extensions import db
 from portal.main import bp
 
@@ -17,5 +19,17 @@ def home():
 
 @bp.get("/healthz")
 def health():
-    db.session.execute(text("SELECT 1"))
-    return {"status": "ok"}
+    """For load balancers and monitoring. Low disk space answers 200 with status
+    "low_disk": the portal still serves (reads everywhere, writes until the disk is
+    really full, then 507), and the data folders are usually shared by every instance,
+    so a 503 would take them all out of rotation at once. Monitoring alerts on the
+    status. Only a database that does not answer is 503."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except DBAPIError:
+        current_app.logger.exception("health check: the database does not answer")
+        return {"status": "database_unavailable"}, 503
+    free = {name: space.free_mb for name, space in free_space().items()}
+    low = sorted(name for name, mb in free.items() if mb < current_app.config["DISK_LOW_MB"])
+    return {"status": "low_disk" if low else "ok", "disk_free_mb": free, "disk_low": low,
+            "disk_low_mb": current_app.config["DISK_LOW_MB"]}

@@ -189,8 +189,8 @@ def set_status(agency: Agency, item: ChecklistItem, status: str, reason: str, us
     if review is not None and review.status == status and review.reason == reason:
         raise Refused(422, f"สถานะเป็น “{STATUS_LABELS[status]}” อยู่แล้ว")
     # Two reviewers saving the first status at once: the unique (agency, cycle, item) row
-    # lets one in; the other is shown what it says.
-    with versions.saving(lambda: review_conflict(agency, item, user), new_row=review is None):
+    # lets one in; the other request runs again and its check shows it what that says.
+    with versions.saving(lambda: review_conflict(agency, item, user)):
         if review is None:
             review = ItemReview(agency_id=agency.id, cycle_id=cycle.id, checklist_item_id=item.id)
             db.session.add(review)

@@ -1,11 +1,19 @@
 """The small search interface the rest of the portal uses, so a second backend can sit
 beside Whoosh (DESIGN): SEARCH_BACKEND = "whoosh" (default) or "fts5" (SQLite FTS5 over
-the same Thai tokens). Each backend has its own folder under SEARCH_INDEX_DIR."""
+the same Thai tokens). Each backend has its own folder under SEARCH_INDEX_DIR.
+Errors reading an index become SearchUnavailable and a rebuild (repair.py)."""
+import logging
 from pathlib import Path
 
 from flask import current_app
 
+from portal.disk import is_disk_full
+from portal.search import repair
+from portal.models.user import utcnow
+from portal.search.index import SearchUnavailable, changed_since
+
 BACKENDS = ("whoosh", "fts5")
+log = logging.getLogger(__name__)
 
 
 def name() -> str:
@@ -37,9 +45,57 @@ def search(handle, *args, **kwargs):
     return _modules()[1].search(handle, *args, **kwargs)
 
 
+def search_or_unavailable(*args, **kwargs):
+    """Open the index and search it; any error opening or reading it is SearchUnavailable
+    (HTTP 503 in Thai) with one rebuild requested, never a 500 on every search."""
+    try:
+        return search(open_index(), *args, **kwargs)
+    except SearchUnavailable:
+        repair.request_rebuild(index_folder())
+        raise
+    except Exception as error:
+        if not repair.is_damage(error):
+            raise
+        raise repair.unavailable(error, index_folder()) from error
+
+
 def update_evidence(evidence_ids) -> None:
     _modules()[0].update_evidence(index_folder(), evidence_ids)
 
 
-def rebuild(**kwargs) -> int:
-    return _modules()[0].rebuild(index_folder(), **kwargs)
+def update_or_repair(evidence_ids) -> None:
+    """The worker's index update. A missing or damaged index gets a rebuild (which reads
+    everything from the database); a full disk leaves the evidence to the sweep, which
+    finds it differing from the database once space is back."""
+    try:
+        update_evidence(evidence_ids)
+    except Exception as error:
+        if is_disk_full(error):
+            log.warning("index disk full: evidence %s is indexed by the sweep once space is back", evidence_ids)
+            return
+        if isinstance(error, SearchUnavailable) or repair.is_damage(error):
+            repair.unavailable(error, index_folder())
+            return
+        raise
+
+
+def rebuild(wait: bool = True, **kwargs) -> int | None:
+    """Rebuild from the database; None when `wait` is off and another rebuild is running
+    (it reads every change made before it ends)."""
+    folder = index_folder()
+    module = _modules()[0]
+    with repair.rebuild_lock(folder, wait) as locked:
+        if not locked:
+            return None
+        began = utcnow()
+        count = module.rebuild(folder, **kwargs)
+        # An index job that ran while the build was swapped in may have written the old index.
+        module.update_evidence(folder, changed_since(began))
+    repair.rebuild_done(folder)
+    return count
+
+
+def stale_evidence_ids(settle_seconds: int = 0) -> list[int]:
+    """Evidence whose index documents differ from the database (repair.stale_evidence_ids)."""
+    module = _modules()[0]
+    return repair.stale_evidence_ids(module.indexed_stamps(index_folder()), module.stamp, settle_seconds)

@@ -10,13 +10,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable
 
-from sqlalchemy import select
-
 from portal.extensions import db
-from portal.models.evidence import Evidence
 from portal.models.user import utcnow
 from portal.search.analyzer import thai_bigrams, words
-from portal.search.index import SearchUnavailable, _live_evidence, _write_lock, documents_for, rebuild_todo, swap_in
+from portal.search.index import SearchUnavailable, _write_lock, changed_since, load_documents, rebuild_todo, swap_in
 
 SCHEMA_VERSION = "fts5-3"
 DB_FILE = "index.sqlite"
@@ -73,8 +70,11 @@ def _row(document: dict) -> tuple:
     return tuple(values.get(c) for c in COLUMNS)
 
 
-def _write(connection: sqlite3.Connection, ids: list[int], delete_first: bool = True) -> None:
-    """One transaction: drop these evidence's pages, add back the live ones."""
+def _write(connection: sqlite3.Connection, ids: list[int], delete_first: bool = True,
+           documents: list[dict] | None = None) -> None:
+    """One transaction: drop these evidence's pages, add back the live ones (read from
+    the database before the index transaction begins)."""
+    documents = load_documents(ids) if documents is None else documents
     if delete_first and ids:
         marks = ",".join("?" * len(ids))
         rows = connection.execute(f"SELECT id, title, content, file_name FROM docs WHERE evidence IN ({marks})",
@@ -83,13 +83,12 @@ def _write(connection: sqlite3.Connection, ids: list[int], delete_first: bool = 
             connection.execute("INSERT INTO fts(fts, rowid, title, content, file_name, bigrams) "
                                "VALUES ('delete', ?, ?, ?, ?, ?)", (row_id, *_fts_values(title, content, file_name)))
         connection.executemany("DELETE FROM docs WHERE id = ?", [(r[0],) for r in rows])
-    for evidence in _live_evidence(ids):
-        for document in documents_for(evidence):
-            row = connection.execute(f"INSERT INTO docs({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
-                                     _row(document))
-            connection.execute("INSERT INTO fts(rowid, title, content, file_name, bigrams) VALUES (?, ?, ?, ?, ?)",
-                               (row.lastrowid, *_fts_values(document["title"], document["content"],
-                                                            document["file_name"])))
+    for document in documents:
+        row = connection.execute(f"INSERT INTO docs({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
+                                 _row(document))
+        connection.execute("INSERT INTO fts(rowid, title, content, file_name, bigrams) VALUES (?, ?, ?, ?, ?)",
+                           (row.lastrowid, *_fts_values(document["title"], document["content"],
+                                                        document["file_name"])))
     connection.commit()
 
 
@@ -146,18 +145,30 @@ def _build(connection, resume, batch, progress) -> int:
     todo, done, total = rebuild_todo(done_through, progress)
     for start in range(0, len(todo), batch):
         chunk = todo[start:start + batch]
+        documents = load_documents(chunk)
         connection.execute("UPDATE meta SET value = ? WHERE key = 'last_id'", (str(chunk[-1]),))
-        _write(connection, chunk, delete_first=False)  # the batch and its record commit together
+        _write(connection, chunk, delete_first=False, documents=documents)  # the batch and its record commit together
         done += len(chunk)
         db.session.expunge_all()
         if progress:
             progress(done, total)
-    _write(connection, list(db.session.scalars(select(Evidence.id).where(
-        Evidence.updated_at >= datetime.fromisoformat(started)))))
+    _write(connection, changed_since(datetime.fromisoformat(started)))
     connection.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (SCHEMA_VERSION,))
     connection.commit()
     connection.execute("PRAGMA journal_mode=DELETE")  # one self-contained file to swap in
     return total
+
+
+def stamp(updated_at: datetime) -> str:
+    """How an evidence's updated_at is kept in its documents' `updated` column."""
+    return updated_at.replace(tzinfo=None).isoformat(sep=" ")
+
+
+def indexed_stamps(folder: str | Path) -> dict[int, str]:
+    """Every evidence in the index and the updated_at its documents were written with."""
+    with closing(open_index(folder).connect()) as connection:
+        return {int(evidence): updated for evidence, updated in
+                connection.execute("SELECT evidence, MAX(updated) FROM docs GROUP BY evidence")}
 
 
 def _resume_point(path: Path) -> tuple[int, str] | None:

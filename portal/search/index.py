@@ -1,10 +1,11 @@
 """The Whoosh index: one document per extracted page (or per link), rebuilt from the
 database, which stays the source of truth. Only the background worker and the reindex
-command write it; web requests only read."""
+command write it; web requests only read. Documents are read from the database first and
+the transaction ended before the index is written (no transaction across slow work)."""
 import shutil
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -13,7 +14,9 @@ from sqlalchemy.orm import selectinload
 from whoosh import index as whoosh_index
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.reading import SegmentReader
+from whoosh.util.times import datetime_to_long
 
+from portal.database import end_transaction, reading
 from portal.extensions import db
 from portal.models import ChecklistItem, SubItem
 from portal.models.evidence import Evidence, EvidenceAttachment, EvidencePage
@@ -75,6 +78,15 @@ def open_index(folder: str | Path):
         raise SearchUnavailable("ดัชนีค้นหาเสียหาย ระบบกำลังสร้างใหม่ กรุณาลองอีกครั้งในไม่กี่นาที") from error
 
 
+def load_documents(ids: list[int]) -> list[dict]:
+    """The index documents of these evidence (live ones only), read in a deferred
+    transaction that is over before the caller writes the index."""
+    with reading():
+        documents = [document for evidence in _live_evidence(ids) for document in documents_for(evidence)]
+    end_transaction(keep_loaded=True)
+    return documents
+
+
 def _live_evidence(ids: Iterable[int] | None = None):
     statement = (select(Evidence).where(Evidence.deleted_at.is_(None))
                  .options(selectinload(Evidence.pages), selectinload(Evidence.versions),
@@ -127,15 +139,15 @@ def update_evidence(folder: str | Path, evidence_ids: Iterable[int]) -> None:
 
 def _apply(ix, ids: list[int], fresh_batch: bool = False) -> None:
     """One commit: drop these evidence's pages and add back the live ones."""
+    documents = load_documents(ids)
     with _write_lock:
         writer = ix.writer(timeout=60, limitmb=WRITER_LIMIT_MB, procs=1)
         try:
             for evidence_id in ids:
                 if not fresh_batch:
                     writer.delete_by_term("evidence", str(evidence_id))
-            for evidence in _live_evidence(ids):
-                for document in documents_for(evidence):
-                    writer.add_document(**document)
+            for document in documents:
+                writer.add_document(**document)
             writer.commit(mergetype=merge_small_segments)
         except BaseException:
             writer.cancel()
@@ -176,7 +188,9 @@ def swap_in(building: Path, folder: Path) -> None:
 def rebuild_todo(done_through: int, progress=None) -> tuple[list[int], int, int]:
     """Live evidence ids a resumed rebuild still has to write, how many are done, and the
     total; shared by both backends' batched rebuilds."""
-    ids = list(db.session.scalars(select(Evidence.id).where(Evidence.deleted_at.is_(None)).order_by(Evidence.id)))
+    with reading():
+        ids = list(db.session.scalars(select(Evidence.id).where(Evidence.deleted_at.is_(None)).order_by(Evidence.id)))
+    end_transaction(keep_loaded=True)
     todo = [i for i in ids if i > done_through]
     if progress:
         progress(len(ids) - len(todo), len(ids))
@@ -200,7 +214,7 @@ def rebuild(folder: str | Path, progress: Callable[[int, int], None] | None = No
         marker.write_text(f"{SCHEMA_VERSION} 0 {started.isoformat()}")
     ix = whoosh_index.open_dir(str(building))
     todo, done, total = rebuild_todo(done_through, progress)
-    for number, chunk in enumerate(_batches(todo, batch)):
+    for number, chunk in enumerate(_batches(todo, batch)):  # each batch: read, end the transaction, write
         # The first batch after a restart may have been committed but not yet recorded.
         _apply(ix, chunk, fresh_batch=number > 0 or done == 0)
         marker.write_text(f"{SCHEMA_VERSION} {chunk[-1]} {started.isoformat()}")
@@ -209,16 +223,30 @@ def rebuild(folder: str | Path, progress: Callable[[int, int], None] | None = No
         if progress:
             progress(done, total)
     # Evidence changed or deleted since the build began (the live index got those updates).
-    _apply(ix, list(db.session.scalars(select(Evidence.id).where(Evidence.updated_at >= started))))
+    _apply(ix, changed_since(started))
     marker.unlink()
     (building / VERSION_FILE).write_text(SCHEMA_VERSION)
     swap_in(building, folder)
     return total
 
 
+CLOCK_MARGIN = timedelta(seconds=5)  # updated_at comes from the clocks of several processes
+
+
+def changed_since(started: datetime) -> list[int]:
+    """Evidence changed (or deleted) since `started`, a little earlier to be safe."""
+    with reading():
+        ids = list(db.session.scalars(select(Evidence.id).where(Evidence.updated_at >= started - CLOCK_MARGIN)))
+    end_transaction(keep_loaded=True)
+    return ids
+
+
 def _batches(ids: list[int], most: int) -> Iterable[list[int]]:
     """Evidence ids in commits of at most `most` evidence and about PAGES_PER_COMMIT pages."""
-    pages = dict(db.session.execute(select(EvidencePage.evidence_id, func.count()).group_by(EvidencePage.evidence_id)).all())
+    with reading():
+        pages = dict(db.session.execute(select(EvidencePage.evidence_id, func.count())
+                                        .group_by(EvidencePage.evidence_id)).all())
+    end_transaction(keep_loaded=True)
     chunk, size = [], 0
     for evidence_id in ids:
         if chunk and (len(chunk) >= most or size + pages.get(evidence_id, 1) > PAGES_PER_COMMIT):
@@ -228,6 +256,27 @@ def _batches(ids: list[int], most: int) -> Iterable[list[int]]:
         size += pages.get(evidence_id, 1)
     if chunk:
         yield chunk
+
+
+def stamp(updated_at: datetime) -> int:
+    """How an evidence's updated_at is kept in its documents' `updated` column."""
+    return datetime_to_long(updated_at.replace(tzinfo=None))
+
+
+def indexed_stamps(folder: str | Path) -> dict[int, int]:
+    """Every evidence in the index and the updated_at its documents were written with."""
+    ix = open_index(folder)
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        if reader.doc_count_all() == 0:
+            return {}  # an empty index has no columns at all
+        updated = reader.column_reader("updated", translate=False)
+        stamps = {}
+        for term in reader.lexicon("evidence"):
+            postings = reader.postings("evidence", term)  # live documents only
+            if postings.is_active():
+                stamps[int(term.decode())] = updated[postings.id()]
+        return stamps
 
 
 def _resume_point(marker: Path) -> tuple[int | None, datetime | None]:

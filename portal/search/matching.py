@@ -18,6 +18,7 @@ import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, ConstantScoreQuery, Every, NumericRange, Or, Phrase, Term
+from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 FACETS = {"agency": "agency", "kind": "file_kind", "category": "categories"}
@@ -38,7 +39,7 @@ def _raw_matcher(leaf, fieldname: str, text):
     with the live column), or None when the segment lacks the term."""
     try:
         matcher = leaf.postings(fieldname, text)
-    except Exception:  # noqa: BLE001  (term absent from this segment)
+    except TermNotFound:  # only that: a damaged file must fail the search (repair.py), not find nothing
         return None
     return matcher.child if isinstance(matcher, FilterMatcher) else matcher
 

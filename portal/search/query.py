@@ -99,6 +99,8 @@ def search(ix, text: str, agency_ids: set[int] | None, filters: dict[str, str] |
     filters = filters or {}
     text = (text or "").strip()[:500]
     page = max(page, 1)
+    if searcher is None and ix.doc_count_all() == 0:  # Whoosh's empty reader has no segments to read
+        return Results(query=text, total=0, page=page, pages=1, hits=[])
     with nullcontext(searcher or _searcher(ix)) as searcher:
         allowed = scope_filter(agency_ids, filters, dates)
         # Words first; the costlier bigram query only when the words find less than a page.
@@ -205,6 +207,16 @@ def _searcher(ix):
         fresh = ix.searcher()
     cache[folder] = (key, fresh)
     return fresh
+
+
+def forget_searchers(folder) -> None:
+    """Drop this thread's searcher of an index found damaged, so the rebuilt one is opened."""
+    cached = _local.__dict__.get("searchers", {}).pop(str(folder), None)
+    if cached:
+        try:
+            cached[1].close()
+        except Exception:  # noqa: BLE001  (closing a damaged reader may fail too)
+            pass
 
 
 def _scoped(query, allowed):

@@ -11,7 +11,6 @@ from portal.criteria.schema import CODE_PATTERN
 from portal.extensions import db
 from portal.fragments import render
 from portal.models import Agency, Category
-from portal.queue import enqueue_rebuild
 from portal.search import backend
 from portal.search import bp
 from portal.search.index import SearchUnavailable
@@ -41,10 +40,9 @@ def page():
     results = None
     if (text or any(filters.values()) or dates.start or dates.end) and not form_error:
         try:
-            results = backend.search(backend.open_index(), text, allowed, filters,
-                             page=page_number, per_page=PER_PAGE, sort=sort, dates=dates)
-        except SearchUnavailable as error:
-            enqueue_rebuild()
+            results = backend.search_or_unavailable(text, allowed, filters, page=page_number,
+                                                    per_page=PER_PAGE, sort=sort, dates=dates)
+        except SearchUnavailable as error:  # a rebuild is requested
             abort(503, description=str(error))
     categories = list(db.session.scalars(select(Category).where(
         Category.version == cycles.criteria_edition()).order_by(Category.position)))

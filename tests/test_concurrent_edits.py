@@ -128,7 +128,7 @@ def test_replacing_a_file_someone_replaced_meanwhile(app, ce):
     with app.app_context():
         names = list(db.session.scalars(select(FileVersion.original_name).order_by(FileVersion.number)))
         assert names == ["แผนยุทธศาสตร์ 2569.txt", "ฉบับของอนา.txt"]
-    assert stored_files(app) == files  # Bee's bytes were never stored
+    assert stored_files(app) == files  # Bee's bytes are not kept
 
 
 def test_attachment_note(app, ce):

@@ -33,6 +33,8 @@ from portal.models import Agency, ChecklistItem, SubItem
 BIN = Path(sys.executable).parent
 PASSWORD = "soak-password-2569"
 CSRF = re.compile(r'"X-CSRFToken": "([^"]+)"|name="csrf_token"[^>]*value="([^"]+)"')
+FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S)
+VERSION = re.compile(r'name="version" value="(\d+)"')
 
 
 def free_port() -> int:
@@ -190,6 +192,14 @@ class Client:
         if not match:
             raise HttpError("no CSRF token on the page")
         return match.group(1) or match.group(2)
+
+    def form_version(self, page: str, action: str) -> str:
+        """The record version the form posting to `action` carries on `page` (the hidden
+        input a browser sends back, portal/versions.py); "" when the page has no such form."""
+        for opening, inside in FORM.findall(self.get(page, htmx=True).body):
+            if f'"{action}"' in opening and (match := VERSION.search(inside)):
+                return match.group(1)
+        return ""
 
     def get(self, path: str, htmx: bool = False, **params) -> Answer:
         query = ("?" + urllib.parse.urlencode(params)) if params else ""

@@ -118,11 +118,12 @@ def reviewer_loop(client: Client, record: Record, name: str, agency_ids: list[in
             record.note("search", client.get("/search/", htmx=True, q=rng.choice(SEARCH_WORDS)))
         elif action == "comment":
             _comment(client, record, agency_id, item_id, name, rng, rng.choice(["shared", "internal"]))
-        elif action == "review":
-            status = rng.choice(STATUSES)
-            answer = client.post(f"/agencies/{agency_id}/items/{item_id}/review",
-                                 form={"status": status, "reason": f"เหตุผล {rng.randrange(1000)}"})
-            record.note("review", answer)  # 422 when it already has that status
+        elif action == "review":  # as a browser: open the item, then send its form with the version
+            status, url = rng.choice(STATUSES), f"/agencies/{agency_id}/items/{item_id}/review"
+            version = client.form_version(f"/agencies/{agency_id}/items/{item_id}", url)
+            answer = client.post(url, form={"status": status, "reason": f"เหตุผล {rng.randrange(1000)}",
+                                            "version": version})
+            record.note("review", answer)  # 422: it already has that status; 409: another reviewer was first
         elif action == "page":
             record.note("page", client.get(f"/agencies/{agency_id}/criteria/1/1.1"))
         else:

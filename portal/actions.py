@@ -5,9 +5,11 @@ change to make and how to show its outcome; act() commits and answers:
   other parts of the page listen for the change; a plain form post goes back to the page
   (`back`) with the message flashed, or gets the page itself when there is no `back`;
 - refused (portal.errors.Refused): the transaction is rolled back; a refusal of what the
-  user sent (413, 415, 422) shows the form again with the message and the typed input
-  (`form`), anything else (403, 404, 409, 507 …) reaches the page's message area like
-  every other error (portal.main.errors).
+  user sent (413, 415, 422), or of a save made on a version of the record someone else has
+  changed since (409, portal/versions.py), shows the form again with the message and the
+  typed input (`form`) — on 409 next to the other person's values and with the new
+  version, so saving again is a choice made in sight of them; anything else (403, 404,
+  507 …) reaches the page's message area like every other error (portal.main.errors).
 
 `show` and `form` render with portal.fragments.render: the fragment for htmx, the whole
 template otherwise. Say `full_page=True` when that template is a page, so plain posts
@@ -24,7 +26,7 @@ from portal.errors import Refused
 from portal.extensions import db
 from portal.fragments import wants_fragment
 
-INPUT_REFUSALS = (413, 415, 422)
+FORM_REFUSALS = (409, 413, 415, 422)
 
 
 def act(change: Callable[[], Any], message: str | Callable[[Any], str], *,
@@ -38,7 +40,7 @@ def act(change: Callable[[], Any], message: str | Callable[[Any], str], *,
     except Refused as refusal:
         db.session.rollback()
         audit.note_refusal_reason(refusal.message)  # a refused upload is audited with it
-        if form is not None and refusal.status in INPUT_REFUSALS and (full_page or wants_fragment()):
+        if form is not None and refusal.status in FORM_REFUSALS and (full_page or wants_fragment()):
             return form(refusal)
         raise
     text = message(result) if callable(message) else message

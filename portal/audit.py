@@ -3,7 +3,8 @@
 Refused and failed actions are audited too (`record_refusal`), centrally: sign-in records
 its own failures; every other refusal is recorded after the response is made
 (`register`): 403 on any request, 404 on another agency's object (`portal/access.py` marks
-those), 429, and any refused upload with its reason. A flood cannot fill the log: per action
+those), 429, any refused upload with its reason, and a save refused because someone else
+changed the record first (409, portal/versions.py). A flood cannot fill the log: per action
 and per user (or client address, before sign-in), the first AUDIT_REFUSAL_LIMIT events of a
 window are recorded one by one, and the rest only as a count on a single
 "refusals_suppressed" event of that window.
@@ -61,6 +62,7 @@ ACTION_LABELS = {
     "object_hidden": "ถูกปฏิเสธ: เรียกข้อมูลของส่วนราชการอื่น (404)",
     "cross_site_refused": "ถูกปฏิเสธ: คำขอจากเว็บไซต์อื่น",
     "upload_refused": "อัปโหลดถูกปฏิเสธ",
+    "edit_conflict": "บันทึกไม่สำเร็จ: มีผู้อื่นแก้ไขก่อน (409)",
     "rate_limited": "ส่งคำขอถี่เกินกำหนด (429)",
     "refusals_suppressed": "การปฏิเสธซ้ำ ๆ (นับรวม ไม่บันทึกทีละรายการ)",
 }
@@ -145,6 +147,8 @@ def _refusal_action(status: int) -> str | None:
         return g.get("refusal_action", "access_denied")
     if status == 429:
         return "rate_limited"
+    if status == 409 and g.get("edit_conflict"):
+        return "edit_conflict"
     uploading = request.method == "POST" and request.mimetype == "multipart/form-data"
     if uploading and status >= 400 and status not in (401, 404, 500):
         return "upload_refused"

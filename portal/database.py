@@ -22,7 +22,8 @@ writer, so only transactions that write need to queue for it. The rules:
 3. Contention (SQLite BUSY/LOCKED after the busy timeout; PostgreSQL serialization
    failure 40001, deadlock 40P01, lock timeout 55P03, and unique violation 23505: under
    READ COMMITTED two requests may both find no row and insert it, and the retry finds
-   the winner's; SQLite's IMMEDIATE writers cannot race so) is retried: a request re-runs its
+   the winner's; SQLite's IMMEDIATE writers cannot race so; and an UPDATE that found its row
+   at another version than it read, StaleDataError: portal/versions.py) is retried: a request re-runs its
    view after a rollback, uploaded files rewound, a few times with backoff, then answers
    503 in Thai. A request that has committed a change is never re-run (that would do it
    twice) and never answers "failed": whatever goes wrong after its commit answers that
@@ -48,6 +49,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, flash, has_request_context, redirect, request, url_for
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from portal.extensions import db
@@ -99,6 +101,10 @@ def _begins_writing() -> bool:
 
 
 def is_contention(error: BaseException) -> bool:
+    if isinstance(error, StaleDataError):
+        # An UPDATE found the row at another version than it read (portal/versions.py):
+        # a concurrent writer, like the rest; read again and redo.
+        return True
     original = getattr(error, "orig", error)
     if isinstance(original, sqlite3.OperationalError):
         code = getattr(original, "sqlite_errorcode", None)

@@ -64,3 +64,19 @@ def stored_text_evidence(agency, item, user, title: str, text: str = "ข้อ�
     db.session.add(evidence)
     db.session.commit()
     return evidence
+
+
+FORM_PATTERN = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S)
+VERSION_PATTERN = re.compile(r'name="version" value="(\d+)"')
+
+
+def form_version(client, page: str, action: str, headers: dict | None = None) -> str:
+    """The record version the form that posts to `action` carries on `page` (its hidden
+    input, portal/versions.py), read from the page as a browser would send it."""
+    html = client.get(page, headers=headers or {}).get_data(as_text=True)
+    for opening, inside in FORM_PATTERN.findall(html):
+        if f'"{action}"' in opening or f'"{action}#' in opening:
+            match = VERSION_PATTERN.search(inside)
+            assert match, f"the form posting to {action} on {page} carries no version"
+            return match.group(1)
+    raise AssertionError(f"no form posting to {action} on {page}")

@@ -4,7 +4,7 @@ from sqlalchemy import select
 from portal.admin import operations as admin_ops
 from portal.extensions import db
 from portal.models import ChecklistItem, SubItem
-from tests.helpers import csrf_token, login, make_agency, make_user
+from tests.helpers import csrf_token, form_version, login, make_agency, make_user
 
 ACCOUNTS = {
     "editor": ("rv-editor", "agency_editor", "a"),
@@ -44,6 +44,10 @@ class Client:
     def post(self, url, **data):
         return self.http.post(url, data=data, headers={"HX-Request": "true", "X-CSRFToken": self.token})
 
+    def submit(self, page, url, **data):
+        """Post the form of `page` that posts to `url`, with the version it carries."""
+        return self.post(url, version=form_version(self.http, page, url, {"HX-Request": "true"}), **data)
+
     def text(self, url, htmx=False) -> str:
         response = self.get(url, htmx=htmx)
         assert response.status_code == 200, (url, response.status_code)
@@ -52,6 +56,10 @@ class Client:
 
 def threads_url(w, item="B1", agency="a"):
     return f"/agencies/{w[agency]}/items/{w['items'][item]}/threads"
+
+
+def panel_url(w, item="B1", agency="a"):
+    return f"/agencies/{w[agency]}/items/{w['items'][item]}"
 
 
 def workspace_url(w, agency="a"):

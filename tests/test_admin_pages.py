@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Agency, AssessmentCycle, AuditEvent, User
-from tests.helpers import csrf_token, login, make_agency, make_user
+from tests.helpers import csrf_token, form_version, login, make_agency, make_user
 
 
 @pytest.fixture
@@ -103,11 +103,14 @@ def test_agency_inline_edit(app, admin):
     url = f"/admin/agencies/{admin.agency_id}"
     edit = admin.get(f"{url}/edit", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert edit.lstrip().startswith("<tr") and 'name="code"' in edit and "<html" not in edit
+    version = form_version(admin, f"{url}/edit", url, {"HX-Request": "true"})
     saved = hx_post(admin, url, {"code": "ADM-A", "name": "กรมที่แก้ชื่อแล้ว", "kind": "department",
-                                 "unit_type": "policy", "active": "y"})
+                                 "unit_type": "policy", "active": "y", "version": version})
     assert saved.status_code == 200 and "กรมที่แก้ชื่อแล้ว" in saved.get_data(as_text=True) and "name=\"code\"" not in saved.get_data(as_text=True)
     for bad, message in (({"code": "a b/c"}, "รหัสส่วนราชการ"), ({"code": "ADM-B"}, "มีรหัสส่วนราชการ ADM-B อยู่แล้ว")):
-        response = hx_post(admin, url, {"name": "ชื่อ", "kind": "department", "unit_type": "service", **bad})
+        version = form_version(admin, f"{url}/edit", url, {"HX-Request": "true"})
+        response = hx_post(admin, url, {"name": "ชื่อ", "kind": "department", "unit_type": "service",
+                                        "version": version, **bad})
         assert response.status_code == 422 and message in response.get_data(as_text=True)
     with app.app_context():
         agency = db.session.get(Agency, admin.agency_id)

@@ -16,6 +16,7 @@ from portal.evidence.storage import BlobStore
 from portal.extensions import db
 from portal.models import AuditEvent, Evidence
 from tests.clamd import EICAR, SIGNATURE, STREAM_MAX_BYTES, clamd  # noqa: F401  (fixture)
+from tests.helpers import form_version
 from tests.test_evidence import THAI_TEXT, client_for, counts, ws  # noqa: F401  (fixture)
 
 INFECTED_TEXT = "รายงานประจำปี\n".encode() + EICAR + b"\n"
@@ -121,8 +122,9 @@ def test_infected_replacement_keeps_the_current_version(app, ws, scanning):  # n
     assert post_upload(editor, ws, "ฉบับแรก.txt", THAI_TEXT.encode(), htmx=True).status_code == 200
     with app.app_context():
         evidence_id = db.session.scalar(select(Evidence.id))
+    version = form_version(editor, f"/evidence/{evidence_id}", f"/evidence/{evidence_id}/replace")
     response = editor.post(f"/evidence/{evidence_id}/replace",
-                           data={"file": (io.BytesIO(INFECTED_TEXT), "ฉบับสอง.txt")},
+                           data={"file": (io.BytesIO(INFECTED_TEXT), "ฉบับสอง.txt"), "version": version},
                            headers={"HX-Request": "true", "X-CSRFToken": editor.token},
                            content_type="multipart/form-data")
     assert response.status_code == 422 and SIGNATURE in response.get_data(as_text=True)

@@ -11,7 +11,7 @@ from portal.admin import operations as admin_ops
 from portal.evidence.storage import BlobStore
 from portal.extensions import db
 from portal.models import AuditEvent, ChecklistItem, Evidence, FileVersion, SubItem
-from tests.helpers import csrf_token, login, make_agency, make_user
+from tests.helpers import csrf_token, form_version, login, make_agency, make_user
 
 THAI_TEXT = "รายงานผลการดำเนินงานตามแผนยุทธศาสตร์ของส่วนราชการ ประจำปีงบประมาณ พ.ศ. 2569 KPI 95%"
 
@@ -199,10 +199,13 @@ def test_note_per_item_is_saved_and_escaped(app, ws):
     with app.app_context():
         evidence_id = db.session.scalar(select(Evidence.id))
     url = f"/agencies/{ws['a']}/items/{ws['items']['B1']}/note/{evidence_id}"
-    response = post(editor, url, {"note": "ดูหน้า 3 <b>สำคัญ</b>"})
+    panel = f"/agencies/{ws['a']}/items/{ws['items']['B1']}"
+    version = form_version(editor, panel, url, {"HX-Request": "true"})
+    response = post(editor, url, {"note": "ดูหน้า 3 <b>สำคัญ</b>", "version": version})
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and "หมายเหตุ: ดูหน้า 3 &lt;b&gt;" in body
-    too_long = post(editor, url, {"note": "ก" * 1001})
+    version = form_version(editor, panel, url, {"HX-Request": "true"})
+    too_long = post(editor, url, {"note": "ก" * 1001, "version": version})
     assert too_long.status_code == 422 and "ยาวเกิน" in too_long.get_data(as_text=True)
     not_attached = post(editor, f"/agencies/{ws['a']}/items/{ws['items']['B2']}/note/{evidence_id}", {"note": "x"})
     assert not_attached.status_code == 404
@@ -235,15 +238,17 @@ def test_edit_details_with_buddhist_era_date_and_escaping(app, ws):
     upload(editor, ws, [("a.txt", THAI_TEXT.encode())])
     with app.app_context():
         evidence_id = db.session.scalar(select(Evidence.id))
-    saved = post(editor, f"/evidence/{evidence_id}", {
+    url = f"/evidence/{evidence_id}"
+    saved = post(editor, url, {
         "title": "<script>alert('x')</script> รายงาน", "description": "สรุปผล\nบรรทัดสอง",
-        "document_date": "15 มี.ค. 2569"})
+        "document_date": "15 มี.ค. 2569", "version": form_version(editor, url, url)})
     assert saved.status_code == 200
     page = editor.get(f"/evidence/{evidence_id}").get_data(as_text=True)
     assert "<script>alert" not in page and "&lt;script&gt;" in page and "15 มี.ค. 2569" in page
-    bad = post(editor, f"/evidence/{evidence_id}", {"title": "x", "document_date": "31 ก.พ. 2569"})
+    version = form_version(editor, url, url)
+    bad = post(editor, url, {"title": "x", "document_date": "31 ก.พ. 2569", "version": version})
     assert bad.status_code == 422 and "วันที่ของเอกสาร" in bad.get_data(as_text=True)
-    empty = post(editor, f"/evidence/{evidence_id}", {"title": "  "})
+    empty = post(editor, url, {"title": "  ", "version": version})
     assert empty.status_code == 422 and "กรุณากรอกชื่อหลักฐาน" in empty.get_data(as_text=True)
     with app.app_context():
         evidence = db.session.get(Evidence, evidence_id)
@@ -273,7 +278,9 @@ def test_replace_keeps_earlier_versions(app, ws):
     with app.app_context():
         evidence_id = db.session.scalar(select(Evidence.id))
     response = editor.post(f"/evidence/{evidence_id}/replace",
-                           data={"file": (io.BytesIO("ฉบับสอง".encode()), "ฉบับสอง.txt")},
+                           data={"file": (io.BytesIO("ฉบับสอง".encode()), "ฉบับสอง.txt"),
+                                 "version": form_version(editor, f"/evidence/{evidence_id}",
+                                                         f"/evidence/{evidence_id}/replace")},
                            headers={"HX-Request": "true", "X-CSRFToken": editor.token},
                            content_type="multipart/form-data")
     assert response.status_code == 200 and "ฉบับที่ 2" in response.get_data(as_text=True)

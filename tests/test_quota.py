@@ -15,7 +15,7 @@ from portal.errors import Refused
 from portal.evidence.storage import BlobStore
 from portal.extensions import db
 from portal.models import Agency, AuditEvent, Evidence
-from tests.helpers import make_user
+from tests.helpers import form_version, make_user
 from tests.test_evidence import client_for, counts, ws  # noqa: F401  (fixture)
 
 KB = 1024
@@ -37,7 +37,8 @@ def post_upload(client, ws, files, htmx=True):  # noqa: F811
 
 
 def replace(client, evidence_id, name, body):
-    return client.post(f"/evidence/{evidence_id}/replace", data={"file": (io.BytesIO(body), name)},
+    version = form_version(client, f"/evidence/{evidence_id}", f"/evidence/{evidence_id}/replace")
+    return client.post(f"/evidence/{evidence_id}/replace", data={"file": (io.BytesIO(body), name), "version": version},
                        headers={"HX-Request": "true", "X-CSRFToken": client.token},
                        content_type="multipart/form-data")
 
@@ -176,9 +177,12 @@ def test_admin_sets_the_limit_and_both_sides_see_the_usage(app, ws):  # noqa: F8
     post_upload(editor, ws, [("รายงาน.txt", content(3 * KB))])
 
     def save(limit_text):
-        return admin.post(f"/admin/agencies/{ws['a']}", headers={"HX-Request": "true", "X-CSRFToken": admin.token},
+        url = f"/admin/agencies/{ws['a']}"
+        version = form_version(admin, f"{url}/edit", url, {"HX-Request": "true"})
+        return admin.post(url, headers={"HX-Request": "true", "X-CSRFToken": admin.token},
                           data={"code": "EV-A", "name": "ส่วนราชการทดสอบ EV-A", "kind": "department",
-                                "unit_type": "service", "active": "y", "storage_quota_mb": limit_text})
+                                "unit_type": "service", "active": "y", "storage_quota_mb": limit_text,
+                                "version": version})
 
     for bad in ("ห้าสิบ", "-1"):
         response = save(bad)

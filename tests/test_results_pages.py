@@ -7,7 +7,7 @@ from portal.admin import operations as admin_ops
 from portal.extensions import db
 from portal.models import AuditEvent, MetricGroup, ResultMetric
 from portal.results.queries import agency_results_summary
-from tests.helpers import csrf_token, login, make_agency, make_user, stored_text_evidence
+from tests.helpers import csrf_token, form_version, login, make_agency, make_user, stored_text_evidence
 
 HX = {"HX-Request": "true"}
 
@@ -118,6 +118,7 @@ def test_editor_edits_and_deletes_a_metric(app, world):
     edited = metric_form(world["groups"]["7.2.1"], direction="lower", target="20",
                          value_two_years_ago="25", value_last_year="23", value_this_year="21",
                          unit="วัน", name="ระยะเวลาให้บริการเฉลี่ย")
+    edited["version"] = form_version(client, f"{base}/edit", base, HX)
     response = client.post(base, data=edited, headers={**HX, "X-CSRFToken": token})
     body = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -125,6 +126,7 @@ def test_editor_edits_and_deletes_a_metric(app, world):
     [metric] = stored(app)
     assert (metric.direction, metric.value_this_year) == ("lower", 21)
 
+    edited["version"] = form_version(client, f"{base}/edit", base, HX)
     bad = client.post(base, data={**edited, "value_this_year": "abc"}, headers={**HX, "X-CSRFToken": token})
     assert bad.status_code == 422 and 'value="abc"' in bad.get_data(as_text=True)
     assert stored(app)[0].value_this_year == 21

@@ -7,7 +7,7 @@ from portal import queue, tasks
 from portal.extensions import db
 from portal.models import User
 from portal.reviews import notify
-from tests.review_helpers import ACCOUNTS, Client, make_world, threads_url
+from tests.review_helpers import ACCOUNTS, Client, make_world, panel_url, threads_url
 
 
 @pytest.fixture
@@ -107,9 +107,9 @@ def test_internal_thread_never_mails_agency_staff(app, w, mail_on):
 def test_status_change_mails_editors_with_the_reason(app, w, mail_on):
     reviewer = Client(app, "reviewer")
     url = f"/agencies/{w['a']}/items/{w['items']['B1']}/review"
-    reviewer.post(url, status="submitted", reason="")
+    reviewer.submit(panel_url(w), url, status="submitted", reason="")
     assert mail_on == []  # the reviewers' own bookkeeping
-    reviewer.post(url, status="needs_revision", reason="ขาดลายมือชื่อผู้บริหาร")
+    reviewer.submit(panel_url(w), url, status="needs_revision", reason="ขาดลายมือชื่อผู้บริหาร")
     (to, subject, body), = notices(app, mail_on)
     assert to == "rv-editor@agency.go.th" and "ต้องแก้ไข" in subject and "ขาดลายมือชื่อผู้บริหาร" in body
 
@@ -128,19 +128,20 @@ def test_sending_uses_one_smtp_session(app, w, mail_on, monkeypatch):
 
 
 def test_admin_sets_an_email_and_bad_ones_are_refused(app, w):
-    from tests.helpers import csrf_token, login, make_user
+    from tests.helpers import csrf_token, form_version, login, make_user
 
     with app.app_context():
         make_user("rv-root", ("admin", None))
         user_id = db.session.scalar(select(User.id).where(User.username == "rv-viewer"))
     client = app.test_client()
     login(client, "rv-root")
-    token = csrf_token(client, f"/admin/users/{user_id}")
-    ok = client.post(f"/admin/users/{user_id}", data={"display_name": "ผู้อ่าน", "email": "reader@agency.go.th",
-                                                      "csrf_token": token}, headers={"HX-Request": "true"})
+    page = f"/admin/users/{user_id}"
+    token = csrf_token(client, page)
+    ok = client.post(page, data={"display_name": "ผู้อ่าน", "email": "reader@agency.go.th", "csrf_token": token,
+                                 "version": form_version(client, page, page)}, headers={"HX-Request": "true"})
     assert ok.status_code == 200
-    bad = client.post(f"/admin/users/{user_id}", data={"display_name": "ผู้อ่าน", "email": "not an address",
-                                                       "csrf_token": token}, headers={"HX-Request": "true"})
+    bad = client.post(page, data={"display_name": "ผู้อ่าน", "email": "not an address", "csrf_token": token,
+                                  "version": form_version(client, page, page)}, headers={"HX-Request": "true"})
     assert bad.status_code == 422 and "อีเมล" in bad.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(User, user_id).email == "reader@agency.go.th"

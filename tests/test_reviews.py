@@ -9,7 +9,7 @@ from portal.models import AssessmentCycle, AuditEvent
 from portal.models.review import Comment, CommentThread
 from portal.reviews.queries import accepted_item_ids, review_statuses
 from tests.helpers import make_user, stored_text_evidence
-from tests.review_helpers import Client, make_world, threads_url, workspace_url
+from tests.review_helpers import Client, make_world, panel_url, threads_url, workspace_url
 
 
 @pytest.fixture
@@ -90,9 +90,10 @@ def test_edit_and_delete_only_your_own(app, w):
     editor.post(f"/threads/{thread_id}/replies", body="คำตอบของหน่วยงาน", parent_id=root)
     assert editor.post(f"/comments/{root}/edit", body="แก้แทน").status_code == 403
     assert editor.post(f"/comments/{root}/delete").status_code == 403
-    edited = reviewer.post(f"/comments/{root}/edit", body="ข้อความใหม่")
+    thread = f"/threads/{thread_id}"
+    edited = reviewer.submit(thread, f"/comments/{root}/edit", body="ข้อความใหม่")
     assert edited.status_code == 200 and "แก้ไขแล้ว" in edited.get_data(as_text=True)
-    assert reviewer.post(f"/comments/{root}/edit", body="").status_code == 422
+    assert reviewer.submit(thread, f"/comments/{root}/edit", body="").status_code == 422
     deleted = reviewer.post(f"/comments/{root}/delete").get_data(as_text=True)
     assert "ลบแล้ว" in deleted and "ข้อความใหม่" not in deleted
     assert "คำตอบของหน่วยงาน" in deleted  # replies stay
@@ -139,26 +140,26 @@ def test_who_may_start_threads(app, w):
 
 def test_review_status_transitions_and_required_reason(app, w):
     reviewer, editor = Client(app, "reviewer"), Client(app, "editor")
-    url = f"/agencies/{w['a']}/items/{w['items']['B1']}/review"
-    missing = reviewer.post(url, status="needs_revision", reason="  ")
+    url, form_page = f"/agencies/{w['a']}/items/{w['items']['B1']}/review", panel_url(w)
+    missing = reviewer.submit(form_page, url, status="needs_revision", reason="  ")
     assert missing.status_code == 422 and "กรุณาระบุเหตุผลที่ต้องแก้ไข" in missing.get_data(as_text=True)
-    assert reviewer.post(url, status="rejected").status_code == 422
+    assert reviewer.submit(form_page, url, status="rejected").status_code == 422
     assert editor.post(url, status="accepted").status_code == 403
-    assert reviewer.post(url, status="submitted").status_code == 200
-    ok = reviewer.post(url, status="needs_revision", reason="แผนยังไม่ระบุตัวชี้วัด")
+    assert reviewer.submit(form_page, url, status="submitted").status_code == 200
+    ok = reviewer.submit(form_page, url, status="needs_revision", reason="แผนยังไม่ระบุตัวชี้วัด")
     assert ok.status_code == 200 and "บันทึกสถานะ “ต้องแก้ไข” แล้ว" in ok.get_data(as_text=True)
-    assert reviewer.post(url, status="needs_revision", reason="แผนยังไม่ระบุตัวชี้วัด").status_code == 422
+    assert reviewer.submit(form_page, url, status="needs_revision", reason="แผนยังไม่ระบุตัวชี้วัด").status_code == 422
     panel = editor.text(workspace_url(w))
     assert "ต้องแก้ไข" in panel and "แผนยังไม่ระบุตัวชี้วัด" in panel and "บันทึกผลการพิจารณา" not in panel
     with app.app_context():
         cycle_id = db.session.scalar(select(AssessmentCycle.id))
         assert accepted_item_ids(w["a"], cycle_id) == set()
-    assert Client(app, "assessor").post(url, status="accepted").status_code == 200
+    assert Client(app, "assessor").submit(form_page, url, status="accepted").status_code == 200
     with app.app_context():
         assert accepted_item_ids(w["a"], cycle_id) == {w["items"]["B1"]}
         assert accepted_item_ids(w["b"], cycle_id) == set()
         assert review_statuses(w["a"], cycle_id)[w["items"]["B1"]].reason == ""
-    assert reviewer.post(url, status="needs_revision", reason="พบข้อมูลไม่ตรง").status_code == 200  # back again
+    assert reviewer.submit(form_page, url, status="needs_revision", reason="พบข้อมูลไม่ตรง").status_code == 200  # back
     with app.app_context():
         changes = [(e.details["before"], e.details["after"]) for e in db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "review_status_changed").order_by(AuditEvent.id))]

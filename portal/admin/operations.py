@@ -3,11 +3,13 @@ audit the same way. Functions raise Refused (422) with a Thai message on bad inp
 caller commits."""
 import re
 import secrets
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from portal import audit, cycles
+from portal import audit, cycles, versions
 from portal.errors import Refused
+from portal.evidence import quota
 from portal.extensions import db
 from portal.models import (
     AGENCY_KINDS,
@@ -67,7 +69,10 @@ def clean_email(value: str | None) -> str | None:
     return email
 
 
-def update_user(user: User, display_name: str, email: str | None = None) -> None:
+def update_user(user: User, display_name: str, email: str | None = None, version: int | None = None,
+                acting_user: User | None = None) -> None:
+    """`version`: what the account form showed (portal/versions.py)."""
+    versions.check(user, version, lambda: user_conflict(user, acting_user))
     display_name = display_name.strip()
     if not display_name or len(display_name) > 200:
         raise Refused(422, "กรุณากรอกชื่อที่แสดง (ไม่เกิน 200 ตัวอักษร)")
@@ -75,12 +80,20 @@ def update_user(user: User, display_name: str, email: str | None = None) -> None
     changes = {}
     if display_name != user.display_name:
         changes["display_name"] = {"from": user.display_name, "to": display_name}
-        user.display_name = display_name
     if email != user.email:
         changes["email"] = {"from": user.email, "to": email}
-        user.email = email
     if changes:
+        with versions.saving(lambda: user_conflict(user, acting_user)):
+            for key, change in changes.items():
+                setattr(user, key, change["to"])
+            versions.bump(user)
         audit.record("user_updated", object_type="user", object_id=user.id, **changes)
+
+
+def user_conflict(user: User, acting_user: User | None) -> Refused:
+    current = [("ชื่อที่แสดง", versions.quoted(user.display_name)), ("อีเมล", user.email or "(ไม่ระบุ)")]
+    change = versions.last_audited("user", user.id, ("user_updated",))
+    return versions.conflict(f"บัญชี {user.username} ", current, change, acting_user)
 
 
 def grant_role(user: User, role: str, agency: Agency | None = None) -> RoleGrant:
@@ -157,18 +170,34 @@ def create_agency(code: str, name: str, kind: str, unit_type: str) -> Agency:
     return agency
 
 
-def update_agency(agency: Agency, code: str, name: str, kind: str, unit_type: str, active: bool) -> None:
+def update_agency(agency: Agency, code: str, name: str, kind: str, unit_type: str, active: bool,
+                  quota_mb: Decimal | None, version: int | None = None, acting_user: User | None = None) -> None:
+    """The admin's row: `quota_mb` is the storage limit (None: the configured default),
+    `version` what the row's form showed (portal/versions.py)."""
+    versions.check(agency, version, lambda: agency_conflict(agency, acting_user))
     fields = _agency_fields(code, name, kind, unit_type)
     clash = db.session.scalar(select(Agency).where(Agency.code == fields["code"], Agency.id != agency.id))
     if clash:
         raise Refused(422, f"มีรหัสส่วนราชการ {fields['code']} อยู่แล้ว")
     fields["active"] = bool(active)
     changes = {k: {"from": getattr(agency, k), "to": v} for k, v in fields.items() if getattr(agency, k) != v}
-    for key, value in fields.items():
-        setattr(agency, key, value)
+    with versions.saving(lambda: agency_conflict(agency, acting_user)):
+        for key, value in fields.items():
+            setattr(agency, key, value)
+        quota.set_limit(agency, quota_mb)
     if changes:
         audit.record("agency_updated", object_type="agency", object_id=agency.id,
                      agency_id=agency.id, changes=changes)
+
+
+def agency_conflict(agency: Agency, acting_user: User | None) -> Refused:
+    current = [("รหัส", agency.code), ("ชื่อ", versions.quoted(agency.name)),
+               ("ประเภท", AGENCY_KINDS[agency.kind]), ("ลักษณะหน่วยงาน", UNIT_TYPES[agency.unit_type]),
+               ("สถานะ", "ใช้งาน" if agency.active else "ปิดใช้งาน"),
+               ("โควตา", f"{quota.megabytes_text(agency.storage_quota_bytes)} MB"
+                if agency.storage_quota_bytes else "ค่าเริ่มต้นของระบบ")]
+    change = versions.last_audited("agency", agency.id, ("agency_updated", "agency_quota_set"))
+    return versions.conflict(f"ส่วนราชการ {agency.code} ", current, change, acting_user)
 
 
 def create_cycle(fiscal_year: int, criteria_version: str) -> AssessmentCycle:

@@ -4,6 +4,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from flask import abort, request
 from sqlalchemy import func, select
 
+from flask_login import current_user
+
+from portal import versions
 from portal.actions import act
 from portal.admin import bp
 from portal.admin import operations as ops
@@ -78,9 +81,9 @@ def update_agency(agency_id: int):
     def change():
         if not form.validate():
             raise Refused(422, AGENCY_FORM_INCOMPLETE)
-        ops.update_agency(agency, form.code.data, form.name.data, form.kind.data,
-                          form.unit_type.data, form.active.data)
-        quota.set_limit(agency, quota.parse_megabytes(form.storage_quota_mb.data))
+        ops.update_agency(agency, form.code.data, form.name.data, form.kind.data, form.unit_type.data,
+                          form.active.data, quota.parse_megabytes(form.storage_quota_mb.data),
+                          version=versions.submitted(request.form), acting_user=current_user)
 
     return act(change, "บันทึกส่วนราชการแล้ว", show=lambda _text, _: _row(agency, editing=False),
                form=lambda refusal: render("admin/_agency_row.html", "row", status=refusal.status,

@@ -6,6 +6,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.access import FORBIDDEN
+from portal import versions
 from portal.actions import act
 from portal.admin import bp
 from portal.admin import operations as ops
@@ -105,18 +106,21 @@ def _user_or_404(user_id: int) -> User:
 
 
 def _user_page(user: User, status: int = 200, error: str | None = None, message: str | None = None,
-               new_password: str | None = None):
+               new_password: str | None = None, name_form: DisplayNameForm | None = None):
+    """`name_form`: the account form as typed, shown again after a refusal."""
     grant_form = GrantForm()
     grant_form.agency_id.choices = agency_choices()
+    name_form = name_form or DisplayNameForm(formdata=None, display_name=user.display_name, email=user.email)
     return render("admin/user.html", "user_detail", status=status, user=user,
-                  name_form=DisplayNameForm(display_name=user.display_name, email=user.email), grant_form=grant_form,
+                  name_form=name_form, grant_form=grant_form,
                   error=error, message=message, new_password=new_password)
 
 
-def _user_action(user: User, change, message):
+def _user_action(user: User, change, message, name_form: DisplayNameForm | None = None):
     """One change to an account, answered with its page (portal.actions)."""
     return act(change, message, show=lambda text, _: _user_page(user, message=text),
-               form=lambda refusal: _user_page(user, status=refusal.status, error=refusal.message),
+               form=lambda refusal: _user_page(user, status=refusal.status, error=refusal.message,
+                                               name_form=name_form),
                back=url_for("admin.user", user_id=user.id), full_page=True)
 
 
@@ -133,9 +137,10 @@ def update_user(user_id: int):
     def change():
         if not form.validate():
             raise Refused(422, "กรุณากรอกชื่อที่แสดง (ไม่เกิน 200 ตัวอักษร)")
-        ops.update_user(user, form.display_name.data, form.email.data)
+        ops.update_user(user, form.display_name.data, form.email.data, version=versions.submitted(request.form),
+                        acting_user=current_user)
 
-    return _user_action(user, change, "บันทึกข้อมูลบัญชีแล้ว")
+    return _user_action(user, change, "บันทึกข้อมูลบัญชีแล้ว", name_form=form)
 
 
 @bp.post("/users/<int:user_id>/roles")

@@ -6,6 +6,7 @@ from flask import abort, current_app, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal import versions
 from portal.access import agency_or_404, can_edit_agency
 from portal.actions import act
 from portal.errors import Refused
@@ -21,11 +22,14 @@ from portal.thai.dates import ThaiDateError, parse_thai_date
 
 # Shown in the browser; everything else downloads, so no uploaded content runs in the page.
 INLINE_KINDS = {"pdf", "png", "jpeg"}
+DRAFT_FIELDS = ("title", "document_date", "description")  # the details form, kept when refused
 
 
-def _show(evidence: Evidence, status: int = 200, error: str | None = None, message: str | None = None):
+def _show(evidence: Evidence, status: int = 200, error: str | None = None, message: str | None = None,
+          draft: dict | None = None):
+    """`draft`: what the user typed into the details form, shown again after a refusal."""
     return render("evidence/show.html", "content", status=status, evidence=evidence,
-                  can_edit=can_edit_agency(evidence.agency_id), error=error, message=message)
+                  can_edit=can_edit_agency(evidence.agency_id), error=error, message=message, draft=draft)
 
 
 @bp.get("/evidence/<int:evidence_id>")
@@ -33,12 +37,14 @@ def show(evidence_id: int):
     return _show(evidence_or_404(evidence_id))
 
 
-def _change(evidence_id: int, change, message, files=()):
+def _change(evidence_id: int, change, message, files=(), keeps_draft: bool = False):
     """The shape of every edit: find (404), check the right (403), change, commit, answer
     with the evidence page (portal.actions). Uploaded `files` are stored before the
-    transaction that records them and passed to `change`."""
+    transaction that records them and passed to `change`; a refused details form keeps
+    what was typed."""
     evidence = evidence_or_404(evidence_id)
     require_editor(evidence.agency_id)
+    draft = {key: request.form.get(key, "") for key in DRAFT_FIELDS} if keeps_draft else None
 
     def change_and_commit():
         with ops.staged(files) as uploads:
@@ -47,7 +53,7 @@ def _change(evidence_id: int, change, message, files=()):
 
     return act(change_and_commit, lambda _: message(evidence) if callable(message) else message,
                show=lambda text, _: _show(evidence, message=text),
-               form=lambda refusal: _show(evidence, status=refusal.status, error=refusal.message),
+               form=lambda refusal: _show(evidence, status=refusal.status, error=refusal.message, draft=draft),
                back=url_for("evidence.show", evidence_id=evidence.id), full_page=True)
 
 
@@ -57,18 +63,19 @@ def _update_details(evidence: Evidence) -> None:
     except ThaiDateError as error:
         raise Refused(422, f"วันที่ของเอกสาร: {error}") from None
     ops.update_details(evidence, current_user, title=request.form.get("title", ""),
-                       description=request.form.get("description", ""), document_date=document_date)
+                       description=request.form.get("description", ""), document_date=document_date,
+                       version=versions.submitted(request.form))
 
 
 def _replace_file(evidence: Evidence, upload=None) -> None:
     if upload is None:
         raise Refused(422, "กรุณาเลือกไฟล์ที่จะใช้แทน")
-    ops.replace_file(evidence, upload, current_user)
+    ops.replace_file(evidence, upload, current_user, version=versions.submitted(request.form))
 
 
 @bp.post("/evidence/<int:evidence_id>")
 def update(evidence_id: int):
-    return _change(evidence_id, _update_details, "บันทึกรายละเอียดแล้ว")
+    return _change(evidence_id, _update_details, "บันทึกรายละเอียดแล้ว", keeps_draft=True)
 
 
 @bp.post("/evidence/<int:evidence_id>/delete")

@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from portal import audit, cycles, effects
+from portal import audit, cycles, effects, versions
 from portal.database import end_transaction, reading
 from portal.errors import Refused
 from portal.evidence import antivirus, filetypes, quota
@@ -22,6 +22,7 @@ from portal.evidence.links import LinkError, validate_url
 from portal.evidence.storage import BlobStore, StorageFull, StoredBlob, TooLarge, rewindable
 from portal.extensions import db
 from portal.templating import too_large_message
+from portal.thai.dates import format_thai_date
 from portal.models import Agency, ChecklistItem, User
 from portal.models.evidence import Evidence, EvidenceAttachment, FileVersion
 from portal.models.user import utcnow
@@ -29,6 +30,7 @@ from portal.models.user import utcnow
 MAX_TITLE = 300
 MAX_DESCRIPTION = 2000
 MAX_NOTE = 1000
+EDIT_ACTIONS = ("evidence_updated", "evidence_replaced")  # what the evidence's version counts
 log = logging.getLogger(__name__)
 
 
@@ -175,20 +177,26 @@ def add_link(agency: Agency, item: ChecklistItem | None, url: str, title: str, u
     return evidence
 
 
-def replace_file(evidence: Evidence, upload: "FileStorage | StagedFile", user: User) -> Evidence:
+def replace_file(evidence: Evidence, upload: "FileStorage | StagedFile", user: User,
+                 version: int | None = None) -> Evidence:
+    """`version`: what the form showed (portal/versions.py); a refused replacement's staged
+    bytes are removed again by `staged`."""
     if evidence.kind != "file":
         raise Refused(422, "หลักฐานประเภทลิงก์ไม่มีไฟล์ให้แทนที่")
     _require_live(evidence)
+    versions.check(evidence, version, lambda: edit_conflict(evidence, user))
     staged_file = _staged_for(evidence.agency, upload)
     name, file_type, blob = staged_file.name, staged_file.file_type, staged_file.blob
     number = evidence.current_version.number + 1
-    evidence.versions.append(FileVersion(
-        number=number, sha256=blob.sha256, size=blob.size, mime=file_type.mime,
-        file_kind=file_type.kind, original_name=name, uploaded_by_id=_id(user),
-    ))
-    evidence.pages.clear()
-    evidence.extraction_status, evidence.extraction_error = "queued", None
-    evidence.pages_done = evidence.pages_total = 0
+    with versions.saving(lambda: edit_conflict(evidence, user)):
+        evidence.versions.append(FileVersion(
+            number=number, sha256=blob.sha256, size=blob.size, mime=file_type.mime,
+            file_kind=file_type.kind, original_name=name, uploaded_by_id=_id(user),
+        ))
+        evidence.pages.clear()
+        evidence.extraction_status, evidence.extraction_error = "queued", None
+        evidence.pages_done = evidence.pages_total = 0
+        versions.bump(evidence)
     _log("evidence_replaced", evidence, user, version=number, name=name, sha256=blob.sha256)
     effects.record(db.session, "extract", [evidence.id])
     return evidence
@@ -216,8 +224,10 @@ def detach(evidence: Evidence, item: ChecklistItem, user: User) -> None:
 
 
 def update_details(evidence: Evidence, user: User, *, title: str, description: str,
-                   document_date: date | None) -> None:
+                   document_date: date | None, version: int | None = None) -> None:
+    """`version`: what the form showed (portal/versions.py); None only outside forms."""
     _require_live(evidence)
+    versions.check(evidence, version, lambda: edit_conflict(evidence, user))
     values = {
         "title": clean_text(title, MAX_TITLE, "ชื่อหลักฐาน", required=True),
         "description": clean_text(description, MAX_DESCRIPTION, "คำอธิบาย"),
@@ -225,18 +235,50 @@ def update_details(evidence: Evidence, user: User, *, title: str, description: s
     }
     changes = {k: {"from": str(getattr(evidence, k) or ""), "to": str(v or "")}
                for k, v in values.items() if getattr(evidence, k) != v}
-    for key, value in values.items():
-        setattr(evidence, key, value)
-    if changes:
-        _log("evidence_updated", evidence, user, changes=changes)
+    if not changes:
+        return
+    with versions.saving(lambda: edit_conflict(evidence, user)):
+        for key, value in values.items():
+            setattr(evidence, key, value)
+        versions.bump(evidence)
+    _log("evidence_updated", evidence, user, changes=changes)
 
 
-def update_note(evidence: Evidence, item: ChecklistItem, user: User, note: str) -> None:
+def edit_conflict(evidence: Evidence, user: User | None) -> Refused:
+    """409: the evidence as it is now, and who changed it last (portal/versions.py)."""
+    current = [("ชื่อหลักฐาน", versions.quoted(evidence.title))]
+    if evidence.kind == "file":
+        file = evidence.current_version
+        current.append(("ไฟล์", f"{versions.quoted(file.original_name)} (ฉบับที่ {file.number})"))
+    current += [("วันที่ของเอกสาร", format_thai_date(evidence.document_date) or "(ไม่ระบุ)"),
+                ("คำอธิบาย", versions.quoted(evidence.description))]
+    change = versions.last_audited("evidence", evidence.id, EDIT_ACTIONS)
+    return versions.conflict("หลักฐานนี้", current, change, user)
+
+
+def update_note(evidence: Evidence, item: ChecklistItem, user: User, note: str,
+                version: int | None = None) -> None:
+    """`version`: the attachment's, as the note form showed it (portal/versions.py)."""
     attachment = next((a for a in evidence.attachments if a.checklist_item_id == item.id), None)
     if attachment is None:
         raise Refused(404, "หลักฐานนี้ไม่ได้แนบกับรายการนี้")
-    attachment.note = clean_text(note, MAX_NOTE, "หมายเหตุ")
+    versions.check(attachment, version, lambda: note_conflict(evidence, item, user))
+    text = clean_text(note, MAX_NOTE, "หมายเหตุ")
+    if text == attachment.note:
+        return
+    with versions.saving(lambda: note_conflict(evidence, item, user)):
+        attachment.note = text
     _log("evidence_note_updated", evidence, user, item=item.full_code)
+
+
+def note_conflict(evidence: Evidence, item: ChecklistItem, user: User | None) -> Refused:
+    attachment = next((a for a in evidence.attachments if a.checklist_item_id == item.id), None)
+    if attachment is None:
+        return Refused(404, "มีผู้อื่นนำหลักฐานนี้ออกจากรายการไปแล้ว หมายเหตุที่พิมพ์ยังไม่ได้บันทึก")
+    change = versions.last_audited("evidence", evidence.id, ("evidence_note_updated",),
+                                   lambda details: details.get("item") == item.full_code)
+    return versions.conflict(f"หมายเหตุของ “{evidence.title}” ในรายการ {item.code} ", [
+        ("หมายเหตุ", versions.quoted(attachment.note))], change, user)
 
 
 def delete(evidence: Evidence, user: User) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from portal import effects
@@ -85,10 +85,13 @@ def repair_again(evidence: Evidence) -> bool:
 
 def queue_again(evidence: Evidence) -> bool:
     """Mark finished evidence for extraction from its stored file; True if it was marked.
-    Its pages stay searchable until the new extraction replaces them."""
+    Its pages stay searchable until the new extraction replaces them. A statement, not the
+    loaded object: that would UPDATE only while the evidence keeps the version it was
+    loaded with (portal/versions.py), and an editor saving meanwhile must not fail the batch."""
     if evidence.extraction_status not in REQUEUED_STATES:
         return False
-    evidence.extraction_status, evidence.extraction_error = "queued", None
+    db.session.execute(update(Evidence).where(Evidence.id == evidence.id)
+                       .values(extraction_status="queued", extraction_error=None))
     return True
 
 

@@ -5,7 +5,7 @@ in place; without htmx they redirect back to the workspace."""
 from flask import abort, request
 from flask_login import current_user
 
-from portal import cycles
+from portal import cycles, versions
 from portal.access import agency_or_404, can_edit_agency
 from portal.actions import act
 from portal.coverage.summary import summary_context
@@ -34,20 +34,22 @@ def require_editor(agency_id: int) -> None:
 
 
 def panel(agency: Agency, item: ChecklistItem, status: int = 200, error: str | None = None,
-          message: str | None = None):
-    """The item's panel: the fragment every item action answers with."""
+          message: str | None = None, note_drafts: dict[int, str] | None = None):
+    """The item's panel: the fragment every item action answers with. `note_drafts`:
+    evidence id → the note the user typed, shown again after a refused save."""
     cycle = cycles.current_cycle()
     entries = live_evidence_by_item(agency.id, cycle.id, [item.id])[item.id]
     return render("evidence/item_panel.html", "panel", status=status, agency=agency, item=item,
                   entries=entries, can_edit=can_edit_agency(agency.id), error=error, message=message,
-                  reviews=item_reviews(agency.id, cycle.id, [item.id]))
+                  reviews=item_reviews(agency.id, cycle.id, [item.id]), note_drafts=note_drafts or {})
 
 
-def item_action(agency: Agency, item: ChecklistItem, change, message):
+def item_action(agency: Agency, item: ChecklistItem, change, message, note_drafts: dict[int, str] | None = None):
     """One change on an item's evidence, answered with the item's panel (portal.actions);
     the workspace's level box listens for "coverage-changed" and fetches its new figures."""
     return act(change, message, show=lambda text, _: panel(agency, item, message=text),
-               form=lambda refusal: panel(agency, item, status=refusal.status, error=refusal.message),
+               form=lambda refusal: panel(agency, item, status=refusal.status, error=refusal.message,
+                                          note_drafts=note_drafts),
                back=item_url(agency.id, item), trigger="coverage-changed")
 
 
@@ -118,7 +120,7 @@ def attach(agency_id: int, item_id: int):
                        f"แนบ “{evidence.title}” กับรายการ {item.code} แล้ว")
 
 
-def _on_attached(agency_id: int, item_id: int, evidence_id: int, change, message):
+def _on_attached(agency_id: int, item_id: int, evidence_id: int, change, message, note_draft: str | None = None):
     """Detach and note edits: the agency's own evidence on one of its items, editors only."""
     agency, item = agency_or_404(agency_id), item_or_404(item_id)
     evidence = evidence_or_404(evidence_id)
@@ -126,7 +128,8 @@ def _on_attached(agency_id: int, item_id: int, evidence_id: int, change, message
         abort(404)
     require_editor(agency.id)
     return item_action(agency, item, lambda: change(evidence, item),
-                       message.format(title=evidence.title, code=item.code))
+                       message.format(title=evidence.title, code=item.code),
+                       note_drafts=None if note_draft is None else {evidence.id: note_draft})
 
 
 @bp.post("/agencies/<int:agency_id>/items/<int:item_id>/detach/<int:evidence_id>")
@@ -138,7 +141,8 @@ def detach(agency_id: int, item_id: int, evidence_id: int):
 
 @bp.post("/agencies/<int:agency_id>/items/<int:item_id>/note/<int:evidence_id>")
 def update_note(agency_id: int, item_id: int, evidence_id: int):
+    note = request.form.get("note", "")
     return _on_attached(agency_id, item_id, evidence_id,
-                        lambda evidence, item: ops.update_note(evidence, item, current_user,
-                                                               request.form.get("note", "")),
-                        "บันทึกหมายเหตุของ “{title}” แล้ว")
+                        lambda evidence, item: ops.update_note(evidence, item, current_user, note,
+                                                               version=versions.submitted(request.form)),
+                        "บันทึกหมายเหตุของ “{title}” แล้ว", note_draft=note)

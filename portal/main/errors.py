@@ -2,6 +2,7 @@
 from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from portal import audit
@@ -28,6 +29,8 @@ MESSAGES = {
     503: ("ระบบไม่พร้อมให้บริการชั่วคราว", "กรุณาลองใหม่ภายหลัง"),
     507: ("พื้นที่จัดเก็บเต็ม", "ไม่สามารถบันทึกไฟล์ได้เนื่องจากพื้นที่จัดเก็บเต็ม"),
 }
+
+STALE = "มีผู้อื่นบันทึกข้อมูลนี้ในเวลาเดียวกันกับท่าน จึงยังไม่ได้บันทึกรายการของท่าน กรุณาโหลดหน้าใหม่ ตรวจสอบ แล้วลองอีกครั้ง"
 
 
 def render_error(status: int, detail: str | None = None):
@@ -80,6 +83,13 @@ def register(app: Flask) -> None:
             raise error
         app.logger.error("disk full: %s", error)
         return render_error(InsufficientStorage.code, DISK_FULL_MESSAGE)
+
+    @app.errorhandler(StaleDataError)
+    def saved_meanwhile(_error):
+        """Two saves of one record at once that no operation answered itself (portal/versions.py)."""
+        db.session.rollback()
+        with reading():
+            return render_error(409, STALE)
 
     @app.errorhandler(Refused)
     def refused(error: Refused):

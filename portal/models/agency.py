@@ -25,6 +25,9 @@ class Agency(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Set by an admin; NULL: the configured default (AGENCY_QUOTA_MB), or no limit (portal/evidence/quota.py).
     storage_quota_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    version: Mapped[int] = mapped_column(default=1)  # portal/versions.py
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def kind_label(self) -> str:

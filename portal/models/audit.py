@@ -2,7 +2,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, String
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -11,6 +11,8 @@ from portal.models.user import User, utcnow
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_event"
+    # "Who changed this record last, and when" (portal/versions.py) reads the trail by object.
+    __table_args__ = (Index("ix_audit_event_object", "object_type", "object_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

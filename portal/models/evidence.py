@@ -53,6 +53,7 @@ class Evidence(db.Model):
     pages_done: Mapped[int] = mapped_column(default=0)
     pages_total: Mapped[int] = mapped_column(default=0)
     extraction_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(default=1)  # of what people edit: details, file (portal/versions.py)
 
     agency: Mapped[Agency] = relationship()
     cycle: Mapped[AssessmentCycle] = relationship()
@@ -66,6 +67,10 @@ class Evidence(db.Model):
     pages: Mapped[list["EvidencePage"]] = relationship(
         back_populates="evidence", order_by="EvidencePage.number", cascade="all, delete-orphan"
     )
+
+    # Checked on every UPDATE but bumped only by people's edits: the worker's progress
+    # updates must neither make an open form stale nor fail because of one.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     @property
     def current_version(self) -> "FileVersion | None":
@@ -136,6 +141,9 @@ class EvidenceAttachment(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)  # of the note (portal/versions.py)
 
     evidence: Mapped[Evidence] = relationship(back_populates="attachments")
     checklist_item: Mapped[ChecklistItem] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}

@@ -37,6 +37,7 @@ class ResultMetric(db.Model):
     position: Mapped[int] = mapped_column(default=0)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)  # portal/versions.py
 
     agency: Mapped[Agency] = relationship()
     cycle: Mapped[AssessmentCycle] = relationship()
@@ -44,6 +45,8 @@ class ResultMetric(db.Model):
     evidence_links: Mapped[list["ResultMetricEvidence"]] = relationship(
         back_populates="metric", cascade="all, delete-orphan"
     )
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class ResultMetricEvidence(db.Model):

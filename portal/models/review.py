@@ -31,11 +31,14 @@ class ItemReview(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)  # portal/versions.py; a form sends 0 for "no row yet"
 
     agency: Mapped[Agency] = relationship()
     cycle: Mapped[AssessmentCycle] = relationship()
     checklist_item: Mapped[ChecklistItem] = relationship()
     updated_by: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class CommentThread(db.Model):
@@ -81,9 +84,12 @@ class Comment(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(default=1)  # portal/versions.py: its author in two windows
 
     thread: Mapped[CommentThread] = relationship(back_populates="comments")
     author: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class ThreadRead(db.Model):

@@ -38,10 +38,15 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(default=1)  # of what an admin edits (portal/versions.py)
 
     grants: Mapped[list["RoleGrant"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
+
+    # Checked on every UPDATE but bumped only by an admin's edit: signing in and out update
+    # the row too, and must neither make the admin's form stale nor fail because of one.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     def get_id(self) -> str:
         """The session remembers the version too, so bumping it ends every old session."""

@@ -2,12 +2,14 @@
 Views call these and commit; a refused change raises Refused with the form kept."""
 from sqlalchemy import func, select
 
-from portal import audit
+from portal import audit, versions
 from portal.errors import Refused
 from portal.extensions import db
 from portal.models import Agency, AssessmentCycle, Evidence, MetricGroup, ResultMetric, User
 from portal.models.results import ResultMetricEvidence
-from portal.results.forms import VALUE_FIELDS, MetricForm, read_metric_form
+from portal.models.user import utcnow
+from portal.results.forms import DIRECTION_LABELS, VALUE_FIELDS, MetricForm, field_labels, read_metric_form
+from portal.templating import metric_number
 
 TRACKED = ("name", "unit", "direction", "mandatory_indicator", *VALUE_FIELDS)
 
@@ -17,7 +19,10 @@ def indicator_texts(group: MetricGroup) -> list[str]:
 
 
 def _read(group: MetricGroup, cycle: AssessmentCycle, data) -> MetricForm:
-    form = read_metric_form(data, indicator_texts(group), cycle.fiscal_year)
+    return _valid(read_metric_form(data, indicator_texts(group), cycle.fiscal_year))
+
+
+def _valid(form: MetricForm) -> MetricForm:
     if not form.valid:
         raise Refused(422, "ข้อมูลตัววัดไม่ถูกต้อง: " + " · ".join(form.errors.values()), form)
     return form
@@ -65,24 +70,42 @@ def create(agency: Agency, cycle: AssessmentCycle, group: MetricGroup, data, use
     return metric
 
 
-def update(metric: ResultMetric, cycle: AssessmentCycle, data, user: User) -> ResultMetric:
-    form = _read(metric.group, cycle, data)
+def update(metric: ResultMetric, cycle: AssessmentCycle, data, user: User,
+           version: int | None = None) -> ResultMetric:
+    """`version`: what the edit form showed (portal/versions.py); the typed form is kept
+    with a refusal, so the row shows it again."""
+    form = read_metric_form(data, indicator_texts(metric.group), cycle.fiscal_year)
+    versions.check(metric, version, lambda: metric_conflict(metric, cycle, user, form))
+    _valid(form)
     agency = metric.agency
     evidence = _evidence(agency, cycle, form.evidence_ids, form)
     changes = {key: {"from": getattr(metric, key), "to": value}
                for key, value in form.values.items() if getattr(metric, key) != value}
-    for key, value in form.values.items():
-        setattr(metric, key, value)
     before = sorted(link.evidence_id for link in metric.evidence_links)
-    _link(metric, evidence)
     after = sorted(e.id for e in evidence)
     if before != after:
         changes["evidence"] = {"from": before, "to": after}
     if changes:
+        with versions.saving(lambda: metric_conflict(metric, cycle, user, form)):
+            for key, value in form.values.items():
+                setattr(metric, key, value)
+            _link(metric, evidence)
+            metric.updated_at = utcnow()  # an UPDATE, hence a new version, for a change of links alone too
         audit.record("result_metric_updated", actor=user, object_type="result_metric",
                      object_id=metric.id, agency_id=metric.agency_id, group=metric.group.code,
                      name=metric.name, changes=changes)
     return metric
+
+
+def metric_conflict(metric: ResultMetric, cycle: AssessmentCycle, user: User | None, form: MetricForm) -> Refused:
+    """409: the metric as another editor saved it, and who did (portal/versions.py)."""
+    labels = field_labels(cycle.fiscal_year)
+    current = [("ชื่อตัววัด", versions.quoted(metric.name)), ("หน่วย", metric.unit or "—"),
+               ("ทิศทาง", DIRECTION_LABELS.get(metric.direction, metric.direction))]
+    current += [(labels[name], metric_number(getattr(metric, name))) for name in VALUE_FIELDS]
+    current.append(("หลักฐานประกอบ", f"{len(metric.evidence_links)} รายการ"))
+    change = versions.last_audited("result_metric", metric.id, ("result_metric_updated",))
+    return versions.conflict(f"ตัววัด “{metric.name}” ", current, change, user, form)
 
 
 def delete(metric: ResultMetric, user: User) -> None:

@@ -5,7 +5,7 @@ without htmx they redirect back to the page, or show the page with the form on 4
 from flask import abort, request, url_for
 from flask_login import current_user
 
-from portal import cycles
+from portal import cycles, versions
 from portal.access import agency_or_404, can_edit_agency
 from portal.actions import act
 from portal.coverage.scoring import scoring_rules
@@ -105,7 +105,8 @@ def update(agency_id: int, metric_id: int):
     agency, cycle = agency_or_404(agency_id), cycles.current_cycle()
     metric = queries.metric_or_404(agency, cycle, metric_id)
     _require_editor(agency)
-    return _metric_action(agency, cycle, lambda: ops.update(metric, cycle, request.form, current_user),
+    return _metric_action(agency, cycle, lambda: ops.update(metric, cycle, request.form, current_user,
+                                                                   version=versions.submitted(request.form)),
                           lambda changed: f"บันทึกตัววัด “{changed.name}” แล้ว", "updated", metric=metric)
 
 
@@ -135,7 +136,8 @@ def _metric_action(agency, cycle, change, message, block: str, metric=None, grou
 
 
 def _refused(agency, cycle, error: Refused, metric=None, group=None):
-    """422: the same form again with the input kept and the Thai messages."""
+    """422, 409: the same form again with the input kept and the Thai messages (on 409 with
+    the version the other editor saved, so saving again is a decision)."""
     form = error.form or empty_form()
     state = _state(form, metric_id=metric.id if metric else None,
                    group_id=group.id if group else None, error=error.message)

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from portal import audit, cycles
+from portal import audit, cycles, versions
 from portal.errors import Refused
 from portal.extensions import db
 from portal.models import Agency, ChecklistItem, User
@@ -105,15 +105,27 @@ def _own(comment: Comment, user: User) -> None:
         raise Refused(422, "ความเห็นนี้ถูกลบแล้ว")
 
 
-def edit_comment(comment: Comment, body: str, user: User) -> bool:
-    """The previous text goes to the audit log: what a reviewer told an agency stays on record."""
+def edit_comment(comment: Comment, body: str, user: User, version: int | None = None) -> bool:
+    """The previous text goes to the audit log: what a reviewer told an agency stays on record.
+    `version`: what the edit form showed (portal/versions.py)."""
     _own(comment, user)
+    versions.check(comment, version, lambda: comment_conflict(comment, user))
     text = clean_body(body)
     if text == comment.body:
         return False
-    previous, comment.body, comment.edited_at = comment.body, text, utcnow()
+    previous = comment.body
+    with versions.saving(lambda: comment_conflict(comment, user)):
+        comment.body, comment.edited_at = text, utcnow()
     _audit("comment_edited", user, comment.thread, comment_id=comment.id, previous=previous)
     return True
+
+
+def comment_conflict(comment: Comment, user: User | None) -> Refused:
+    """Only its author edits a comment: the other save came from another window of theirs."""
+    if comment.deleted_at is not None:
+        return Refused(422, "ความเห็นนี้ถูกลบแล้ว")
+    change = versions.changed_by(comment.edited_at or comment.created_at, comment.author)
+    return versions.conflict("ความเห็นนี้", [("ข้อความ", versions.quoted(comment.body))], change, user)
 
 
 def delete_comment(comment: Comment, user: User) -> None:
@@ -141,28 +153,49 @@ def reopen(thread: CommentThread, user: User) -> None:
     _audit("thread_reopened", user, thread)
 
 
-def set_status(agency: Agency, item: ChecklistItem, status: str, reason: str, user: User) -> ItemReview:
-    """Any move between the three statuses; "needs revision" must say why."""
+def _review_of(agency: Agency, item: ChecklistItem, cycle_id: int) -> ItemReview | None:
+    return db.session.scalar(select(ItemReview).where(
+        ItemReview.agency_id == agency.id, ItemReview.cycle_id == cycle_id,
+        ItemReview.checklist_item_id == item.id))
+
+
+def review_conflict(agency: Agency, item: ChecklistItem, user: User | None) -> Refused | None:
+    """409: the status another reviewer saved since the form was shown (None: there is none)."""
+    review = _review_of(agency, item, cycles.current_cycle().id)
+    if review is None:
+        return None
+    current = [("สถานะ", f"“{STATUS_LABELS[review.status]}”")]
+    if review.reason:
+        current.append(("เหตุผล", versions.quoted(review.reason)))
+    return versions.conflict(f"ผลการพิจารณารายการ {item.code} ", current,
+                             versions.changed_by(review.updated_at, review.updated_by), user)
+
+
+def set_status(agency: Agency, item: ChecklistItem, status: str, reason: str, user: User,
+               version: int | None = None) -> ItemReview:
+    """Any move between the three statuses; "needs revision" must say why. `version`: the
+    review's as the form showed it, 0 when it showed none (portal/versions.py)."""
     if not perm.can_review(agency.id, user):
         raise Refused(403, perm.FORBIDDEN_REVIEW)
+    cycle = cycles.current_cycle()
+    review = _review_of(agency, item, cycle.id)
+    versions.check(review, version, lambda: review_conflict(agency, item, user))
     if status not in REVIEW_STATUSES:
         raise Refused(422, "กรุณาเลือกสถานะการพิจารณา")
     reason = clean_body(reason, "เหตุผล", required=False)
     if status == "needs_revision" and not reason:
         raise Refused(422, "กรุณาระบุเหตุผลที่ต้องแก้ไข")
-    cycle = cycles.current_cycle()
-    review = db.session.scalar(select(ItemReview).where(
-        ItemReview.agency_id == agency.id, ItemReview.cycle_id == cycle.id,
-        ItemReview.checklist_item_id == item.id))
     before = review.status if review else None
     if review is not None and review.status == status and review.reason == reason:
         raise Refused(422, f"สถานะเป็น “{STATUS_LABELS[status]}” อยู่แล้ว")
-    if review is None:
-        review = ItemReview(agency_id=agency.id, cycle_id=cycle.id, checklist_item_id=item.id)
-        db.session.add(review)
-    review.status, review.reason, review.updated_by_id = status, reason, user.id
-    review.updated_at = utcnow()
-    db.session.flush()
+    # Two reviewers saving the first status at once: the unique (agency, cycle, item) row
+    # lets one in; the other request runs again and its check shows it what that says.
+    with versions.saving(lambda: review_conflict(agency, item, user)):
+        if review is None:
+            review = ItemReview(agency_id=agency.id, cycle_id=cycle.id, checklist_item_id=item.id)
+            db.session.add(review)
+        review.status, review.reason, review.updated_by_id = status, reason, user.id
+        review.updated_at = utcnow()
     notify.after_commit(review=review)
     audit.record("review_status_changed", actor=user, object_type="checklist_item", object_id=item.id,
                  agency_id=agency.id, item=item.full_code, before=before, after=status, reason=reason)

@@ -104,6 +104,7 @@ class Feedback:
     message: str | None = None
     form: str | None = None  # which form keeps the typed text, e.g. "reply-12"
     body: str = ""
+    choice: str = ""  # the status the reviewer picked, kept with the reason
 
 
 @dataclass

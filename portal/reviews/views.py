@@ -5,7 +5,7 @@ from flask import redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from portal import cycles
+from portal import cycles, versions
 from portal.access import agency_or_404
 from portal.actions import act
 from portal.evidence.queries import item_or_404, item_url
@@ -84,7 +84,8 @@ def reply(thread_id: int):
 def edit_comment(comment_id: int):
     comment = comment_or_404(comment_id)
     return _thread_action(comment.thread, lambda: ops.edit_comment(
-        comment, request.form.get("body", ""), current_user), "บันทึกการแก้ไขแล้ว", f"edit-{comment.id}")
+        comment, request.form.get("body", ""), current_user, version=versions.submitted(request.form)),
+        "บันทึกการแก้ไขแล้ว", f"edit-{comment.id}")
 
 
 @bp.post("/comments/<int:comment_id>/delete")
@@ -123,10 +124,11 @@ def thread(thread_id: int):
 @bp.post("/agencies/<int:agency_id>/items/<int:item_id>/review")
 def set_status(agency_id: int, item_id: int):
     agency, item = agency_or_404(agency_id), item_or_404(item_id)
-    where, reason = f"item-review-{item.id}", request.form.get("reason", "")
-    return act(lambda: ops.set_status(agency, item, request.form.get("status", ""), reason, current_user),
+    where, reason, choice = f"item-review-{item.id}", request.form.get("reason", ""), request.form.get("status", "")
+    return act(lambda: ops.set_status(agency, item, choice, reason, current_user,
+                                      version=versions.submitted(request.form)),
                lambda review: f"บันทึกสถานะ “{ops.STATUS_LABELS[review.status]}” แล้ว",
                show=lambda text, _: item_block(agency, item, "status", feedback=Feedback(where, message=text)),
                form=lambda refusal: item_block(agency, item, "status", refusal.status, Feedback(
-                   where, error=refusal.message, form="status", body=reason)),
+                   where, error=refusal.message, form="status", body=reason, choice=choice)),
                back=item_url(agency.id, item))

@@ -1,20 +1,14 @@
 """Every accepted format, made by the programs agencies' files come from, uploaded through
 the page (CSRF on), stored under its SHA-256 without an extension, extracted by the real
 worker job and found by search: the stored text is the document's text."""
-import io
-
 import pytest
-from sqlalchemy import select
 
-from portal import tasks
-from portal.search import backend
-from portal.admin import operations as admin_ops
 from portal.evidence.storage import BlobStore
 from portal.extensions import db
-from portal.models import ChecklistItem, Evidence, SubItem
+from portal.models import Evidence
 from tests import producers
 from tests import thai_documents as make
-from tests.helpers import csrf_token, login, make_agency, make_user
+from tests.uploading import upload_and_process, uploading_editor
 
 LINES = producers.real_lines(12, 6)
 TRUTH = "\n".join(LINES)
@@ -22,35 +16,14 @@ TRUTH = "\n".join(LINES)
 
 @pytest.fixture
 def editor(app):
-    with app.app_context():
-        agency = make_agency("FMT-A")
-        make_user("format-editor", ("agency_editor", agency))
-        admin_ops.make_current(admin_ops.create_cycle(2569, "pmqa-4.0"))
-        db.session.commit()
-        item_id = db.session.scalar(select(ChecklistItem.id).join(SubItem).where(SubItem.code == "1.1"))
-        agency_id = agency.id
-        backend.rebuild()  # an installation's index exists (`flask search reindex`); the jobs update it
-    client = app.test_client()
-    login(client, "format-editor")
-    client.token = csrf_token(client, "/")
-    client.upload_url = f"/agencies/{agency_id}/items/{item_id}/files"
-    return client
+    return uploading_editor(app, "FMT-A", "format-editor")
 
 
 def upload(app, client, path, name) -> Evidence:
-    """POST to the upload route, then run the worker's jobs as the consumer would: the
-    extraction task, then the index task its commit queued."""
-    response = client.post(client.upload_url, data={"files": [(io.BytesIO(path.read_bytes()), name)]},
-                           headers={"HX-Request": "true", "X-CSRFToken": client.token},
-                           content_type="multipart/form-data")
-    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    """Through the upload route and the worker's jobs (tests/uploading.py)."""
+    evidence_id = upload_and_process(app, client, path, name)
     with app.app_context():
-        evidence_id = db.session.scalar(select(Evidence.id).order_by(Evidence.id.desc()))
-        db.session.commit()  # the task runs in a session of its own
-        tasks.extract_evidence_task.call_local(evidence_id)
-        tasks.index_evidence_task.call_local([evidence_id])
         evidence = db.session.get(Evidence, evidence_id)
-        assert evidence.extraction_status == "done", evidence.extraction_error
         blob = BlobStore(app.config["UPLOAD_DIR"]).path_for(evidence.current_version.sha256)
         assert blob.is_file() and blob.suffix == ""  # what the worker opened: no extension
         evidence.pages  # loaded before the session closes

@@ -2,20 +2,15 @@
 Debian's Thai Tesseract model cannot write) come back, so the year and the percentage are
 found by search; the person's name is kept; each page has its confidence, and a poor page
 says so on the evidence page."""
-import io
 
 import numpy as np
 import pytest
-from sqlalchemy import select
 
-from portal import tasks
-from portal.search import backend
-from portal.admin import operations as admin_ops
 from portal.evidence import ocr, thai_numbers
 from portal.extensions import db
-from portal.models import ChecklistItem, Evidence, EvidencePage, SubItem
+from portal.models import Evidence, EvidencePage
 from tests import producers
-from tests.helpers import csrf_token, login, make_agency, make_user
+from tests.uploading import upload_and_process, uploading_editor
 
 MEMO = [
     "บันทึกข้อความ",
@@ -34,33 +29,11 @@ def memo_lines() -> list[str]:
 
 @pytest.fixture
 def editor(app):
-    with app.app_context():
-        agency = make_agency("OCR-A")
-        make_user("ocr-editor", ("agency_editor", agency))
-        admin_ops.make_current(admin_ops.create_cycle(2569, "pmqa-4.0"))
-        db.session.commit()
-        item_id = db.session.scalar(select(ChecklistItem.id).join(SubItem).where(SubItem.code == "1.1"))
-        agency_id = agency.id
-        backend.rebuild()  # an installation's index exists (`flask search reindex`); the jobs update it
-    client = app.test_client()
-    login(client, "ocr-editor")
-    client.token = csrf_token(client, "/")
-    client.upload_url = f"/agencies/{agency_id}/items/{item_id}/files"
-    return client
+    return uploading_editor(app, "OCR-A", "ocr-editor")
 
 
 def upload(app, client, path) -> int:
-    response = client.post(client.upload_url, data={"files": [(io.BytesIO(path.read_bytes()), f"บันทึก{path.suffix}")]},
-                           headers={"HX-Request": "true", "X-CSRFToken": client.token},
-                           content_type="multipart/form-data")
-    assert response.status_code == 200
-    with app.app_context():
-        evidence_id = db.session.scalar(select(Evidence.id).order_by(Evidence.id.desc()))
-        db.session.commit()  # the task runs in a session of its own
-        tasks.extract_evidence_task.call_local(evidence_id)
-        tasks.index_evidence_task.call_local([evidence_id])
-        assert db.session.get(Evidence, evidence_id).extraction_status == "done"
-    return evidence_id
+    return upload_and_process(app, client, path, f"บันทึก{path.suffix}")
 
 
 def found(client, query: str) -> bool:

@@ -81,6 +81,7 @@ def test_repair_only_rewrites_pdf_text_from_its_original_and_reindexes(app, stor
     result = app.test_cli_runner().invoke(args=["evidence", "reextract", "--repair-only", "--agency", "re-a"])
     assert result.exit_code == 0, result.output
     assert "ตรวจหลักฐาน 2 รายการ ข้อความเปลี่ยน 1 รายการ" in result.output
+    assert "ต่อจากครั้งก่อน" not in result.output  # a first run resumes nothing
     assert page(app, stored[("RE-A", "pdf")]).text == REPAIRED
     assert page(app, stored[("RE-B", "pdf")]).text == "ผู้บริหารก าหนด"  # another agency: not asked for
     assert page(app, stored[("RE-A", "docx")]).text == DAMAGED

@@ -110,9 +110,13 @@ def reextract_command(agency_code, repair_only, fresh):
         agency_id = agency.id
     label = "ซ่อมข้อความใหม่" if repair_only else "ส่งดึงข้อความใหม่"
     with click.progressbar(length=1, label=label) as bar:
+        first_call = True
+
         def progress(done, total):
-            if bar.pos == 0 and done:
+            nonlocal first_call
+            if first_call and done:  # the first call reports what an earlier run finished
                 click.echo(f"\nต่อจากครั้งก่อน: ทำไปแล้ว {done} จาก {total} รายการ", err=True)
+            first_call = False
             bar.length = max(total, 1)
             bar.update(done - bar.pos)
         outcome = reextract.run(repair_only, agency_id, fresh=fresh, progress=progress)

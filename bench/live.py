@@ -78,7 +78,7 @@ class Installation:
         self.env = {**os.environ, "DATABASE_URL": self.database_url, "UPLOAD_DIR": str(self.root / "uploads"),
                     "SEARCH_INDEX_DIR": str(self.root / "search_index"), "JOBS_DB": str(self.root / "jobs.sqlite3"),
                     "SECRET_KEY": "live-test-secret", "TMPDIR": str(self.temp), "PYTHONPATH": str(PROJECT_ROOT),
-                    "EXTRACTION_STALE_SECONDS": "60", **self.extra_env}
+                    **self.extra_env}
         self.env.pop("REDIS_URL", None)
         self.app = create_app({"SQLALCHEMY_DATABASE_URI": self.database_url, "SECRET_KEY": "live-test-secret",
                                "UPLOAD_DIR": self.env["UPLOAD_DIR"], "SEARCH_INDEX_DIR": self.env["SEARCH_INDEX_DIR"]})
@@ -134,9 +134,15 @@ class Installation:
         log = (self.root / "gunicorn.log").read_text(errors="replace")[-2000:]
         raise RuntimeError(f"gunicorn did not answer /healthz:\n{log}")
 
-    def start_worker(self, threads: int = 2) -> None:
-        self._start([str(BIN / "huey_consumer"), "portal.worker.huey", "--workers", str(threads),
-                     "--worker-type", "thread", "--delay", "0.1"], "worker.log")
+    def start_worker(self, threads: int = 2) -> subprocess.Popen:
+        return self._start([str(BIN / "huey_consumer"), "portal.worker.huey", "--workers", str(threads),
+                            "--worker-type", "thread", "--delay", "0.1"], "worker.log")
+
+    def kill(self, process: subprocess.Popen) -> None:
+        """SIGKILL, as the kernel's OOM killer or a pulled plug would: nothing is cleaned up."""
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=20)
+        self.processes.remove(process)
 
     def stop(self) -> None:
         for process in self.processes:

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from bench.live import Client, Installation, postgres_database
 from portal.extensions import db
-from portal.models import Comment, Evidence
+from portal.models import Comment, Evidence, OutboxEffect
 
 THAI = ("รายงานผลการดำเนินงานตามแผนยุทธศาสตร์ของส่วนราชการ ประจำปีงบประมาณ พ.ศ. 2569 "
         "การบริหารความเสี่ยงและการควบคุมภายใน ตัวชี้วัดความสำเร็จของโครงการ")
@@ -182,7 +182,8 @@ def _guarded(target, args, record: Record) -> None:
 
 
 def wait_for_worker(installation: Installation, seconds: float = 600) -> list[int]:
-    """Until every file is extracted and the index agrees with the database; returns what still differs."""
+    """Until every file is extracted, every outbox row done and the index agrees with the
+    database; returns what still differs."""
     from portal.search import backend
 
     deadline = time.monotonic() + seconds
@@ -190,8 +191,9 @@ def wait_for_worker(installation: Installation, seconds: float = 600) -> list[in
         while True:
             pending = db.session.scalar(select(func.count(Evidence.id)).where(
                 Evidence.extraction_status.in_(["queued", "extracting"])))
+            effects = db.session.scalar(select(func.count(OutboxEffect.id)))
             db.session.rollback()
-            stale = backend.stale_evidence_ids() if not pending else ["extracting"]
+            stale = backend.stale_evidence_ids() if not (pending or effects) else [f"{effects} outbox rows"]
             if not stale or time.monotonic() > deadline:
                 return stale
             time.sleep(1)
@@ -205,7 +207,7 @@ def check(installation: Installation, record: Record) -> list[str]:
     stale = wait_for_worker(installation)
     record.drain_seconds = time.monotonic() - started
     if stale:
-        problems.append(f"index differs from the database for evidence {stale[:20]}")
+        problems.append(f"worker not caught up (effects left, or index differs from the database): {stale[:20]}")
     with installation.app.app_context():
         titles = defaultdict(int)
         for title in db.session.scalars(select(Evidence.title)):

@@ -56,9 +56,16 @@ def from_environment(instance_path: Path) -> dict:
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes"),
         "EXTRACTION_TIMEOUT_SECONDS": int(os.environ.get("EXTRACTION_TIMEOUT_SECONDS", "300")),
         "EXTRACTION_MEMORY_MB": int(os.environ.get("EXTRACTION_MEMORY_MB", "1024")),
-        # A job still "extracting" after this long belongs to a worker that died.
-        "EXTRACTION_STALE_SECONDS": int(os.environ.get(
-            "EXTRACTION_STALE_SECONDS", int(os.environ.get("EXTRACTION_TIMEOUT_SECONDS", "300")) + 60)),
+        # A running job beats every JOB_HEARTBEAT_SECONDS; one silent for JOB_DEAD_SECONDS
+        # died with its worker and is sent again. The worker looks for such jobs, and for
+        # effects not handed to the queue, every OUTBOX_SWEEP_SECONDS (portal/effects.py).
+        "JOB_HEARTBEAT_SECONDS": float(os.environ.get("JOB_HEARTBEAT_SECONDS", "10")),
+        "JOB_DEAD_SECONDS": float(os.environ.get("JOB_DEAD_SECONDS", "45")),
+        "OUTBOX_SWEEP_SECONDS": float(os.environ.get("OUTBOX_SWEEP_SECONDS", "15")),
+        # A job that failed (index disk full, mail server down) is tried again after this,
+        # doubled each time up to OUTBOX_RETRY_MAX_SECONDS.
+        "OUTBOX_RETRY_SECONDS": float(os.environ.get("OUTBOX_RETRY_SECONDS", "15")),
+        "OUTBOX_RETRY_MAX_SECONDS": float(os.environ.get("OUTBOX_RETRY_MAX_SECONDS", "300")),
         # E-mail notices of review comments and statuses: off while MAIL_SMTP_HOST is empty.
         "MAIL_SMTP_HOST": os.environ.get("MAIL_SMTP_HOST", ""),
         "MAIL_SMTP_PORT": int(os.environ.get("MAIL_SMTP_PORT", "587")),

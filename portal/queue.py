@@ -4,8 +4,9 @@ tasks (portal/tasks.py), which import the areas, never form an import circle wit
 
 Embedded default: a SQLite queue in instance/jobs.sqlite3 and `huey_consumer` started by
 `make run`. At scale: set REDIS_URL and run consumers on other machines. The database
-stays the source of truth: a job lost with a killed worker is found again by the tasks'
-sweep for interrupted extractions, and `flask search reindex` repairs a lost index update.
+stays the source of truth: what a job must do is an outbox row (portal/effects.py), so
+a queue that is down or a job lost with a killed worker is sent again from there. Only
+the outbox (portal/effects.py) and the index repair (portal/search/repair.py) enqueue.
 """
 import logging
 import os
@@ -74,8 +75,8 @@ def require_tasks(declared) -> None:
 
 
 def enqueue(task_name: str, *args) -> bool:
-    """Hand one job to the worker. An unknown task is a wiring bug and raises; a queue that
-    is down is logged and never fails the caller's request (see the module docstring)."""
+    """Hand one job to the worker; False when the queue refused it. An unknown task is a
+    wiring bug and raises; a queue that is down is logged and never fails the caller."""
     if task_name not in _tasks:
         raise RuntimeError(f"unknown task {task_name!r}: create_app declares portal.tasks.ALL")
     try:
@@ -86,17 +87,22 @@ def enqueue(task_name: str, *args) -> bool:
         return False
 
 
-def enqueue_extraction(evidence_id: int) -> None:
-    enqueue(EXTRACT, evidence_id)
+def enqueue_extraction(evidence_id: int, effect_ids: list[int]) -> bool:
+    return enqueue(EXTRACT, evidence_id, list(effect_ids))
 
 
-def enqueue_index(evidence_ids: list[int]) -> None:
-    enqueue(INDEX, list(evidence_ids))
+def enqueue_index(evidence_ids: list[int], effect_ids: list[int]) -> bool:
+    return enqueue(INDEX, list(evidence_ids), list(effect_ids))
 
 
-def enqueue_rebuild() -> None:
-    enqueue(REBUILD)
+def enqueue_rebuild() -> bool:
+    return enqueue(REBUILD)
 
 
-def enqueue_review_notices(comment_ids: list[int], review_ids: list[int]) -> None:
-    enqueue(NOTICES, list(comment_ids), list(review_ids))
+def enqueue_review_notices(comment_ids: list[int], review_ids: list[int], effect_ids: list[int]) -> bool:
+    return enqueue(NOTICES, list(comment_ids), list(review_ids), list(effect_ids))
+
+
+def pending_count() -> int:
+    """Jobs waiting in the queue (none in immediate mode)."""
+    return 0 if huey.immediate else huey.pending_count()

@@ -1,23 +1,41 @@
-"""The worker's tasks: each runs one job inside the app (portal.queue.task). This module
-may import any area; only the app factory imports it (handing ALL to the queue, which then
-enqueues them by name), never an area."""
-from huey import crontab
+"""The worker's tasks: each runs one job inside the app (portal.queue.task) for the outbox
+rows it was sent for (portal.effects.job: done when the task finished, sent again when it
+failed or its worker died). This module may import any area; only the app factory imports
+it (handing ALL to the queue, which then enqueues them by name), never an area.
 
-from portal import queue
-from portal.evidence.pipeline import interrupted_evidence_ids, run_extraction
-from portal.reviews.notify import build_notices, send
+Each worker process also runs the sweeper: a thread that, at start and every
+OUTBOX_SWEEP_SECONDS, sends the outbox rows left undone, and every minute looks for work
+no row asks for (evidence the index does not match, extractions without a row)."""
+import logging
+import threading
+import time
+
+from portal import effects, queue
+from portal.database import reading, write
+from portal.evidence.pipeline import orphaned_evidence_ids, run_extraction
+from portal.extensions import db
+from portal.reviews.notify import deliver
 from portal.search import backend, repair
 from portal.search.index import SearchUnavailable
 
+log = logging.getLogger(__name__)
+CHECK_EVERY_SECONDS = 60  # the comparisons with the index and the evidence table
+_sweeper: threading.Thread | None = None
+_sweeper_lock = threading.Lock()
+
 
 @queue.task()
-def extract_evidence_task(evidence_id: int) -> None:
-    run_extraction(evidence_id)
+def extract_evidence_task(evidence_id: int, effect_ids: list[int] = ()) -> None:
+    with effects.job(effect_ids, extract=[evidence_id]) as job:
+        if job.needed and not run_extraction(evidence_id, job):
+            job.retry_later("another job holds the extraction's claim")
 
 
 @queue.task()
-def index_evidence_task(evidence_ids: list[int]) -> None:
-    backend.update_or_repair(evidence_ids)
+def index_evidence_task(evidence_ids: list[int], effect_ids: list[int] = ()) -> None:
+    with effects.job(effect_ids, index=evidence_ids) as job:
+        if job.needed and not backend.update_or_repair(evidence_ids):
+            job.retry_later("the index could not be written (disk full or damaged): see the worker log")
 
 
 @queue.task()
@@ -25,45 +43,76 @@ def rebuild_index_task() -> None:
     backend.rebuild(wait=False)  # one running already reads every change made before it ends
 
 
-@queue.task(retries=3, retry_delay=60)
-def send_review_notices_task(comment_ids: list[int], review_ids: list[int]) -> int:
-    return send(build_notices(comment_ids, review_ids))
-
-
-@queue.huey.periodic_task(crontab(minute="*"))
-def requeue_interrupted_task() -> None:
-    requeue_interrupted()
-    requeue_unindexed()
+@queue.task()
+def send_review_notices_task(comment_ids: list[int], review_ids: list[int], effect_ids: list[int] = ()) -> int:
+    # An SMTP failure raises: the outbox tries again later.
+    with effects.job(effect_ids, comment_notice=comment_ids, review_notice=review_ids) as job:
+        return deliver(comment_ids, review_ids) if job.needed else 0
 
 
 @queue.huey.on_startup()
 def _on_worker_start() -> None:
-    requeue_interrupted()
-    requeue_unindexed()
+    start_sweeper()
+
+
+def start_sweeper() -> None:
+    """One sweeper thread per worker process (Huey calls this in each worker thread)."""
+    global _sweeper
+    with _sweeper_lock:
+        if _sweeper is None or not _sweeper.is_alive():
+            _sweeper = threading.Thread(target=_sweep_forever, name="pmqa-sweeper", daemon=True)
+            _sweeper.start()
+
+
+def _sweep_forever() -> None:
+    with queue.app_context() as context:
+        every = context.app.config["OUTBOX_SWEEP_SECONDS"]
+    last_check = float("-inf")
+    while True:
+        check = time.monotonic() - last_check >= CHECK_EVERY_SECONDS
+        try:
+            sweep(check=check)
+            last_check = time.monotonic() if check else last_check
+        except Exception:  # noqa: BLE001  (the database may be down: try again next time)
+            log.exception("outbox sweep failed")
+        time.sleep(every)
+
+
+def sweep(check: bool = True) -> int:
+    """Send the outbox rows left undone; with `check`, first record what no row asks for."""
+    with queue.app_context():
+        if check:
+            requeue_interrupted()
+            requeue_unindexed()
+        return effects.sweep()
 
 
 def requeue_unindexed(settle_seconds: int = 60) -> list[int]:
-    """Evidence whose index documents differ from the database (an index job lost with
-    a killed worker, or failed on a full disk) is queued for indexing again; younger
-    changes are left to the job already on its way."""
+    """Evidence whose index documents differ from the database and no index row is on its
+    way for (an index restored from an older copy, a lost update): recorded for indexing
+    again; younger changes are left to the job already on its way."""
     with queue.app_context():
         try:
-            ids = backend.stale_evidence_ids(settle_seconds)
+            stale = backend.stale_evidence_ids(settle_seconds)
         except Exception as error:  # noqa: BLE001
             if not (isinstance(error, SearchUnavailable) or repair.is_damage(error)):
                 raise
             repair.unavailable(error, backend.index_folder())  # the rebuild reads everything
             return []
-    if ids:
-        queue.enqueue_index(ids)
+        with reading():
+            ids = sorted(set(stale) - effects.outstanding("index", stale))
+        if ids:
+            write(lambda: effects.record(db.session, "index", ids))
     return ids
 
 
 def requeue_interrupted() -> list[int]:
+    """Evidence waiting for an extraction no outbox row asks for: recorded again."""
     with queue.app_context():
-        ids = interrupted_evidence_ids()
-    for evidence_id in ids:
-        queue.enqueue_extraction(evidence_id)
+        with reading():
+            ids = orphaned_evidence_ids()
+        if ids:
+            write(lambda: effects.record(db.session, "extract", ids))
     return ids
 
 

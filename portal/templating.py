@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from portal.coverage.levels import VIEWS
 from portal.criteria.schema import split_blanks
+from portal.evidence.queries import awaiting_index
 from portal.models import AGENCY_KINDS, ROLES, UNIT_TYPES
 from portal.models.review import STATUS_LABELS
 from portal.results.rules import agency_tags, applies
@@ -114,6 +115,7 @@ def register(app: Flask) -> None:
         unread_thread_count=unread_count,
         too_large_message=too_large_message,
         detail_labels=AUDIT_DETAIL_LABELS,
+        awaiting_index=awaiting_index,
     )
     app.jinja_env.filters["thai_date"] = format_thai_date
     app.jinja_env.filters["thai_datetime"] = format_thai_datetime

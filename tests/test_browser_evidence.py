@@ -1,12 +1,16 @@
 """An agency editor uploads a file with the file picker, watches the progress, sees the
-item become covered and the extraction status turn to done — without a page reload."""
+item become covered and the extraction status turn to done — without a page reload; and
+sees "รอจัดทำดัชนี" until the evidence is searchable."""
 import pytest
 from sqlalchemy import select
 
+from portal import tasks
 from portal.admin import operations as admin_ops
+from portal.evidence import operations as ops
 from portal.evidence.pipeline import run_extraction
 from portal.extensions import db
-from portal.models import ChecklistItem, Evidence, SubItem
+from portal.models import ChecklistItem, Evidence, OutboxEffect, SubItem
+from portal.search import backend
 from tests import thai_documents as make
 from tests.browser import sign_in
 from tests.helpers import PASSWORD, make_agency, make_user
@@ -57,3 +61,40 @@ def test_upload_progress_coverage_and_status(app, live_server, page, artifacts_d
     page.wait_for_selector(f"#item-{item_id} [role=alert]")
     assert "ไม่รับไฟล์ชนิดนี้" in panel.locator("[role=alert]").inner_text()
     assert panel.locator(".coverage").inner_text() == "มีหลักฐาน 1 รายการ"
+
+
+def test_evidence_not_yet_searchable_says_so_until_its_index_job_has_run(app, live_server, page, artifacts_dir):
+    """"รอจัดทำดัชนี" on the evidence page and in the item panel while the index job has
+    not run (no worker here), gone by htmx polling once it has."""
+    with app.app_context():
+        agency = make_agency("BROWSER-IX", "กรมทดสอบดัชนี")
+        make_user("indexer-b", ("agency_editor", agency))
+        admin_ops.make_current(admin_ops.create_cycle(2569, "pmqa-4.0"))
+        db.session.commit()
+        item = db.session.scalar(select(ChecklistItem).join(SubItem)
+                                 .where(SubItem.code == "1.1", ChecklistItem.code == "B1"))
+        link = ops.add_link(agency, item, "https://www.example.go.th/plan", "แผนที่ยังค้นหาไม่ได้", None)
+        db.session.commit()  # its index row goes to a queue nobody consumes here
+        link_id, item_id, agency_id = link.id, item.id, agency.id
+        backend.rebuild()
+    sign_in(page, live_server.url, "indexer-b", PASSWORD)
+    page.goto(f"{live_server.url}/evidence/{link_id}")
+    assert page.locator(".status-indexing").inner_text() == "รอจัดทำดัชนี"
+    page.screenshot(path=str(artifacts_dir / "evidence-pending-index.png"), full_page=False)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(artifacts_dir / "evidence-pending-index-phone.png"), full_page=False)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/agencies/{agency_id}/criteria/1/1.1")
+    panel = page.locator(f"#item-{item_id}")
+    assert "รอจัดทำดัชนี" in panel.inner_text()
+    panel.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts_dir / "panel-pending-index.png"), full_page=False)
+
+    with app.app_context():  # the worker's index job
+        rows = db.session.execute(select(OutboxEffect.id).where(OutboxEffect.kind == "index")).scalars().all()
+        db.session.rollback()
+        tasks.index_evidence_task.call_local([link_id], rows)
+    page.wait_for_selector(f"#item-{item_id} .status-indexing", state="detached", timeout=10_000)
+    assert "ลิงก์ (ไม่ดึงเนื้อหา)" in panel.inner_text()
+    page.goto(f"{live_server.url}/search/?q=ยังค้นหาไม่ได้")
+    assert page.locator(f'a[href="/evidence/{link_id}"]').count() >= 1

@@ -164,14 +164,15 @@ def test_the_worker_neither_stales_an_open_form_nor_fails_on_an_edit(app, ce):
     saved = ana.send(url, {"title": "ชื่อหลังดึงข้อความ", "document_date": "", "description": "", "version": version})
     assert saved.status_code == 200  # the worker's progress did not make the form stale
     with app.app_context():
-        db.session().expire_on_commit = False  # the worker still holds the evidence it loaded
-        loaded = db.session.get(Evidence, ce["evidence"])
+        db.session.get(Evidence, ce["evidence"]).extraction_status = "queued"
         db.session.commit()
-        with app.app_context():
+        held = pipeline.claim(ce["evidence"])  # the worker takes the job ...
+        assert held is not None
+        with app.app_context():  # ... Bee saves the title while it extracts ...
             evidence_ops.update_details(db.session.get(Evidence, ce["evidence"]), user("ce-bee"),
                                         title="บีแก้ระหว่างดึงข้อความ", description="", document_date=None)
             db.session.commit()
-        pipeline._finish(loaded.id, "failed", error="ทดสอบ")  # must not fail on Bee's newer version
+        pipeline._finish(held, "failed", error="ทดสอบ")  # ... and its outcome must not fail on her version
         db.session.expire_all()
         evidence = db.session.get(Evidence, ce["evidence"])
         assert (evidence.title, evidence.extraction_status, evidence.version) == ("บีแก้ระหว่างดึงข้อความ", "failed", 3)

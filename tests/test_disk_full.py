@@ -1,13 +1,14 @@
 """A full disk anywhere answers 507 in Thai, htmx or plain form, with nothing half-stored;
-the search index catches up once space is back; /healthz warns before it happens. The
-disks are real: a tmpfs mounted for the test and filled to the last byte."""
+an index job on a full disk is tried again until space is back; /healthz warns before it
+happens. The disks are real: a tmpfs mounted for the test and filled to the last byte."""
 import io
 import sqlite3
 import tempfile
 from contextlib import closing
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from werkzeug.test import EnvironBuilder
 
 from portal import queue, tasks
@@ -16,7 +17,8 @@ from portal.disk import DISK_FULL_MESSAGE
 from portal.evidence import operations as ops
 from portal.evidence.storage import BlobStore
 from portal.extensions import db
-from portal.models import Agency, ChecklistItem, Evidence, SubItem
+from portal.models import Agency, ChecklistItem, Evidence, OutboxEffect, SubItem
+from portal.models.user import utcnow
 from portal.search import backend
 from tests.helpers import csrf_token, login, make_agency, make_user
 from tests.installation import dispose, editor_client, own_installation
@@ -115,28 +117,55 @@ def test_a_full_database_disk_answers_507_and_stores_nothing(installation_on_sma
 
 
 @pytest.mark.parametrize("search_backend", ["whoosh", "fts5"])
-def test_an_index_update_that_met_a_full_disk_is_made_once_space_is_back(app, world, small_disk, monkeypatch,
-                                                                          search_backend):
+def test_an_index_job_that_met_a_full_disk_is_tried_again_until_space_is_back(app, world, small_disk, monkeypatch,
+                                                                             search_backend):
     monkeypatch.setitem(app.config, "SEARCH_INDEX_DIR", str(small_disk.folder("index")))
     monkeypatch.setitem(app.config, "SEARCH_BACKEND", search_backend)
     with app.app_context():
         backend.rebuild()
         evidence = ops.add_link(db.session.get(Agency, world["agency"]), None, "https://example.go.th/plan",
                                 "แผนปฏิบัติราชการดิสก์เต็ม", None)
-        db.session.commit()
+        db.session.commit()  # its index row is handed to the queue (nobody consumes it here)
         evidence_id = evidence.id
+        (row_id,) = db.session.scalars(select(OutboxEffect.id).where(OutboxEffect.kind == "index"))
+        db.session.rollback()
         small_disk.fill()
-        backend.update_or_repair([evidence_id])  # the worker's job: logs, does not lose the update
+        for attempt in (1, 2):  # the worker's job, and the sweep's next try after the backoff
+            tasks.index_evidence_task.call_local([evidence_id], [row_id])
+            row = db.session.get(OutboxEffect, row_id)
+            assert row is not None and row.sent_at is None and "index" in row.last_error  # not lost
+            db.session.execute(update(OutboxEffect).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+            db.session.commit()
         small_disk.free()
-        assert backend.stale_evidence_ids() == [evidence_id]
-        assert backend.search_or_unavailable("ดิสก์เต็ม", None).total == 0
+        assert backend.search_or_unavailable("ดิสก์เต็ม", None).total == 0  # FTS5 cannot even be read while full
         queue.huey.immediate = True
         try:
-            assert tasks.requeue_unindexed(settle_seconds=0) == [evidence_id]  # the worker's periodic sweep
+            assert tasks.sweep(check=False) == 1  # the worker's sweep: the row is due again
         finally:
             queue.huey.immediate = False
         assert [h.evidence_id for h in backend.search_or_unavailable("ดิสก์เต็ม", None).hits] == [evidence_id]
-        assert backend.stale_evidence_ids() == []
+        assert db.session.get(OutboxEffect, row_id) is None and backend.stale_evidence_ids() == []
+
+
+def test_an_index_update_no_row_asks_for_is_found_by_comparing_with_the_database(app, world):
+    """The backstop: an index that misses a change (restored from an older copy, a row
+    removed by hand) is compared with the database and the difference recorded."""
+    with app.app_context():
+        backend.rebuild()
+        evidence = ops.add_link(db.session.get(Agency, world["agency"]), None, "https://example.go.th/plan",
+                                "แผนที่ดัชนีไม่รู้จัก", None)
+        db.session.commit()
+        evidence_id = evidence.id
+        db.session.execute(delete(OutboxEffect))
+        db.session.commit()
+        assert backend.stale_evidence_ids() == [evidence_id]
+        queue.huey.immediate = True
+        try:
+            assert tasks.requeue_unindexed(settle_seconds=0) == [evidence_id]
+        finally:
+            queue.huey.immediate = False
+        assert [h.evidence_id for h in backend.search_or_unavailable("ดัชนีไม่รู้จัก", None).hits] == [evidence_id]
+        assert backend.stale_evidence_ids() == [] and tasks.requeue_unindexed(settle_seconds=0) == []
 
 
 def test_health_reports_low_disk_space_before_it_runs_out(app, client, small_disk, monkeypatch):

@@ -1,16 +1,18 @@
 """Background extraction: status moves queued → extracting → done/failed, pages are
-stored, a killed job runs again, a failed one can be retried."""
+stored, a job whose heartbeat stopped runs again, a live one is left alone, a failed one
+can be retried."""
 import io
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal import queue, tasks
 from portal.admin import operations as admin_ops
 from portal.evidence.pipeline import run_extraction
 from portal.extensions import db
-from portal.models import ChecklistItem, Evidence, SubItem
+from portal.search import backend
+from portal.models import ChecklistItem, Evidence, OutboxEffect, SubItem
 from tests.helpers import csrf_token, login, make_agency, make_user
 
 THAI = "ผู้บริหารกำหนดทิศทางขององค์การที่ตอบสนองพันธกิจ และติดตามตัวชี้วัด KPI อย่างสม่ำเสมอ"
@@ -56,7 +58,20 @@ def test_upload_queues_then_the_worker_extracts_thai_text(app, editor):
         assert evidence.extraction_status == "done" and evidence.pages_total == 1
         assert THAI in evidence.pages[0].text
     status = editor.get(f"/evidence/{evidence.id}/status", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert "ดึงข้อความแล้ว 1 หน้า" in status and "hx-trigger" not in status  # polling stops
+    assert "ดึงข้อความแล้ว 1 หน้า" in status and "รอจัดทำดัชนี" in status  # its index job is still to run
+    assert 'hx-trigger="every 2s"' in status
+    with app.app_context():
+        backend.rebuild()  # the index job's work; its rows stay until a job finishes them
+        run_index_jobs()
+    status = editor.get(f"/evidence/{evidence.id}/status", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "ดึงข้อความแล้ว 1 หน้า" in status and "รอจัดทำดัชนี" not in status and "hx-trigger" not in status
+
+
+def run_index_jobs() -> None:
+    """What the worker does with the index rows waiting in the queue."""
+    rows = db.session.execute(select(OutboxEffect.id, OutboxEffect.target_id).where(OutboxEffect.kind == "index")).all()
+    db.session.rollback()
+    tasks.index_evidence_task.call_local(sorted({target for _, target in rows}), [row_id for row_id, _ in rows])
 
 
 def test_immediate_queue_runs_the_job_for_an_upload(app, editor):
@@ -77,36 +92,73 @@ def test_running_twice_is_harmless(app, editor):
         assert len(db.session.get(Evidence, evidence_id).pages) == 1
 
 
-def test_a_job_killed_mid_extraction_runs_again(app, editor):
+def dead_worker_left(app, evidence_id: int, seconds_ago: float) -> None:
+    """What a worker killed mid-job leaves behind: the claim and the outbox row, their
+    heartbeat `seconds_ago`."""
+    beat = datetime.now(timezone.utc) - timedelta(seconds=seconds_ago)
+    with app.app_context():
+        db.session.execute(update(Evidence).where(Evidence.id == evidence_id).values(
+            extraction_status="extracting", extraction_started_at=beat - timedelta(seconds=5),
+            extraction_heartbeat_at=beat))
+        db.session.execute(update(OutboxEffect).where(OutboxEffect.kind == "extract")
+                           .values(sent_at=beat, heartbeat_at=beat))
+        db.session.commit()
+
+
+def test_a_job_whose_heartbeat_stopped_runs_again(app, editor):
     upload(editor, "ค้าง.txt", THAI.encode())
     evidence_id = only_evidence(app).id
-    with app.app_context():
-        evidence = db.session.get(Evidence, evidence_id)
-        # What a worker killed mid-job leaves behind.
-        evidence.extraction_status = "extracting"
-        evidence.extraction_started_at = datetime.now(timezone.utc) - timedelta(hours=1)
-        db.session.commit()
+    dead_worker_left(app, evidence_id, seconds_ago=app.config["JOB_DEAD_SECONDS"] + 5)
     queue.huey.immediate = True
     try:
         with app.app_context():
-            requeued = tasks.requeue_interrupted()
+            tasks.sweep(check=False)
     finally:
         queue.huey.immediate = False
-    assert requeued == [evidence_id]
     assert only_evidence(app).extraction_status == "done"
+    with app.app_context():
+        assert db.session.scalar(select(OutboxEffect).where(OutboxEffect.kind == "extract")) is None
 
 
-def test_a_recent_job_is_not_taken_from_a_live_worker(app, editor):
+def test_a_job_still_beating_is_not_taken_from_its_worker(app, editor):
     upload(editor, "กำลังทำ.txt", THAI.encode())
     evidence_id = only_evidence(app).id
+    dead_worker_left(app, evidence_id, seconds_ago=5)  # a live worker's last beat
+    queue.huey.immediate = True
+    try:
+        with app.app_context():
+            tasks.sweep(check=False)
+            assert not run_extraction(evidence_id)  # another job's claim: not done, tried later
+            row_id = db.session.scalar(select(OutboxEffect.id).where(OutboxEffect.kind == "extract"))
+            db.session.rollback()
+            tasks.extract_evidence_task.call_local(evidence_id, [row_id])  # a copy of the live job
+    finally:
+        queue.huey.immediate = False
+    assert only_evidence(app).extraction_status == "extracting"
     with app.app_context():
+        row = db.session.scalar(select(OutboxEffect).where(OutboxEffect.kind == "extract"))
+        assert row is not None  # the live job's row: only that job, or the sweep once it dies, finishes it
+
+
+def test_a_superseded_extraction_keeps_the_newer_file(app, editor):
+    """The file is replaced while the first extraction runs: the first outcome is
+    dropped, and the second extraction reads the new file."""
+    upload(editor, "ฉบับแรก.txt", "ฉบับแรกของแผน".encode())
+    evidence_id = only_evidence(app).id
+    with app.app_context():
+        from portal.evidence.pipeline import _finish, claim
+
+        first = claim(evidence_id)
         evidence = db.session.get(Evidence, evidence_id)
-        evidence.extraction_status = "extracting"
-        evidence.extraction_started_at = datetime.now(timezone.utc)
+        evidence.extraction_status = "queued"  # what replace_file does, with a new version
         db.session.commit()
-        assert tasks.requeue_interrupted() == []
-        run_extraction(evidence_id)  # another worker's job: this one does not claim it
-        assert db.session.get(Evidence, evidence_id).extraction_status == "extracting"
+        second = claim(evidence_id)
+        assert first and second and first != second
+        _finish(first, "done", pages=[])
+        assert db.session.get(Evidence, evidence_id).extraction_status == "extracting"  # the first dropped
+        db.session.rollback()
+        _finish(second, "failed", error="ทดสอบ")
+        assert db.session.get(Evidence, evidence_id).extraction_status == "failed"
 
 
 def test_missing_file_fails_with_a_reason_and_can_be_retried(app, editor):

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from portal import queue, tasks
 from portal.extensions import db
-from portal.models import User
+from portal.models import OutboxEffect, User
 from portal.reviews import notify
 from tests.review_helpers import ACCOUNTS, Client, make_world, panel_url, threads_url
 
@@ -26,7 +26,7 @@ def mail_on(app, monkeypatch):
     """An SMTP host configured; enqueued notices are captured instead of queued."""
     queued = []
     monkeypatch.setitem(app.config, "MAIL_SMTP_HOST", "smtp.agency.go.th")
-    monkeypatch.setattr(queue, "enqueue_review_notices", lambda c, r: queued.append((c, r)))
+    monkeypatch.setattr(queue, "enqueue_review_notices", lambda c, r, rows: queued.append((c, r)) or True)
     return queued
 
 
@@ -61,7 +61,7 @@ def notices(app, queued):
 
 def test_off_by_default(app, w, monkeypatch):
     queued = []
-    monkeypatch.setattr(queue, "enqueue_review_notices", lambda c, r: queued.append((c, r)))
+    monkeypatch.setattr(queue, "enqueue_review_notices", lambda c, r, rows: queued.append((c, r)) or True)
     assert app.config["MAIL_SMTP_HOST"] == ""
     Client(app, "reviewer").post(threads_url(w), body="กรุณาแนบหลักฐาน", visibility="shared")
     assert queued == []
@@ -125,6 +125,29 @@ def test_sending_uses_one_smtp_session(app, w, mail_on, monkeypatch):
         assert tasks.send_review_notices_task.call_local(comments, reviews) == 1
     assert FakeSMTP.calls == [("connect", "smtp.agency.go.th", 587), ("starttls",), ("login", "portal", "secret")]
     assert FakeSMTP.sent[0]["From"] == app.config["MAIL_FROM"]
+
+
+def test_a_mail_server_that_is_down_gets_the_notice_later(app, w, mail_on, monkeypatch):
+    """The notice is an outbox row: an SMTP failure puts it back with a backoff, and the
+    next attempt mails it and finishes the row."""
+    def refused(*_args, **_kwargs):
+        raise ConnectionRefusedError("smtp down")
+
+    Client(app, "reviewer").post(threads_url(w), body="ความเห็นตอนเมลล่ม", visibility="shared")
+    comments, reviews = mail_on[0]
+    with app.app_context():
+        row_id = db.session.scalar(select(OutboxEffect.id).where(OutboxEffect.kind == "comment_notice"))
+        db.session.rollback()
+        monkeypatch.setattr(notify.smtplib, "SMTP", refused)
+        with pytest.raises(ConnectionRefusedError):
+            tasks.send_review_notices_task.call_local(comments, reviews, [row_id])
+        row = db.session.get(OutboxEffect, row_id)
+        assert row.sent_at is None and "smtp down" in row.last_error and row.next_attempt_at is not None
+        db.session.rollback()
+        monkeypatch.setattr(notify.smtplib, "SMTP", FakeSMTP)
+        FakeSMTP.sent, FakeSMTP.calls = [], []
+        assert tasks.send_review_notices_task.call_local(comments, reviews, [row_id]) == 1
+        assert db.session.get(OutboxEffect, row_id) is None
 
 
 def test_admin_sets_an_email_and_bad_ones_are_refused(app, w):

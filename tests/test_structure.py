@@ -131,7 +131,45 @@ def test_no_area_imports_the_tasks_or_the_worker():
 
 def test_the_queue_and_the_after_commit_path_import_no_area():
     assert GRAPH["portal.queue"] <= {"portal.config"}
-    assert GRAPH["portal.effects"] <= {"portal.queue"}
+    assert GRAPH["portal.effects"] <= {"portal.queue", "portal.database", "portal.extensions",
+                                       "portal.models.outbox", "portal.models.user"}
+
+
+# What may hand work to the queue: the outbox (effects), the tasks' sweep, and the index
+# repair's rebuild request; views, operations and commands record effects instead.
+ENQUEUERS = {"portal.effects", "portal.tasks", "portal.search.repair"}
+
+
+def enqueue_references(source: str) -> list[str]:
+    """Every use of an enqueue helper (or of Huey's own enqueue) in this source: calls,
+    imports, and references passed along."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute):
+            name = node.attr
+        elif isinstance(node, ast.Name):
+            name = node.id
+        elif isinstance(node, ast.alias):
+            name = node.name
+        else:
+            continue
+        if name.startswith("enqueue"):
+            found.append(f"line {node.lineno}: {name}")
+    return found
+
+
+def test_the_enqueue_finder_finds_calls_imports_and_references():
+    source = "\n".join(["from portal.queue import enqueue_index", "from portal import queue",
+                        "queue.enqueue_extraction(1, [])", "callback = queue.huey.enqueue",
+                        "enqueue_index([1], [])", "queue.pending_count()"])
+    uses = sorted(use.split(": ")[1] for use in enqueue_references(source))
+    assert uses == ["enqueue", "enqueue_extraction", "enqueue_index", "enqueue_index"]
+
+
+def test_only_the_outbox_the_sweep_and_the_index_repair_enqueue():
+    outsiders = [f"{module} {use}" for module in sorted(MODULES) if module not in ENQUEUERS | {"portal.queue"}
+                 for use in enqueue_references(MODULES[module].read_text())]
+    assert outsiders == [], "record an effect (portal.effects.record) instead of enqueueing"
 
 
 def test_only_portal_cycles_reads_the_configured_criteria_edition():

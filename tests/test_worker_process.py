@@ -1,5 +1,7 @@
 """The real background worker (huey_consumer, as `make run` starts it) extracts evidence,
-and a job whose worker is killed with SIGKILL mid-extraction runs again on restart."""
+and a job whose worker is killed with SIGKILL mid-extraction runs again on restart once
+its heartbeat has stopped for JOB_DEAD_SECONDS (short here; tests/test_worker_faults.py
+measures the default)."""
 import io
 import os
 import signal
@@ -13,6 +15,7 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from werkzeug.datastructures import FileStorage
 
+from portal import queue
 from portal.admin import operations as admin_ops
 from portal.criteria.loader import load_criteria
 from portal.criteria.store import sync_criteria
@@ -29,7 +32,7 @@ CONSUMER = Path(sys.executable).with_name("huey_consumer")
 @pytest.fixture
 def world(tmp_path):
     url = f"sqlite:///{tmp_path / 'worker.sqlite3'}"
-    app = make_test_app(url, tmp_path, EXTRACTION_STALE_SECONDS=2)
+    app = make_test_app(url, tmp_path)
     with app.app_context():
         upgrade()
         sync_criteria(load_criteria(app.config["CRITERIA_DIR"]))
@@ -39,9 +42,10 @@ def world(tmp_path):
         agency_id = agency.id
     env = {**os.environ, "DATABASE_URL": url, "UPLOAD_DIR": str(tmp_path / "uploads"),
            "SEARCH_INDEX_DIR": str(tmp_path / "search_index"), "SECRET_KEY": "worker-test",
-           "EXTRACTION_STALE_SECONDS": "2", "PYTHONPATH": str(PROJECT_ROOT)}
+           "JOB_HEARTBEAT_SECONDS": "0.5", "JOB_DEAD_SECONDS": "2", "OUTBOX_SWEEP_SECONDS": "0.5",
+           "PYTHONPATH": str(PROJECT_ROOT)}
     consumers = []
-
+    queue.huey.flush()  # jobs other tests enqueued into the shared test queue are not this world's
     log = (tmp_path / "consumer.log").open("ab")
 
     def start():
@@ -80,6 +84,7 @@ def world(tmp_path):
             consumer.kill()
         consumer.wait(timeout=10)
     engine.dispose()
+    queue.huey.flush()
 
 
 def test_the_worker_extracts_an_uploaded_file(world, tmp_path):
@@ -99,6 +104,5 @@ def test_a_job_killed_mid_extraction_runs_again_after_restart(world, tmp_path):
     consumer.wait(timeout=10)
     time.sleep(0.5)
     assert wait_for(evidence_id, "done", seconds=0.1) == "extracting"  # nobody finished it
-    time.sleep(2.5)  # past EXTRACTION_STALE_SECONDS
-    start()  # the new worker finds the interrupted job at start-up
+    start()  # the new worker's sweep sends the job again once its heartbeat is 2 s old
     assert wait_for(evidence_id, "done") == "done"

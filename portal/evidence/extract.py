@@ -14,6 +14,7 @@ text files hold the author's own characters and are never changed. OCR text has 
 clean-up (ocr.py): the repair, made for shifted PDF marks, took OCR's character error rate
 from 2.8 % to 5.3 % on real Thai lines (bench/pipeline_fidelity_bench.py).
 """
+import ctypes
 import multiprocessing
 import os
 import re
@@ -33,6 +34,7 @@ MAX_PAGES = 2000
 MAX_CHARS = 5_000_000  # per file; text past either cap is not indexed
 OCR_MIN_CHARS = 20  # a PDF page with less text than this is treated as a scan
 PDF_BATCH = 20  # pages per pdftotext call, so progress moves on long PDFs
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 Progress = Callable[[int, int], None]
 
@@ -154,9 +156,23 @@ def extract(path: Path, kind: str, progress: Progress | None = None) -> list[Ext
     return pages
 
 
-def _child(path: str, kind: str, memory_mb: int, cpu_seconds: int, channel, extractor) -> None:
-    """Runs in a separate process: own process group (so OCR programs die with it), limits, then extraction."""
+def _die_with_parent() -> None:
+    """Linux: SIGKILL this process when the worker that started it dies (a killed worker's
+    job runs again elsewhere; its OCR must not go on beside the new one)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+def _child(path: str, kind: str, memory_mb: int, cpu_seconds: int, channel, extractor, parent: int) -> None:
+    """Runs in a separate process: own process group (so OCR programs die with it), dies
+    with the worker, limits, then extraction."""
     os.setpgrp()
+    _die_with_parent()
+    if os.getppid() != parent:  # the worker died before the line above took effect
+        os._exit(1)
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
@@ -185,8 +201,8 @@ def extract_with_limits(path: Path, kind: str, progress: Progress | None = None,
     any failure becomes ExtractionError with a Thai reason. `extractor` must be importable."""
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(str(path), kind, memory_mb, timeout_s, sender, extractor),
-                            daemon=True)
+    child = context.Process(target=_child, daemon=True,
+                            args=(str(path), kind, memory_mb, timeout_s, sender, extractor, os.getpid()))
     child.start()
     sender.close()  # only the child writes: its death shows here as end of file
     deadline = time.monotonic() + timeout_s

@@ -4,6 +4,7 @@ No transaction is open while the file is read or OCRed (that took SQLite's write
 for minutes): each step that writes is its own short transaction (portal/database.py)."""
 import logging
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
@@ -15,44 +16,90 @@ from portal.evidence.extract import ExtractionError, extract_with_limits
 from portal.evidence.storage import BlobStore
 from portal.extensions import db
 from portal.models.evidence import Evidence, EvidencePage
+from portal.models.outbox import OutboxEffect
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY_SECONDS = 0.5
-OUTCOME_ATTEMPTS = 10  # the outcome must be recorded; the sweep re-runs a job that could not
+OUTCOME_ATTEMPTS = 10  # the outcome must be recorded; the outbox re-runs a job that could not
+ORPHAN_AFTER = timedelta(minutes=1)  # younger "queued" evidence may still have its row on the way
 
 
-def _stale_before() -> datetime:
-    return datetime.now(timezone.utc) - timedelta(seconds=current_app.config["EXTRACTION_STALE_SECONDS"])
+@dataclass(frozen=True)
+class Claim:
+    """One job's hold on one evidence: `started_at` tells it from a later claim."""
+
+    evidence_id: int
+    started_at: datetime
 
 
-def claim(evidence_id: int) -> bool:
+def _dead_before() -> datetime:
+    return datetime.now(timezone.utc) - timedelta(seconds=current_app.config["JOB_DEAD_SECONDS"])
+
+
+def _claim_lapsed(dead_before: datetime):
+    """Extracting, but the job's heartbeat stopped: its worker died."""
+    return (Evidence.extraction_status == "extracting") & or_(
+        Evidence.extraction_heartbeat_at < dead_before,
+        Evidence.extraction_heartbeat_at.is_(None) & or_(Evidence.extraction_started_at.is_(None),
+                                                         Evidence.extraction_started_at < dead_before))
+
+
+def claim(evidence_id: int) -> Claim | None:
     """Atomically take the job: only one worker extracts an evidence at a time."""
+    now = datetime.now(timezone.utc)
     result = write(lambda: db.session.execute(
         update(Evidence)
         .where(Evidence.id == evidence_id, Evidence.deleted_at.is_(None), Evidence.kind == "file")
-        .where(or_(Evidence.extraction_status == "queued",
-                   (Evidence.extraction_status == "extracting")
-                   & (Evidence.extraction_started_at < _stale_before())))
-        .values(extraction_status="extracting", extraction_started_at=datetime.now(timezone.utc),
+        .where(or_(Evidence.extraction_status == "queued", _claim_lapsed(_dead_before())))
+        .values(extraction_status="extracting", extraction_started_at=now, extraction_heartbeat_at=now,
                 pages_done=0, pages_total=0, extraction_error=None)
     ), attempts=OUTCOME_ATTEMPTS)
-    return result.rowcount == 1
+    return Claim(evidence_id, now) if result.rowcount == 1 else None
 
 
-def interrupted_evidence_ids() -> list[int]:
-    """Queued a while ago but never started, or started by a worker that died."""
-    queued_long_ago = datetime.now(timezone.utc) - timedelta(minutes=2)
+def _held(claim: Claim):
+    return (Evidence.id == claim.evidence_id, Evidence.extraction_status == "extracting",
+            Evidence.extraction_started_at == claim.started_at)
+
+
+def renew(claim: Claim) -> None:
+    """The heartbeat of a running extraction (inside the job's heartbeat transaction);
+    updated_at stays: the evidence itself has not changed."""
+    db.session.execute(update(Evidence).where(*_held(claim))
+                       .values(extraction_heartbeat_at=datetime.now(timezone.utc), updated_at=Evidence.updated_at))
+
+
+def held_elsewhere(evidence_id: int) -> bool:
+    """Whether a live job is extracting this evidence."""
+    with reading():
+        evidence = db.session.get(Evidence, evidence_id)
+        busy = evidence is not None and evidence.deleted_at is None and evidence.extraction_status == "extracting"
+    end_transaction()
+    return busy
+
+
+def orphaned_evidence_ids() -> list[int]:
+    """Evidence waiting for an extraction no outbox row asks for (left by an older
+    release, or a row removed by hand), its claim lapsed if it had one."""
+    waiting_for = select(OutboxEffect.id).where(OutboxEffect.kind == "extract", OutboxEffect.target_id == Evidence.id)
+    settled = datetime.now(timezone.utc) - ORPHAN_AFTER
     return list(db.session.scalars(
-        select(Evidence.id).where(Evidence.deleted_at.is_(None), Evidence.kind == "file").where(or_(
-            (Evidence.extraction_status == "queued") & (Evidence.updated_at < queued_long_ago),
-            (Evidence.extraction_status == "extracting") & (Evidence.extraction_started_at < _stale_before()),
-        ))
+        select(Evidence.id).where(Evidence.deleted_at.is_(None), Evidence.kind == "file", ~waiting_for.exists())
+        .where(or_((Evidence.extraction_status == "queued") & (Evidence.updated_at < settled),
+                   _claim_lapsed(_dead_before())))
+        .order_by(Evidence.id)
     ))
 
 
-def run_extraction(evidence_id: int) -> None:
-    if not claim(evidence_id):
-        return
+def run_extraction(evidence_id: int, job: "effects.Job | None" = None) -> bool:
+    """Extract the evidence if it waits for it. False: another live job holds its claim,
+    so the caller's effect is not done (it may die yet). The job's heartbeat renews the
+    claim; without a job (tests) nothing renews it."""
+    held = claim(evidence_id)
+    if held is None:
+        return not held_elsewhere(evidence_id)
+    if job is not None:
+        job.also_beat(lambda: renew(held))
     with reading():
         version = db.session.get(Evidence, evidence_id).current_version
         kind, path = version.file_kind, BlobStore(current_app.config["UPLOAD_DIR"]).path_for(version.sha256)
@@ -65,7 +112,7 @@ def run_extraction(evidence_id: int) -> None:
             return
         last_report = time.monotonic()
         try:
-            write(lambda: db.session.execute(update(Evidence).where(Evidence.id == evidence_id)
+            write(lambda: db.session.execute(update(Evidence).where(*_held(held))
                                              .values(pages_done=done, pages_total=total)), attempts=1)
         except DatabaseBusy:
             pass  # a progress figure is a courtesy: the next one, or the outcome, follows
@@ -79,19 +126,25 @@ def run_extraction(evidence_id: int) -> None:
             memory_mb=current_app.config["EXTRACTION_MEMORY_MB"],
         )
     except ExtractionError as error:
-        _finish(evidence_id, "failed", error=str(error))
-        return
+        _finish(held, "failed", error=str(error))
+        return True
     except Exception:  # a bug must not leave the evidence "extracting" forever
         log.exception("extraction of evidence %s crashed", evidence_id)
-        _finish(evidence_id, "failed", error="เกิดข้อผิดพลาดภายในระหว่างดึงข้อความ กรุณาลองใหม่")
-        return
-    _finish(evidence_id, "done", pages=pages)
+        _finish(held, "failed", error="เกิดข้อผิดพลาดภายในระหว่างดึงข้อความ กรุณาลองใหม่")
+        return True
+    _finish(held, "done", pages=pages)
+    return True
 
 
-def _finish(evidence_id: int, status: str, error: str | None = None, pages: list | None = None) -> None:
-    """The outcome, with the pages, in one short write transaction; the index follows."""
+def _finish(held: Claim, status: str, error: str | None = None, pages: list | None = None) -> None:
+    """The outcome, with the pages, in one short write transaction; the index follows. A
+    claim taken over meanwhile (the file replaced, or this job presumed dead) keeps the
+    newer job's work: this outcome is dropped."""
     def record() -> None:
-        evidence = db.session.get(Evidence, evidence_id)
+        evidence = db.session.scalar(select(Evidence).where(*_held(held)))
+        if evidence is None:
+            log.info("extraction of evidence %s was superseded; its outcome is dropped", held.evidence_id)
+            return
         if pages is not None:
             evidence.pages.clear()
             db.session.flush()
@@ -102,6 +155,7 @@ def _finish(evidence_id: int, status: str, error: str | None = None, pages: list
             evidence.pages_done = evidence.pages_total = len(pages)
         evidence.extraction_status = status
         evidence.extraction_error = error
-        effects.record(db.session, "index", [evidence_id])
+        evidence.extraction_heartbeat_at = None
+        effects.record(db.session, "index", [held.evidence_id])
 
     write(record, attempts=OUTCOME_ATTEMPTS)

@@ -3,6 +3,7 @@ from flask import abort, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from portal import effects
 from portal.access import can_see_agency, hidden
 from portal.extensions import db
 from portal.models import ChecklistItem, SubItem
@@ -17,6 +18,13 @@ def evidence_or_404(evidence_id: int) -> Evidence:
     if not can_see_agency(evidence.agency_id):
         hidden("evidence", evidence.id, evidence.agency_id)
     return evidence
+
+
+def awaiting_index(evidence: Evidence) -> bool:
+    """Not yet searchable as it stands: its index job has not finished (waiting, retrying
+    after a full disk, or sent again after its worker died). Extraction ends by recording
+    one, so this also covers "text extracted but not indexed yet"."""
+    return evidence.deleted_at is None and bool(effects.outstanding("index", [evidence.id]))
 
 
 def item_url(agency_id: int, item: ChecklistItem) -> str:

@@ -12,6 +12,7 @@ from portal.models.criteria import (
 )
 from portal.models.audit import AuditEvent
 from portal.models.evidence import Evidence, EvidenceAttachment, EvidencePage, FileVersion
+from portal.models.outbox import EFFECT_KINDS, OutboxEffect
 from portal.models.rate_limit import RateLimitCounter
 from portal.models.results import ResultMetric, ResultMetricEvidence
 from portal.models.review import (
@@ -30,5 +31,5 @@ __all__ = [
     "ResultDimension", "SubItem", "AGENCY_SCOPED_ROLES", "ROLES", "RoleGrant", "User",
     "AuditEvent", "Evidence", "EvidenceAttachment", "EvidencePage", "FileVersion",
     "ResultMetric", "ResultMetricEvidence", "REVIEW_STATUSES", "THREAD_VISIBILITIES",
-    "Comment", "CommentThread", "ItemReview", "ThreadRead", "RateLimitCounter",
+    "Comment", "CommentThread", "ItemReview", "ThreadRead", "RateLimitCounter", "EFFECT_KINDS", "OutboxEffect",
 ]

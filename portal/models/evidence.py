@@ -52,7 +52,10 @@ class Evidence(db.Model):
     extraction_error: Mapped[str | None] = mapped_column(Text)
     pages_done: Mapped[int] = mapped_column(default=0)
     pages_total: Mapped[int] = mapped_column(default=0)
+    # The claim of the job extracting it (portal/evidence/pipeline.py): when it was taken,
+    # and the job's last heartbeat; a claim whose heartbeat stopped may be taken again.
     extraction_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    extraction_heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(default=1)  # of what people edit: details, file (portal/versions.py)
 
     agency: Mapped[Agency] = relationship()

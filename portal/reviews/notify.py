@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from portal import effects
+from portal.database import end_transaction, reading
 from portal.extensions import db
 from portal.models import Comment, ItemReview, RoleGrant, User
 from portal.models.review import STATUS_LABELS
@@ -115,8 +116,18 @@ def build_notices(comment_ids: list[int], review_ids: list[int]) -> list[EmailMe
     return messages
 
 
+def deliver(comment_ids: list[int], review_ids: list[int]) -> int:
+    """The worker's job: build the notices in a read-only transaction that is over before
+    the (slow) SMTP session starts, then send them."""
+    with reading():
+        messages = build_notices(comment_ids, review_ids)
+    end_transaction()
+    return send(messages)
+
+
 def send(messages: list[EmailMessage]) -> int:
-    """One SMTP session for the batch; the worker retries the job when the server fails."""
+    """One SMTP session for the batch; a failure raises, and the outbox sends the job again
+    later (portal/effects.py)."""
     if not messages:
         return 0
     config = current_app.config

@@ -63,19 +63,20 @@ def update_evidence(evidence_ids) -> None:
     _modules()[0].update_evidence(index_folder(), evidence_ids)
 
 
-def update_or_repair(evidence_ids) -> None:
-    """The worker's index update. A missing or damaged index gets a rebuild (which reads
-    everything from the database); a full disk leaves the evidence to the sweep, which
-    finds it differing from the database once space is back."""
+def update_or_repair(evidence_ids) -> bool:
+    """The worker's index update; False when it could not be made, so the job is tried
+    again later (portal/effects.py): on a full disk, or a missing or damaged index, which
+    gets a rebuild requested as well (the rebuild reads everything from the database)."""
     try:
         update_evidence(evidence_ids)
+        return True
     except Exception as error:
         if is_disk_full(error):
-            log.warning("index disk full: evidence %s is indexed by the sweep once space is back", evidence_ids)
-            return
+            log.warning("index disk full: evidence %s is indexed once space is back", evidence_ids)
+            return False
         if isinstance(error, SearchUnavailable) or repair.is_damage(error):
             repair.unavailable(error, index_folder())
-            return
+            return False
         raise
 
 

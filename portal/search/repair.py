@@ -2,9 +2,10 @@
 pickles, missing files, a damaged SQLite file) answers 503 in Thai and queues ONE rebuild
 from the database: requests within REQUEST_AGAIN_AFTER seconds of a request, in any
 process, queue nothing more (a marker file beside the index), and one rebuild runs at a
-time (a lock file). An index update lost on the way (disk full, a killed worker) is
-found by comparing the index with the database (`stale_evidence_ids`), which the
-worker's periodic sweep re-queues."""
+time (a lock file). A rebuild request is the one job enqueued outside the outbox
+(portal/effects.py): it repairs the index, it is no effect of a change. Index updates
+are outbox rows, retried until done; as a backstop the worker's sweep compares the index
+with the database (`stale_evidence_ids`) and records what differs."""
 import fcntl
 import logging
 import os

@@ -42,7 +42,9 @@ def page():
         try:
             results = backend.search_or_unavailable(text, allowed, filters, page=page_number,
                                                     per_page=PER_PAGE, sort=sort, dates=dates)
-        except SearchUnavailable as error:  # a rebuild is requested
+        except SearchUnavailable as error:
+            # The backend asked repair.request_rebuild() for a rebuild: the one enqueue outside
+            # the outbox, a repair of the index rather than an effect of a change (throttled there).
             abort(503, description=str(error))
     categories = list(db.session.scalars(select(Category).where(
         Category.version == cycles.criteria_edition()).order_by(Category.position)))

@@ -1,9 +1,11 @@
 """Small helpers for tests: accounts per role, signing in, CSRF tokens."""
 import re
 
+from sqlalchemy import select
+
 from portal.admin import operations as ops
 from portal.extensions import db
-from portal.models import Agency
+from portal.models import Agency, ChecklistItem, SubItem
 
 PASSWORD = "correct-horse-battery"
 CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
@@ -80,3 +82,17 @@ def form_version(client, page: str, action: str, headers: dict | None = None) ->
             assert match, f"the form posting to {action} on {page} carries no version"
             return match.group(1)
     raise AssertionError(f"no form posting to {action} on {page}")
+
+
+def checklist_item(sub_item: str = "1.1", code: str = "B1") -> ChecklistItem:
+    """A loaded criteria item by its codes, e.g. checklist_item("1.1", "B1")."""
+    return db.session.scalar(select(ChecklistItem).join(SubItem)
+                             .where(SubItem.code == sub_item, ChecklistItem.code == code))
+
+
+def signed_in(app, username: str, password: str = PASSWORD):
+    """A test client signed in as `username`, with the CSRF token its forms send."""
+    client = app.test_client()
+    assert login(client, username, password).status_code == 302
+    client.token = csrf_token(client, "/")
+    return client

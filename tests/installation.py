@@ -5,15 +5,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from flask_migrate import upgrade
-from sqlalchemy import select
 
 from portal.admin import operations as admin_ops
 from portal.criteria.loader import load_criteria
 from portal.criteria.store import sync_criteria
 from portal.extensions import db
-from portal.models import ChecklistItem, SubItem
 from tests.conftest import make_test_app
-from tests.helpers import csrf_token, login, make_agency, make_user
+from tests.helpers import checklist_item, make_agency, make_user, signed_in
 
 
 def own_installation(tmp: Path, database_url: str | None = None, **overrides) -> SimpleNamespace:
@@ -26,18 +24,14 @@ def own_installation(tmp: Path, database_url: str | None = None, **overrides) ->
         make_user("own-editor", ("agency_editor", agency))
         admin_ops.make_current(admin_ops.create_cycle(2569, "pmqa-4.0"))
         db.session.commit()
-        item_id = db.session.scalar(select(ChecklistItem.id).join(SubItem)
-                                    .where(SubItem.code == "1.1", ChecklistItem.code == "B1"))
+        item_id = checklist_item().id
         agency_id = agency.id
         db.session.remove()
     return SimpleNamespace(app=app, database_path=database_path, agency_id=agency_id, item_id=item_id)
 
 
 def editor_client(app):
-    client = app.test_client()
-    assert login(client, "own-editor").status_code == 302
-    client.token = csrf_token(client, "/")
-    return client
+    return signed_in(app, "own-editor")
 
 
 def dispose(installation: SimpleNamespace) -> None:

@@ -2,18 +2,18 @@
 fragment and HX-Trigger (or a redirect with the message), refused → the form again for bad
 input, the message area for everything else; 413 names the limit; an ended session sends
 htmx to the login page."""
-import io
 
 import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Evidence, User
-from tests.test_evidence import client_for, counts, post, upload, ws  # noqa: F401  (ws is a fixture)
+from tests.helpers import signed_in
+from tests.test_evidence import counts, post, upload, ws  # noqa: F401  (ws is a fixture)
 
 
 def test_done_answers_htmx_with_the_panel_and_the_signal_and_a_form_post_with_a_redirect(app, ws):
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     url = f"/agencies/{ws['a']}/items/{ws['items']['B1']}/links"
     link = {"url": "https://www.example.go.th/plan", "title": "แผนยุทธศาสตร์"}
     answer = post(editor, url, link)
@@ -25,7 +25,7 @@ def test_done_answers_htmx_with_the_panel_and_the_signal_and_a_form_post_with_a_
 
 
 def test_bad_input_comes_back_in_the_panel_and_other_refusals_in_the_message_area(app, ws):
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     bad = post(editor, f"/agencies/{ws['a']}/items/{ws['items']['B1']}/links", {"url": "ftp://x.go.th", "title": "x"})
     assert bad.status_code == 422 and "HX-Retarget" not in bad.headers
     assert f'id="item-{ws["items"]["B1"]}"' in bad.get_data(as_text=True)  # the panel, with the reason
@@ -41,7 +41,7 @@ def test_bad_input_comes_back_in_the_panel_and_other_refusals_in_the_message_are
 
 def test_retry_refused_lands_in_the_message_area_not_in_the_status(app, ws):
     """It used to answer with the whole evidence page, swapped into the status box."""
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     upload(editor, ws, [("แผน.txt", "แผนยุทธศาสตร์".encode())])
     with app.app_context():
         evidence_id = db.session.scalar(select(Evidence.id))
@@ -52,7 +52,7 @@ def test_retry_refused_lands_in_the_message_area_not_in_the_status(app, ws):
 
 @pytest.mark.parametrize("limit, words", [(2 * 1024 * 1024, "2 MB"), (4096, "4.0 KB")])
 def test_a_request_over_the_limit_names_the_limit_in_the_message_area(app, ws, monkeypatch, limit, words):
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", limit)
     before = counts(app)
     response = upload(editor, ws, [("สแกน.pdf", b"%PDF-1.4" + b"0" * limit)])
@@ -64,7 +64,7 @@ def test_a_request_over_the_limit_names_the_limit_in_the_message_area(app, ws, m
 
 
 def test_an_upload_after_the_session_ended_elsewhere_goes_to_sign_in(app, ws):
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     with app.app_context():
         db.session.scalar(select(User).where(User.username == "ev-editor")).end_sessions()
         db.session.commit()
@@ -75,7 +75,7 @@ def test_an_upload_after_the_session_ended_elsewhere_goes_to_sign_in(app, ws):
 
 def test_an_upload_after_the_session_cookie_expired_goes_to_sign_in(app, ws):
     """The cookie took the form's CSRF token with it: sign-in, not a CSRF error, helps."""
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     editor.delete_cookie("session")
     response = upload(editor, ws, [("แผน.txt", "แผน".encode())])
     assert response.status_code == 401 and response.headers["HX-Redirect"].startswith("/auth/login")

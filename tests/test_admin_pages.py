@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Agency, AssessmentCycle, AuditEvent, User
+from portal.models import Agency, AssessmentCycle, User
 from tests.helpers import csrf_token, form_version, login, make_agency, make_user
 
 

@@ -16,8 +16,8 @@ from portal.evidence.storage import BlobStore
 from portal.extensions import db
 from portal.models import AuditEvent, Evidence
 from tests.clamd import EICAR, SIGNATURE, STREAM_MAX_BYTES, clamd  # noqa: F401  (fixture)
-from tests.helpers import form_version
-from tests.test_evidence import THAI_TEXT, client_for, counts, ws  # noqa: F401  (fixture)
+from tests.helpers import form_version, signed_in
+from tests.test_evidence import THAI_TEXT, counts, ws  # noqa: F401  (fixture)
 
 INFECTED_TEXT = "รายงานประจำปี\n".encode() + EICAR + b"\n"
 
@@ -55,7 +55,7 @@ def infected_docx() -> bytes:
 
 @pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain-form"])
 def test_clean_file_is_scanned_then_stored(app, ws, scanning, htmx):  # noqa: F811
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     response = post_upload(editor, ws, "แผนยุทธศาสตร์.txt", THAI_TEXT.encode(), htmx)
     assert response.status_code == (200 if htmx else 302)
     assert counts(app)[0] == 1
@@ -66,7 +66,7 @@ def test_clean_file_is_scanned_then_stored(app, ws, scanning, htmx):  # noqa: F8
 @pytest.mark.parametrize("name,content", [("รายงาน.txt", INFECTED_TEXT), ("แผน.docx", None)],
                          ids=["text", "inside-docx"])
 def test_infected_file_is_refused_422_audited_and_never_stored(app, ws, scanning, htmx, name, content):  # noqa: F811
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     before = counts(app)
     content = content or infected_docx()
     response = post_upload(editor, ws, name, content, htmx)
@@ -83,7 +83,7 @@ def test_infected_file_is_refused_422_audited_and_never_stored(app, ws, scanning
 
 @pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain-form"])
 def test_scanner_down_refuses_503_and_stores_nothing(app, ws, scanning, htmx):  # noqa: F811
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     content = f"{THAI_TEXT} {uuid.uuid4()}".encode()  # bytes no earlier test stored
     scanning.stop()
     response = post_upload(editor, ws, "แผน.txt", content, htmx)
@@ -103,14 +103,14 @@ def test_scanner_that_never_answers_times_out_503(app, ws, monkeypatch):  # noqa
     monkeypatch.setitem(app.config, "CLAMD_URL", f"tcp://127.0.0.1:{listener.getsockname()[1]}")
     monkeypatch.setitem(app.config, "CLAMD_TIMEOUT_SECONDS", 0.5)
     try:
-        response = post_upload(client_for(app, "ev-editor"), ws, "แผน.txt", THAI_TEXT.encode(), htmx=True)
+        response = post_upload(signed_in(app, "ev-editor"), ws, "แผน.txt", THAI_TEXT.encode(), htmx=True)
     finally:
         listener.close()
     assert response.status_code == 503 and counts(app)[0] == 0
 
 
 def test_file_longer_than_the_scanner_accepts_is_413(app, ws, scanning):  # noqa: F811
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     response = post_upload(editor, ws, "ใหญ่.txt", ("ก" * (STREAM_MAX_BYTES // 2)).encode(), htmx=True)
     assert response.status_code == 413
     assert "ใหญ่เกินขนาดที่ระบบตรวจไวรัสตรวจได้" in response.get_data(as_text=True)
@@ -118,7 +118,7 @@ def test_file_longer_than_the_scanner_accepts_is_413(app, ws, scanning):  # noqa
 
 
 def test_infected_replacement_keeps_the_current_version(app, ws, scanning):  # noqa: F811
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     assert post_upload(editor, ws, "ฉบับแรก.txt", THAI_TEXT.encode(), htmx=True).status_code == 200
     with app.app_context():
         evidence_id = db.session.scalar(select(Evidence.id))

@@ -18,7 +18,7 @@ from portal.models import Evidence, FileVersion
 from portal.search import backend
 from tests import thai_documents as make
 from tests.conftest import _postgres_database, make_test_app
-from tests.helpers import csrf_token, login, make_agency, make_user, stored_text_evidence
+from tests.helpers import checklist_item, csrf_token, login, make_agency, make_user, stored_text_evidence
 
 QUERIES = ("แผนยุทธศาสตร์", "ความพึงพอใจ", "ดิจิทัล")
 
@@ -46,10 +46,9 @@ def populated(app, tmp_path):
     assert login(client, "editor", "editor-demo-2569").status_code == 302
     token = csrf_token(client, "/")
     with app.app_context():
-        from portal.models import Agency, ChecklistItem, SubItem
+        from portal.models import Agency
         agency_id = db.session.scalar(select(Agency.id).where(Agency.code == "DEMO-DEPT"))
-        item_id = db.session.scalar(select(ChecklistItem.id).join(SubItem)
-                                    .where(SubItem.code == "1.1", ChecklistItem.code == "B1"))
+        item_id = checklist_item().id
     text = f"รายงานผลการดำเนินงานตามแผนยุทธศาสตร์ {uuid.uuid4()}".encode()
     files = [("แผนยุทธศาสตร์.txt", text), ("สำเนา.txt", text),
              ("สำรวจความพึงพอใจ.docx", make.docx(tmp_path / "survey.docx", ["ผลสำรวจความพึงพอใจของผู้รับบริการ ร้อยละ 87.4"]).read_bytes())]

@@ -2,13 +2,12 @@
 in place with the first editor's title named in Thai, the second editor's typing stays in
 the form, the page stays as it was, and saving again goes through."""
 import pytest
-from sqlalchemy import select
 
 from portal.admin import operations as admin_ops
 from portal.extensions import db
-from portal.models import ChecklistItem, Evidence, SubItem
+from portal.models import Evidence
 from tests.browser import sign_in
-from tests.helpers import PASSWORD, make_agency, make_user, stored_text_evidence
+from tests.helpers import PASSWORD, checklist_item, make_agency, make_user, stored_text_evidence
 
 pytestmark = pytest.mark.browser
 
@@ -20,8 +19,7 @@ def test_the_second_save_sees_the_first_and_keeps_its_input(app, live_server, br
         make_user("ce-b-bee", ("agency_editor", agency))
         admin_ops.make_current(admin_ops.create_cycle(2569, "pmqa-4.0"))
         db.session.commit()
-        item = db.session.scalar(select(ChecklistItem).join(SubItem)
-                                 .where(SubItem.code == "1.1", ChecklistItem.code == "B1"))
+        item = checklist_item()
         evidence_id = stored_text_evidence(agency, item, ana, "แผนยุทธศาสตร์ 2569").id
     url = f"{live_server.url}/evidence/{evidence_id}"
     contexts = [browser.new_context(locale="th-TH", viewport={"width": 1280, "height": 900}) for _ in range(2)]

@@ -9,11 +9,11 @@ from portal.admin import operations as admin_ops
 from portal.evidence import operations as ops
 from portal.evidence.pipeline import run_extraction
 from portal.extensions import db
-from portal.models import ChecklistItem, Evidence, OutboxEffect, SubItem
+from portal.models import Evidence, OutboxEffect
 from portal.search import backend
 from tests import thai_documents as make
 from tests.browser import sign_in
-from tests.helpers import PASSWORD, make_agency, make_user
+from tests.helpers import PASSWORD, checklist_item, make_agency, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -24,8 +24,7 @@ def test_upload_progress_coverage_and_status(app, live_server, page, artifacts_d
         make_user("uploader-b", ("agency_editor", agency))
         admin_ops.make_current(admin_ops.create_cycle(2569, "pmqa-4.0"))
         db.session.commit()
-        item_id = db.session.scalar(select(ChecklistItem.id).join(SubItem)
-                                    .where(SubItem.code == "1.1", ChecklistItem.code == "B1"))
+        item_id = checklist_item().id
         agency_id = agency.id
     document = make.pdf(tmp_path / "แผนยุทธศาสตร์ 2569.pdf", [make.SENTENCES[1], make.SENTENCES[2]])
 
@@ -71,8 +70,7 @@ def test_evidence_not_yet_searchable_says_so_until_its_index_job_has_run(app, li
         make_user("indexer-b", ("agency_editor", agency))
         admin_ops.make_current(admin_ops.create_cycle(2569, "pmqa-4.0"))
         db.session.commit()
-        item = db.session.scalar(select(ChecklistItem).join(SubItem)
-                                 .where(SubItem.code == "1.1", ChecklistItem.code == "B1"))
+        item = checklist_item()
         link = ops.add_link(agency, item, "https://www.example.go.th/plan", "แผนที่ยังค้นหาไม่ได้", None)
         db.session.commit()  # its index row goes to a queue nobody consumes here
         link_id, item_id, agency_id = link.id, item.id, agency.id

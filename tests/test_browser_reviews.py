@@ -1,13 +1,11 @@
 """A reviewer comments on an item, the agency editor sees it (by polling, no reload) and
 replies, the reviewer resolves the thread — in chromium, with screenshots."""
 import pytest
-from sqlalchemy import select
 
 from portal.admin import operations as admin_ops
 from portal.extensions import db
-from portal.models import ChecklistItem, SubItem
 from tests.browser import sign_in
-from tests.helpers import PASSWORD, make_agency, make_user
+from tests.helpers import PASSWORD, checklist_item, make_agency, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -19,8 +17,7 @@ def test_reviewer_comments_editor_replies_reviewer_resolves(app, live_server, br
         make_user("editor-b", ("agency_editor", agency))
         admin_ops.make_current(admin_ops.create_cycle(2569, "pmqa-4.0"))
         db.session.commit()
-        item_id = db.session.scalar(select(ChecklistItem.id).join(SubItem)
-                                    .where(SubItem.code == "1.1", ChecklistItem.code == "B1"))
+        item_id = checklist_item().id
         workspace = f"{live_server.url}/agencies/{agency.id}/criteria/1/1.1"
 
     editor_context = browser.new_context(locale="th-TH", viewport={"width": 1280, "height": 900})

@@ -1,14 +1,13 @@
 """In chromium: an infected file and a file past the agency's quota are refused in the item's
 panel with their Thai reasons; the dashboard and the admin's agency list show the storage used."""
 import pytest
-from sqlalchemy import select
 
 from portal.admin import operations as admin_ops
 from portal.extensions import db
-from portal.models import Agency, ChecklistItem, SubItem
+from portal.models import Agency
 from tests.browser import sign_in
 from tests.clamd import EICAR, SIGNATURE, clamd  # noqa: F401  (fixture)
-from tests.helpers import PASSWORD, make_agency, make_user
+from tests.helpers import PASSWORD, checklist_item, make_agency, make_user
 
 pytestmark = pytest.mark.browser
 KB = 1024
@@ -23,8 +22,7 @@ def workspace(app):
         admin_ops.make_current(admin_ops.create_cycle(2569, "pmqa-4.0"))
         agency.storage_quota_bytes = 64 * KB
         db.session.commit()
-        item_id = db.session.scalar(select(ChecklistItem.id).join(SubItem)
-                                    .where(SubItem.code == "1.1", ChecklistItem.code == "B1"))
+        item_id = checklist_item().id
         return {"agency": agency.id, "item": item_id}
 
 

@@ -2,13 +2,11 @@
 the browser lands on the login page; a file over the limit says the limit in Thai where
 the user is, and the item's panel stays as it was (it used to become a bare alert)."""
 import pytest
-from sqlalchemy import select
 
 from portal.admin import operations as admin_ops
 from portal.extensions import db
-from portal.models import ChecklistItem, SubItem
 from tests.browser import sign_in
-from tests.helpers import PASSWORD, make_agency, make_user
+from tests.helpers import PASSWORD, checklist_item, make_agency, make_user
 
 pytestmark = pytest.mark.browser
 WIDTHS = {"desktop": 1280, "phone": 390}
@@ -21,8 +19,7 @@ def workspace(app):
         make_user("limit-editor", ("agency_editor", agency))
         admin_ops.make_current(admin_ops.create_cycle(2569, "pmqa-4.0"))
         db.session.commit()
-        item_id = db.session.scalar(select(ChecklistItem.id).join(SubItem)
-                                    .where(SubItem.code == "1.1", ChecklistItem.code == "B1"))
+        item_id = checklist_item().id
         return {"url": f"/agencies/{agency.id}/criteria/1/1.1", "item": item_id}
 
 

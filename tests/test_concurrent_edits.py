@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from portal.admin import operations as admin_ops
 from portal.evidence.storage import BlobStore
 from portal.extensions import db
-from portal.models import (Agency, AuditEvent, ChecklistItem, Comment, Evidence, EvidenceAttachment, FileVersion,
-                           ItemReview, MetricGroup, ResultMetric, SubItem, User)
+from portal.models import (Agency, AuditEvent, Comment, Evidence, EvidenceAttachment, FileVersion,
+                           ItemReview, MetricGroup, ResultMetric, User)
 from portal.reviews import operations as review_ops
-from tests.helpers import csrf_token, form_version, login, make_agency, make_user, stored_text_evidence
+from tests.helpers import checklist_item, csrf_token, form_version, login, make_agency, make_user, stored_text_evidence
 
 HX = {"HX-Request": "true"}
 OTHERS_CHANGE = "มีผู้อื่นแก้ไข"
@@ -66,8 +66,7 @@ def ce(app):
         cycle = admin_ops.create_cycle(2569, "pmqa-4.0")
         admin_ops.make_current(cycle)
         db.session.commit()
-        item = db.session.scalar(select(ChecklistItem).join(SubItem)
-                                 .where(SubItem.code == "1.1", ChecklistItem.code == "B1"))
+        item = checklist_item()
         evidence = stored_text_evidence(agency, item, ana, "แผนยุทธศาสตร์ 2569")
         group = db.session.scalar(select(MetricGroup).where(MetricGroup.code == "7.2.1"))
         metric = ResultMetric(agency_id=agency.id, cycle_id=cycle.id, metric_group_id=group.id,

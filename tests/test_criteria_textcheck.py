@@ -8,7 +8,7 @@ from pythainlp.corpus import thai_words
 
 import pythainlp
 from portal.config import PROJECT_ROOT
-from portal.criteria.loader import load_criteria
+from portal.criteria.loader import load_criteria, strings_in
 from portal.criteria.textcheck import KNOWN_DAMAGE, find_damage
 
 CRITERIA = load_criteria(PROJECT_ROOT / "criteria")
@@ -85,7 +85,7 @@ def test_the_guides_own_spellings_are_listed_with_a_note_and_still_where_they_sa
     for category in CRITERIA.process:
         for sub_item in category.sub_items:
             texts_by_sub_item[sub_item.code] = " ".join(
-                text for _, text in _texts(sub_item.model_dump()))
+                text for _, text in strings_in(sub_item.model_dump()))
     assert SPELLINGS["version"] == CRITERIA.version
     for entry in SPELLINGS["spellings"]:
         assert entry["note"].strip(), entry
@@ -93,17 +93,6 @@ def test_the_guides_own_spellings_are_listed_with_a_note_and_still_where_they_sa
         for code in entry["where"]:
             assert entry["text"] in texts_by_sub_item[code], (entry["text"], code)
         assert find_damage(entry["text"]) == [], entry["text"]
-
-
-def _texts(value, path=""):
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for key, child in value.items():
-            yield from _texts(child, f"{path}.{key}")
-    elif isinstance(value, list):
-        for n, child in enumerate(value):
-            yield from _texts(child, f"{path}[{n}]")
 
 
 def test_cli_check_reports_damage_and_fails(tmp_path, app):

@@ -10,8 +10,8 @@ from portal import cycles
 from portal.admin import operations as admin_ops
 from portal.errors import Refused
 from portal.extensions import db
-from portal.models import AssessmentCycle, ChecklistItem, MetricGroup, ResultMetric, SubItem
-from tests.helpers import login, make_agency, make_user, stored_text_evidence
+from portal.models import AssessmentCycle, MetricGroup, ResultMetric
+from tests.helpers import checklist_item, login, make_agency, make_user, stored_text_evidence
 
 EDITION = "pmqa-4.0"  # the edition the test database holds
 
@@ -55,8 +55,7 @@ def test_dashboard_and_export_read_both_kinds_of_category_from_the_cycles_editio
         cycle = admin_ops.create_cycle(2569, EDITION)
         admin_ops.make_current(cycle)
         db.session.commit()
-        item = db.session.scalar(select(ChecklistItem).join(SubItem).where(
-            SubItem.code == "1.1", ChecklistItem.code == "B1"))
+        item = checklist_item()
         stored_text_evidence(agency, item, editor, "แผนยุทธศาสตร์")
         db.session.add(ResultMetric(agency=agency, cycle=cycle, name="ความพึงพอใจ", unit="ร้อยละ",
                                     direction="higher", target=80, value_this_year=90,

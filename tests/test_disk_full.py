@@ -17,10 +17,10 @@ from portal.disk import DISK_FULL_MESSAGE
 from portal.evidence import operations as ops
 from portal.evidence.storage import BlobStore
 from portal.extensions import db
-from portal.models import Agency, ChecklistItem, Evidence, OutboxEffect, SubItem
+from portal.models import Agency, Evidence, OutboxEffect
 from portal.models.user import utcnow
 from portal.search import backend
-from tests.helpers import csrf_token, login, make_agency, make_user
+from tests.helpers import checklist_item, make_agency, make_user, signed_in
 from tests.installation import dispose, editor_client, own_installation
 from tests.small_disk import small_disk  # noqa: F401  (fixture)
 
@@ -32,13 +32,9 @@ def world(app):
         make_user("disk-editor", ("agency_editor", agency))
         admin_ops.make_current(admin_ops.create_cycle(2569, "pmqa-4.0"))
         db.session.commit()
-        item_id = db.session.scalar(select(ChecklistItem.id).join(SubItem)
-                                    .where(SubItem.code == "1.1", ChecklistItem.code == "B1"))
+        item_id = checklist_item().id
         agency_id = agency.id
-    client = app.test_client()
-    assert login(client, "disk-editor").status_code == 302
-    client.token = csrf_token(client, "/")
-    return {"agency": agency_id, "item": item_id, "client": client}
+    return {"agency": agency_id, "item": item_id, "client": signed_in(app, "disk-editor")}
 
 
 def upload_request(world, content: bytes, htmx: bool) -> EnvironBuilder:

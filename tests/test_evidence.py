@@ -2,7 +2,6 @@
 downloads — and every bad input answered with the right status and a Thai message,
 leaving what is stored untouched."""
 import io
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -11,7 +10,7 @@ from portal.admin import operations as admin_ops
 from portal.evidence.storage import BlobStore
 from portal.extensions import db
 from portal.models import AuditEvent, ChecklistItem, Evidence, FileVersion, SubItem
-from tests.helpers import csrf_token, form_version, login, make_agency, make_user
+from tests.helpers import form_version, make_agency, make_user, signed_in
 
 THAI_TEXT = "รายงานผลการดำเนินงานตามแผนยุทธศาสตร์ของส่วนราชการ ประจำปีงบประมาณ พ.ศ. 2569 KPI 95%"
 
@@ -30,13 +29,6 @@ def ws(app):
                                          .where(SubItem.code == "1.1", ChecklistItem.code == code))
                  for code in ("B1", "B2", "RB1")}
         return {"a": a.id, "b": b.id, "items": items}
-
-
-def client_for(app, username):
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    client.token = csrf_token(client, "/")
-    return client
 
 
 def post(client, url, data=None, **kwargs):
@@ -75,7 +67,7 @@ def minimal_pdf() -> bytes:
 
 
 def test_upload_stores_by_hash_and_updates_coverage(app, ws):
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     response = upload(editor, ws, [("แผนยุทธศาสตร์ 2569.txt", THAI_TEXT.encode())])
     assert response.status_code == 200
     panel = response.get_data(as_text=True)
@@ -90,7 +82,7 @@ def test_upload_stores_by_hash_and_updates_coverage(app, ws):
 
 
 def test_same_bytes_are_stored_once(app, ws):
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     before = counts(app)[1]
     upload(editor, ws, [("a.txt", THAI_TEXT.encode()), ("b.txt", THAI_TEXT.encode())])
     evidence_count, blobs = counts(app)
@@ -98,7 +90,7 @@ def test_same_bytes_are_stored_once(app, ws):
 
 
 def test_several_files_at_once(app, ws):
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     response = upload(editor, ws, [("หนึ่ง.txt", "หนึ่ง".encode()), ("สอง.txt", "สอง".encode())])
     assert "มีหลักฐาน 2 รายการ" in response.get_data(as_text=True)
 
@@ -114,7 +106,7 @@ def test_several_files_at_once(app, ws):
     ("bad\r\nname.txt", b"hello", 422, ""),
 ])
 def test_bad_files_are_refused_and_nothing_is_stored(app, ws, name, content, status, message):
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     upload(editor, ws, [("keep.txt", "เดิม".encode())])
     before = counts(app)
     content = minimal_pdf() if content is None else content
@@ -126,7 +118,7 @@ def test_bad_files_are_refused_and_nothing_is_stored(app, ws, name, content, sta
 
 
 def test_truncated_pdf_is_refused(app, ws):
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     pdf = minimal_pdf()
     response = upload(editor, ws, [("ตัด.pdf", pdf[: len(pdf) // 2])])
     assert response.status_code == 422
@@ -134,7 +126,7 @@ def test_truncated_pdf_is_refused(app, ws):
 
 
 def test_file_over_the_size_limit_is_413(app, ws):
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     app.config["MAX_CONTENT_LENGTH"] = 4096
     try:
         response = upload(editor, ws, [("ใหญ่.txt", ("ก" * 5000).encode())])
@@ -146,21 +138,21 @@ def test_file_over_the_size_limit_is_413(app, ws):
 
 
 def test_no_file_chosen_is_422(app, ws):
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     response = upload(editor, ws, [])
     assert response.status_code == 422 and "กรุณาเลือกไฟล์" in response.get_data(as_text=True)
 
 
 def test_viewer_cannot_upload_and_other_agency_gets_404(app, ws):
     for username, status in (("ev-viewer", 403), ("ev-other", 404)):
-        client = client_for(app, username)
+        client = signed_in(app, username)
         response = upload(client, ws, [("x.txt", b"hello")])
         assert response.status_code == status
     assert counts(app)[0] == 0
 
 
 def test_links(app, ws):
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     url = f"/agencies/{ws['a']}/items/{ws['items']['B1']}/links"
     good = post(editor, url, {"url": "https://www.opdc.go.th/ผลงาน", "title": "ผลงานบนเว็บไซต์"})
     assert good.status_code == 200 and "มีหลักฐาน 1 รายการ" in good.get_data(as_text=True)
@@ -174,7 +166,7 @@ def test_links(app, ws):
 
 
 def test_attach_to_more_items_then_detach(app, ws):
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     upload(editor, ws, [("หลักฐานร่วม.txt", THAI_TEXT.encode())])
     with app.app_context():
         evidence_id = db.session.scalar(select(Evidence.id))
@@ -194,7 +186,7 @@ def test_attach_to_more_items_then_detach(app, ws):
 
 
 def test_note_per_item_is_saved_and_escaped(app, ws):
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     upload(editor, ws, [("a.txt", THAI_TEXT.encode())])
     with app.app_context():
         evidence_id = db.session.scalar(select(Evidence.id))
@@ -209,18 +201,18 @@ def test_note_per_item_is_saved_and_escaped(app, ws):
     assert too_long.status_code == 422 and "ยาวเกิน" in too_long.get_data(as_text=True)
     not_attached = post(editor, f"/agencies/{ws['a']}/items/{ws['items']['B2']}/note/{evidence_id}", {"note": "x"})
     assert not_attached.status_code == 404
-    viewer = client_for(app, "ev-viewer")
+    viewer = signed_in(app, "ev-viewer")
     assert post(viewer, url, {"note": "x"}).status_code == 403
 
 
 def test_other_agencys_evidence_cannot_be_attached_or_seen(app, ws):
-    other = client_for(app, "ev-other")
+    other = signed_in(app, "ev-other")
     upload_url = f"/agencies/{ws['b']}/items/{ws['items']['B1']}/files"
     other.post(upload_url, data={"files": [(io.BytesIO("ของ B".encode()), "ลับของB.txt")]},
                headers={"HX-Request": "true", "X-CSRFToken": other.token}, content_type="multipart/form-data")
     with app.app_context():
         foreign_id = db.session.scalar(select(Evidence.id))
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     response = post(editor, f"/agencies/{ws['a']}/items/{ws['items']['B1']}/attach", {"evidence_id": foreign_id})
     assert response.status_code == 404
     for url in (f"/evidence/{foreign_id}", f"/evidence/{foreign_id}/download",
@@ -234,7 +226,7 @@ def test_other_agencys_evidence_cannot_be_attached_or_seen(app, ws):
 
 
 def test_edit_details_with_buddhist_era_date_and_escaping(app, ws):
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     upload(editor, ws, [("a.txt", THAI_TEXT.encode())])
     with app.app_context():
         evidence_id = db.session.scalar(select(Evidence.id))
@@ -256,7 +248,7 @@ def test_edit_details_with_buddhist_era_date_and_escaping(app, ws):
 
 
 def test_trash_and_restore_change_coverage(app, ws):
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     upload(editor, ws, [("a.txt", THAI_TEXT.encode())])
     with app.app_context():
         evidence_id = db.session.scalar(select(Evidence.id))
@@ -273,7 +265,7 @@ def test_trash_and_restore_change_coverage(app, ws):
 
 
 def test_replace_keeps_earlier_versions(app, ws):
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     upload(editor, ws, [("ฉบับแรก.txt", "ฉบับแรก".encode())])
     with app.app_context():
         evidence_id = db.session.scalar(select(Evidence.id))
@@ -290,7 +282,7 @@ def test_replace_keeps_earlier_versions(app, ws):
 
 
 def test_download_headers(app, ws):
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     upload(editor, ws, [("รายงาน ผล.txt", THAI_TEXT.encode()), ("แผน.pdf", minimal_pdf())])
     with app.app_context():
         txt_id, pdf_id = db.session.scalars(select(Evidence.id).order_by(Evidence.id)).all()
@@ -302,12 +294,12 @@ def test_download_headers(app, ws):
     preview = editor.get(f"/evidence/{pdf_id}/preview")
     assert preview.headers["Content-Disposition"].startswith("inline;")
     assert preview.mimetype == "application/pdf"
-    viewer = client_for(app, "ev-viewer")
+    viewer = signed_in(app, "ev-viewer")
     assert viewer.get(f"/evidence/{txt_id}/download").data == THAI_TEXT.encode()
 
 
 def test_a_failed_commit_leaves_no_row_no_file_and_loses_no_file(app, ws, monkeypatch):
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     upload(editor, ws, [("เดิม.txt", "ไฟล์เดิม".encode())])
     before_evidence, before_blobs = counts(app)
     orphans_before = orphan_count(app)
@@ -333,7 +325,7 @@ def test_a_failed_commit_leaves_no_row_no_file_and_loses_no_file(app, ws, monkey
 
 
 def test_storage_check_reports_missing_files(app, ws):
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     upload(editor, ws, [("หาย.txt", "จะหาย".encode())])
     with app.app_context():
         version = db.session.scalar(select(FileVersion))

@@ -5,17 +5,10 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import AuditEvent, Evidence
 from portal.security import MAX_DATABASE_ID
-from tests.helpers import CSRF_PATTERN, PASSWORD, csrf_token, login
+from tests.helpers import CSRF_PATTERN, PASSWORD, csrf_token, signed_in
 from tests.test_access_matrix import url_for_rule, world  # noqa: F401  (world: a fixture)
 
 HUGE_IDS = [str(n) for n in (MAX_DATABASE_ID + 1, 2**63, 2**64 + 1, 10**30)] + ["9" * 5000]
-
-
-def signed_in(app, username):
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    client.token = csrf_token(client, "/")
-    return client
 
 
 def test_ids_out_of_range_answer_404_on_every_route_that_takes_one(app, world):

@@ -15,8 +15,8 @@ from portal.errors import Refused
 from portal.evidence.storage import BlobStore
 from portal.extensions import db
 from portal.models import Agency, AuditEvent, Evidence
-from tests.helpers import form_version, make_user
-from tests.test_evidence import client_for, counts, ws  # noqa: F401  (fixture)
+from tests.helpers import form_version, make_user, signed_in
+from tests.test_evidence import counts, ws  # noqa: F401  (fixture)
 
 KB = 1024
 
@@ -81,7 +81,7 @@ def test_bad_limits_are_refused(text):
 
 
 def test_usage_counts_each_kept_file_once_trash_and_versions_included(app, ws):  # noqa: F811
-    editor, other = client_for(app, "ev-editor"), client_for(app, "ev-other")
+    editor, other = signed_in(app, "ev-editor"), signed_in(app, "ev-other")
     first, second = content(3 * KB), content(5 * KB)
     post_upload(editor, ws, [("a.txt", first), ("b.txt", first)])  # the same bytes twice
     assert used(app, ws["a"]).used == 3 * KB
@@ -100,7 +100,7 @@ def test_usage_counts_each_kept_file_once_trash_and_versions_included(app, ws): 
 
 @pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain-form"])
 def test_upload_past_the_quota_is_507_with_figures_and_nothing_stored(app, ws, htmx):  # noqa: F811
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     kept = content(6 * KB)
     assert post_upload(editor, ws, [("มีแล้ว.txt", kept)]).status_code == 200
     set_quota(app, ws["a"], 10 * KB)
@@ -119,7 +119,7 @@ def test_upload_past_the_quota_is_507_with_figures_and_nothing_stored(app, ws, h
 
 
 def test_several_files_in_one_upload_are_counted_together(app, ws):  # noqa: F811
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     set_quota(app, ws["a"], 10 * KB)
     response = post_upload(editor, ws, [("หนึ่ง.txt", content(6 * KB)), ("สอง.txt", content(6 * KB))])
     assert response.status_code == 507 and "ใช้ไปแล้ว 6.0 KB" in response.get_data(as_text=True)
@@ -127,7 +127,7 @@ def test_several_files_in_one_upload_are_counted_together(app, ws):  # noqa: F81
 
 
 def test_replacement_past_the_quota_keeps_the_current_version(app, ws):  # noqa: F811
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     first = content(6 * KB)
     post_upload(editor, ws, [("ฉบับแรก.txt", first)])
     set_quota(app, ws["a"], 10 * KB)
@@ -139,7 +139,7 @@ def test_replacement_past_the_quota_keeps_the_current_version(app, ws):  # noqa:
 
 def test_configured_default_applies_to_agencies_without_their_own(app, ws, monkeypatch):  # noqa: F811
     monkeypatch.setitem(app.config, "AGENCY_QUOTA_MB", 0.01)  # 10.24 KB
-    editor = client_for(app, "ev-editor")
+    editor = signed_in(app, "ev-editor")
     assert post_upload(editor, ws, [("ใหญ่.txt", content(11 * KB))]).status_code == 507
     set_quota(app, ws["a"], 20 * KB)  # the agency's own limit wins
     assert post_upload(editor, ws, [("ใหญ่.txt", content(11 * KB))]).status_code == 200
@@ -147,7 +147,7 @@ def test_configured_default_applies_to_agencies_without_their_own(app, ws, monke
 
 def test_two_uploads_at_once_never_pass_the_quota_together(app, ws, monkeypatch):  # noqa: F811
     set_quota(app, ws["a"], 10 * KB)
-    clients = [client_for(app, "ev-editor"), client_for(app, "ev-editor")]
+    clients = [signed_in(app, "ev-editor"), signed_in(app, "ev-editor")]
     original_save = BlobStore.save
 
     def slow_save(self, stream, max_size=None):
@@ -173,7 +173,7 @@ def test_two_uploads_at_once_never_pass_the_quota_together(app, ws, monkeypatch)
 def test_admin_sets_the_limit_and_both_sides_see_the_usage(app, ws):  # noqa: F811
     with app.app_context():
         make_user("quota-admin", ("admin", None))
-    admin, editor = client_for(app, "quota-admin"), client_for(app, "ev-editor")
+    admin, editor = signed_in(app, "quota-admin"), signed_in(app, "ev-editor")
     post_upload(editor, ws, [("รายงาน.txt", content(3 * KB))])
 
     def save(limit_text):

@@ -6,17 +6,10 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import AuditEvent, Evidence, User
-from tests.helpers import csrf_token, login
+from tests.helpers import login, signed_in
 from tests.test_access_matrix import world  # noqa: F401  (a fixture)
 
 CAP = 20  # the default AUDIT_REFUSAL_LIMIT: "20 per 10 minutes"
-
-
-def signed_in(app, username):
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    client.token = csrf_token(client, "/")
-    return client
 
 
 def events(app, action):

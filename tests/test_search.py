@@ -9,11 +9,11 @@ from sqlalchemy import select
 from portal.admin import operations as admin_ops
 from portal.evidence import operations as ops
 from portal.extensions import db
-from portal.models import Agency, AssessmentCycle, ChecklistItem, Evidence, EvidencePage, SubItem, User
+from portal.models import ChecklistItem, Evidence, EvidencePage, SubItem
 from portal.search.index import SearchUnavailable, open_index, rebuild, update_evidence
 from portal.search.query import search
 from portal.search.backend import index_folder
-from tests.helpers import csrf_token, login, make_agency, make_user
+from tests.helpers import login, make_agency, make_user
 
 DOCS = {  # title → (agency, item, page texts)
     "แผนยุทธศาสตร์กรม": ("A", "1.1-B1", ["แผนยุทธศาสตร์ของส่วนราชการ ระยะ 5 ปี (พ.ศ. 2566-2570)"]),

@@ -2,7 +2,6 @@
 and a job whose worker is killed with SIGKILL mid-extraction runs again on restart once
 its heartbeat has stopped for JOB_DEAD_SECONDS (short here; tests/test_worker_faults.py
 measures the default)."""
-import io
 import os
 import signal
 import subprocess

@@ -32,18 +32,19 @@ class CriteriaSet:
         """Every string of every category as (where, text), e.g. ("category-5.yaml:
         sub_items[2].items[9].text", "…"), for checks that read all the criteria."""
         for category in (*self.process, self.results):
-            yield from _strings(category.model_dump(), f"category-{category.code}.yaml:")
+            yield from strings_in(category.model_dump(), f"category-{category.code}.yaml:")
 
 
-def _strings(value, path: str) -> Iterator[tuple[str, str]]:
+def strings_in(value, path: str = "") -> Iterator[tuple[str, str]]:
+    """Every string inside loaded criteria data, with where it sits."""
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, dict):
         for key, child in value.items():
-            yield from _strings(child, f"{path}{'.' if not path.endswith(':') else ' '}{key}")
+            yield from strings_in(child, f"{path}{'.' if not path.endswith(':') else ' '}{key}")
     elif isinstance(value, list):
         for n, child in enumerate(value):
-            yield from _strings(child, f"{path}[{n}]")
+            yield from strings_in(child, f"{path}[{n}]")
 
 
 def _field_path(location: tuple) -> str:

@@ -1,6 +1,5 @@
 """Every change to threads, comments and review statuses: check rights, validate, write,
 audit. Views call these and commit; a refusal is Refused with a Thai message."""
-import unicodedata
 from datetime import datetime
 
 from sqlalchemy import select
@@ -11,7 +10,8 @@ from portal.extensions import db
 from portal.models import Agency, ChecklistItem, User
 from portal.models.review import (REVIEW_STATUSES, STATUS_LABELS, THREAD_VISIBILITIES, Comment,
                                   CommentThread, ItemReview, ThreadRead)
-from portal.models.user import utcnow
+from portal.models.user import aware, utcnow
+from portal.text import clean_text
 from portal.reviews import notify
 from portal.reviews import permissions as perm
 
@@ -19,14 +19,7 @@ MAX_BODY = 10_000
 
 
 def clean_body(value: str | None, label: str = "ความเห็น", required: bool = True) -> str:
-    """NFC, no control characters but line breaks and tabs, within the length limit."""
-    text = unicodedata.normalize("NFC", (value or "").replace("\r\n", "\n").strip())
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
-    if required and not text:
-        raise Refused(422, f"กรุณาพิมพ์{label}")
-    if len(text) > MAX_BODY:
-        raise Refused(422, f"{label}ยาวเกิน {MAX_BODY:,} ตัวอักษร (พิมพ์มา {len(text):,} ตัวอักษร)")
-    return text
+    return clean_text(value, label, limit=MAX_BODY, required=required)
 
 
 def mark_read(user: User, thread: CommentThread, at: datetime | None = None) -> None:
@@ -35,15 +28,8 @@ def mark_read(user: User, thread: CommentThread, at: datetime | None = None) -> 
                                                       ThreadRead.thread_id == thread.id))
     if mark is None:
         db.session.add(ThreadRead(user_id=user.id, thread_id=thread.id, read_at=at))
-    elif mark.read_at is None or _aware(mark.read_at) < _aware(at):
+    elif mark.read_at is None or aware(mark.read_at) < aware(at):
         mark.read_at = at
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes (stored in UTC)."""
-    from datetime import timezone
-
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def _audit(action: str, user: User, thread: CommentThread, **details) -> None:

@@ -24,6 +24,7 @@ from whoosh.index import IndexError as WhooshIndexError
 from portal.database import end_transaction, reading
 from portal.extensions import db
 from portal.models.evidence import Evidence
+from portal.models.user import aware
 from portal.search.index import SearchUnavailable
 
 log = logging.getLogger(__name__)
@@ -129,9 +130,5 @@ def stale_evidence_ids(indexed: dict, stamp, settle_seconds: int = 0) -> list[in
     end_transaction(keep_loaded=True)
     live = {evidence_id: updated_at for evidence_id, updated_at in rows}
     stale = [evidence_id for evidence_id, updated_at in live.items()
-             if indexed.get(evidence_id) != stamp(updated_at) and _aware(updated_at) <= settled]
+             if indexed.get(evidence_id) != stamp(updated_at) and aware(updated_at) <= settled]
     return sorted(stale + [evidence_id for evidence_id in indexed if evidence_id not in live])
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

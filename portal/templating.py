@@ -5,6 +5,9 @@ import math
 from flask import Flask, current_app, url_for
 from flask_login import current_user
 
+from portal.answers import structure as answer_structure
+from portal.answers.operations import MAX_STATEMENT
+from portal.answers.queries import citation_label, citation_url
 from portal.coverage.levels import VIEWS
 from portal.criteria.schema import split_blanks
 from portal.evidence.queries import awaiting_index
@@ -116,6 +119,14 @@ def register(app: Flask) -> None:
         too_large_message=too_large_message,
         detail_labels=AUDIT_DETAIL_LABELS,
         awaiting_index=awaiting_index,
+        answer_parts=answer_structure.parts_for,
+        answer_slots=lambda question: answer_structure.slots(question.text, question.bullets),
+        answer_state=answer_structure.state_of,
+        ANSWER_STATE_LABELS=answer_structure.STATE_LABELS,
+        ANSWER_PART_LIMIT=answer_structure.MAX_PART_CHARS,
+        STATEMENT_LIMIT=MAX_STATEMENT,
+        citation_label=citation_label,
+        citation_url=citation_url,
     )
     app.jinja_env.filters["thai_date"] = format_thai_date
     app.jinja_env.filters["thai_datetime"] = format_thai_datetime

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from portal.admin import operations as ops
 from portal.errors import Refused
 from portal.extensions import db
-from portal.models import AssessmentCycle, ChecklistItem, MetricGroup, ResultMetric, RoleGrant, SubItem, User
+from portal.models import Answer, AnswerCitation, AssessmentCycle, ChecklistItem, MetricGroup, ResultMetric, RoleGrant, SubItem, User
 from portal.reviews import operations as review_ops
 from tests.helpers import csrf_token, login, make_agency, make_user, stored_text_evidence
 
@@ -117,9 +117,15 @@ MATRIX = {
     "reviews.set_status": ("POST", REVIEW_A),
     "reviews.inbox": ("GET", REVIEWERS),
     "reviews.agency_inbox": ("GET", AGENCY_A),
+    "answers.card": ("GET", AGENCY_A),
+    "answers.save": ("POST", EDIT_A),
+    "answers.history": ("GET", AGENCY_A),
+    "answers.cite": ("POST", EDIT_A),
+    "answers.uncite": ("POST", EDIT_A),
+    "answers.save_statement": ("POST", EDIT_A),
 }
 # Routes that remove what later routes of the same run still need.
-RUN_LAST = ("evidence.detach", "results.delete")
+RUN_LAST = ("evidence.detach", "results.delete", "answers.uncite")
 NOT_ROUTES = {"static"}
 
 
@@ -146,13 +152,19 @@ def world(app):
                               name="ตัววัดลับของ MATRIX-A", direction="higher", target=1.0)
         db.session.add(metric)
         thread = review_ops.start_thread(a, item, "shared", "ความเห็นลับของ MATRIX-A", users["reviewer"])
+        question = item.sub_item.questions[0]
+        answer = Answer(agency_id=a.id, cycle_id=cycle.id, question_id=question.id,
+                        parts=["คำตอบลับของ MATRIX-A"], updated_by_id=users["editor"].id)
+        answer.citations.append(AnswerCitation(evidence_id=evidence.id))
+        db.session.add(answer)
         db.session.commit()
         target = users["viewer"]
         grant = target.grants[0]
         ids = {"agency_id": a.id, "user_id": target.id, "grant_id": grant.id,
                "cycle_id": cycle.id, "category_code": "1", "sub_item_code": "1.1",
                "item_id": item.id, "evidence_id": evidence.id, "thread_id": thread.id,
-               "comment_id": thread.comments[0].id, "metric_id": metric.id}
+               "comment_id": thread.comments[0].id, "metric_id": metric.id,
+               "question_id": question.id, "citation_id": answer.citations[0].id}
         usernames = {role: user.username for role, user in users.items()}
         other_agency_id = b.id
     return {"ids": ids, "usernames": usernames, "other_agency_id": other_agency_id}

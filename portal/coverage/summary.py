@@ -4,6 +4,7 @@ any area build these pages through here (never through coverage's views)."""
 from flask import abort, request
 
 from portal import cycles
+from portal.answers.queries import progress as answer_progress
 from portal.coverage.levels import VIEWS, sub_item_outcome
 from portal.coverage.queries import done_item_ids, process_categories
 from portal.coverage.report import agency_report, total_points
@@ -27,7 +28,8 @@ def dashboard_context(agency: Agency, cycle: AssessmentCycle, view: str) -> dict
                             scoring_rules().process_points, agency_tags(agency.kind, agency.unit_type))
     return {"agency": agency, "cycle": cycle, "view": view, "reports": reports,
             "total_points": total_points(reports), "scoring_notes": scoring_rules().notes,
-            "results": agency_results_summary(agency.id, cycle.id)}
+            "results": agency_results_summary(agency.id, cycle.id),
+            "answer_progress": answer_progress(agency.id, cycle.id, [s.id for c in categories for s in c.sub_items])}
 
 
 def summary_context(agency: Agency, cycle: AssessmentCycle, category_code: str,

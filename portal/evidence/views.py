@@ -8,6 +8,7 @@ from flask_login import current_user
 from portal import cycles, versions
 from portal.access import agency_or_404, can_edit_agency
 from portal.actions import act
+from portal.answers.queries import answers_by_question, citable_evidence, progress, statements_by_item
 from portal.coverage.summary import summary_context
 from portal.errors import Refused
 from portal.evidence import bp
@@ -41,7 +42,8 @@ def panel(agency: Agency, item: ChecklistItem, status: int = 200, error: str | N
     entries = live_evidence_by_item(agency.id, cycle.id, [item.id])[item.id]
     return render("evidence/item_panel.html", "panel", status=status, agency=agency, item=item,
                   entries=entries, can_edit=can_edit_agency(agency.id), error=error, message=message,
-                  reviews=item_reviews(agency.id, cycle.id, [item.id]), note_drafts=note_drafts or {})
+                  reviews=item_reviews(agency.id, cycle.id, [item.id]), note_drafts=note_drafts or {},
+                  statement=statements_by_item(agency.id, cycle.id, [item.id]).get(item.id))
 
 
 def item_action(agency: Agency, item: ChecklistItem, change, message, note_drafts: dict[int, str] | None = None):
@@ -61,10 +63,14 @@ def workspace(agency_id: int, category_code: str, sub_item_code: str):
     item_ids = [i.id for i in sub_item.items]
     entries = live_evidence_by_item(agency.id, cycle.id, item_ids)
     summary = summary_context(agency, cycle, category_code, sub_item_code, "covered")
+    can_edit = can_edit_agency(agency.id)
     return render("evidence/workspace.html", "content", agency=agency, sub_item=sub_item,
-                  category=sub_item.category, cycle=cycle, entries=entries,
-                  can_edit=can_edit_agency(agency.id), error=None, message=None,
-                  reviews=item_reviews(agency.id, cycle.id, item_ids), **summary)
+                  category=sub_item.category, cycle=cycle, entries=entries, can_edit=can_edit,
+                  error=None, message=None, reviews=item_reviews(agency.id, cycle.id, item_ids),
+                  answers=answers_by_question(agency.id, cycle.id, [q.id for q in sub_item.questions]),
+                  answer_progress=progress(agency.id, cycle.id, [sub_item.id])[sub_item.id],
+                  statements=statements_by_item(agency.id, cycle.id, item_ids),
+                  choices=citable_evidence(agency.id, cycle.id) if can_edit else [], **summary)
 
 
 @bp.get("/agencies/<int:agency_id>/items/<int:item_id>")

@@ -1,0 +1,130 @@
+"""Answer actions on the sub-item workspace. An autosave (htmx) answers with the answer's
+status line and its new version; a plain form post goes back to the workspace."""
+from flask import abort, request, url_for
+from flask_login import current_user
+
+from portal import cycles, versions
+from portal.access import agency_or_404, can_edit_agency
+from portal.actions import act
+from portal.answers import bp, structure
+from portal.answers import operations as ops
+from portal.answers.queries import (answer_of, answers_by_question, citable_evidence, question_or_404,
+                                    revisions, statements_by_item)
+from portal.errors import Refused
+from portal.evidence.queries import evidence_or_404, item_or_404, item_url
+from portal.fragments import render
+from portal.models import Agency, ChecklistItem, Question
+
+TEMPLATE = "answers/answer.html"
+
+
+def _question_of_cycle(question_id: int) -> Question:
+    """A question of the criteria edition the current cycle is assessed on."""
+    question = question_or_404(question_id)
+    if question.sub_item.category.version != cycles.criteria_edition():
+        abort(404, description="คำถามนี้ไม่อยู่ในเกณฑ์ของรอบการประเมินปัจจุบัน")
+    return question
+
+
+def _writable(agency_id: int) -> Agency:
+    """The agency, for its editors only: rights are checked before what was sent."""
+    agency = agency_or_404(agency_id)
+    if not can_edit_agency(agency.id):
+        abort(403, description=ops.FORBIDDEN_WRITE)
+    return agency
+
+
+def workspace_url(agency: Agency, question: Question) -> str:
+    sub_item = question.sub_item
+    return url_for("evidence.workspace", agency_id=agency.id, category_code=sub_item.category.code,
+                   sub_item_code=sub_item.code) + f"#question-{question.id}"
+
+
+def card_context(agency: Agency, question: Question, **extra) -> dict:
+    cycle = cycles.current_cycle()
+    answer = answers_by_question(agency.id, cycle.id, [question.id]).get(question.id)
+    editable = can_edit_agency(agency.id)
+    return {"agency": agency, "q": question, "answer": answer, "can_edit": editable,
+            "choices": citable_evidence(agency.id, cycle.id) if editable else [],
+            "message": None, "error": None, "conflict": None, "typed": None,
+            "citation_message": None, "citation_error": None, **extra}
+
+
+def _block(agency: Agency, question: Question, block: str, status: int = 200, **extra):
+    return render(TEMPLATE, block, status=status, **card_context(agency, question, **extra))
+
+
+@bp.get("/agencies/<int:agency_id>/questions/<int:question_id>")
+def card(agency_id: int, question_id: int):
+    agency = agency_or_404(agency_id)
+    return _block(agency, _question_of_cycle(question_id), "card")
+
+
+@bp.post("/agencies/<int:agency_id>/questions/<int:question_id>")
+def save(agency_id: int, question_id: int):
+    agency, question = _writable(agency_id), _question_of_cycle(question_id)
+    parts = request.form.getlist("part")
+    slot_count = len(structure.slots(question.text, question.bullets))
+
+    def refused(refusal: Refused):
+        conflict = answer_of(agency.id, cycles.current_cycle().id, question.id) if refusal.status == 409 else None
+        return _block(agency, question, "status", status=refusal.status, error=refusal.message,
+                      conflict=conflict, typed=structure.fitted(parts, slot_count))
+
+    return act(lambda: ops.save_answer(agency, question, parts, current_user, versions.submitted(request.form)),
+               lambda answer: "บันทึกแล้ว", back=workspace_url(agency, question),
+               show=lambda text, _: _block(agency, question, "status", message=text), form=refused,
+               trigger="answers-changed")
+
+
+@bp.get("/agencies/<int:agency_id>/questions/<int:question_id>/history")
+def history(agency_id: int, question_id: int):
+    agency, question = agency_or_404(agency_id), _question_of_cycle(question_id)
+    answer = answer_of(agency.id, cycles.current_cycle().id, question.id)
+    return render("answers/history.html", "content", agency=agency, q=question, answer=answer,
+                  revisions=revisions(answer), slots=structure.slots(question.text, question.bullets),
+                  workspace=workspace_url(agency, question))
+
+
+def _citation_action(agency: Agency, question: Question, change, message: str):
+    return act(change, message, back=workspace_url(agency, question),
+               show=lambda text, _: _block(agency, question, "citations", citation_message=text),
+               form=lambda refusal: _block(agency, question, "citations", status=refusal.status,
+                                           citation_error=refusal.message))
+
+
+@bp.post("/agencies/<int:agency_id>/questions/<int:question_id>/citations")
+def cite(agency_id: int, question_id: int):
+    agency, question = _writable(agency_id), _question_of_cycle(question_id)
+    evidence_id = request.form.get("evidence_id", type=int)
+    evidence = evidence_or_404(evidence_id) if evidence_id else abort(422, description="กรุณาเลือกหลักฐานที่อ้างอิง")
+    raw_page = (request.form.get("page") or "").strip()
+    if raw_page and not (raw_page.isdigit() and len(raw_page) < 6):
+        abort(422, description="เลขหน้าต้องเป็นตัวเลข เช่น 3")
+    page = int(raw_page) if raw_page else None
+    return _citation_action(agency, question, lambda: ops.cite(agency, question, evidence, page, current_user),
+                            f"อ้างอิง “{evidence.title}” แล้ว")
+
+
+@bp.post("/agencies/<int:agency_id>/questions/<int:question_id>/citations/<int:citation_id>/delete")
+def uncite(agency_id: int, question_id: int, citation_id: int):
+    agency, question = _writable(agency_id), _question_of_cycle(question_id)
+    return _citation_action(agency, question, lambda: ops.uncite(agency, question, citation_id, current_user),
+                            "นำการอ้างอิงออกแล้ว")
+
+
+def _statement(agency: Agency, item: ChecklistItem, status: int = 200, **extra):
+    statement = statements_by_item(agency.id, cycles.current_cycle().id, [item.id]).get(item.id)
+    return render("answers/statement.html", "statement", status=status, agency=agency, item=item,
+                  statement=statement, can_edit=can_edit_agency(agency.id), **extra)
+
+
+@bp.post("/agencies/<int:agency_id>/items/<int:item_id>/statement")
+def save_statement(agency_id: int, item_id: int):
+    agency, item = _writable(agency_id), item_or_404(item_id)
+    text = request.form.get("text", "")
+    return act(lambda: ops.save_statement(agency, item, text, current_user, versions.submitted(request.form)),
+               f"บันทึกผลการดำเนินการของรายการ {item.code} แล้ว", back=item_url(agency.id, item),
+               show=lambda message, _: _statement(agency, item, statement_message=message),
+               form=lambda refusal: _statement(agency, item, status=refusal.status,
+                                               statement_error=refusal.message, typed_statement=text))

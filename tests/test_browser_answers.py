@@ -1,0 +1,82 @@
+"""An editor answers a question in chromium: types into the boxes at the question's blanks,
+the answer saves itself (no button, no reload), the counter follows; a second editor's
+stale save meets the conflict box and keeps her text; an evidence is cited and opened at
+its page. At 1280 px and at a 390 px phone, with screenshots."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from portal.admin import operations as admin_ops
+from portal.evidence import pipeline
+from portal.extensions import db
+from portal.models import Answer
+from tests.browser import sign_in
+from tests.helpers import PASSWORD, checklist_item, make_agency, make_user, stored_text_evidence
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_an_answer_saves_as_one_types_and_a_stale_one_is_refused(app, live_server, browser, artifacts_dir, width):
+    with app.app_context():
+        agency = make_agency("BROWSER-ANS", "กรมทดสอบคำตอบ")
+        ana = make_user("ans-b-ana", ("agency_editor", agency))
+        make_user("ans-b-bee", ("agency_editor", agency))
+        admin_ops.make_current(admin_ops.create_cycle(2569, "pmqa-4.0"))
+        db.session.commit()
+        evidence = stored_text_evidence(agency, checklist_item("1.1", "B1"), ana, "รายงานการประชุมผู้บริหาร",
+                                        "การประชุมผู้บริหาร ครั้งที่ 1/2569")
+        evidence.extraction_status = "queued"
+        db.session.commit()
+        pipeline.run_extraction(evidence.id)
+        question = checklist_item("1.1", "B1").sub_item.questions[0]  # 1.1.1: four bullets with blanks
+        question_id, evidence_title = question.id, evidence.title
+        workspace = f"{live_server.url}/agencies/{agency.id}/criteria/1/1.1"
+
+    contexts = [browser.new_context(locale="th-TH", viewport={"width": width, "height": 900}) for _ in range(2)]
+    ana_page, bee_page = (context.new_page() for context in contexts)
+    sign_in(ana_page, live_server.url, "ans-b-ana", PASSWORD)
+    sign_in(bee_page, live_server.url, "ans-b-bee", PASSWORD)
+    bee_page.goto(workspace)  # Bee opens the page before Ana writes anything
+    ana_page.goto(workspace)
+    ana_page.locator("h1").evaluate("el => el.dataset.marker = 'no-reload'")
+    card = ana_page.locator(f"#question-{question_id}")
+    boxes = card.locator("textarea.answer-part")
+    assert boxes.count() == 4
+    boxes.nth(0).fill("ส่งเสริมวิสาหกิจชุมชน 12 กลุ่ม\n- รายได้เพิ่มร้อยละ 8")
+    card.locator(".answer-status .saved").wait_for(timeout=10_000)  # autosaved, no button pressed
+    assert "ตอบบางส่วน" in card.locator(".answer-state").inner_text()
+    assert card.locator(".counter").first.inner_text().startswith("52/")
+    assert ana_page.locator("h1").get_attribute("data-marker") == "no-reload"
+
+    # Ana cites the evidence at page 1; the link opens it there.
+    card.get_by_label("อ้างอิงหลักฐาน").select_option(label=f"{evidence_title} (1.1-B1)")
+    card.get_by_label("หน้า", exact=True).fill("1")
+    card.get_by_role("button", name="อ้างอิง", exact=True).click()
+    card.locator(".citation-list a").wait_for()
+    assert card.locator(".citation-list a").inner_text() == "หลักฐาน 1.1-B1 หน้า 1"
+    ana_page.screenshot(path=str(artifacts_dir / f"answers-1-saved-{width}.png"), full_page=False)
+    assert ana_page.evaluate("document.documentElement.scrollWidth") <= width
+
+    # Bee's page still shows the empty form: her autosave is refused with both texts shown.
+    bee_card = bee_page.locator(f"#question-{question_id}")
+    bee_card.locator("textarea.answer-part").nth(1).fill("โครงการสังคมสูงวัย")
+    conflict = bee_card.locator(".answer-conflict")
+    conflict.wait_for(timeout=10_000)
+    text = conflict.inner_text()
+    assert "มีผู้อื่นแก้ไขคำตอบข้อ 1.1.1" in text and "ส่งเสริมวิสาหกิจชุมชน" in text and "โครงการสังคมสูงวัย" in text
+    bee_card.screenshot(path=str(artifacts_dir / f"answers-2-conflict-{width}.png"))
+    with app.app_context():
+        assert db.session.get(Answer, db.session.query(Answer.id).scalar()).parts[1] == ""  # nothing overwritten
+    # She takes the saved text and adds hers to it.
+    conflict.get_by_role("button", name="ใช้ข้อความที่บันทึกไว้ล่าสุด").click()
+    expect(bee_page.locator(f"#part-{question_id}-0")).to_have_value(re.compile("^ส่งเสริมวิสาหกิจชุมชน"))
+    bee_card = bee_page.locator(f"#question-{question_id}")
+    bee_card.locator("textarea.answer-part").nth(1).fill("โครงการสังคมสูงวัย")
+    bee_card.locator(".answer-status .saved").wait_for(timeout=10_000)
+    with app.app_context():
+        answer = db.session.query(Answer).one()
+        assert answer.parts[:2] == ["ส่งเสริมวิสาหกิจชุมชน 12 กลุ่ม\n- รายได้เพิ่มร้อยละ 8", "โครงการสังคมสูงวัย"]
+    for context in contexts:
+        context.close()

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from portal.answers import structure as answer_structure
 from portal.answers.operations import MAX_STATEMENT
-from portal.answers.queries import citation_label, citation_url
+from portal.answers.queries import CLAIM_LABELS, citation_label, citation_url
 from portal.coverage.levels import VIEWS
 from portal.criteria.schema import split_blanks
 from portal.evidence.queries import awaiting_index
@@ -125,6 +125,7 @@ def register(app: Flask) -> None:
         ANSWER_STATE_LABELS=answer_structure.STATE_LABELS,
         ANSWER_PART_LIMIT=answer_structure.MAX_PART_CHARS,
         STATEMENT_LIMIT=MAX_STATEMENT,
+        CLAIM_LABELS=CLAIM_LABELS,
         citation_label=citation_label,
         citation_url=citation_url,
     )

@@ -123,6 +123,7 @@ MATRIX = {
     "answers.cite": ("POST", EDIT_A),
     "answers.uncite": ("POST", EDIT_A),
     "answers.save_statement": ("POST", EDIT_A),
+    "answers.save_claim": ("POST", EDIT_A),
 }
 # Routes that remove what later routes of the same run still need.
 RUN_LAST = ("evidence.detach", "results.delete", "answers.uncite")
@@ -164,7 +165,8 @@ def world(app):
                "cycle_id": cycle.id, "category_code": "1", "sub_item_code": "1.1",
                "item_id": item.id, "evidence_id": evidence.id, "thread_id": thread.id,
                "comment_id": thread.comments[0].id, "metric_id": metric.id,
-               "question_id": question.id, "citation_id": answer.citations[0].id}
+               "question_id": question.id, "citation_id": answer.citations[0].id,
+               "sub_item_id": item.sub_item_id}
         usernames = {role: user.username for role, user in users.items()}
         other_agency_id = b.id
     return {"ids": ids, "usernames": usernames, "other_agency_id": other_agency_id}

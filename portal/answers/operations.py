@@ -8,11 +8,11 @@ from sqlalchemy import select
 from portal import audit, cycles, versions
 from portal.access import can_edit_agency
 from portal.answers import structure
-from portal.answers.queries import answer_of, statement_of
+from portal.answers.queries import CLAIM_LABELS, answer_of, claim_of, statement_of
 from portal.errors import Refused
 from portal.extensions import db
-from portal.models import Agency, ChecklistItem, Question, User
-from portal.models.answer import Answer, AnswerCitation, AnswerRevision, ItemStatement
+from portal.models import Agency, ChecklistItem, Question, SubItem, User
+from portal.models.answer import Answer, AnswerCitation, AnswerRevision, ItemStatement, SubItemClaim
 from portal.models.evidence import Evidence
 from portal.models.user import aware, utcnow
 from portal.text import clean_text
@@ -123,25 +123,66 @@ def statement_conflict(agency: Agency, item: ChecklistItem, user: User | None) -
     statement = statement_of(agency.id, cycles.current_cycle().id, item.id)
     if statement is None:
         return None
-    return versions.conflict(f"ผลการดำเนินการรายการ {item.code} ", [("ข้อความ", versions.quoted(statement.text))],
+    current = [("ข้อความ", versions.quoted(statement.text))]
+    if statement.not_applicable:
+        current.insert(0, ("รายการนี้", "“ไม่เกี่ยวข้อง”"))
+    return versions.conflict(f"ผลการดำเนินการรายการ {item.code} ", current,
                              versions.changed_by(statement.updated_at, statement.updated_by), user)
 
 
 def save_statement(agency: Agency, item: ChecklistItem, text: str, user: User,
-                   version: int | None) -> ItemStatement:
-    """What the agency did for the item, with or without evidence ("ผลการดำเนินการ")."""
+                   version: int | None, not_applicable: bool = False) -> ItemStatement:
+    """What the agency did for the item, with or without evidence ("ผลการดำเนินการ"); or
+    that the item does not apply to it, which needs a reason (reviewers read it, and the
+    computed level counts the item as decided: portal/coverage/queries.py)."""
     _require_writer(agency, user)
     cycle = cycles.current_cycle()
-    text = clean_text(text, "ผลการดำเนินการ", limit=MAX_STATEMENT, required=False)
+    label = "เหตุผลที่รายการนี้ไม่เกี่ยวข้อง" if not_applicable else "ผลการดำเนินการ"
+    text = clean_text(text, label, limit=MAX_STATEMENT, required=not_applicable)
     statement = statement_of(agency.id, cycle.id, item.id)
     versions.check(statement, version, lambda: statement_conflict(agency, item, user))
-    if (statement.text if statement else "") == text:
+    before = (statement.text, statement.not_applicable) if statement else ("", False)
+    if before == (text, not_applicable):
         raise Refused(422, "ข้อความไม่เปลี่ยนแปลง")
     with versions.saving(lambda: statement_conflict(agency, item, user)):
         if statement is None:
             statement = ItemStatement(agency_id=agency.id, cycle_id=cycle.id, checklist_item_id=item.id)
             db.session.add(statement)
-        statement.text, statement.updated_by_id, statement.updated_at = text, user.id, utcnow()
+        statement.text, statement.not_applicable = text, not_applicable
+        statement.updated_by_id, statement.updated_at = user.id, utcnow()
     audit.record("item_statement_saved", actor=user, object_type="checklist_item", object_id=item.id,
-                 agency_id=agency.id, item=item.full_code)
+                 agency_id=agency.id, item=item.full_code, not_applicable=not_applicable,
+                 was_not_applicable=before[1])
     return statement
+
+
+def claim_conflict(agency: Agency, sub_item: SubItem, user: User | None) -> Refused | None:
+    claim = claim_of(agency.id, cycles.current_cycle().id, sub_item.id)
+    if claim is None:
+        return None
+    return versions.conflict(f"ระดับที่ขอรับการประเมินของหัวข้อ {sub_item.code} ",
+                             [("ระดับ", f"“{CLAIM_LABELS[claim.level]}”")],
+                             versions.changed_by(claim.updated_at, claim.updated_by), user)
+
+
+def save_claim(agency: Agency, sub_item: SubItem, level: str, note: str, user: User,
+               version: int | None) -> SubItemClaim:
+    """The level the agency asks to be assessed at; the computed level stays beside it."""
+    _require_writer(agency, user)
+    if level not in CLAIM_LABELS:
+        raise Refused(422, "กรุณาเลือกระดับที่ขอรับการประเมิน")
+    note = clean_text(note, "หมายเหตุ", limit=MAX_STATEMENT, required=False)
+    cycle = cycles.current_cycle()
+    claim = claim_of(agency.id, cycle.id, sub_item.id)
+    versions.check(claim, version, lambda: claim_conflict(agency, sub_item, user))
+    before = claim.level if claim else None
+    if claim is not None and (claim.level, claim.note) == (level, note):
+        raise Refused(422, f"ขอรับการประเมินที่{CLAIM_LABELS[level]}อยู่แล้ว")
+    with versions.saving(lambda: claim_conflict(agency, sub_item, user)):
+        if claim is None:
+            claim = SubItemClaim(agency_id=agency.id, cycle_id=cycle.id, sub_item_id=sub_item.id)
+            db.session.add(claim)
+        claim.level, claim.note, claim.updated_by_id, claim.updated_at = level, note, user.id, utcnow()
+    audit.record("level_claimed", actor=user, object_type="sub_item", object_id=sub_item.id,
+                 agency_id=agency.id, sub_item=sub_item.code, before=before, after=level)
+    return claim

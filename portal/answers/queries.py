@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from portal.answers import structure
 from portal.extensions import db
 from portal.models import EvidenceAttachment, Question
-from portal.models.answer import Answer, AnswerCitation, AnswerRevision, ItemStatement
+from portal.models.answer import Answer, AnswerCitation, AnswerRevision, ItemStatement, SubItemClaim
 from portal.models.evidence import Evidence
 
 
@@ -28,6 +28,34 @@ def statement_of(agency_id: int, cycle_id: int, item_id: int) -> ItemStatement |
     return db.session.scalar(select(ItemStatement).where(
         ItemStatement.agency_id == agency_id, ItemStatement.cycle_id == cycle_id,
         ItemStatement.checklist_item_id == item_id))
+
+
+CLAIM_LABELS = {"basic": "ระดับพื้นฐาน (Basic)", "advance": "ระดับก้าวหน้า (Advance)",
+                "significance": "ระดับเกิดผล (Significance)"}
+
+
+def claim_of(agency_id: int, cycle_id: int, sub_item_id: int) -> SubItemClaim | None:
+    return db.session.scalar(select(SubItemClaim).where(
+        SubItemClaim.agency_id == agency_id, SubItemClaim.cycle_id == cycle_id,
+        SubItemClaim.sub_item_id == sub_item_id))
+
+
+def not_applicable_items(agency_id: int, cycle_id: int):
+    """A select of the items the agency marked "ไม่เกี่ยวข้อง" (with its reason) in the cycle."""
+    return select(ItemStatement.checklist_item_id).where(
+        ItemStatement.agency_id == agency_id, ItemStatement.cycle_id == cycle_id, ItemStatement.not_applicable)
+
+
+def not_applicable_item_ids(agency_id: int, cycle_id: int) -> set[int]:
+    return set(db.session.scalars(not_applicable_items(agency_id, cycle_id)))
+
+
+def not_applicable_rows(cycle_id: int, agency_ids: list[int] | None = None):
+    """(agency_id, item_id) of every item marked "ไม่เกี่ยวข้อง" in the cycle, as a select
+    the coverage counts union with evidence."""
+    rows = (select(ItemStatement.agency_id.label("agency_id"), ItemStatement.checklist_item_id.label("item_id"))
+            .where(ItemStatement.cycle_id == cycle_id, ItemStatement.not_applicable))
+    return rows.where(ItemStatement.agency_id.in_(agency_ids)) if agency_ids is not None else rows
 
 
 def answers_by_question(agency_id: int, cycle_id: int, question_ids: list[int]) -> dict[int, Answer]:

@@ -8,12 +8,15 @@ from portal.access import agency_or_404, can_edit_agency
 from portal.actions import act
 from portal.answers import bp, structure
 from portal.answers import operations as ops
-from portal.answers.queries import (answer_of, answers_by_question, citable_evidence, question_or_404,
-                                    revisions, statements_by_item)
+from portal.answers.claims import claim_context
+from portal.answers.queries import (CLAIM_LABELS, answer_of, answers_by_question, citable_evidence,
+                                    question_or_404, revisions)
 from portal.errors import Refused
+from portal.evidence.panels import panel
 from portal.evidence.queries import evidence_or_404, item_or_404, item_url
+from portal.extensions import db
 from portal.fragments import render
-from portal.models import Agency, ChecklistItem, Question
+from portal.models import Agency, Question, SubItem
 
 TEMPLATE = "answers/answer.html"
 
@@ -113,18 +116,41 @@ def uncite(agency_id: int, question_id: int, citation_id: int):
                             "นำการอ้างอิงออกแล้ว")
 
 
-def _statement(agency: Agency, item: ChecklistItem, status: int = 200, **extra):
-    statement = statements_by_item(agency.id, cycles.current_cycle().id, [item.id]).get(item.id)
-    return render("answers/statement.html", "statement", status=status, agency=agency, item=item,
-                  statement=statement, can_edit=can_edit_agency(agency.id), **extra)
-
-
 @bp.post("/agencies/<int:agency_id>/items/<int:item_id>/statement")
 def save_statement(agency_id: int, item_id: int):
+    """Answered with the item's panel: marking an item "ไม่เกี่ยวข้อง" changes its coverage."""
     agency, item = _writable(agency_id), item_or_404(item_id)
-    text = request.form.get("text", "")
-    return act(lambda: ops.save_statement(agency, item, text, current_user, versions.submitted(request.form)),
-               f"บันทึกผลการดำเนินการของรายการ {item.code} แล้ว", back=item_url(agency.id, item),
-               show=lambda message, _: _statement(agency, item, statement_message=message),
-               form=lambda refusal: _statement(agency, item, status=refusal.status,
-                                               statement_error=refusal.message, typed_statement=text))
+    text, not_applicable = request.form.get("text", ""), request.form.get("not_applicable") == "1"
+    return act(lambda: ops.save_statement(agency, item, text, current_user, versions.submitted(request.form),
+                                          not_applicable=not_applicable),
+               f"บันทึกผลการดำเนินการของรายการ {item.code} แล้ว" if not not_applicable
+               else f"บันทึกว่ารายการ {item.code} ไม่เกี่ยวข้อง พร้อมเหตุผลแล้ว",
+               back=item_url(agency.id, item), trigger="coverage-changed",
+               show=lambda message, _: panel(agency, item, message=message),
+               form=lambda refusal: panel(agency, item, status=refusal.status, error=refusal.message,
+                                          statement_draft=text))
+
+
+@bp.post("/agencies/<int:agency_id>/sub-items/<int:sub_item_id>/claim")
+def save_claim(agency_id: int, sub_item_id: int):
+    agency, sub_item = _writable(agency_id), _sub_item_of_cycle(sub_item_id)
+    level, note = request.form.get("level", ""), request.form.get("note", "")
+    back = url_for("evidence.workspace", agency_id=agency.id, category_code=sub_item.category.code,
+                   sub_item_code=sub_item.code) + "#level-claim"
+    return act(lambda: ops.save_claim(agency, sub_item, level, note, current_user, versions.submitted(request.form)),
+               lambda claim: f"บันทึกแล้ว: ขอรับการประเมินที่{CLAIM_LABELS[claim.level]}", back=back,
+               show=lambda message, _: _claim(agency, sub_item, claim_message=message),
+               form=lambda refusal: _claim(agency, sub_item, status=refusal.status, claim_error=refusal.message,
+                                           typed_claim={"level": level, "note": note}))
+
+
+def _sub_item_of_cycle(sub_item_id: int) -> SubItem:
+    sub_item = db.session.get(SubItem, sub_item_id)
+    if sub_item is None or sub_item.category.version != cycles.criteria_edition():
+        abort(404, description="ไม่พบหัวข้อนี้ในเกณฑ์ของรอบการประเมินปัจจุบัน")
+    return sub_item
+
+
+def _claim(agency: Agency, sub_item: SubItem, status: int = 200, **extra):
+    return render("answers/claim.html", "claim", status=status, agency=agency,
+                  **claim_context(agency, cycles.current_cycle(), sub_item, **extra))

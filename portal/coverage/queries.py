@@ -1,11 +1,12 @@
 """Read-side of coverage: the criteria as plain rows and which items are done, per view."""
 from collections import defaultdict
 
-from sqlalchemy import Integer, case, cast, func, null, select
+from sqlalchemy import Integer, case, cast, func, null, select, union
 
+from portal.answers.queries import not_applicable_items, not_applicable_rows
 from portal.coverage.levels import Item
 from portal.coverage.report import CategoryRow, SubItemRow
-from portal.evidence.queries import covered_item_ids
+from portal.evidence.queries import covered_items
 from portal.extensions import db
 from portal.results.rules import applies
 from portal.reviews.queries import accepted_item_ids
@@ -65,7 +66,8 @@ def done_counts_by_agency(cycle_id: int, view: str, agency_tags: dict[int, set[s
                 .where(Evidence.cycle_id == cycle_id, Evidence.deleted_at.is_(None)))
         if agency_ids is not None:
             done = done.where(Evidence.agency_id.in_(agency_ids))
-    done = done.distinct().subquery()
+        done = union(done, not_applicable_rows(cycle_id, agency_ids))  # decided without evidence
+    done = done.distinct().subquery() if view == "accepted" else done.subquery()
     restricted_id = (case((ChecklistItem.id.in_(list(restricted)), ChecklistItem.id))
                      if restricted else cast(null(), Integer))
     # Grouped in an outer query so GROUP BY names columns, not the CASE with its parameters.
@@ -84,7 +86,9 @@ def done_counts_by_agency(cycle_id: int, view: str, agency_tags: dict[int, set[s
 
 
 def done_item_ids(agency_id: int, cycle_id: int, view: str) -> set[int]:
-    """Items done in the view: "covered" (live evidence) or "accepted" (reviewer's verdict)."""
+    """Items done in the view: "covered" (live evidence, or marked "ไม่เกี่ยวข้อง" with a
+    reason: decided by the agency in the data) or "accepted" (reviewer's verdict, which an
+    item that does not apply needs like any other)."""
     if view == "accepted":
         return accepted_item_ids(agency_id, cycle_id)
-    return covered_item_ids(agency_id, cycle_id)
+    return set(db.session.scalars(union(covered_items(agency_id, cycle_id), not_applicable_items(agency_id, cycle_id))))

@@ -4,6 +4,7 @@ any area build these pages through here (never through coverage's views)."""
 from flask import abort, request
 
 from portal import cycles
+from portal.answers.queries import not_applicable_item_ids
 from portal.answers.queries import progress as answer_progress
 from portal.coverage.levels import VIEWS, sub_item_outcome
 from portal.coverage.queries import done_item_ids, process_categories
@@ -39,6 +40,8 @@ def summary_context(agency: Agency, cycle: AssessmentCycle, category_code: str,
                      if c.code == category_code for s in c.sub_items if s.code == sub_item_code), None)
     if sub_item is None:
         abort(404, description=f"ไม่พบหัวข้อ {sub_item_code} ในหมวด {category_code}")
-    outcome = sub_item_outcome(sub_item.items_for(agency_tags(agency.kind, agency.unit_type)),
-                               done_item_ids(agency.id, cycle.id, view), scoring_rules().process_points)
-    return {"category_code": category_code, "summary_sub_item": sub_item, "outcome": outcome, "view": view}
+    items = sub_item.items_for(agency_tags(agency.kind, agency.unit_type))
+    outcome = sub_item_outcome(items, done_item_ids(agency.id, cycle.id, view), scoring_rules().process_points)
+    not_applicable = not_applicable_item_ids(agency.id, cycle.id) & {i.id for i in items}
+    return {"category_code": category_code, "summary_sub_item": sub_item, "outcome": outcome, "view": view,
+            "not_applicable_count": len(not_applicable)}

@@ -86,11 +86,10 @@ def sub_item_with_items(category_code: str, sub_item_code: str, version: str) ->
     return sub_item
 
 
-def covered_item_ids(agency_id: int, cycle_id: int) -> set[int]:
-    """Checklist items that have at least one live evidence of this agency and cycle."""
-    return set(db.session.scalars(
-        select(EvidenceAttachment.checklist_item_id).distinct()
-        .join(Evidence, EvidenceAttachment.evidence_id == Evidence.id)
-        .where(Evidence.agency_id == agency_id, Evidence.cycle_id == cycle_id,
-               Evidence.deleted_at.is_(None))
-    ))
+def covered_items(agency_id: int, cycle_id: int):
+    """A select of the checklist items that have live evidence of this agency and cycle."""
+    return (select(EvidenceAttachment.checklist_item_id)
+            .join(Evidence, EvidenceAttachment.evidence_id == Evidence.id)
+            .where(Evidence.agency_id == agency_id, Evidence.cycle_id == cycle_id,
+                   Evidence.deleted_at.is_(None)))
+

@@ -8,11 +8,13 @@ from flask_login import current_user
 from portal import cycles, versions
 from portal.access import agency_or_404, can_edit_agency
 from portal.actions import act
+from portal.answers.claims import claim_context
 from portal.answers.queries import answers_by_question, citable_evidence, progress, statements_by_item
 from portal.coverage.summary import summary_context
 from portal.errors import Refused
 from portal.evidence import bp
 from portal.evidence import operations as ops
+from portal.evidence.panels import panel
 from portal.evidence.queries import (
     evidence_or_404,
     item_or_404,
@@ -32,18 +34,6 @@ FORBIDDEN_EDIT = "เฉพาะเจ้าหน้าที่ของส�
 def require_editor(agency_id: int) -> None:
     if not can_edit_agency(agency_id):
         abort(403, description=FORBIDDEN_EDIT)
-
-
-def panel(agency: Agency, item: ChecklistItem, status: int = 200, error: str | None = None,
-          message: str | None = None, note_drafts: dict[int, str] | None = None):
-    """The item's panel: the fragment every item action answers with. `note_drafts`:
-    evidence id → the note the user typed, shown again after a refused save."""
-    cycle = cycles.current_cycle()
-    entries = live_evidence_by_item(agency.id, cycle.id, [item.id])[item.id]
-    return render("evidence/item_panel.html", "panel", status=status, agency=agency, item=item,
-                  entries=entries, can_edit=can_edit_agency(agency.id), error=error, message=message,
-                  reviews=item_reviews(agency.id, cycle.id, [item.id]), note_drafts=note_drafts or {},
-                  statement=statements_by_item(agency.id, cycle.id, [item.id]).get(item.id))
 
 
 def item_action(agency: Agency, item: ChecklistItem, change, message, note_drafts: dict[int, str] | None = None):
@@ -70,7 +60,8 @@ def workspace(agency_id: int, category_code: str, sub_item_code: str):
                   answers=answers_by_question(agency.id, cycle.id, [q.id for q in sub_item.questions]),
                   answer_progress=progress(agency.id, cycle.id, [sub_item.id])[sub_item.id],
                   statements=statements_by_item(agency.id, cycle.id, item_ids),
-                  choices=citable_evidence(agency.id, cycle.id) if can_edit else [], **summary)
+                  choices=citable_evidence(agency.id, cycle.id) if can_edit else [],
+                  **claim_context(agency, cycle, sub_item), **summary)
 
 
 @bp.get("/agencies/<int:agency_id>/items/<int:item_id>")

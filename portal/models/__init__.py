@@ -10,7 +10,7 @@ from portal.models.criteria import (
     ResultDimension,
     SubItem,
 )
-from portal.models.answer import Answer, AnswerCitation, AnswerRevision, ItemStatement
+from portal.models.answer import Answer, AnswerCitation, AnswerRevision, ItemStatement, SubItemClaim
 from portal.models.audit import AuditEvent
 from portal.models.evidence import Evidence, EvidenceAttachment, EvidencePage, FileVersion
 from portal.models.outbox import EFFECT_KINDS, OutboxEffect
@@ -33,5 +33,5 @@ __all__ = [
     "AuditEvent", "Evidence", "EvidenceAttachment", "EvidencePage", "FileVersion",
     "ResultMetric", "ResultMetricEvidence", "REVIEW_STATUSES", "THREAD_VISIBILITIES",
     "Comment", "CommentThread", "ItemReview", "ThreadRead", "RateLimitCounter", "EFFECT_KINDS", "OutboxEffect",
-    "Answer", "AnswerCitation", "AnswerRevision", "ItemStatement",
+    "Answer", "AnswerCitation", "AnswerRevision", "ItemStatement", "SubItemClaim",
 ]

@@ -2,12 +2,12 @@
 the evidence they cite, and a statement of what was done per checklist item."""
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.agency import Agency, AssessmentCycle
-from portal.models.criteria import ChecklistItem, Question
+from portal.models.criteria import ChecklistItem, Question, SubItem
 from portal.models.evidence import Evidence
 from portal.models.user import User, utcnow
 
@@ -78,10 +78,14 @@ class AnswerCitation(db.Model):
 
 
 class ItemStatement(db.Model):
-    """What the agency did for one checklist item ("ผลการดำเนินการ"), with or without evidence."""
+    """What the agency did for one checklist item ("ผลการดำเนินการ"), with or without evidence;
+    or, with `not_applicable`, why the item does not apply to it (the text is the reason)."""
 
     __tablename__ = "item_statement"
-    __table_args__ = (UniqueConstraint("agency_id", "cycle_id", "checklist_item_id"),)
+    __table_args__ = (
+        UniqueConstraint("agency_id", "cycle_id", "checklist_item_id"),
+        CheckConstraint("NOT not_applicable OR length(text) > 0", name="reason_given"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id", ondelete="RESTRICT"))
@@ -89,11 +93,37 @@ class ItemStatement(db.Model):
     checklist_item_id: Mapped[int] = mapped_column(ForeignKey("checklist_item.id", ondelete="RESTRICT"),
                                                    index=True)
     text: Mapped[str] = mapped_column(Text, default="")
+    not_applicable: Mapped[bool] = mapped_column(default=False)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
     checklist_item: Mapped[ChecklistItem] = relationship()
+    updated_by: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class SubItemClaim(db.Model):
+    """The level the agency asks to be assessed at for one sub-item, beside the computed one."""
+
+    __tablename__ = "sub_item_claim"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "cycle_id", "sub_item_id"),
+        CheckConstraint("level IN ('basic', 'advance', 'significance')", name="level_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id", ondelete="RESTRICT"))
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("assessment_cycle.id", ondelete="RESTRICT"))
+    sub_item_id: Mapped[int] = mapped_column(ForeignKey("sub_item.id", ondelete="RESTRICT"), index=True)
+    level: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    sub_item: Mapped[SubItem] = relationship()
     updated_by: Mapped[User | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version}

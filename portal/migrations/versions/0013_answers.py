@@ -1,5 +1,6 @@
 """answers: the agency's answers to the guide's questions (with revisions and citations of
-evidence) and a statement of what was done per checklist item
+evidence), per checklist item a statement of what was done or why it does not apply, and per
+sub-item the level the agency asks to be assessed at
 
 Revision ID: 0013
 Revises: 0012
@@ -42,9 +43,11 @@ def upgrade():
     sa.Column('cycle_id', sa.Integer(), nullable=False),
     sa.Column('checklist_item_id', sa.Integer(), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('not_applicable', sa.Boolean(), nullable=False),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.CheckConstraint('NOT not_applicable OR length(text) > 0', name=op.f('ck_item_statement_reason_given')),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_item_statement_agency_id_agency'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['checklist_item_id'], ['checklist_item.id'], name=op.f('fk_item_statement_checklist_item_id_checklist_item'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['cycle_id'], ['assessment_cycle.id'], name=op.f('fk_item_statement_cycle_id_assessment_cycle'), ondelete='RESTRICT'),
@@ -88,8 +91,33 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_answer_revision_answer_id'), ['answer_id'], unique=False)
 
 
+    op.create_table('sub_item_claim',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('agency_id', sa.Integer(), nullable=False),
+    sa.Column('cycle_id', sa.Integer(), nullable=False),
+    sa.Column('sub_item_id', sa.Integer(), nullable=False),
+    sa.Column('level', sa.String(length=16), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.CheckConstraint("level IN ('basic', 'advance', 'significance')", name=op.f('ck_sub_item_claim_level_known')),
+    sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_sub_item_claim_agency_id_agency'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['cycle_id'], ['assessment_cycle.id'], name=op.f('fk_sub_item_claim_cycle_id_assessment_cycle'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['sub_item_id'], ['sub_item.id'], name=op.f('fk_sub_item_claim_sub_item_id_sub_item'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user_account.id'], name=op.f('fk_sub_item_claim_updated_by_id_user_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sub_item_claim')),
+    sa.UniqueConstraint('agency_id', 'cycle_id', 'sub_item_id', name=op.f('uq_sub_item_claim_agency_id_cycle_id_sub_item_id'))
+    )
+    with op.batch_alter_table('sub_item_claim', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sub_item_claim_sub_item_id'), ['sub_item_id'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('sub_item_claim', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sub_item_claim_sub_item_id'))
+
+    op.drop_table('sub_item_claim')
     with op.batch_alter_table('answer_revision', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_answer_revision_answer_id'))
 

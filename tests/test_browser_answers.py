@@ -78,5 +78,23 @@ def test_an_answer_saves_as_one_types_and_a_stale_one_is_refused(app, live_serve
     with app.app_context():
         answer = db.session.query(Answer).one()
         assert answer.parts[:2] == ["ส่งเสริมวิสาหกิจชุมชน 12 กลุ่ม\n- รายได้เพิ่มร้อยละ 8", "โครงการสังคมสูงวัย"]
+    # Ana claims a level for the sub-item, and marks an item as not applying, with its reason.
+    ana_page.goto(workspace)
+    claim = ana_page.locator("#level-claim")
+    claim.get_by_label("ระดับ", exact=True).select_option("advance")
+    claim.get_by_role("button", name="บันทึกระดับที่ขอ").click()
+    ana_page.locator("#level-claim .alert-success").wait_for()
+    assert "ระบบคำนวณได้" in claim.inner_text()
+    ana_page.locator("#level-claim").screenshot(path=str(artifacts_dir / f"answers-3-claim-{width}.png"))
+    with app.app_context():
+        item_id = checklist_item("1.1", "RB3").id
+    panel = ana_page.locator(f"#item-{item_id}")
+    panel.locator("textarea[name=text]").fill("ส่วนราชการไม่มีภารกิจนี้ตามกฎหมายจัดตั้ง")
+    panel.get_by_label("รายการนี้ไม่เกี่ยวข้องกับส่วนราชการ").check()
+    panel.get_by_role("button", name="บันทึก", exact=True).click()
+    ana_page.locator(f"#item-{item_id} .not-applicable").wait_for()
+    ana_page.locator("#sub-item-summary", has_text="นับรวม 1 รายการ").wait_for()  # the level box followed
+    ana_page.locator(f"#item-{item_id}").screenshot(path=str(artifacts_dir / f"answers-4-not-applicable-{width}.png"))
+    assert ana_page.evaluate("document.documentElement.scrollWidth") <= width
     for context in contexts:
         context.close()

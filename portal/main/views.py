@@ -1,5 +1,6 @@
 """Home page and health check."""
-from flask import current_app, render_template
+from flask import current_app, render_template, request
+from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -8,13 +9,16 @@ from portal.agencies.queries import visible_agencies
 from portal.disk import free_space
 from portal.extensions import db
 from portal.main import bp
+from portal.main.worklist import worklist
 
 
 @bp.get("/")
 def home():
     """Start where the user's work is: their agencies, with the criteria one click away."""
-    return render_template("main/home.html", agencies=visible_agencies(),
-                           current_cycle=cycles.current_cycle_or_none())
+    agencies, cycle = visible_agencies(), cycles.current_cycle_or_none()
+    pages = {name: request.args.get(f"{name}_page", 1, type=int) for name in ("returned", "failed")}
+    return render_template("main/home.html", agencies=agencies, current_cycle=cycle,
+                           work=worklist(current_user, agencies, cycle, pages))
 
 
 @bp.get("/healthz")

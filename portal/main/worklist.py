@@ -1,0 +1,95 @@
+"""What needs the signed-in person now, for the home page: for the agencies they edit,
+items returned "ต้องแก้ไข" with the reason, questions not answered in full and extractions
+that failed; for everyone, the threads with comments they have not read (the reviewers'
+queue itself is the review inbox).
+Each list is newest first and paged; counts are counted by the database."""
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from portal import cycles
+from portal.access import can_edit_agency
+from portal.answers.queries import progress
+from portal.extensions import db
+from portal.models import Agency, AssessmentCycle, ChecklistItem, Category, ItemReview, SubItem, User
+from portal.models.evidence import Evidence
+from portal.reviews.queries import unread_count
+
+PAGE_SIZE = 10
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list
+    total: int
+    number: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
+def _paged(statement, number: int) -> Page:
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    number = min(max(1, number), max(1, -(-total // PAGE_SIZE)))
+    rows = db.session.execute(statement.limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
+    return Page(rows, total, number)
+
+
+def returned_items(agency_ids: list[int], cycle_id: int, number: int = 1) -> Page:
+    """(review, item, agency) the reviewers sent back, newest first."""
+    statement = (select(ItemReview, ChecklistItem, Agency)
+                 .join(ChecklistItem, ItemReview.checklist_item_id == ChecklistItem.id)
+                 .join(Agency, ItemReview.agency_id == Agency.id)
+                 .where(ItemReview.cycle_id == cycle_id, ItemReview.status == "needs_revision",
+                        ItemReview.agency_id.in_(agency_ids))
+                 .options(selectinload(ChecklistItem.sub_item).selectinload(SubItem.category))
+                 .order_by(ItemReview.updated_at.desc(), ItemReview.id.desc()))
+    return _paged(statement, number)
+
+
+def failed_extractions(agency_ids: list[int], cycle_id: int, number: int = 1) -> Page:
+    statement = (select(Evidence).where(Evidence.agency_id.in_(agency_ids), Evidence.cycle_id == cycle_id,
+                                        Evidence.deleted_at.is_(None), Evidence.extraction_status == "failed")
+                 .order_by(Evidence.updated_at.desc(), Evidence.id.desc()))
+    return _paged(statement, number)
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    agency: Agency
+    category_code: str
+    sub_item: SubItem
+    missing: int
+
+
+def unanswered_questions(agencies: list[Agency], cycle: AssessmentCycle) -> tuple[int, list[Unanswered]]:
+    """The number of questions not answered in full, and the sub-items that still have some."""
+    sub_items = db.session.execute(
+        select(SubItem, Category.code).join(Category)
+        .where(Category.version == cycles.criteria_edition(cycle)).order_by(Category.position, SubItem.position)).all()
+    found, total = [], 0
+    for agency in agencies:
+        counts = progress(agency.id, cycle.id, [s.id for s, _ in sub_items])
+        for sub_item, category_code in sub_items:
+            missing = counts[sub_item.id].total - counts[sub_item.id].answered
+            if missing:
+                total += missing
+                found.append(Unanswered(agency, category_code, sub_item, missing))
+    return total, found
+
+
+def worklist(user: User, agencies: list[Agency], cycle: AssessmentCycle | None, pages: dict[str, int]) -> dict:
+    """Everything the home page lists; empty when there is no current cycle."""
+    editable = [a for a in agencies if can_edit_agency(a.id, user)]
+    if cycle is None:
+        return {"editable": [], "unread": 0}
+    ids = [a.id for a in editable]
+    result = {"editable": editable, "unread": unread_count(user)}
+    if editable:
+        total, unanswered = unanswered_questions(editable, cycle)
+        result.update(returned=returned_items(ids, cycle.id, pages.get("returned", 1)),
+                      failed=failed_extractions(ids, cycle.id, pages.get("failed", 1)),
+                      unanswered_total=total, unanswered=unanswered)
+    return result

@@ -1,0 +1,67 @@
+"""The home page lists what needs the editor now: items returned "ต้องแก้ไข" with the reason
+(newest first, paged), questions not answered in full, failed extractions — their own
+agency's only."""
+import re
+
+import pytest
+from sqlalchemy import select
+
+from portal.admin import operations as admin_ops
+from portal.extensions import db
+from portal.models import ChecklistItem, SubItem
+from portal.reviews import operations as review_ops
+from tests.helpers import make_agency, make_user, signed_in, stored_text_evidence
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        own, other = make_agency("WL-A"), make_agency("WL-B")
+        editor = make_user("wl-editor", ("agency_editor", own))
+        make_user("wl-viewer", ("agency_viewer", own))
+        reviewer = make_user("wl-reviewer", ("reviewer", own), ("reviewer", other))
+        admin_ops.make_current(admin_ops.create_cycle(2569, "pmqa-4.0"))
+        db.session.commit()
+        items = db.session.scalars(select(ChecklistItem).join(SubItem).where(SubItem.code == "1.1")
+                                   .order_by(ChecklistItem.position)).all()
+        for n, item in enumerate(items[:12]):
+            review_ops.set_status(own, item, "needs_revision", f"เหตุผลข้อ {n:02d}", reviewer)
+            db.session.commit()
+        review_ops.set_status(other, items[0], "needs_revision", "เหตุผลลับของ WL-B", reviewer)
+        failed = stored_text_evidence(own, items[0], editor, "ไฟล์ที่อ่านไม่ได้")
+        failed.extraction_status, failed.extraction_error = "failed", "ไฟล์เสียหายหรืออ่านไม่ได้"
+        db.session.commit()
+        return {"agency": own.id}
+
+
+def test_the_editor_sees_returned_items_newest_first_and_paged(app, world):
+    editor = signed_in(app, "wl-editor")
+    page = editor.get("/").get_data(as_text=True)
+    assert "รายการที่ต้องแก้ไข (12)" in page
+    reasons = re.findall(r"เหตุผล: เหตุผลข้อ (\d\d)", page)
+    assert reasons == [f"{n:02d}" for n in range(11, 1, -1)]  # ten, the newest first
+    assert "หน้า 1 จาก 2" in page and "เหตุผลลับของ WL-B" not in page
+    second = editor.get("/?returned_page=2").get_data(as_text=True)
+    assert re.findall(r"เหตุผล: เหตุผลข้อ (\d\d)", second) == ["01", "00"]
+    assert editor.get("/?returned_page=99").status_code == 200  # past the end: the last page
+
+
+def test_the_editor_sees_unanswered_questions_and_failed_extractions(app, world):
+    editor = signed_in(app, "wl-editor")
+    page = editor.get("/").get_data(as_text=True)
+    assert "คำถามที่ยังตอบไม่ครบ (94 ข้อ)" in page
+    assert "ไฟล์ที่ดึงข้อความไม่สำเร็จ (1)" in page and "ไฟล์ที่อ่านไม่ได้" in page
+    with app.app_context():
+        question = db.session.scalar(select(SubItem).where(SubItem.code == "1.1")).questions[1]  # 1.1.2: one blank
+        question_id = question.id
+    saved = editor.post(f"/agencies/{world['agency']}/questions/{question_id}", headers=HX,
+                        data={"csrf_token": editor.token, "version": "0", "part": ["ทิศทางขององค์การ"]})
+    assert saved.status_code == 200
+    assert "คำถามที่ยังตอบไม่ครบ (93 ข้อ)" in editor.get("/").get_data(as_text=True)
+
+
+def test_people_who_do_not_edit_get_no_worklist(app, world):
+    viewer = signed_in(app, "wl-viewer")
+    assert "งานที่รอท่าน" not in viewer.get("/").get_data(as_text=True)

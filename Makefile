@@ -22,7 +22,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian packages the project needs: libmagic (file types by content), poppler and
+# Debian packages the project needs: libmagic (file types by content), Pango and HarfBuzz
+# (WeasyPrint lays out the PDF report with them), poppler and
 # Tesseract with Thai data (PDF rasterising and OCR), Thai fonts whose digits OCR matches
 # (Tesseract's Thai model lacks ๔ ๖ ๗ ๘ ๙); for the tests also chromium and LibreOffice,
 # which make test documents as agencies' own programs do, and ClamAV's daemon (the antivirus
@@ -30,7 +31,7 @@ install: $(STAMP)
 # redis-server (the tests start a private one to check the redis:// rate-limit storage).
 THAI_FONTS := fonts-tlwg-loma-ttf fonts-tlwg-laksaman-ttf fonts-tlwg-norasi-ttf fonts-tlwg-garuda-ttf \
   fonts-tlwg-kinnari-ttf fonts-tlwg-umpush-ttf fonts-tlwg-waree-ttf fonts-tlwg-sawasdee-ttf fonts-tlwg-typist-ttf
-RUNTIME_DEBS := libmagic1 poppler-utils tesseract-ocr tesseract-ocr-tha tesseract-ocr-eng fontconfig $(THAI_FONTS)
+RUNTIME_DEBS := libmagic1 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils tesseract-ocr tesseract-ocr-tha tesseract-ocr-eng fontconfig $(THAI_FONTS)
 TEST_DEBS := chromium libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui clamav-daemon redis-server
 system-deps:
 	@missing=$$(for p in $(RUNTIME_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \

@@ -6,6 +6,8 @@ areas join the matrix as they are built. Expectations:
   form error, or a 409 for a form sent without the record version it showed: the request
   reached the view)
 """
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -124,6 +126,7 @@ MATRIX = {
     "answers.uncite": ("POST", EDIT_A),
     "answers.save_statement": ("POST", EDIT_A),
     "answers.save_claim": ("POST", EDIT_A),
+    "reports.download": ("GET", AGENCY_A),
 }
 # Routes that remove what later routes of the same run still need.
 RUN_LAST = ("evidence.detach", "results.delete", "answers.uncite")
@@ -166,7 +169,7 @@ def world(app):
                "item_id": item.id, "evidence_id": evidence.id, "thread_id": thread.id,
                "comment_id": thread.comments[0].id, "metric_id": metric.id,
                "question_id": question.id, "citation_id": answer.citations[0].id,
-               "sub_item_id": item.sub_item_id}
+               "sub_item_id": item.sub_item_id, "file_format": "docx"}
         usernames = {role: user.username for role, user in users.items()}
         other_agency_id = b.id
     return {"ids": ids, "usernames": usernames, "other_agency_id": other_agency_id}
@@ -174,8 +177,8 @@ def world(app):
 
 def url_for_rule(rule, ids) -> str:
     url = rule.rule
-    for name in rule.arguments:
-        url = url.replace(f"<int:{name}>", str(ids[name])).replace(f"<{name}>", str(ids[name]))
+    for name in rule.arguments:  # <name>, <int:name>, <any(pdf, docx):name>
+        url = re.sub(rf"<(?:[^<>]*:)?{name}>", str(ids[name]), url)
     return url
 
 

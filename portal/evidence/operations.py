@@ -4,7 +4,6 @@ import command call these and commit; a refusal is Refused with a Thai message. 
 bytes are scanned and stored before the transaction that records them (`staged`), so
 writing and typing a large file never holds the database's write lock."""
 import logging
-import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -17,6 +16,7 @@ from werkzeug.datastructures import FileStorage
 from portal import audit, cycles, effects, versions
 from portal.database import end_transaction, reading
 from portal.errors import Refused
+from portal.text import clean_text
 from portal.evidence import antivirus, filetypes, quota
 from portal.evidence.links import LinkError, validate_url
 from portal.evidence.storage import BlobStore, StorageFull, StoredBlob, TooLarge, rewindable
@@ -36,16 +36,6 @@ log = logging.getLogger(__name__)
 
 def blob_store() -> BlobStore:
     return BlobStore(current_app.config["UPLOAD_DIR"])
-
-
-def clean_text(value: str | None, limit: int, label: str, required: bool = False) -> str:
-    text = unicodedata.normalize("NFC", (value or "").strip())
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
-    if required and not text:
-        raise Refused(422, f"กรุณากรอก{label}")
-    if len(text) > limit:
-        raise Refused(422, f"{label}ยาวเกิน {limit} ตัวอักษร")
-    return text
 
 
 @dataclass(frozen=True)
@@ -142,7 +132,7 @@ def add_file(agency: Agency, item: ChecklistItem | None, upload: "FileStorage | 
     name, file_type, blob = staged_file.name, staged_file.file_type, staged_file.blob
     evidence = Evidence(
         agency=agency, cycle=cycles.current_cycle(), kind="file",
-        title=clean_text(title, MAX_TITLE, "ชื่อหลักฐาน") or _title_from(name),
+        title=clean_text(title, "ชื่อหลักฐาน", limit=MAX_TITLE, required=False) or _title_from(name),
         created_by=user, extraction_status="queued",
     )
     evidence.versions.append(FileVersion(
@@ -166,7 +156,7 @@ def add_link(agency: Agency, item: ChecklistItem | None, url: str, title: str, u
         raise Refused(422, str(error)) from None
     evidence = Evidence(
         agency=agency, cycle=cycles.current_cycle(), kind="link", url=url,
-        title=clean_text(title, MAX_TITLE, "ชื่อลิงก์", required=True),
+        title=clean_text(title, "ชื่อลิงก์", limit=MAX_TITLE, required=True, ask="กรุณากรอก"),
         created_by=user, extraction_status="not_applicable",  # links are never fetched
     )
     if item is not None:
@@ -207,7 +197,7 @@ def attach(evidence: Evidence, item: ChecklistItem, user: User, note: str = "") 
     if any(a.checklist_item_id == item.id for a in evidence.attachments):
         raise Refused(422, f"หลักฐานนี้แนบกับรายการ {item.full_code} อยู่แล้ว")
     attachment = EvidenceAttachment(checklist_item=item, created_by_id=_id(user),
-                                    note=clean_text(note, MAX_NOTE, "หมายเหตุ"))
+                                    note=clean_text(note, "หมายเหตุ", limit=MAX_NOTE, required=False))
     evidence.attachments.append(attachment)
     _touch(evidence)
     _log("evidence_attached", evidence, user, item=item.full_code)
@@ -229,8 +219,8 @@ def update_details(evidence: Evidence, user: User, *, title: str, description: s
     _require_live(evidence)
     versions.check(evidence, version, lambda: edit_conflict(evidence, user))
     values = {
-        "title": clean_text(title, MAX_TITLE, "ชื่อหลักฐาน", required=True),
-        "description": clean_text(description, MAX_DESCRIPTION, "คำอธิบาย"),
+        "title": clean_text(title, "ชื่อหลักฐาน", limit=MAX_TITLE, required=True, ask="กรุณากรอก"),
+        "description": clean_text(description, "คำอธิบาย", limit=MAX_DESCRIPTION, required=False),
         "document_date": document_date,
     }
     changes = {k: {"from": str(getattr(evidence, k) or ""), "to": str(v or "")}
@@ -263,7 +253,7 @@ def update_note(evidence: Evidence, item: ChecklistItem, user: User, note: str,
     if attachment is None:
         raise Refused(404, "หลักฐานนี้ไม่ได้แนบกับรายการนี้")
     versions.check(attachment, version, lambda: note_conflict(evidence, item, user))
-    text = clean_text(note, MAX_NOTE, "หมายเหตุ")
+    text = clean_text(note, "หมายเหตุ", limit=MAX_NOTE, required=False)
     if text == attachment.note:
         return
     with versions.saving(lambda: note_conflict(evidence, item, user)):

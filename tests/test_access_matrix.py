@@ -127,6 +127,7 @@ MATRIX = {
     "answers.save_statement": ("POST", EDIT_A),
     "answers.save_claim": ("POST", EDIT_A),
     "reports.download": ("GET", AGENCY_A),
+    "reviews.resubmit": ("POST", EDIT_A),
 }
 # Routes that remove what later routes of the same run still need.
 RUN_LAST = ("evidence.detach", "results.delete", "answers.uncite")

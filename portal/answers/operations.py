@@ -3,7 +3,7 @@ with their revisions), their citations of evidence, and per-item statements. Vie
 these and commit; a refusal is Refused with a Thai message."""
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import audit, cycles, versions
 from portal.access import can_edit_agency
@@ -11,7 +11,7 @@ from portal.answers import structure
 from portal.answers.queries import CLAIM_LABELS, answer_of, claim_of, statement_of
 from portal.errors import Refused
 from portal.extensions import db
-from portal.models import Agency, ChecklistItem, Question, SubItem, User
+from portal.models import Agency, ChecklistItem, ItemReview, Question, SubItem, User
 from portal.models.answer import Answer, AnswerCitation, AnswerRevision, ItemStatement, SubItemClaim
 from portal.models.evidence import Evidence
 from portal.models.user import aware, utcnow
@@ -69,12 +69,22 @@ def save_answer(agency: Agency, question: Question, parts: list[str], user: User
 
 def _keep_revision(answer: Answer, parts: list[str], user: User, now) -> None:
     latest = answer.revisions[0] if answer.id is not None and answer.revisions else None
-    if latest is not None and latest.saved_by_id == user.id and now - aware(latest.saved_at) < ONE_SITTING:
+    if (latest is not None and latest.saved_by_id == user.id and now - aware(latest.saved_at) < ONE_SITTING
+            and not _decided_since(answer, latest.saved_at)):
         latest.parts, latest.saved_at = parts, now
         return
     answer.revisions.append(AnswerRevision(parts=parts, saved_by_id=user.id, started_at=now, saved_at=now))
     audit.record("answer_saved", actor=user, object_type="question", object_id=answer.question_id,
                  agency_id=answer.agency_id, question=answer.question.code if answer.question else None)
+
+
+def _decided_since(answer: Answer, moment) -> bool:
+    """A reviewer decided on an item of the answer's sub-item since `moment`: the sitting ends
+    there, so the revision the reviewer saw stays as it was (portal/reviews/changes.py)."""
+    return db.session.scalar(
+        select(func.count()).select_from(ItemReview).join(ChecklistItem)
+        .where(ItemReview.agency_id == answer.agency_id, ItemReview.cycle_id == answer.cycle_id,
+               ChecklistItem.sub_item_id == answer.question.sub_item_id, ItemReview.decided_at > moment)) > 0
 
 
 def cite(agency: Agency, question: Question, evidence: Evidence, page: int | None, user: User) -> AnswerCitation:

@@ -32,6 +32,11 @@ class ItemReview(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)  # portal/versions.py; a form sends 0 for "no row yet"
+    # When a reviewer last decided, kept apart from updated_at: the agency's resubmission
+    # also moves the status (back to "submitted", updated_by the editor), and what the
+    # reviewer is shown as changed is what changed since `decided_at`.
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resubmitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     agency: Mapped[Agency] = relationship()
     cycle: Mapped[AssessmentCycle] = relationship()

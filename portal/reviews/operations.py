@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from portal import audit, cycles, versions
+from portal.access import can_edit_agency
 from portal.errors import Refused
 from portal.extensions import db
 from portal.models import Agency, ChecklistItem, User
@@ -181,8 +182,27 @@ def set_status(agency: Agency, item: ChecklistItem, status: str, reason: str, us
             review = ItemReview(agency_id=agency.id, cycle_id=cycle.id, checklist_item_id=item.id)
             db.session.add(review)
         review.status, review.reason, review.updated_by_id = status, reason, user.id
-        review.updated_at = utcnow()
+        review.updated_at = review.decided_at = utcnow()
+        review.resubmitted_at = None
     notify.after_commit(review=review)
     audit.record("review_status_changed", actor=user, object_type="checklist_item", object_id=item.id,
                  agency_id=agency.id, item=item.full_code, before=before, after=status, reason=reason)
+    return review
+
+
+def resubmit(agency: Agency, item: ChecklistItem, user: User, version: int | None = None) -> ItemReview:
+    """The agency sends an item returned "ต้องแก้ไข" back for review, once it changed what was
+    asked: the status returns to "submitted", marked resubmitted, and the reviewer is shown
+    what changed since their decision (portal/reviews/changes.py)."""
+    if not can_edit_agency(agency.id, user):
+        raise Refused(403, "เฉพาะเจ้าหน้าที่ของส่วนราชการนี้ (สิทธิ์แก้ไข) เท่านั้นที่ส่งรายการให้พิจารณาอีกครั้งได้")
+    review = _review_of(agency, item, cycles.current_cycle().id)
+    versions.check(review, version, lambda: review_conflict(agency, item, user))
+    if review is None or review.status != "needs_revision":
+        raise Refused(422, f"รายการ {item.code} ไม่ได้อยู่ในสถานะ “ต้องแก้ไข” จึงส่งให้พิจารณาอีกครั้งไม่ได้")
+    with versions.saving(lambda: review_conflict(agency, item, user)):
+        review.status, review.updated_by_id = "submitted", user.id
+        review.updated_at = review.resubmitted_at = utcnow()
+    audit.record("item_resubmitted", actor=user, object_type="checklist_item", object_id=item.id,
+                 agency_id=agency.id, item=item.full_code)
     return review

@@ -13,8 +13,9 @@ from sqlalchemy.orm import selectinload
 from portal import cycles
 from portal.access import hidden
 from portal.extensions import db
-from portal.models import User
+from portal.models import ChecklistItem, User
 from portal.models.review import Comment, CommentThread, ItemReview, ThreadRead
+from portal.reviews.changes import changes_since
 from portal.reviews.permissions import ReviewRights, can_read_thread, visible_threads_clause
 
 
@@ -120,6 +121,14 @@ class ItemReviews:
 
     def feedback_at(self, where: str) -> Feedback | None:
         return self.feedback if self.feedback and self.feedback.where == where else None
+
+    def changes(self, item: ChecklistItem):
+        """For a resubmitted item: what the agency changed since the reviewer's decision
+        (asked only where it is shown: a reviewer's view of a resubmitted item)."""
+        review = self.statuses.get(item.id)
+        if review is None or review.resubmitted_at is None or review.decided_at is None:
+            return [], []
+        return changes_since(review.agency_id, review.cycle_id, item, review.decided_at)
 
     def stamp(self, item_id: int) -> str:
         """Changes whenever what the list shows changes, so a poll can answer 204 otherwise."""

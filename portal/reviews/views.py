@@ -121,6 +121,18 @@ def thread(thread_id: int):
                   back=item_url(thread.agency_id, thread.checklist_item))
 
 
+@bp.post("/agencies/<int:agency_id>/items/<int:item_id>/resubmit")
+def resubmit(agency_id: int, item_id: int):
+    agency, item = agency_or_404(agency_id), item_or_404(item_id)
+    where = f"item-review-{item.id}"
+    return act(lambda: ops.resubmit(agency, item, current_user, version=versions.submitted(request.form)),
+               f"ส่งรายการ {item.code} ให้พิจารณาอีกครั้งแล้ว",
+               show=lambda text, _: item_block(agency, item, "status", feedback=Feedback(where, message=text)),
+               form=lambda refusal: item_block(agency, item, "status", refusal.status,
+                                               Feedback(where, error=refusal.message)),
+               back=item_url(agency.id, item))
+
+
 @bp.post("/agencies/<int:agency_id>/items/<int:item_id>/review")
 def set_status(agency_id: int, item_id: int):
     agency, item = agency_or_404(agency_id), item_or_404(item_id)

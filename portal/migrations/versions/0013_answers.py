@@ -112,8 +112,16 @@ def upgrade():
     with op.batch_alter_table('sub_item_claim', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sub_item_claim_sub_item_id'), ['sub_item_id'], unique=False)
 
+    # Plain ADD COLUMN, never a batch rebuild of item_review (see 0011). Every status so far
+    # was a reviewer's decision.
+    op.add_column('item_review', sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('item_review', sa.Column('resubmitted_at', sa.DateTime(timezone=True), nullable=True))
+    op.execute("UPDATE item_review SET decided_at = updated_at")
+
 
 def downgrade():
+    for column in ('resubmitted_at', 'decided_at'):
+        op.drop_column('item_review', column)  # SQLite ≥ 3.35 drops a column in place
     with op.batch_alter_table('sub_item_claim', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sub_item_claim_sub_item_id'))
 

@@ -3,7 +3,7 @@ the evidence they cite, and a statement of what was done per checklist item."""
 from datetime import datetime
 
 from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.agency import Agency, AssessmentCycle
@@ -12,7 +12,27 @@ from portal.models.evidence import Evidence
 from portal.models.user import User, utcnow
 
 
-class Answer(db.Model):
+class AgencyWork:
+    """Columns of every record an agency writes for a cycle and edits in forms: whose, which
+    cycle, who saved it last and when, and the version that refuses a stale save
+    (portal/versions.py; a form sends 0 for "no row yet")."""
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id", ondelete="RESTRICT"))
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("assessment_cycle.id", ondelete="RESTRICT"))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    @declared_attr
+    def updated_by(cls) -> Mapped[User | None]:
+        return relationship(User, foreign_keys=[cls.updated_by_id])
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.version}
+
+
+class Answer(AgencyWork, db.Model):
     """One agency's answer to one question in one cycle: one text per blank of the question
     (portal/answers/structure.py), in the order the question prints them."""
 
@@ -20,24 +40,16 @@ class Answer(db.Model):
     __table_args__ = (UniqueConstraint("agency_id", "cycle_id", "question_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id", ondelete="RESTRICT"))
-    cycle_id: Mapped[int] = mapped_column(ForeignKey("assessment_cycle.id", ondelete="RESTRICT"))
     question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="RESTRICT"), index=True)
     parts: Mapped[list[str]] = mapped_column(JSON, default=list)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(default=1)  # portal/versions.py; a form sends 0 for "no row yet"
 
     agency: Mapped[Agency] = relationship()
     cycle: Mapped[AssessmentCycle] = relationship()
     question: Mapped[Question] = relationship()
-    updated_by: Mapped[User | None] = relationship()
     revisions: Mapped[list["AnswerRevision"]] = relationship(
         back_populates="answer", order_by="AnswerRevision.id.desc()", cascade="all, delete-orphan")
     citations: Mapped[list["AnswerCitation"]] = relationship(
         back_populates="answer", order_by="AnswerCitation.id", cascade="all, delete-orphan")
-
-    __mapper_args__ = {"version_id_col": version}
 
 
 class AnswerRevision(db.Model):
@@ -77,7 +89,7 @@ class AnswerCitation(db.Model):
     evidence: Mapped[Evidence] = relationship()
 
 
-class ItemStatement(db.Model):
+class ItemStatement(AgencyWork, db.Model):
     """What the agency did for one checklist item ("ผลการดำเนินการ"), with or without evidence;
     or, with `not_applicable`, why the item does not apply to it (the text is the reason)."""
 
@@ -88,23 +100,15 @@ class ItemStatement(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id", ondelete="RESTRICT"))
-    cycle_id: Mapped[int] = mapped_column(ForeignKey("assessment_cycle.id", ondelete="RESTRICT"))
     checklist_item_id: Mapped[int] = mapped_column(ForeignKey("checklist_item.id", ondelete="RESTRICT"),
                                                    index=True)
     text: Mapped[str] = mapped_column(Text, default="")
     not_applicable: Mapped[bool] = mapped_column(default=False)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(default=1)
 
     checklist_item: Mapped[ChecklistItem] = relationship()
-    updated_by: Mapped[User | None] = relationship()
-
-    __mapper_args__ = {"version_id_col": version}
 
 
-class SubItemClaim(db.Model):
+class SubItemClaim(AgencyWork, db.Model):
     """The level the agency asks to be assessed at for one sub-item, beside the computed one."""
 
     __tablename__ = "sub_item_claim"
@@ -114,16 +118,8 @@ class SubItemClaim(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id", ondelete="RESTRICT"))
-    cycle_id: Mapped[int] = mapped_column(ForeignKey("assessment_cycle.id", ondelete="RESTRICT"))
     sub_item_id: Mapped[int] = mapped_column(ForeignKey("sub_item.id", ondelete="RESTRICT"), index=True)
     level: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(default=1)
 
     sub_item: Mapped[SubItem] = relationship()
-    updated_by: Mapped[User | None] = relationship()
-
-    __mapper_args__ = {"version_id_col": version}

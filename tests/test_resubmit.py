@@ -63,7 +63,7 @@ def test_a_returned_item_is_resubmitted_and_the_reviewer_sees_what_changed(app, 
     box = page[page.index(f'id="item-review-{world["item"]}"'):]
     box = box[:box.index('class="threads"') if 'class="threads"' in box else 4000]
     assert "ส่งแก้ไขแล้ว" in box
-    assert "เพิ่มหลักฐาน “https://www.example.go.th/plan.pdf”" in box
+    assert "เพิ่มหลักฐาน “แผนยุทธศาสตร์ฉบับลงนาม”" in box
     assert "แก้คำตอบข้อ 1.1.2" in box and "<del class=\"prewrap\">ทิศทางเดิม</del>" in box
     assert "ทิศทางใหม่ที่ชัดเจน</ins>" in box
     # Sent once; and only the agency's editors send it.

@@ -163,7 +163,8 @@ def add_link(agency: Agency, item: ChecklistItem | None, url: str, title: str, u
         evidence.attachments.append(EvidenceAttachment(checklist_item=item, created_by_id=_id(user)))
     db.session.add(evidence)
     db.session.flush()
-    _log("evidence_added", evidence, user, kind="link", url=url, item=item.full_code if item else None)
+    _log("evidence_added", evidence, user, kind="link", url=url, title=evidence.title,
+         item=item.full_code if item else None)
     return evidence
 
 

@@ -55,7 +55,7 @@ def changes_since(agency_id: int, cycle_id: int, item: ChecklistItem, since: dat
             continue
         names_item = details.get("item") == item.full_code
         if (event.action in ON_ITEM and names_item) or (event.action not in ON_ITEM and event.object_id in attached):
-            title = details.get("name") or details.get("url") or f"หมายเลข {event.object_id}"
+            title = details.get("title") or details.get("name") or details.get("url") or f"หมายเลข {event.object_id}"
             found.append(Change(event.at, _who(event), f"{EVIDENCE_ACTIONS[event.action]} “{title}”"))
     return found, _answer_changes(agency_id, cycle_id, item, since)
 

@@ -23,6 +23,12 @@ def all_cycles() -> list[AssessmentCycle]:
     return list(db.session.scalars(select(AssessmentCycle).order_by(AssessmentCycle.fiscal_year.desc())))
 
 
+def previous_cycle(cycle: AssessmentCycle) -> AssessmentCycle | None:
+    """The latest cycle before this one: where carry-over starts from."""
+    return db.session.scalar(select(AssessmentCycle).where(AssessmentCycle.fiscal_year < cycle.fiscal_year)
+                             .order_by(AssessmentCycle.fiscal_year.desc()).limit(1))
+
+
 def current_cycle_or_none() -> AssessmentCycle | None:
     return db.session.scalar(select(AssessmentCycle).where(AssessmentCycle.is_current))
 

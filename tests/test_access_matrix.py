@@ -128,6 +128,9 @@ MATRIX = {
     "answers.save_claim": ("POST", EDIT_A),
     "reports.download": ("GET", AGENCY_A),
     "reviews.resubmit": ("POST", EDIT_A),
+    "carryover.carry_over": ("POST", EDIT_A),
+    "carryover.confirm_all": ("POST", EDIT_A),
+    "carryover.confirm_item": ("POST", EDIT_A),
 }
 # Routes that remove what later routes of the same run still need.
 RUN_LAST = ("evidence.detach", "results.delete", "answers.uncite")

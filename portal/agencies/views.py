@@ -5,6 +5,7 @@ from portal import cycles
 from portal.access import agency_or_404, can_edit_agency
 from portal.agencies import bp
 from portal.agencies.queries import visible_agencies
+from portal.carryover.queries import carry_over_context
 from portal.coverage.summary import chosen_view, dashboard_context
 from portal.evidence import quota
 from portal.extensions import db
@@ -27,6 +28,8 @@ def show(agency_id: int):
         .where(RoleGrant.agency_id == agency.id, User.active)
         .order_by(RoleGrant.role, User.display_name)
     ).all()
-    context = dashboard_context(agency, cycles.current_cycle(), chosen_view())
-    return render("coverage/dashboard.html", "dashboard", members=members,
-                  can_edit=can_edit_agency(agency.id), storage=quota.usage(agency), **context)
+    cycle = cycles.current_cycle()
+    context = dashboard_context(agency, cycle, chosen_view())
+    can_edit = can_edit_agency(agency.id)
+    return render("coverage/dashboard.html", "dashboard", members=members, can_edit=can_edit,
+                  storage=quota.usage(agency), **carry_over_context(agency.id, cycle, can_edit), **context)

@@ -51,7 +51,7 @@ def save_answer(agency: Agency, question: Question, parts: list[str], user: User
              for n, part in enumerate(parts, start=1)]
     answer = answer_of(agency.id, cycle.id, question.id)
     versions.check(answer, version, lambda: answer_conflict(agency, question, user))
-    if answer is not None and structure.fitted(answer.parts, count) == parts:
+    if answer is not None and structure.fitted(answer.parts, count) == parts and not answer.carried_over:
         return answer
     if answer is None and not any(parts):
         raise Refused(422, f"คำตอบข้อ {question.code} ยังว่างอยู่")
@@ -63,6 +63,7 @@ def save_answer(agency: Agency, question: Question, parts: list[str], user: User
             answer = Answer(agency_id=agency.id, cycle_id=cycle.id, question_id=question.id)
             db.session.add(answer)
         answer.parts, answer.updated_by_id, answer.updated_at = parts, user.id, now
+        answer.carried_over = False  # saved in this cycle: no longer last year's draft
         _keep_revision(answer, parts, user, now)
     return answer
 

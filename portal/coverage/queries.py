@@ -63,7 +63,8 @@ def done_counts_by_agency(cycle_id: int, view: str, agency_tags: dict[int, set[s
     else:
         done = (select(Evidence.agency_id.label("agency_id"), EvidenceAttachment.checklist_item_id.label("item_id"))
                 .join(Evidence, EvidenceAttachment.evidence_id == Evidence.id)
-                .where(Evidence.cycle_id == cycle_id, Evidence.deleted_at.is_(None)))
+                .where(Evidence.cycle_id == cycle_id, Evidence.deleted_at.is_(None),
+                       EvidenceAttachment.awaiting_confirmation.is_(False)))
         if agency_ids is not None:
             done = done.where(Evidence.agency_id.in_(agency_ids))
         done = union(done, not_applicable_rows(cycle_id, agency_ids))  # decided without evidence

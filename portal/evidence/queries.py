@@ -87,9 +87,10 @@ def sub_item_with_items(category_code: str, sub_item_code: str, version: str) ->
 
 
 def covered_items(agency_id: int, cycle_id: int):
-    """A select of the checklist items that have live evidence of this agency and cycle."""
+    """A select of the checklist items that have live evidence of this agency and cycle (evidence
+    carried over from the previous cycle counts once the agency confirmed it)."""
     return (select(EvidenceAttachment.checklist_item_id)
             .join(Evidence, EvidenceAttachment.evidence_id == Evidence.id)
             .where(Evidence.agency_id == agency_id, Evidence.cycle_id == cycle_id,
-                   Evidence.deleted_at.is_(None)))
+                   Evidence.deleted_at.is_(None), EvidenceAttachment.awaiting_confirmation.is_(False)))
 

@@ -42,6 +42,7 @@ class Answer(AgencyWork, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="RESTRICT"), index=True)
     parts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    carried_over: Mapped[bool] = mapped_column(default=False)  # copied from last cycle, not yet saved this one
 
     agency: Mapped[Agency] = relationship()
     cycle: Mapped[AssessmentCycle] = relationship()

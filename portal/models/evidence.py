@@ -8,6 +8,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -57,6 +58,9 @@ class Evidence(db.Model):
     extraction_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     extraction_heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(default=1)  # of what people edit: details, file (portal/versions.py)
+    # The evidence of the previous cycle this one was carried over from (portal/answers/carry_over.py);
+    # a plain id, not a foreign key: SQLite cannot add one in place, and the old row may be purged.
+    carried_from_id: Mapped[int | None] = mapped_column(Integer)
 
     agency: Mapped[Agency] = relationship()
     cycle: Mapped[AssessmentCycle] = relationship()
@@ -145,6 +149,8 @@ class EvidenceAttachment(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     version: Mapped[int] = mapped_column(default=1)  # of the note (portal/versions.py)
+    # Carried over from the previous cycle and not yet confirmed by the agency: shown, not counted.
+    awaiting_confirmation: Mapped[bool] = mapped_column(default=False)
 
     evidence: Mapped[Evidence] = relationship(back_populates="attachments")
     checklist_item: Mapped[ChecklistItem] = relationship()

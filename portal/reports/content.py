@@ -150,7 +150,8 @@ def build(agency: Agency, cycle: AssessmentCycle) -> ReportContent:
                     statement = statements.get(item.id)
                     rows.append(ItemEntry(item.code, item.text, statement.text if statement else "",
                                           bool(statement and statement.not_applicable),
-                                          [_evidence_ref(e, page_counts.get(e.id, 0)) for e, _ in evidence[item.id]]))
+                                          [_evidence_ref(e, page_counts.get(e.id, 0)) for e, a in evidence[item.id]
+                                           if not a.awaiting_confirmation]))
                 levels.append((LEVEL_TITLES[level], rows))
             claim = claims.get(sub_item.id)
             entry.sub_items.append(SubItemEntry(sub_item.code, sub_item.title, REACHED[outcome.level], outcome.points,

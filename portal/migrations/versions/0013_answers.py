@@ -24,6 +24,7 @@ def upgrade():
     sa.Column('cycle_id', sa.Integer(), nullable=False),
     sa.Column('question_id', sa.Integer(), nullable=False),
     sa.Column('parts', sa.JSON(), nullable=False),
+    sa.Column('carried_over', sa.Boolean(), nullable=False),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -117,9 +118,16 @@ def upgrade():
     op.add_column('item_review', sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True))
     op.add_column('item_review', sa.Column('resubmitted_at', sa.DateTime(timezone=True), nullable=True))
     op.execute("UPDATE item_review SET decided_at = updated_at")
+    # Carry-over from the previous cycle: which evidence a copy came from, and attachments the
+    # agency has not confirmed yet (existing ones are confirmed).
+    op.add_column('evidence', sa.Column('carried_from_id', sa.Integer(), nullable=True))
+    op.add_column('evidence_attachment', sa.Column('awaiting_confirmation', sa.Boolean(), nullable=False,
+                                                   server_default=sa.false()))
 
 
 def downgrade():
+    op.drop_column('evidence_attachment', 'awaiting_confirmation')
+    op.drop_column('evidence', 'carried_from_id')
     for column in ('resubmitted_at', 'decided_at'):
         op.drop_column('item_review', column)  # SQLite ≥ 3.35 drops a column in place
     with op.batch_alter_table('sub_item_claim', schema=None) as batch_op:

@@ -39,6 +39,13 @@ def index_evidence_task(evidence_ids: list[int], effect_ids: list[int] = ()) -> 
 
 
 @queue.task()
+def index_answers_task(answer_ids: list[int], effect_ids: list[int] = ()) -> None:
+    with effects.job(effect_ids, index_answer=answer_ids) as job:
+        if job.needed and not backend.update_or_repair(answer_ids=answer_ids):
+            job.retry_later("the index could not be written (disk full or damaged): see the worker log")
+
+
+@queue.task()
 def rebuild_index_task() -> None:
     backend.rebuild(wait=False)  # one running already reads every change made before it ends
 
@@ -116,4 +123,4 @@ def requeue_interrupted() -> list[int]:
     return ids
 
 
-ALL = (extract_evidence_task, index_evidence_task, rebuild_index_task, send_review_notices_task)
+ALL = (extract_evidence_task, index_evidence_task, index_answers_task, rebuild_index_task, send_review_notices_task)

@@ -203,16 +203,18 @@ _local = threading.local()
 
 def _searcher(ix):
     """This thread's searcher of the index, kept open between requests (opening one read
-    the segment files: ~30 ms at 10k pages) and refreshed when the index changed. The
-    folder's inode is in the key, so a rebuilt index swapped into the same path is seen."""
+    the segment files: ~30 ms at 10k pages) and opened again when the index changed. The
+    folder's inode is in the key, so a rebuilt index swapped into the same path is seen.
+    Not Searcher.refresh(): it reuses a segment's reader, deletions as they were when it was
+    opened, so a page or answer rewritten since was found in its old and its new version."""
     folder = getattr(ix.storage, "folder", None)
     if folder is None:
         return ix.searcher()
     key = (folder, os.stat(folder).st_ino)
     cache = _local.__dict__.setdefault("searchers", {})
     cached = cache.get(folder)
-    if cached and cached[0] == key:
-        fresh = cached[1].refresh()  # closes what the new searcher no longer shares
+    if cached and cached[0] == key and cached[1].up_to_date():
+        fresh = cached[1]
     else:
         if cached:
             cached[1].close()

@@ -5,7 +5,7 @@ it (handing ALL to the queue, which then enqueues them by name), never an area.
 
 Each worker process also runs the sweeper: a thread that, at start and every
 OUTBOX_SWEEP_SECONDS, sends the outbox rows left undone, and every minute looks for work
-no row asks for (evidence the index does not match, extractions without a row)."""
+no row asks for (evidence or answers the index does not match, extractions without a row)."""
 import logging
 import threading
 import time
@@ -91,6 +91,7 @@ def sweep(check: bool = True) -> int:
         if check:
             requeue_interrupted()
             requeue_unindexed()
+            requeue_unindexed_answers()
         return effects.sweep()
 
 
@@ -98,18 +99,27 @@ def requeue_unindexed(settle_seconds: int = 60) -> list[int]:
     """Evidence whose index documents differ from the database and no index row is on its
     way for (an index restored from an older copy, a lost update): recorded for indexing
     again; younger changes are left to the job already on its way."""
+    return _requeue_stale("index", backend.stale_evidence_ids, settle_seconds)
+
+
+def requeue_unindexed_answers(settle_seconds: int = 60) -> list[int]:
+    """The same for answers (an answer without text has no document and is not asked for)."""
+    return _requeue_stale("index_answer", backend.stale_answer_ids, settle_seconds)
+
+
+def _requeue_stale(kind: str, find_stale, settle_seconds: int) -> list[int]:
     with queue.app_context():
         try:
-            stale = backend.stale_evidence_ids(settle_seconds)
+            stale = find_stale(settle_seconds)
         except Exception as error:  # noqa: BLE001
             if not (isinstance(error, SearchUnavailable) or repair.is_damage(error)):
                 raise
             repair.unavailable(error, backend.index_folder())  # the rebuild reads everything
             return []
         with reading():
-            ids = sorted(set(stale) - effects.outstanding("index", stale))
+            ids = sorted(set(stale) - effects.outstanding(kind, stale))
         if ids:
-            write(lambda: effects.record(db.session, "index", ids))
+            write(lambda: effects.record(db.session, kind, ids))
     return ids
 
 

@@ -223,3 +223,23 @@ def test_an_answer_saved_during_a_rebuild_is_caught_up(app, world, monkeypatch):
     with app.app_context():
         backend.rebuild()
     assert len(answer_hits(search(app, "ไตรมาส"))) == 1
+
+
+def test_the_sweep_records_an_answer_the_index_lost_and_no_empty_one(app, world):
+    """An index restored from an older copy, or an update lost with its row: the worker's
+    comparison of the index with the database asks for the answer again."""
+    editor = signed_in(app, "sa-editor")
+    assert save(editor, world, world["q"], FIRST, 0).status_code == 200
+    assert save(editor, world, world["q_other_category"], "ร่าง", 0).status_code == 200
+    assert save(editor, world, world["q_other_category"], "", 1).status_code == 200  # cleared: no document
+    with app.app_context():
+        db.session.execute(OutboxEffect.__table__.delete())  # the rows are lost
+        db.session.commit()
+        answer_id = db.session.scalar(select(Answer.id).where(Answer.question_id == world["q"]))
+        db.session.rollback()
+        assert tasks.requeue_unindexed_answers(settle_seconds=0) == [answer_id]
+        assert tasks.requeue_unindexed_answers(settle_seconds=0) == []  # its row is on its way
+    run_answer_jobs(app)
+    with app.app_context():
+        assert backend.stale_answer_ids() == []
+    assert [h.answer_id for h in answer_hits(search(app, "ไตรมาส"))] == [answer_id]

@@ -110,3 +110,9 @@ def stale_evidence_ids(settle_seconds: int = 0) -> list[int]:
     """Evidence whose index documents differ from the database (repair.stale_evidence_ids)."""
     module = _modules()[0]
     return repair.stale_evidence_ids(module.indexed_stamps(index_folder()), module.stamp, settle_seconds)
+
+
+def stale_answer_ids(settle_seconds: int = 0) -> list[int]:
+    """Answers whose index document differs from the database (repair.stale_answer_ids)."""
+    module = _modules()[0]
+    return repair.stale_answer_ids(module.indexed_stamps(index_folder(), "answer"), module.stamp, settle_seconds)

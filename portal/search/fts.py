@@ -185,15 +185,18 @@ def _build(connection, resume, batch, progress) -> int:
 
 
 def stamp(updated_at: datetime) -> str:
-    """How an evidence's updated_at is kept in its documents' `updated` column."""
+    """How an evidence's (or answer's) updated_at is kept in its documents' `updated` column."""
     return updated_at.replace(tzinfo=None).isoformat(sep=" ")
 
 
-def indexed_stamps(folder: str | Path) -> dict[int, str]:
-    """Every evidence in the index and the updated_at its documents were written with."""
+def indexed_stamps(folder: str | Path, field: str = "evidence") -> dict[int, str]:
+    """Every evidence (or answer: `field`) in the index and the updated_at its documents
+    were written with."""
+    if field not in ("evidence", "answer"):
+        raise ValueError(f"no such document field: {field!r}")
     with closing(open_index(folder).connect()) as connection:
-        return {int(evidence): updated for evidence, updated in
-                connection.execute("SELECT evidence, MAX(updated) FROM docs WHERE evidence IS NOT NULL GROUP BY evidence")}
+        return {int(target): updated for target, updated in connection.execute(
+            f"SELECT {field}, MAX(updated) FROM docs WHERE {field} IS NOT NULL GROUP BY {field}")}
 
 
 def _resume_point(path: Path) -> tuple[int, str] | None:

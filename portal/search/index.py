@@ -278,12 +278,13 @@ def _batches(ids: list[int], most: int) -> Iterable[list[int]]:
 
 
 def stamp(updated_at: datetime) -> int:
-    """How an evidence's updated_at is kept in its documents' `updated` column."""
+    """How an evidence's (or answer's) updated_at is kept in its documents' `updated` column."""
     return datetime_to_long(updated_at.replace(tzinfo=None))
 
 
-def indexed_stamps(folder: str | Path) -> dict[int, int]:
-    """Every evidence in the index and the updated_at its documents were written with."""
+def indexed_stamps(folder: str | Path, field: str = "evidence") -> dict[int, int]:
+    """Every evidence (or answer: `field`) in the index and the updated_at its documents
+    were written with."""
     ix = open_index(folder)
     with ix.searcher() as searcher:
         reader = searcher.reader()
@@ -291,8 +292,8 @@ def indexed_stamps(folder: str | Path) -> dict[int, int]:
             return {}  # an empty index has no columns at all
         updated = reader.column_reader("updated", translate=False)
         stamps = {}
-        for term in reader.lexicon("evidence"):
-            postings = reader.postings("evidence", term)  # live documents only
+        for term in reader.lexicon(field):
+            postings = reader.postings(field, term)  # live documents only
             if postings.is_active():
                 stamps[int(term.decode())] = updated[postings.id()]
         return stamps

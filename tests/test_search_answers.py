@@ -48,7 +48,8 @@ def world(request, app, tmp_path, monkeypatch):
         admin_ops.make_current(admin_ops.create_cycle(2569, "pmqa-4.0"))
         db.session.commit()
         # Evidence of the agency with the same word, so answers and pages meet in one search.
-        evidence_ops.add_link(own, checklist_item("1.1", "B1"), "https://example.go.th/vision", "วิสัยทัศน์องค์การ", None)
+        evidence_ops.add_link(own, checklist_item("1.1", "B1"), "https://example.go.th/vision", "วิสัยทัศน์องค์การ",
+                              None)
         db.session.commit()
         questions = {q.code: q for q in db.session.scalars(select(Question).join(SubItem)
                                                             .where(SubItem.code.in_(["1.1", "2.1"])))}
@@ -98,6 +99,11 @@ def outbox(app) -> list[tuple[str, int]]:
                                          .where(OutboxEffect.kind == "index_answer")).tuples())
 
 
+def _cycle_id(app) -> str:
+    with app.app_context():
+        return str(db.session.scalar(select(Answer.cycle_id)))
+
+
 def test_the_save_records_the_index_row_and_its_job_makes_the_answer_findable(app, world):
     editor = signed_in(app, "sa-editor")
     assert save(editor, world, world["q"], FIRST, 0).status_code == 200
@@ -108,7 +114,8 @@ def test_the_save_records_the_index_row_and_its_job_makes_the_answer_findable(ap
     run_answer_jobs(app)
     assert outbox(app) == []  # done when the job finished
     (hit,) = answer_hits(search(app, "วิสัยทัศน์"))
-    assert (hit.answer_id, hit.title, hit.agency_id, hit.evidence_id) == (answer_id, "คำตอบข้อ 1.1.2", world["agency"], None)
+    assert (hit.answer_id, hit.title, hit.agency_id, hit.evidence_id) == \
+        (answer_id, "คำตอบข้อ 1.1.2", world["agency"], None)
     assert '<mark class="match' in hit.snippet and "วิสัยทัศน์" in hit.snippet
     body = page(editor, q="วิสัยทัศน์")
     link = f'href="/agencies/{world["agency"]}/criteria/1/1.1#question-{world["q"]}"'
@@ -180,11 +187,6 @@ def test_filters_apply_to_answers_and_those_without_meaning_exclude_them(app, wo
         assert answer_hits(dated) == [], field
     body = page(editor, q="วิสัยทัศน์")
     assert "คำตอบ (2)" in body and 'kind=answer' in body  # the type facet links to its filter
-
-
-def _cycle_id(app) -> str:
-    with app.app_context():
-        return str(db.session.scalar(select(Answer.cycle_id)))
 
 
 def test_reindex_and_the_repair_rebuild_include_answers(app, world, immediate):

@@ -1,6 +1,6 @@
 """A second search backend: SQLite FTS5 over the Thai analyzer's tokens (SEARCH_BACKEND =
-"fts5"). Same documents (evidence pages and answers), scope, filters, facets, suggestions and rebuild contract as the
-Whoosh index; the tokens are made by portal.search.analyzer and joined by spaces, and
+"fts5"). Same documents (evidence pages and answers), scope, filters, facets, suggestions
+and rebuild contract as the Whoosh index; the tokens are made by portal.search.analyzer and joined by spaces, and
 FTS5's unicode61 keeps Thai vowel and tone marks inside tokens (DESIGN). Written only by
 the worker and `search reindex`; web requests open it read-only."""
 import shutil
@@ -20,8 +20,9 @@ from portal.search.index import (SearchUnavailable, _write_lock, answers_changed
 SCHEMA_VERSION = "fts5-4"  # 4: answers to the questions
 DB_FILE = "index.sqlite"
 MARKS = "\u0e31" + "".join(chr(c) for c in range(0x0E34, 0x0E3B)) + "".join(chr(c) for c in range(0x0E47, 0x0E4F))
-COLUMNS = ("doc_id", "evidence", "answer", "question", "question_text", "agency", "cycle", "categories", "sub_items", "items", "levels", "file_kind",
-           "file_name", "title", "page", "page_label", "content", "updated", "document_date", "uploaded")
+COLUMNS = ("doc_id", "evidence", "answer", "question", "question_text", "agency", "cycle", "categories", "sub_items",
+           "items", "levels", "file_kind", "file_name", "title", "page", "page_label", "content", "updated",
+           "document_date", "uploaded")
 DDL = f"""
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE docs(id INTEGER PRIMARY KEY, {", ".join(c + " TEXT" for c in COLUMNS)});

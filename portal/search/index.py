@@ -1,7 +1,8 @@
 """The Whoosh index: one document per extracted page (or per link) and one per answer to a
-question (answer_documents.py), rebuilt from the database, which stays the source of truth. Only the background worker and the reindex
-command write it; web requests only read. Documents are read from the database first and
-the transaction ended before the index is written (no transaction across slow work)."""
+question (answer_documents.py), rebuilt from the database, which stays the source of truth.
+Only the background worker and the reindex command write it; web requests only read.
+Documents are read from the database first and the transaction ended before the index is
+written (no transaction across slow work)."""
 import shutil
 import threading
 import time

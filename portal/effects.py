@@ -1,5 +1,5 @@
-"""What has to follow a commit: extracting an evidence's text, indexing evidence, mailing
-review notices. The one after-commit path of the portal, durable: an outbox.
+"""What has to follow a commit: extracting an evidence's text, indexing evidence and
+answers, mailing review notices. The one after-commit path of the portal, durable: an outbox.
 
     effects.record(db.session, "extract", [evidence.id])
 
@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 KINDS = {
     "extract": "evidence whose file text the worker extracts",
     "index": "evidence whose search index entries the worker rewrites",
+    "index_answer": "answers whose search index document the worker rewrites (or removes when empty)",
     "comment_notice": "comments mailed to the thread's readers (recorded only when mail is on)",
     "review_notice": "item reviews mailed to the agency's editors (recorded only when mail is on)",
 }
@@ -135,7 +136,7 @@ def _release(ids: list[int], attempts: int, error: str) -> None:
 
 def _jobs(rows: list) -> list[tuple]:
     """(enqueue, its rows): one job per evidence to extract, index jobs of up to
-    INDEX_BATCH evidence, one job for the notices."""
+    INDEX_BATCH evidence or answers, one job for the notices."""
     by_kind = defaultdict(list)
     for row in rows:
         by_kind[row.kind].append(row)
@@ -143,9 +144,10 @@ def _jobs(rows: list) -> list[tuple]:
     for evidence_id in sorted({r.target_id for r in by_kind["extract"]}):
         group = [r for r in by_kind["extract"] if r.target_id == evidence_id]
         jobs.append((partial(queue.enqueue_extraction, evidence_id, _ids(group)), group))
-    index = sorted(by_kind["index"], key=lambda r: r.target_id)
-    for batch in (index[start:start + INDEX_BATCH] for start in range(0, len(index), INDEX_BATCH)):
-        jobs.append((partial(queue.enqueue_index, sorted({r.target_id for r in batch}), _ids(batch)), batch))
+    for kind, enqueue in (("index", queue.enqueue_index), ("index_answer", queue.enqueue_index_answers)):
+        index = sorted(by_kind[kind], key=lambda r: r.target_id)
+        for batch in (index[start:start + INDEX_BATCH] for start in range(0, len(index), INDEX_BATCH)):
+            jobs.append((partial(enqueue, sorted({r.target_id for r in batch}), _ids(batch)), batch))
     comments, reviews = by_kind["comment_notice"], by_kind["review_notice"]
     if comments or reviews:
         jobs.append((partial(queue.enqueue_review_notices, sorted(r.target_id for r in comments),

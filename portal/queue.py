@@ -30,8 +30,9 @@ def _make_huey():
 
 huey = _make_huey()
 _tasks: dict = {}  # task name → Huey task (require_tasks)
-EXTRACT, INDEX, REBUILD, NOTICES = ("extract_evidence_task", "index_evidence_task", "rebuild_index_task",
-                                    "send_review_notices_task")
+EXTRACT, INDEX, INDEX_ANSWERS, REBUILD, NOTICES = ("extract_evidence_task", "index_evidence_task",
+                                                   "index_answers_task", "rebuild_index_task",
+                                                   "send_review_notices_task")
 _worker_app: Flask | None = None
 
 
@@ -69,7 +70,7 @@ def require_tasks(declared) -> None:
     """Know the worker's tasks by name (create_app passes portal.tasks.ALL), so nothing
     that enqueues imports them; fail at start-up, not at the first upload, if one is missing."""
     _tasks.update({wrapper.func.__name__: wrapper for wrapper in declared})
-    missing = {EXTRACT, INDEX, REBUILD, NOTICES} - set(_tasks)
+    missing = {EXTRACT, INDEX, INDEX_ANSWERS, REBUILD, NOTICES} - set(_tasks)
     if missing:
         raise RuntimeError(f"the queue hands work to tasks nobody declared: {sorted(missing)}")
 
@@ -93,6 +94,10 @@ def enqueue_extraction(evidence_id: int, effect_ids: list[int]) -> bool:
 
 def enqueue_index(evidence_ids: list[int], effect_ids: list[int]) -> bool:
     return enqueue(INDEX, list(evidence_ids), list(effect_ids))
+
+
+def enqueue_index_answers(answer_ids: list[int], effect_ids: list[int]) -> bool:
+    return enqueue(INDEX_ANSWERS, list(answer_ids), list(effect_ids))
 
 
 def enqueue_rebuild() -> bool:

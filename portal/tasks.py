@@ -5,7 +5,7 @@ it (handing ALL to the queue, which then enqueues them by name), never an area.
 
 Each worker process also runs the sweeper: a thread that, at start and every
 OUTBOX_SWEEP_SECONDS, sends the outbox rows left undone, and every minute looks for work
-no row asks for (evidence the index does not match, extractions without a row)."""
+no row asks for (evidence or answers the index does not match, extractions without a row)."""
 import logging
 import threading
 import time
@@ -35,6 +35,13 @@ def extract_evidence_task(evidence_id: int, effect_ids: list[int] = ()) -> None:
 def index_evidence_task(evidence_ids: list[int], effect_ids: list[int] = ()) -> None:
     with effects.job(effect_ids, index=evidence_ids) as job:
         if job.needed and not backend.update_or_repair(evidence_ids):
+            job.retry_later("the index could not be written (disk full or damaged): see the worker log")
+
+
+@queue.task()
+def index_answers_task(answer_ids: list[int], effect_ids: list[int] = ()) -> None:
+    with effects.job(effect_ids, index_answer=answer_ids) as job:
+        if job.needed and not backend.update_or_repair(answer_ids=answer_ids):
             job.retry_later("the index could not be written (disk full or damaged): see the worker log")
 
 
@@ -84,6 +91,7 @@ def sweep(check: bool = True) -> int:
         if check:
             requeue_interrupted()
             requeue_unindexed()
+            requeue_unindexed_answers()
         return effects.sweep()
 
 
@@ -91,18 +99,27 @@ def requeue_unindexed(settle_seconds: int = 60) -> list[int]:
     """Evidence whose index documents differ from the database and no index row is on its
     way for (an index restored from an older copy, a lost update): recorded for indexing
     again; younger changes are left to the job already on its way."""
+    return _requeue_stale("index", backend.stale_evidence_ids, settle_seconds)
+
+
+def requeue_unindexed_answers(settle_seconds: int = 60) -> list[int]:
+    """The same for answers (an answer without text has no document and is not asked for)."""
+    return _requeue_stale("index_answer", backend.stale_answer_ids, settle_seconds)
+
+
+def _requeue_stale(kind: str, find_stale, settle_seconds: int) -> list[int]:
     with queue.app_context():
         try:
-            stale = backend.stale_evidence_ids(settle_seconds)
+            stale = find_stale(settle_seconds)
         except Exception as error:  # noqa: BLE001
             if not (isinstance(error, SearchUnavailable) or repair.is_damage(error)):
                 raise
             repair.unavailable(error, backend.index_folder())  # the rebuild reads everything
             return []
         with reading():
-            ids = sorted(set(stale) - effects.outstanding("index", stale))
+            ids = sorted(set(stale) - effects.outstanding(kind, stale))
         if ids:
-            write(lambda: effects.record(db.session, "index", ids))
+            write(lambda: effects.record(db.session, kind, ids))
     return ids
 
 
@@ -116,4 +133,4 @@ def requeue_interrupted() -> list[int]:
     return ids
 
 
-ALL = (extract_evidence_task, index_evidence_task, rebuild_index_task, send_review_notices_task)
+ALL = (extract_evidence_task, index_evidence_task, index_answers_task, rebuild_index_task, send_review_notices_task)

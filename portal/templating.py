@@ -32,7 +32,8 @@ REACHED_LABELS = {
     "significance": "เกิดผล (Significance)",
 }
 KIND_LABELS = {"process": "กระบวนการ", "result": "ผลลัพธ์"}
-FILE_KIND_LABELS = {"link": "ลิงก์", "jpeg": "รูปภาพ JPEG", "png": "รูปภาพ PNG", "txt": "ข้อความ"}
+FILE_KIND_LABELS = {"link": "ลิงก์", "jpeg": "รูปภาพ JPEG", "png": "รูปภาพ PNG", "txt": "ข้อความ",
+                    "answer": "คำตอบ"}  # answers share the type facet with file kinds
 AGENCY_TAG_LABELS = {
     "department": "กรม",
     "province": "จังหวัด",

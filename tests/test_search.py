@@ -125,6 +125,18 @@ def test_delete_restore_and_detach_update_the_index(app, corpus):
     assert "แผนยุทธศาสตร์กรม" not in titles(app, "", None, item="1.1-B1")[0]
 
 
+def test_a_search_open_before_a_change_sees_the_change(app, corpus):
+    """The process's searcher was open before the page was deleted: Whoosh's refresh()
+    kept the segment's old deletions and still found it."""
+    evidence_id = corpus["ids"]["แผนยุทธศาสตร์กรม"]
+    assert "แผนยุทธศาสตร์กรม" in titles(app, "ยุทธศาสตร์")[0]
+    with app.app_context():
+        ops.delete(db.session.get(Evidence, evidence_id), None)
+        db.session.commit()
+        update_evidence(index_folder(), [evidence_id])
+    assert "แผนยุทธศาสตร์กรม" not in titles(app, "ยุทธศาสตร์")[0]
+
+
 def test_reindex_from_the_database_equals_incremental(app, corpus):
     def documents():
         with app.app_context():
@@ -171,4 +183,4 @@ def test_cli_query_json(app, corpus):
     data = json.loads(result.output)
     assert data["total"] >= 1 and data["hits"][0]["agency"] == "SRCH-A" and data["hits"][0]["items"] == ["2.2-B1"]
     reindex = app.test_cli_runner().invoke(args=["search", "reindex"])
-    assert reindex.exit_code == 0 and "สร้างดัชนีจากหลักฐาน 7 รายการ" in reindex.output
+    assert reindex.exit_code == 0 and "สร้างดัชนีจากหลักฐาน 7 รายการ และคำตอบ 0 ข้อ" in reindex.output

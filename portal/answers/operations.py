@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from portal import audit, cycles, versions
+from portal import audit, cycles, effects, versions
 from portal.access import can_edit_agency
 from portal.answers import structure
 from portal.answers.queries import CLAIM_LABELS, answer_of, claim_of, statement_of
@@ -65,6 +65,8 @@ def save_answer(agency: Agency, question: Question, parts: list[str], user: User
         answer.parts, answer.updated_by_id, answer.updated_at = parts, user.id, now
         answer.carried_over = False  # saved in this cycle: no longer last year's draft
         _keep_revision(answer, parts, user, now)
+    # The search document follows in the worker, from this same transaction's outbox row.
+    effects.record(db.session, "index_answer", [answer.id])
     return answer
 
 

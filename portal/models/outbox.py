@@ -1,5 +1,5 @@
-"""The outbox: what has to follow a committed change (extract a file, index evidence, mail
-a notice), written in the same transaction as the change, so nothing committed can lose
+"""The outbox: what has to follow a committed change (extract a file, index evidence or an
+answer, mail a notice), written in the same transaction as the change, so nothing committed can lose
 its follow-up (portal/effects.py sends the rows and the worker's jobs finish them)."""
 from datetime import datetime
 
@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal.extensions import db
 from portal.models.user import utcnow
 
-EFFECT_KINDS = ("extract", "index", "comment_notice", "review_notice")
+EFFECT_KINDS = ("extract", "index", "index_answer", "comment_notice", "review_notice")
 
 
 class OutboxEffect(db.Model):
@@ -25,13 +25,14 @@ class OutboxEffect(db.Model):
 
     __tablename__ = "outbox_effect"
     __table_args__ = (
-        CheckConstraint("kind IN ('extract', 'index', 'comment_notice', 'review_notice')", name="kind_known"),
+        CheckConstraint("kind IN ('extract', 'index', 'index_answer', 'comment_notice', 'review_notice')",
+                        name="kind_known"),
         Index("ix_outbox_effect_kind_target", "kind", "target_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
-    target_id: Mapped[int]  # the evidence, comment or review the effect is for
+    target_id: Mapped[int]  # the evidence, answer, comment or review the effect is for
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

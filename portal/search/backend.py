@@ -10,7 +10,7 @@ from flask import current_app
 from portal.disk import is_disk_full
 from portal.search import repair
 from portal.models.user import utcnow
-from portal.search.index import SearchUnavailable, changed_since
+from portal.search.index import SearchUnavailable, answers_changed_since, changed_since
 
 BACKENDS = ("whoosh", "fts5")
 log = logging.getLogger(__name__)
@@ -63,16 +63,25 @@ def update_evidence(evidence_ids) -> None:
     _modules()[0].update_evidence(index_folder(), evidence_ids)
 
 
-def update_or_repair(evidence_ids) -> bool:
-    """The worker's index update; False when it could not be made, so the job is tried
-    again later (portal/effects.py): on a full disk, or a missing or damaged index, which
-    gets a rebuild requested as well (the rebuild reads everything from the database)."""
+def update_answers(answer_ids) -> None:
+    _modules()[0].update_answers(index_folder(), answer_ids)
+
+
+def update_or_repair(evidence_ids=(), answer_ids=()) -> bool:
+    """The worker's index update of evidence or answers; False when it could not be made,
+    so the job is tried again later (portal/effects.py): on a full disk, or a missing or
+    damaged index, which gets a rebuild requested as well (the rebuild reads everything
+    from the database)."""
     try:
-        update_evidence(evidence_ids)
+        if evidence_ids:
+            update_evidence(evidence_ids)
+        if answer_ids:
+            update_answers(answer_ids)
         return True
     except Exception as error:
         if is_disk_full(error):
-            log.warning("index disk full: evidence %s is indexed once space is back", evidence_ids)
+            log.warning("index disk full: evidence %s and answers %s are indexed once space is back",
+                        list(evidence_ids), list(answer_ids))
             return False
         if isinstance(error, SearchUnavailable) or repair.is_damage(error):
             repair.unavailable(error, index_folder())
@@ -92,6 +101,7 @@ def rebuild(wait: bool = True, **kwargs) -> int | None:
         count = module.rebuild(folder, **kwargs)
         # An index job that ran while the build was swapped in may have written the old index.
         module.update_evidence(folder, changed_since(began))
+        module.update_answers(folder, answers_changed_since(began))
     repair.rebuild_done(folder)
     return count
 
@@ -100,3 +110,9 @@ def stale_evidence_ids(settle_seconds: int = 0) -> list[int]:
     """Evidence whose index documents differ from the database (repair.stale_evidence_ids)."""
     module = _modules()[0]
     return repair.stale_evidence_ids(module.indexed_stamps(index_folder()), module.stamp, settle_seconds)
+
+
+def stale_answer_ids(settle_seconds: int = 0) -> list[int]:
+    """Answers whose index document differs from the database (repair.stale_answer_ids)."""
+    module = _modules()[0]
+    return repair.stale_answer_ids(module.indexed_stamps(index_folder(), "answer"), module.stamp, settle_seconds)

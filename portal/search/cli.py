@@ -9,6 +9,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Agency
 from portal.search import backend
+from portal.search.answer_documents import indexed_count
 from portal.search.index import SearchUnavailable
 from portal.search.query import DATE_FIELDS, DateFilter
 from portal.thai.dates import ThaiDateError, parse_thai_date
@@ -32,7 +33,7 @@ def reindex_command(batch, fresh):
         if count is None:  # one rebuild at a time: they share the folder being built
             click.echo("\nกำลังมีการสร้างดัชนีอยู่แล้ว (เช่น โดยระบบเบื้องหลัง) รอให้เสร็จก่อนแล้วจะสร้างใหม่", err=True)
             count = backend.rebuild(progress=progress, batch=batch, fresh=fresh)
-    click.echo(f"สร้างดัชนีจากหลักฐาน {count} รายการแล้ว")
+    click.echo(f"สร้างดัชนีจากหลักฐาน {count} รายการ และคำตอบ {indexed_count()} ข้อแล้ว")
 
 
 @search_cli.command("query")
@@ -63,8 +64,8 @@ def query_command(text, agency_code, as_json, limit, date_from, date_to, date_fi
         click.echo(str(error) + " (รัน flask --app portal search reindex)", err=True)
         sys.exit(3)
     codes = {a.id: a.code for a in db.session.scalars(select(Agency))}
-    rows = [{"evidence_id": h.evidence_id, "agency": codes.get(h.agency_id), "items": h.items,
-             "page": h.page, "score": round(h.score, 3), "title": h.title, "snippet": h.snippet}
+    rows = [{"evidence_id": h.evidence_id, "answer_id": h.answer_id, "agency": codes.get(h.agency_id),
+             "items": h.items, "page": h.page, "score": round(h.score, 3), "title": h.title, "snippet": h.snippet}
             for h in results.hits]
     if as_json:
         click.echo(json.dumps({"total": results.total, "suggestion": results.suggestion, "hits": rows}, ensure_ascii=False, indent=2))
@@ -73,5 +74,8 @@ def query_command(text, agency_code, as_json, limit, date_from, date_to, date_fi
     if results.suggestion:
         click.echo(f"คุณหมายถึง: {results.suggestion}")
     for row in rows:
+        if row["answer_id"]:
+            click.echo(f"{row['title']} {row['agency']} ({row['score']})\n    {row['snippet']}")
+            continue
         click.echo(f"#{row['evidence_id']} {row['agency']} {','.join(row['items'])} หน้า {row['page']} "
                    f"({row['score']}) {row['title']}\n    {row['snippet']}")

@@ -1,6 +1,6 @@
 """A second search backend: SQLite FTS5 over the Thai analyzer's tokens (SEARCH_BACKEND =
-"fts5"). Same documents, scope, filters, facets, suggestions and rebuild contract as the
-Whoosh index; the tokens are made by portal.search.analyzer and joined by spaces, and
+"fts5"). Same documents (evidence pages and answers), scope, filters, facets, suggestions
+and rebuild contract as the Whoosh index; the tokens are made by portal.search.analyzer and joined by spaces, and
 FTS5's unicode61 keeps Thai vowel and tone marks inside tokens (DESIGN). Written only by
 the worker and `search reindex`; web requests open it read-only."""
 import shutil
@@ -13,17 +13,21 @@ from typing import Callable, Iterable
 from portal.extensions import db
 from portal.models.user import utcnow
 from portal.search.analyzer import thai_bigrams, words
-from portal.search.index import SearchUnavailable, _write_lock, changed_since, load_documents, rebuild_todo, swap_in
+from portal.search import answer_documents
+from portal.search.index import (SearchUnavailable, _write_lock, answers_changed_since, changed_since, load_documents,
+                                 rebuild_todo, swap_in)
 
-SCHEMA_VERSION = "fts5-3"
+SCHEMA_VERSION = "fts5-4"  # 4: answers to the questions
 DB_FILE = "index.sqlite"
 MARKS = "\u0e31" + "".join(chr(c) for c in range(0x0E34, 0x0E3B)) + "".join(chr(c) for c in range(0x0E47, 0x0E4F))
-COLUMNS = ("doc_id", "evidence", "agency", "cycle", "categories", "sub_items", "items", "levels", "file_kind",
-           "file_name", "title", "page", "page_label", "content", "updated", "document_date", "uploaded")
+COLUMNS = ("doc_id", "evidence", "answer", "question", "question_text", "agency", "cycle", "categories", "sub_items",
+           "items", "levels", "file_kind", "file_name", "title", "page", "page_label", "content", "updated",
+           "document_date", "uploaded")
 DDL = f"""
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE docs(id INTEGER PRIMARY KEY, {", ".join(c + " TEXT" for c in COLUMNS)});
 CREATE INDEX docs_evidence ON docs(evidence);
+CREATE INDEX docs_answer ON docs(answer);
 CREATE INDEX docs_agency ON docs(agency);
 CREATE VIRTUAL TABLE fts USING fts5(title, content, file_name, bigrams, content='',
     tokenize="unicode61 remove_diacritics 0 tokenchars '{MARKS}'");
@@ -65,24 +69,20 @@ def _bigrams(text: str) -> str:
 
 def _row(document: dict) -> tuple:
     values = {**document, "updated": document["updated"].isoformat(sep=" "),
-              "uploaded": document["uploaded"].date().isoformat(),
+              "uploaded": document["uploaded"].date().isoformat() if document.get("uploaded") else None,
               "document_date": document["document_date"].date().isoformat() if document.get("document_date") else None}
     return tuple(values.get(c) for c in COLUMNS)
 
 
 def _write(connection: sqlite3.Connection, ids: list[int], delete_first: bool = True,
-           documents: list[dict] | None = None) -> None:
-    """One transaction: drop these evidence's pages, add back the live ones (read from
-    the database before the index transaction begins)."""
-    documents = load_documents(ids) if documents is None else documents
-    if delete_first and ids:
-        marks = ",".join("?" * len(ids))
-        rows = connection.execute(f"SELECT id, title, content, file_name FROM docs WHERE evidence IN ({marks})",
-                                  [str(i) for i in ids]).fetchall()
-        for row_id, title, content, file_name in rows:  # contentless: delete by the same tokens
-            connection.execute("INSERT INTO fts(fts, rowid, title, content, file_name, bigrams) "
-                               "VALUES ('delete', ?, ?, ?, ?, ?)", (row_id, *_fts_values(title, content, file_name)))
-        connection.executemany("DELETE FROM docs WHERE id = ?", [(r[0],) for r in rows])
+           documents: list[dict] | None = None, answer_ids: list[int] = ()) -> None:
+    """One transaction: drop these evidence's pages and answers' documents, add back the
+    live ones (read from the database before the index transaction begins)."""
+    if documents is None:
+        documents = (load_documents(ids) if ids else []) + answer_documents.load_answer_documents(answer_ids)
+    if delete_first:
+        _delete(connection, "evidence", ids)
+    _delete(connection, "answer", answer_ids)
     for document in documents:
         row = connection.execute(f"INSERT INTO docs({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
                                  _row(document))
@@ -90,6 +90,18 @@ def _write(connection: sqlite3.Connection, ids: list[int], delete_first: bool = 
                            (row.lastrowid, *_fts_values(document["title"], document["content"],
                                                         document["file_name"])))
     connection.commit()
+
+
+def _delete(connection: sqlite3.Connection, column: str, ids: list[int]) -> None:
+    if not ids:
+        return
+    marks = ",".join("?" * len(ids))
+    rows = connection.execute(f"SELECT id, title, content, file_name FROM docs WHERE {column} IN ({marks})",
+                              [str(i) for i in ids]).fetchall()
+    for row_id, title, content, file_name in rows:  # contentless: delete by the same tokens
+        connection.execute("INSERT INTO fts(fts, rowid, title, content, file_name, bigrams) "
+                           "VALUES ('delete', ?, ?, ?, ?, ?)", (row_id, *_fts_values(title, content, file_name)))
+    connection.executemany("DELETE FROM docs WHERE id = ?", [(r[0],) for r in rows])
 
 
 def _fts_values(title: str, content: str, file_name: str) -> tuple[str, str, str, str]:
@@ -110,6 +122,16 @@ def update_evidence(folder: str | Path, evidence_ids: Iterable[int]) -> None:
         connection = _writer(index.path)
         try:
             _write(connection, [int(i) for i in evidence_ids])
+        finally:
+            connection.close()
+
+
+def update_answers(folder: str | Path, answer_ids: Iterable[int]) -> None:
+    index = open_index(folder)
+    with _write_lock:
+        connection = _writer(index.path)
+        try:
+            _write(connection, [], answer_ids=[int(i) for i in answer_ids])
         finally:
             connection.close()
 
@@ -152,7 +174,11 @@ def _build(connection, resume, batch, progress) -> int:
         db.session.expunge_all()
         if progress:
             progress(done, total)
-    _write(connection, changed_since(datetime.fromisoformat(started)))
+    for chunk in answer_documents.batches(answer_documents.all_answer_ids()):
+        _write(connection, [], answer_ids=chunk)  # deletes first: a resumed rebuild may have written them
+        db.session.expunge_all()
+    began = datetime.fromisoformat(started)
+    _write(connection, changed_since(began), answer_ids=answers_changed_since(began))
     connection.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (SCHEMA_VERSION,))
     connection.commit()
     connection.execute("PRAGMA journal_mode=DELETE")  # one self-contained file to swap in
@@ -160,15 +186,18 @@ def _build(connection, resume, batch, progress) -> int:
 
 
 def stamp(updated_at: datetime) -> str:
-    """How an evidence's updated_at is kept in its documents' `updated` column."""
+    """How an evidence's (or answer's) updated_at is kept in its documents' `updated` column."""
     return updated_at.replace(tzinfo=None).isoformat(sep=" ")
 
 
-def indexed_stamps(folder: str | Path) -> dict[int, str]:
-    """Every evidence in the index and the updated_at its documents were written with."""
+def indexed_stamps(folder: str | Path, field: str = "evidence") -> dict[int, str]:
+    """Every evidence (or answer: `field`) in the index and the updated_at its documents
+    were written with."""
+    if field not in ("evidence", "answer"):
+        raise ValueError(f"no such document field: {field!r}")
     with closing(open_index(folder).connect()) as connection:
-        return {int(evidence): updated for evidence, updated in
-                connection.execute("SELECT evidence, MAX(updated) FROM docs GROUP BY evidence")}
+        return {int(target): updated for target, updated in connection.execute(
+            f"SELECT {field}, MAX(updated) FROM docs WHERE {field} IS NOT NULL GROUP BY {field}")}
 
 
 def _resume_point(path: Path) -> tuple[int, str] | None:

@@ -1,7 +1,8 @@
-"""The Whoosh index: one document per extracted page (or per link), rebuilt from the
-database, which stays the source of truth. Only the background worker and the reindex
-command write it; web requests only read. Documents are read from the database first and
-the transaction ended before the index is written (no transaction across slow work)."""
+"""The Whoosh index: one document per extracted page (or per link) and one per answer to a
+question (answer_documents.py), rebuilt from the database, which stays the source of truth.
+Only the background worker and the reindex command write it; web requests only read.
+Documents are read from the database first and the transaction ended before the index is
+written (no transaction across slow work)."""
 import shutil
 import threading
 import time
@@ -21,10 +22,11 @@ from portal.extensions import db
 from portal.models import ChecklistItem, SubItem
 from portal.models.evidence import Evidence, EvidenceAttachment, EvidencePage
 from portal.models.user import utcnow
+from portal.search import answer_documents
 from portal.search.analyzer import bigram_analyzer, thai_analyzer
 from portal.thai.dates import BANGKOK
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"  # 7: answers to the questions
 VERSION_FILE = "portal-schema-version"
 PROGRESS_FILE = "portal-rebuild-progress"  # "<schema version> <last evidence id committed>"
 # A commit's postings must fit the writer's pool (WRITER_LIMIT_MB, Whoosh's estimate of
@@ -44,6 +46,9 @@ def schema() -> Schema:
     return Schema(
         doc_id=ID(stored=True, unique=True),
         evidence=ID(stored=True),
+        answer=ID(stored=True),  # an answer's document has this instead of evidence
+        question=STORED,  # the answer's question: its id (the link) and text (shown)
+        question_text=STORED,
         agency=ID(stored=True),
         cycle=ID(stored=True),
         categories=KEYWORD(stored=True, commas=True),
@@ -137,15 +142,22 @@ def update_evidence(folder: str | Path, evidence_ids: Iterable[int]) -> None:
     _apply(open_index(folder), [int(i) for i in evidence_ids])
 
 
-def _apply(ix, ids: list[int], fresh_batch: bool = False) -> None:
-    """One commit: drop these evidence's pages and add back the live ones."""
-    documents = load_documents(ids)
+def update_answers(folder: str | Path, answer_ids: Iterable[int]) -> None:
+    """The same for answers: rewritten, or dropped when they have no text left."""
+    _apply(open_index(folder), [], answer_ids=[int(i) for i in answer_ids])
+
+
+def _apply(ix, ids: list[int], fresh_batch: bool = False, answer_ids: list[int] = ()) -> None:
+    """One commit: drop these evidence's pages and answers' documents, add back the live ones."""
+    documents = (load_documents(ids) if ids else []) + answer_documents.load_answer_documents(answer_ids)
     with _write_lock:
         writer = ix.writer(timeout=60, limitmb=WRITER_LIMIT_MB, procs=1)
         try:
             for evidence_id in ids:
                 if not fresh_batch:
                     writer.delete_by_term("evidence", str(evidence_id))
+            for answer_id in answer_ids:
+                writer.delete_by_term("answer", str(answer_id))
             for document in documents:
                 writer.add_document(**document)
             writer.commit(mergetype=merge_small_segments)
@@ -200,8 +212,9 @@ def rebuild_todo(done_through: int, progress=None) -> tuple[list[int], int, int]
 def rebuild(folder: str | Path, progress: Callable[[int, int], None] | None = None, batch: int = 200,
             fresh: bool = False) -> int:
     """Build a fresh index beside the old one from the database, in batches, then swap it
-    in. Each committed batch is recorded, so an interrupted rebuild continues where it
-    stopped (unless `fresh`); searches use the old index meanwhile."""
+    in. Each committed batch of evidence is recorded, so an interrupted rebuild continues
+    where it stopped (unless `fresh`); answers follow (rewritten whole if it stopped among
+    them); searches use the old index meanwhile. Returns the number of evidence."""
     folder = Path(folder)
     building = folder.with_name(folder.name + ".building")
     marker = building / PROGRESS_FILE
@@ -222,8 +235,11 @@ def rebuild(folder: str | Path, progress: Callable[[int, int], None] | None = No
         db.session.expunge_all()
         if progress:
             progress(done, total)
-    # Evidence changed or deleted since the build began (the live index got those updates).
-    _apply(ix, changed_since(started))
+    for chunk in answer_documents.batches(answer_documents.all_answer_ids()):
+        _apply(ix, [], answer_ids=chunk)  # deletes first: a resumed rebuild may have written them
+        db.session.expunge_all()
+    # Evidence and answers changed since the build began (the live index got those updates).
+    _apply(ix, changed_since(started), answer_ids=answers_changed_since(started))
     marker.unlink()
     (building / VERSION_FILE).write_text(SCHEMA_VERSION)
     swap_in(building, folder)
@@ -239,6 +255,10 @@ def changed_since(started: datetime) -> list[int]:
         ids = list(db.session.scalars(select(Evidence.id).where(Evidence.updated_at >= started - CLOCK_MARGIN)))
     end_transaction(keep_loaded=True)
     return ids
+
+
+def answers_changed_since(started: datetime) -> list[int]:
+    return answer_documents.saved_since(started - CLOCK_MARGIN)
 
 
 def _batches(ids: list[int], most: int) -> Iterable[list[int]]:
@@ -259,12 +279,13 @@ def _batches(ids: list[int], most: int) -> Iterable[list[int]]:
 
 
 def stamp(updated_at: datetime) -> int:
-    """How an evidence's updated_at is kept in its documents' `updated` column."""
+    """How an evidence's (or answer's) updated_at is kept in its documents' `updated` column."""
     return datetime_to_long(updated_at.replace(tzinfo=None))
 
 
-def indexed_stamps(folder: str | Path) -> dict[int, int]:
-    """Every evidence in the index and the updated_at its documents were written with."""
+def indexed_stamps(folder: str | Path, field: str = "evidence") -> dict[int, int]:
+    """Every evidence (or answer: `field`) in the index and the updated_at its documents
+    were written with."""
     ix = open_index(folder)
     with ix.searcher() as searcher:
         reader = searcher.reader()
@@ -272,8 +293,8 @@ def indexed_stamps(folder: str | Path) -> dict[int, int]:
             return {}  # an empty index has no columns at all
         updated = reader.column_reader("updated", translate=False)
         stamps = {}
-        for term in reader.lexicon("evidence"):
-            postings = reader.postings("evidence", term)  # live documents only
+        for term in reader.lexicon(field):
+            postings = reader.postings(field, term)  # live documents only
             if postings.is_active():
                 stamps[int(term.decode())] = updated[postings.id()]
         return stamps

@@ -36,7 +36,7 @@ class DateFilter:
 
 @dataclass
 class Hit:
-    evidence_id: int
+    evidence_id: int | None  # None for an answer
     agency_id: int
     title: str
     file_name: str
@@ -47,6 +47,12 @@ class Hit:
     score: float
     snippet: str  # HTML: escaped text with <mark> around matches
     title_html: str = ""  # the title, escaped, with <mark> around matches
+    # An answer to a question (its title "คำตอบข้อ 1.1.3"): where it is written, on its workspace.
+    answer_id: int | None = None
+    question_id: int | None = None
+    question_text: str = ""
+    category: str = ""
+    sub_item: str = ""
 
 
 @dataclass
@@ -131,12 +137,18 @@ def make_hit(stored, score: float, words: set, analyzer) -> Hit:
     if kind == "link" and file_name and content.rstrip().endswith(file_name):
         content = content.rstrip()[:-len(file_name)].rstrip()
     title = stored.get("title") or ""
-    return Hit(evidence_id=int(stored["evidence"]), agency_id=int(stored["agency"]), title=title,
-               file_name=file_name, file_kind=kind, page=int(stored.get("page") or 0),
-               page_label=stored.get("page_label") or "",
-               items=[i for i in (stored.get("items") or "").split(",") if i], score=score,
-               snippet=snippet(content, words, analyzer) if content else "",
-               title_html=_marked_title(title, words, analyzer))
+    hit = Hit(evidence_id=int(stored["evidence"]) if stored.get("evidence") else None,
+              agency_id=int(stored["agency"]), title=title,
+              file_name=file_name, file_kind=kind, page=int(stored.get("page") or 0),
+              page_label=stored.get("page_label") or "",
+              items=[i for i in (stored.get("items") or "").split(",") if i], score=score,
+              snippet=snippet(content, words, analyzer) if content else "",
+              title_html=_marked_title(title, words, analyzer))
+    if stored.get("answer"):
+        hit.answer_id, hit.question_id = int(stored["answer"]), int(stored["question"])
+        hit.question_text = stored.get("question_text") or ""
+        hit.category, hit.sub_item = stored.get("categories") or "", stored.get("sub_items") or ""
+    return hit
 
 
 def _marked_title(title: str, words: set, analyzer) -> str:
@@ -191,16 +203,18 @@ _local = threading.local()
 
 def _searcher(ix):
     """This thread's searcher of the index, kept open between requests (opening one read
-    the segment files: ~30 ms at 10k pages) and refreshed when the index changed. The
-    folder's inode is in the key, so a rebuilt index swapped into the same path is seen."""
+    the segment files: ~30 ms at 10k pages) and opened again when the index changed. The
+    folder's inode is in the key, so a rebuilt index swapped into the same path is seen.
+    Not Searcher.refresh(): it reuses a segment's reader, deletions as they were when it was
+    opened, so a page or answer rewritten since was found in its old and its new version."""
     folder = getattr(ix.storage, "folder", None)
     if folder is None:
         return ix.searcher()
     key = (folder, os.stat(folder).st_ino)
     cache = _local.__dict__.setdefault("searchers", {})
     cached = cache.get(folder)
-    if cached and cached[0] == key:
-        fresh = cached[1].refresh()  # closes what the new searcher no longer shares
+    if cached and cached[0] == key and cached[1].up_to_date():
+        fresh = cached[1]
     else:
         if cached:
             cached[1].close()

@@ -5,7 +5,7 @@ process, queue nothing more (a marker file beside the index), and one rebuild ru
 time (a lock file). A rebuild request is the one job enqueued outside the outbox
 (portal/effects.py): it repairs the index, it is no effect of a change. Index updates
 are outbox rows, retried until done; as a backstop the worker's sweep compares the index
-with the database (`stale_evidence_ids`) and records what differs."""
+with the database (`stale_evidence_ids`, `stale_answer_ids`) and records what differs."""
 import fcntl
 import logging
 import os
@@ -23,8 +23,10 @@ from whoosh.index import IndexError as WhooshIndexError
 
 from portal.database import end_transaction, reading
 from portal.extensions import db
+from portal.models.answer import Answer
 from portal.models.evidence import Evidence
 from portal.models.user import aware
+from portal.search.answer_documents import text_of
 from portal.search.index import SearchUnavailable
 
 log = logging.getLogger(__name__)
@@ -132,3 +134,22 @@ def stale_evidence_ids(indexed: dict, stamp, settle_seconds: int = 0) -> list[in
     stale = [evidence_id for evidence_id, updated_at in live.items()
              if indexed.get(evidence_id) != stamp(updated_at) and aware(updated_at) <= settled]
     return sorted(stale + [evidence_id for evidence_id in indexed if evidence_id not in live])
+
+
+def stale_answer_ids(indexed: dict, stamp, settle_seconds: int = 0) -> list[int]:
+    """Answers whose document differs from the database, as stale_evidence_ids: written
+    since it was indexed, with text but never indexed, or gone. An answer with no text has
+    no document, so one missing from the index is asked for only when it has text."""
+    settled = datetime.now(timezone.utc) - timedelta(seconds=settle_seconds)
+    with reading():
+        live = dict(db.session.execute(select(Answer.id, Answer.updated_at)).tuples().all())
+        differ = [answer_id for answer_id, updated_at in live.items()
+                  if indexed.get(answer_id) != stamp(updated_at) and aware(updated_at) <= settled]
+        missing = [answer_id for answer_id in differ if answer_id not in indexed]
+        with_text = set()
+        for start in range(0, len(missing), 500):  # the texts of those only, a few at a time
+            rows = db.session.execute(select(Answer.id, Answer.parts).where(Answer.id.in_(missing[start:start + 500])))
+            with_text |= {answer_id for answer_id, parts in rows if text_of(parts)}
+    end_transaction(keep_loaded=True)
+    stale = [answer_id for answer_id in differ if answer_id in indexed or answer_id in with_text]
+    return sorted(stale + [answer_id for answer_id in indexed if answer_id not in live])

@@ -18,30 +18,31 @@ from portal.models import Answer, AnswerCitation, AssessmentCycle, ChecklistItem
 from portal.reviews import operations as review_ops
 from tests.helpers import csrf_token, login, make_agency, make_user, stored_text_evidence
 
-ROLES = ("anonymous", "editor", "viewer", "reviewer", "assessor", "admin", "outsider")
+ROLES = ("anonymous", "editor", "viewer", "signer", "reviewer", "assessor", "admin", "outsider")
 EVERYONE_SIGNED_IN = {r: "ok" for r in ROLES if r != "anonymous"}
-ADMIN_ONLY = {"anonymous": "login", "editor": 403, "viewer": 403, "reviewer": 403,
+ADMIN_ONLY = {"anonymous": "login", "editor": 403, "viewer": 403, "signer": 403, "reviewer": 403,
               "assessor": 403, "admin": "ok", "outsider": 403}
 # Agency A's pages: its staff, its reviewer, assessors and admins; agency B's staff get 404.
-AGENCY_A = {"anonymous": "login", "editor": 200, "viewer": 200, "reviewer": 200,
+AGENCY_A = {"anonymous": "login", "editor": 200, "viewer": 200, "signer": 200, "reviewer": 200,
             "assessor": 200, "admin": 200, "outsider": 404}
 
 # Views across every agency: assessors and admins only.
-ALL_AGENCIES = {"anonymous": "login", "editor": 403, "viewer": 403, "reviewer": 403,
+ALL_AGENCIES = {"anonymous": "login", "editor": 403, "viewer": 403, "signer": 403, "reviewer": 403,
                 "assessor": 200, "admin": 200, "outsider": 403}
 
-# Changing agency A's evidence: only its editors; others who can see A get 403.
-EDIT_A = {"anonymous": "login", "editor": "ok", "viewer": 403, "reviewer": 403,
+# Changing agency A's evidence: only its editors; others who can see A get 403 (its signer
+# reads like a viewer: signing edits nothing).
+EDIT_A = {"anonymous": "login", "editor": "ok", "viewer": 403, "signer": 403, "reviewer": 403,
           "assessor": 403, "admin": 403, "outsider": 404}
 # Reading agency A's reviews (a plain GET of a fragment URL may redirect to the page).
-READ_A = {**AGENCY_A, **{r: "ok" for r in ("editor", "viewer", "reviewer", "assessor", "admin")}}
+READ_A = {**AGENCY_A, **{r: "ok" for r in ("editor", "viewer", "signer", "reviewer", "assessor", "admin")}}
 # Writing in agency A's shared threads: its editors, its reviewer, assessors.
 COMMENT_A = {**EDIT_A, "reviewer": "ok", "assessor": "ok"}
 # Review work on agency A (resolve, status): its reviewer and assessors only.
 REVIEW_A = {**EDIT_A, "editor": 403, "reviewer": "ok", "assessor": "ok"}
 # Changing a comment: only its author (agency A's reviewer wrote it).
 AUTHOR_A = {**EDIT_A, "editor": 403, "reviewer": "ok"}
-REVIEWERS = {"anonymous": "login", "editor": 403, "viewer": 403, "reviewer": 200,
+REVIEWERS = {"anonymous": "login", "editor": 403, "viewer": 403, "signer": 403, "reviewer": 200,
              "assessor": 200, "admin": 200, "outsider": 403}
 
 
@@ -142,6 +143,7 @@ def world(app):
         users = {
             "editor": make_user("m-editor", ("agency_editor", a)),
             "viewer": make_user("m-viewer", ("agency_viewer", a)),
+            "signer": make_user("m-signer", ("agency_signer", a)),
             "reviewer": make_user("m-reviewer", ("reviewer", a)),
             "assessor": make_user("m-assessor", ("assessor", None)),
             "admin": make_user("m-admin", ("admin", None)),
@@ -249,7 +251,7 @@ def test_another_agencys_ids_answer_404_on_every_route_that_takes_one(app, world
 
 
 def test_agency_lists_show_only_permitted_agencies(app, world):
-    for role, visible in [("editor", {"MATRIX-A"}), ("outsider", {"MATRIX-B"}),
+    for role, visible in [("editor", {"MATRIX-A"}), ("signer", {"MATRIX-A"}), ("outsider", {"MATRIX-B"}),
                           ("reviewer", {"MATRIX-A"}), ("assessor", {"MATRIX-A", "MATRIX-B"})]:
         client = app.test_client()
         login(client, world["usernames"][role])

@@ -40,9 +40,35 @@ def upgrade():
     # A plain ADD COLUMN, never a batch rebuild: evidence, answers and metrics point at
     # assessment_cycle, and SQLite's DROP TABLE would cascade to them (see 0007).
     op.add_column('assessment_cycle', sa.Column('deadline', sa.Date(), nullable=True))
+    op.create_table('submission',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('agency_id', sa.Integer(), nullable=False),
+    sa.Column('cycle_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('submitted_by_id', sa.Integer(), nullable=True),
+    sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('late', sa.Boolean(), nullable=False),
+    sa.Column('manifest_sha256', sa.String(length=64), nullable=False),
+    sa.Column('snapshot', sa.JSON(), nullable=False),
+    sa.Column('reopened_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reopened_by_id', sa.Integer(), nullable=True),
+    sa.Column('reopen_reason', sa.Text(), nullable=True),
+    sa.CheckConstraint('number >= 1', name=op.f('ck_submission_number_positive')),
+    sa.CheckConstraint('(reopened_at IS NULL) = (reopen_reason IS NULL)', name=op.f('ck_submission_reopened_with_reason')),
+    sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_submission_agency_id_agency'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['cycle_id'], ['assessment_cycle.id'], name=op.f('fk_submission_cycle_id_assessment_cycle'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['submitted_by_id'], ['user_account.id'], name=op.f('fk_submission_submitted_by_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['reopened_by_id'], ['user_account.id'], name=op.f('fk_submission_reopened_by_id_user_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_submission')),
+    sa.UniqueConstraint('agency_id', 'cycle_id', 'number', name=op.f('uq_submission_agency_id_cycle_id_number'))
+    )
+    op.create_index('uq_submission_one_open', 'submission', ['agency_id', 'cycle_id'], unique=True,
+                    sqlite_where=sa.text('reopened_at IS NULL'), postgresql_where=sa.text('reopened_at IS NULL'))
 
 
 def downgrade():
+    op.drop_index('uq_submission_one_open', table_name='submission')
+    op.drop_table('submission')
     op.drop_column('assessment_cycle', 'deadline')  # SQLite ≥ 3.35 drops a column in place
     op.execute("DELETE FROM role_grant WHERE role = 'agency_signer'")
     _role_checks(OLD_ROLES, OLD_SCOPED)

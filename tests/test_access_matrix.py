@@ -16,6 +16,7 @@ from portal.errors import Refused
 from portal.extensions import db
 from portal.models import Answer, AnswerCitation, AssessmentCycle, ChecklistItem, MetricGroup, ResultMetric, RoleGrant, SubItem, User
 from portal.reviews import operations as review_ops
+from portal.submissions import operations as submission_ops
 from tests.helpers import csrf_token, login, make_agency, make_user, stored_text_evidence
 
 ROLES = ("anonymous", "editor", "viewer", "signer", "reviewer", "assessor", "admin", "outsider")
@@ -79,6 +80,7 @@ MATRIX = {
     "admin.cycles": ("GET", ADMIN_ONLY),
     "admin.create_cycle": ("POST", ADMIN_ONLY),
     "admin.make_current": ("POST", ADMIN_ONLY),
+    "admin.set_deadline": ("POST", ADMIN_ONLY),
     "admin.audit": ("GET", ADMIN_ONLY),
     "evidence.workspace": ("GET", AGENCY_A),
     "evidence.item_panel": ("GET", AGENCY_A),
@@ -129,6 +131,12 @@ MATRIX = {
     "answers.save_claim": ("POST", EDIT_A),
     "reports.download": ("GET", AGENCY_A),
     "reviews.resubmit": ("POST", EDIT_A),
+    "submissions.summary": ("GET", AGENCY_A),
+    "submissions.submit": ("POST", {**EDIT_A, "editor": 403, "signer": "ok"}),
+    "submissions.receipt": ("GET", AGENCY_A),
+    "submissions.snapshot_json": ("GET", AGENCY_A),
+    "submissions.compare": ("GET", AGENCY_A),
+    "submissions.reopen": ("POST", {**EDIT_A, "editor": 403, "assessor": "ok", "admin": "ok"}),
 }
 # Routes that remove what later routes of the same run still need.
 RUN_LAST = ("evidence.detach", "results.delete", "answers.uncite")
@@ -165,6 +173,10 @@ def world(app):
         answer.citations.append(AnswerCitation(evidence_id=evidence.id))
         db.session.add(answer)
         db.session.commit()
+        # A submission reopened at once: its pages exist, and agency A stays writable.
+        submission = submission_ops.submit(a, users["signer"], confirmed=True)
+        submission_ops.reopen(submission, users["admin"], "เปิดให้แก้ไขเพื่อทดสอบ")
+        db.session.commit()
         target = users["viewer"]
         grant = target.grants[0]
         ids = {"agency_id": a.id, "user_id": target.id, "grant_id": grant.id,
@@ -172,7 +184,7 @@ def world(app):
                "item_id": item.id, "evidence_id": evidence.id, "thread_id": thread.id,
                "comment_id": thread.comments[0].id, "metric_id": metric.id,
                "question_id": question.id, "citation_id": answer.citations[0].id,
-               "sub_item_id": item.sub_item_id, "file_format": "docx"}
+               "sub_item_id": item.sub_item_id, "file_format": "docx", "submission_id": submission.id}
         usernames = {role: user.username for role, user in users.items()}
         other_agency_id = b.id
     return {"ids": ids, "usernames": usernames, "other_agency_id": other_agency_id}

@@ -10,6 +10,7 @@ from portal.evidence import quota
 from portal.extensions import db
 from portal.fragments import render
 from portal.models import RoleGrant, User
+from portal.submissions.lock import open_submission
 
 
 @bp.get("/")
@@ -27,6 +28,8 @@ def show(agency_id: int):
         .where(RoleGrant.agency_id == agency.id, User.active)
         .order_by(RoleGrant.role, User.display_name)
     ).all()
-    context = dashboard_context(agency, cycles.current_cycle(), chosen_view())
+    cycle = cycles.current_cycle()
+    context = dashboard_context(agency, cycle, chosen_view())
     return render("coverage/dashboard.html", "dashboard", members=members,
+                  submitted=open_submission(agency.id, cycle.id),
                   can_edit=can_edit_agency(agency.id), storage=quota.usage(agency), **context)

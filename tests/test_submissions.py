@@ -245,6 +245,9 @@ def test_after_submission_every_write_of_the_agency_is_refused_and_nothing_chang
     assert thread.status_code in (200, 302)
     page = editor.get(f"/agencies/{world['agency']}").get_data(as_text=True)
     assert 'id="submitted-state"' in page and "แก้ไขไม่ได้จนกว่า" in page
+    for path in (f"/agencies/{world['agency']}/criteria/1/1.1", f"/agencies/{world['agency']}/results",
+                 f"/evidence/{world['document']}"):
+        assert 'id="submitted-lock"' in editor.get(path).get_data(as_text=True), path
 
 
 # --- reopening ----------------------------------------------------------------------------

@@ -158,10 +158,15 @@ def test_another_agencys_submission_is_not_found(app, world):
         response = outsider.get(f"/agencies/{world['agency']}{path}")
         assert response.status_code == 404 and "SUB-A" not in response.get_data(as_text=True), path
         # Under the outsider's own agency, agency A's submission does not exist either.
-        assert outsider.get(f"/agencies/{world['other']}{path}").status_code in (200, 404)
-    assert outsider.get(f"/agencies/{world['other']}/submissions/{submission.id}").status_code == 404
+        own = outsider.get(f"/agencies/{world['other']}{path}")
+        assert own.status_code == (200 if path == "/submission" else 404), path
+        assert "SUB-A" not in own.get_data(as_text=True)
     assert post(outsider, f"/agencies/{world['other']}/submissions/{submission.id}/reopen",
-                {"reason": "x"}).status_code in (403, 404)
+                {"reason": "x"}).status_code == 404
+    assessor = signed_in(app, "sub-assessor")  # sees both agencies, still not A's submission under B
+    assert assessor.get(f"/agencies/{world['other']}/submissions/{submission.id}").status_code == 404
+    assert assessor.get(f"/agencies/{world['agency']}/submissions/{submission.id}/compare"
+                        f"?with={submission.id + 1000}").status_code == 404
 
 
 # --- read-only after submission -----------------------------------------------------------

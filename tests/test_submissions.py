@@ -16,7 +16,7 @@ from portal.admin import operations as admin_ops
 from portal.extensions import db
 from portal.models import (Agency, Answer, AnswerCitation, AnswerRevision, AssessmentCycle, AuditEvent, Evidence,
                            EvidenceAttachment, FileVersion, ItemStatement, MetricGroup, ResultMetric, RoleGrant,
-                           Submission, User)
+                           SubItemClaim, Submission, User)
 from portal.models.results import ResultMetricEvidence
 from portal.models.user import utcnow
 from portal.submissions import operations as ops
@@ -30,7 +30,7 @@ from tests.test_access_matrix import url_for_rule
 CONFIRM = "ข้าพเจ้าได้ตรวจสอบและรับรองความถูกต้องของรายงานการประเมินตนเอง"
 # Every table the agency's work lives in: after a refused write none of them has changed.
 WORK_TABLES = (Evidence, FileVersion, EvidenceAttachment, Answer, AnswerRevision, AnswerCitation, ItemStatement,
-               ResultMetric, ResultMetricEvidence)
+               SubItemClaim, ResultMetric, ResultMetricEvidence)
 
 
 @pytest.fixture
@@ -63,6 +63,10 @@ def world(app):
         db.session.add(answer)
         db.session.add(ItemStatement(agency_id=own.id, cycle_id=cycle.id, checklist_item_id=item.id,
                                      text="ดำเนินการครบแล้ว"))
+        db.session.add(ItemStatement(agency_id=own.id, cycle_id=cycle.id, not_applicable=True,
+                                     checklist_item_id=checklist_item("1.1", "B3").id, text="ไม่มีหน่วยงานในกำกับ"))
+        db.session.add(SubItemClaim(agency_id=own.id, cycle_id=cycle.id, sub_item_id=item.sub_item_id,
+                                    level="advance", note="ขอรับการประเมินระดับก้าวหน้า"))
         group = db.session.scalar(select(MetricGroup).where(MetricGroup.code == "7.2.1"))
         metric = ResultMetric(agency_id=own.id, cycle_id=cycle.id, metric_group_id=group.id, name="ร้อยละความพึงพอใจ",
                               direction="higher", target=80.0, value_two_years_ago=70.0, value_last_year=75.5,
@@ -70,7 +74,7 @@ def world(app):
         metric.evidence_links.append(ResultMetricEvidence(evidence=document))
         db.session.add(metric)
         db.session.commit()
-        return {"agency": own.id, "other": other.id, "cycle": cycle.id, "item": item.id, "document": document.id,
+        return {"sub_item": item.sub_item_id, "agency": own.id, "other": other.id, "cycle": cycle.id, "item": item.id, "document": document.id,
                 "link": link.id, "trashed": trashed.id, "question": question.id, "metric": metric.id,
                 "group": group.id, "citation": answer.citations[0].id}
 
@@ -198,20 +202,22 @@ def walk_data(world) -> dict:
         "answers.save": lambda: {"part": ["คำตอบใหม่"], "version": "1"},
         "answers.cite": lambda: {"evidence_id": str(world["link"])},
         "answers.save_statement": lambda: {"text": "ข้อความใหม่", "version": "1"},
+        "answers.save_claim": lambda: {"level": "significance", "note": "", "version": "1"},
     }
 
 
 WRITES = {"evidence.upload", "evidence.add_link", "evidence.attach", "evidence.detach", "evidence.update_note",
           "evidence.update", "evidence.delete", "evidence.restore", "evidence.replace", "evidence.retry",
           "results.create", "results.update", "results.delete", "answers.save", "answers.cite", "answers.uncite",
-          "answers.save_statement"}
+          "answers.save_statement", "answers.save_claim"}
 
 
 def test_after_submission_every_write_of_the_agency_is_refused_and_nothing_changes(app, world):
     assert submit(signed_in(app, "sub-signer"), world).status_code == 302
     submission = only_submission(app)
     ids = {"agency_id": world["agency"], "item_id": world["item"], "evidence_id": world["document"],
-           "metric_id": world["metric"], "question_id": world["question"], "citation_id": world["citation"]}
+           "metric_id": world["metric"], "question_id": world["question"], "citation_id": world["citation"],
+           "sub_item_id": world["sub_item"]}
     with app.app_context():
         before = work_fingerprint(world, submission.id)
     uploads = stored_files(app)
@@ -335,16 +341,20 @@ def test_the_manifest_recomputes_from_the_stored_snapshot_and_from_the_live_rows
     first_question = next(iter(stored["answers"]))
     assert stored["answers"][first_question] == {"parts": ["คำตอบฉบับแรก"],
                                                  "citations": [{"evidence_id": world["document"], "page": 1}]}
-    assert stored["statements"] == {"1.1-B1": "ดำเนินการครบแล้ว"}
+    assert stored["statements"] == {"1.1-B1": {"text": "ดำเนินการครบแล้ว", "not_applicable": False},
+                                    "1.1-B3": {"text": "ไม่มีหน่วยงานในกำกับ", "not_applicable": True}}
+    assert stored["claims"] == {"1.1": {"level": "advance", "note": "ขอรับการประเมินระดับก้าวหน้า"}}
     assert stored["results"][0]["values"] == [70.0, 75.5, 85.25]
     assert stored["results"][0]["evidence_ids"] == [world["document"]]
     assert [c["code"] for c in stored["categories"]] == ["1", "2", "3", "4", "5", "6"]
-    assert stored["categories"][0]["sub_items"][0]["levels"]["covered"]["done"] == 2  # B1 and B2 have evidence
+    levels = stored["categories"][0]["sub_items"][0]["levels"]
+    assert levels["covered"]["done"] == 3  # B1 and B2 have evidence, B3 does not apply: decided
+    assert levels["accepted"]["done"] == 0  # nothing accepted by a reviewer yet
     assert stored["agency"]["code"] == "SUB-A" and stored["cycle"]["fiscal_year"] == 2569
     assert stored["submission"]["submitted_by"]["username"] == "sub-signer"
     # Key order does not matter; any changed value does.
     assert snapshot.manifest(dict(reversed(list(stored.items())))) == submission.manifest_sha256
-    assert snapshot.manifest({**stored, "statements": {"1.1-B1": "ดำเนินการครบแล้ว."}}) != submission.manifest_sha256
+    assert snapshot.manifest({**stored, "claims": {}}) != submission.manifest_sha256
 
 
 def replace_document(app, world, editor, content: str):
@@ -369,6 +379,8 @@ def test_a_file_replaced_after_reopening_leaves_the_first_snapshot_unchanged_and
                 {"text": "ดำเนินการครบ และปรับปรุงแผนแล้ว", "version": "1"}).status_code == 302
     assert post(editor, f"/agencies/{world['agency']}/items/{world['item']}/links",
                 {"url": "https://example.go.th/report", "title": "รายงานผลเพิ่มเติม"}).status_code == 302
+    assert post(editor, f"/agencies/{world['agency']}/sub-items/{world['sub_item']}/claim",
+                {"level": "basic", "note": "", "version": "1"}).status_code == 302
     new_sha = hashlib.sha256("แผนฉบับปรับปรุง".encode()).hexdigest()
     with app.app_context():
         stored = db.session.get(Submission, first.id)
@@ -391,6 +403,7 @@ def test_a_file_replaced_after_reopening_leaves_the_first_snapshot_unchanged_and
     assert [(a["file"]["sha256"], b["file"]["sha256"]) for a, b in changes.evidence_replaced] == [(old_sha, new_sha)]
     assert [e["title"] for e in changes.evidence_added] == ["รายงานผลเพิ่มเติม"]
     assert [code for code, _, _ in changes.statements_changed] == ["1.1-B1"]
+    assert [(code, a["level"], b["level"]) for code, a, b in changes.claims_changed] == [("1.1", "advance", "basic")]
     assert not changes.answers_changed and not changes.evidence_removed and not changes.metrics_changed
     page = assessor.get(f"/agencies/{world['agency']}/submissions/{second.id}/compare").get_data(as_text=True)
     assert "แทนที่ไฟล์" in page and old_sha[:12] in page and new_sha[:12] in page

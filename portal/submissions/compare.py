@@ -1,5 +1,5 @@
 """What changed between two snapshots of one agency (pure: snapshots in, differences out):
-answers and item statements by code, evidence added, removed, replaced (another file
+answers, item statements and level claims by code, evidence added, removed, replaced (another file
 hash or version) or edited, category 7 metrics by id."""
 from dataclasses import dataclass, field
 
@@ -13,7 +13,10 @@ class Changes:
     answers_changed: list[tuple[str, dict, dict]] = field(default_factory=list)
     statements_added: list[str] = field(default_factory=list)
     statements_removed: list[str] = field(default_factory=list)
-    statements_changed: list[tuple[str, str, str]] = field(default_factory=list)
+    statements_changed: list[tuple[str, dict, dict]] = field(default_factory=list)
+    claims_added: list[str] = field(default_factory=list)
+    claims_removed: list[str] = field(default_factory=list)
+    claims_changed: list[tuple[str, dict, dict]] = field(default_factory=list)
     evidence_added: list[dict] = field(default_factory=list)
     evidence_removed: list[dict] = field(default_factory=list)
     evidence_replaced: list[tuple[dict, dict]] = field(default_factory=list)
@@ -45,6 +48,7 @@ def differences(older: dict, newer: dict) -> Changes:
         older["answers"], newer["answers"])
     changes.statements_added, changes.statements_removed, changes.statements_changed = _keyed(
         older["statements"], newer["statements"])
+    changes.claims_added, changes.claims_removed, changes.claims_changed = _keyed(older["claims"], newer["claims"])
     old_evidence = {e["id"]: e for e in older["evidence"]}
     new_evidence = {e["id"]: e for e in newer["evidence"]}
     changes.evidence_added = [new_evidence[i] for i in sorted(set(new_evidence) - set(old_evidence))]

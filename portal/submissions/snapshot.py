@@ -14,7 +14,7 @@ from portal.coverage.levels import VIEWS
 from portal.coverage.summary import dashboard_context
 from portal.extensions import db
 from portal.models import Agency, AssessmentCycle, EvidenceAttachment, User
-from portal.models.answer import Answer, ItemStatement
+from portal.models.answer import Answer, ItemStatement, SubItemClaim
 from portal.models.evidence import Evidence
 from portal.models.user import aware
 from portal.results.queries import metrics_of
@@ -54,6 +54,7 @@ def build(agency: Agency, cycle: AssessmentCycle, number: int, signer: User, at:
                        "submitted_by": {"username": signer.username, "display_name": signer.display_name}},
         "answers": _answers(agency.id, cycle.id),
         "statements": _statements(agency.id, cycle.id),
+        "claims": _claims(agency.id, cycle.id),
         "evidence": _evidence(agency.id, cycle.id),
         "categories": _levels(agency, cycle),
         "results": _results(agency.id, cycle.id),
@@ -75,10 +76,20 @@ def _answers(agency_id: int, cycle_id: int) -> dict:
 
 
 def _statements(agency_id: int, cycle_id: int) -> dict:
+    """Item code → what was done, or (not_applicable) why the item does not apply."""
     statements = db.session.scalars(
         select(ItemStatement).where(ItemStatement.agency_id == agency_id, ItemStatement.cycle_id == cycle_id)
         .options(selectinload(ItemStatement.checklist_item)))
-    return {s.checklist_item.full_code: s.text for s in statements if s.text.strip()}
+    return {s.checklist_item.full_code: {"text": s.text, "not_applicable": s.not_applicable}
+            for s in statements if s.text.strip() or s.not_applicable}
+
+
+def _claims(agency_id: int, cycle_id: int) -> dict:
+    """Sub-item code → the level the agency asks to be assessed at, with its note."""
+    claims = db.session.scalars(
+        select(SubItemClaim).where(SubItemClaim.agency_id == agency_id, SubItemClaim.cycle_id == cycle_id)
+        .options(selectinload(SubItemClaim.sub_item)))
+    return {c.sub_item.code: {"level": c.level, "note": c.note} for c in claims}
 
 
 def _evidence(agency_id: int, cycle_id: int) -> list[dict]:

@@ -5,6 +5,8 @@ submissions compare; a submission after the deadline is marked late."""
 import hashlib
 import io
 import json
+import threading
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -311,6 +313,42 @@ def test_the_database_holds_one_open_submission_per_agency_and_cycle(app, world)
             db.session.commit()
         db.session.rollback()
         assert db.session.get(Submission, first.id).is_open
+
+
+def test_an_edit_racing_the_submission_waits_for_it_and_is_refused(app, world, monkeypatch):
+    """The submission holds the agency's row from before it reads to its commit, so an edit
+    sent meanwhile cannot land after the snapshot was read (which would leave live rows
+    that differ from the snapshot while the cycle is locked)."""
+    original = snapshot.build
+
+    def slow_build(*args):
+        frozen = original(*args)
+        time.sleep(0.6)  # the rows are read; an edit that is not held back would commit now
+        return frozen
+
+    monkeypatch.setattr(snapshot, "build", slow_build)
+    signer, editor = signed_in(app, "sub-signer"), signed_in(app, "sub-editor")
+    statuses = {}
+
+    def send_submit():
+        statuses["submit"] = submit(signer, world).status_code
+
+    def send_edit():
+        time.sleep(0.2)  # the submission has taken the agency's row
+        statuses["edit"] = post(editor, f"/agencies/{world['agency']}/items/{world['item']}/statement",
+                                {"text": "แก้ระหว่างส่ง", "version": "1"}).status_code
+
+    threads = [threading.Thread(target=send_submit), threading.Thread(target=send_edit)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert statuses == {"submit": 302, "edit": 403}
+    submission = only_submission(app)
+    with app.app_context():
+        assert snapshot.manifest(live_snapshot(world, submission.id)) == submission.manifest_sha256
+        assert db.session.scalar(select(ItemStatement.text).where(ItemStatement.checklist_item_id == world["item"])) \
+            == "ดำเนินการครบแล้ว"
 
 
 # --- the snapshot and its manifest --------------------------------------------------------

@@ -44,6 +44,14 @@ def can_edit_agency(agency_id: int, user: User | None = None) -> bool:
     )
 
 
+def can_sign(agency_id: int, user: User | None = None) -> bool:
+    """The agency's signer submits its self-assessment; signing alone edits nothing."""
+    user = _user(user)
+    return user.is_authenticated and any(
+        g.role == "agency_signer" and g.agency_id == agency_id for g in user.grants
+    )
+
+
 def scope_to_visible_agencies(statement: Select, agency_column, user: User | None = None) -> Select:
     """Filter a query on agency data to what the user may see, inside the query itself."""
     ids = visible_agency_ids(user)

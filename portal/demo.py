@@ -20,6 +20,7 @@ DEMO_AGENCIES = [
 DEMO_USERS = [
     ("editor", "สมชาย ใจดี (เจ้าหน้าที่กรม)", "editor-demo-2569", [("agency_editor", "DEMO-DEPT")]),
     ("viewer", "สมหญิง รักงาน (อ่านอย่างเดียว)", "viewer-demo-2569", [("agency_viewer", "DEMO-DEPT")]),
+    ("signer", "อธิบดี ลงนาม (หัวหน้าส่วนราชการ)", "signer-demo-2569", [("agency_signer", "DEMO-DEPT")]),
     ("province", "มานะ ตั้งใจ (เจ้าหน้าที่จังหวัด)", "province-demo-2569", [("agency_editor", "DEMO-PROV")]),
     ("reviewer", "วิชัย ตรวจสอบ (ผู้ตรวจ)", "reviewer-demo-2569",
      [("reviewer", "DEMO-DEPT"), ("reviewer", "DEMO-PROV")]),

@@ -9,6 +9,7 @@ from portal.answers import structure as answer_structure
 from portal.answers.operations import MAX_STATEMENT
 from portal.answers.queries import CLAIM_LABELS, citation_label, citation_url
 from portal.coverage.levels import VIEWS
+from portal.cycles import current_cycle_or_none
 from portal.criteria.schema import split_blanks
 from portal.evidence.queries import awaiting_index
 from portal.models import AGENCY_KINDS, ROLES, UNIT_TYPES
@@ -16,6 +17,7 @@ from portal.models.review import STATUS_LABELS
 from portal.results.rules import agency_tags, applies
 from portal.reviews.queries import unread_count
 from portal.reviews.text import comment_html
+from portal.submissions.lock import open_submission
 from portal.thai.dates import format_thai_date, format_thai_datetime
 
 LEVEL_LABELS = {
@@ -100,6 +102,12 @@ def inbox_url() -> str | None:
     return url_for("reviews.agency_inbox", agency_id=agency_ids[0]) if agency_ids else None
 
 
+def submitted_now(agency_id: int):
+    """The agency's open submission of the current cycle, if any (its edits are refused)."""
+    cycle = current_cycle_or_none()
+    return open_submission(agency_id, cycle.id) if cycle is not None else None
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         ROLES=ROLES,
@@ -129,6 +137,7 @@ def register(app: Flask) -> None:
         CLAIM_LABELS=CLAIM_LABELS,
         citation_label=citation_label,
         citation_url=citation_url,
+        submitted_now=submitted_now,
     )
     app.jinja_env.filters["thai_date"] = format_thai_date
     app.jinja_env.filters["thai_datetime"] = format_thai_datetime

@@ -16,32 +16,34 @@ from portal.errors import Refused
 from portal.extensions import db
 from portal.models import Answer, AnswerCitation, AssessmentCycle, ChecklistItem, MetricGroup, ResultMetric, RoleGrant, SubItem, User
 from portal.reviews import operations as review_ops
+from portal.submissions import operations as submission_ops
 from tests.helpers import csrf_token, login, make_agency, make_user, stored_text_evidence
 
-ROLES = ("anonymous", "editor", "viewer", "reviewer", "assessor", "admin", "outsider")
+ROLES = ("anonymous", "editor", "viewer", "signer", "reviewer", "assessor", "admin", "outsider")
 EVERYONE_SIGNED_IN = {r: "ok" for r in ROLES if r != "anonymous"}
-ADMIN_ONLY = {"anonymous": "login", "editor": 403, "viewer": 403, "reviewer": 403,
+ADMIN_ONLY = {"anonymous": "login", "editor": 403, "viewer": 403, "signer": 403, "reviewer": 403,
               "assessor": 403, "admin": "ok", "outsider": 403}
 # Agency A's pages: its staff, its reviewer, assessors and admins; agency B's staff get 404.
-AGENCY_A = {"anonymous": "login", "editor": 200, "viewer": 200, "reviewer": 200,
+AGENCY_A = {"anonymous": "login", "editor": 200, "viewer": 200, "signer": 200, "reviewer": 200,
             "assessor": 200, "admin": 200, "outsider": 404}
 
 # Views across every agency: assessors and admins only.
-ALL_AGENCIES = {"anonymous": "login", "editor": 403, "viewer": 403, "reviewer": 403,
+ALL_AGENCIES = {"anonymous": "login", "editor": 403, "viewer": 403, "signer": 403, "reviewer": 403,
                 "assessor": 200, "admin": 200, "outsider": 403}
 
-# Changing agency A's evidence: only its editors; others who can see A get 403.
-EDIT_A = {"anonymous": "login", "editor": "ok", "viewer": 403, "reviewer": 403,
+# Changing agency A's evidence: only its editors; others who can see A get 403 (its signer
+# reads like a viewer: signing edits nothing).
+EDIT_A = {"anonymous": "login", "editor": "ok", "viewer": 403, "signer": 403, "reviewer": 403,
           "assessor": 403, "admin": 403, "outsider": 404}
 # Reading agency A's reviews (a plain GET of a fragment URL may redirect to the page).
-READ_A = {**AGENCY_A, **{r: "ok" for r in ("editor", "viewer", "reviewer", "assessor", "admin")}}
+READ_A = {**AGENCY_A, **{r: "ok" for r in ("editor", "viewer", "signer", "reviewer", "assessor", "admin")}}
 # Writing in agency A's shared threads: its editors, its reviewer, assessors.
 COMMENT_A = {**EDIT_A, "reviewer": "ok", "assessor": "ok"}
 # Review work on agency A (resolve, status): its reviewer and assessors only.
 REVIEW_A = {**EDIT_A, "editor": 403, "reviewer": "ok", "assessor": "ok"}
 # Changing a comment: only its author (agency A's reviewer wrote it).
 AUTHOR_A = {**EDIT_A, "editor": 403, "reviewer": "ok"}
-REVIEWERS = {"anonymous": "login", "editor": 403, "viewer": 403, "reviewer": 200,
+REVIEWERS = {"anonymous": "login", "editor": 403, "viewer": 403, "signer": 403, "reviewer": 200,
              "assessor": 200, "admin": 200, "outsider": 403}
 
 
@@ -78,6 +80,7 @@ MATRIX = {
     "admin.cycles": ("GET", ADMIN_ONLY),
     "admin.create_cycle": ("POST", ADMIN_ONLY),
     "admin.make_current": ("POST", ADMIN_ONLY),
+    "admin.set_deadline": ("POST", ADMIN_ONLY),
     "admin.audit": ("GET", ADMIN_ONLY),
     "evidence.workspace": ("GET", AGENCY_A),
     "evidence.item_panel": ("GET", AGENCY_A),
@@ -131,6 +134,12 @@ MATRIX = {
     "carryover.carry_over": ("POST", EDIT_A),
     "carryover.confirm_all": ("POST", EDIT_A),
     "carryover.confirm_item": ("POST", EDIT_A),
+    "submissions.summary": ("GET", AGENCY_A),
+    "submissions.submit": ("POST", {**EDIT_A, "editor": 403, "signer": "ok"}),
+    "submissions.receipt": ("GET", AGENCY_A),
+    "submissions.snapshot_json": ("GET", AGENCY_A),
+    "submissions.compare": ("GET", AGENCY_A),
+    "submissions.reopen": ("POST", {**EDIT_A, "editor": 403, "assessor": "ok", "admin": "ok"}),
 }
 # Routes that remove what later routes of the same run still need.
 RUN_LAST = ("evidence.detach", "results.delete", "answers.uncite")
@@ -145,6 +154,7 @@ def world(app):
         users = {
             "editor": make_user("m-editor", ("agency_editor", a)),
             "viewer": make_user("m-viewer", ("agency_viewer", a)),
+            "signer": make_user("m-signer", ("agency_signer", a)),
             "reviewer": make_user("m-reviewer", ("reviewer", a)),
             "assessor": make_user("m-assessor", ("assessor", None)),
             "admin": make_user("m-admin", ("admin", None)),
@@ -166,6 +176,10 @@ def world(app):
         answer.citations.append(AnswerCitation(evidence_id=evidence.id))
         db.session.add(answer)
         db.session.commit()
+        # A submission reopened at once: its pages exist, and agency A stays writable.
+        submission = submission_ops.submit(a, users["signer"], confirmed=True)
+        submission_ops.reopen(submission, users["admin"], "เปิดให้แก้ไขเพื่อทดสอบ")
+        db.session.commit()
         target = users["viewer"]
         grant = target.grants[0]
         ids = {"agency_id": a.id, "user_id": target.id, "grant_id": grant.id,
@@ -173,7 +187,7 @@ def world(app):
                "item_id": item.id, "evidence_id": evidence.id, "thread_id": thread.id,
                "comment_id": thread.comments[0].id, "metric_id": metric.id,
                "question_id": question.id, "citation_id": answer.citations[0].id,
-               "sub_item_id": item.sub_item_id, "file_format": "docx"}
+               "sub_item_id": item.sub_item_id, "file_format": "docx", "submission_id": submission.id}
         usernames = {role: user.username for role, user in users.items()}
         other_agency_id = b.id
     return {"ids": ids, "usernames": usernames, "other_agency_id": other_agency_id}
@@ -252,7 +266,7 @@ def test_another_agencys_ids_answer_404_on_every_route_that_takes_one(app, world
 
 
 def test_agency_lists_show_only_permitted_agencies(app, world):
-    for role, visible in [("editor", {"MATRIX-A"}), ("outsider", {"MATRIX-B"}),
+    for role, visible in [("editor", {"MATRIX-A"}), ("signer", {"MATRIX-A"}), ("outsider", {"MATRIX-B"}),
                           ("reviewer", {"MATRIX-A"}), ("assessor", {"MATRIX-A", "MATRIX-B"})]:
         client = app.test_client()
         login(client, world["usernames"][role])

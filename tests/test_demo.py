@@ -34,7 +34,7 @@ def test_demo_load_is_safe_to_repeat(app):
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0 and "มีอยู่แล้ว" in second.output
     with app.app_context():
-        assert db.session.query(User).count() == 6
+        assert db.session.query(User).count() == 7
 
 
 def test_demo_department_reports_category_7_metrics_once(app_ctx):

@@ -99,3 +99,38 @@ def test_0010_keeps_the_rows_that_point_at_agencies(empty_database_url, tmp_path
             assert connection.execute(text("SELECT count(*) FROM role_grant")).scalar() == 1
         downgrade(revision="base")
         db.engine.dispose()
+
+
+def test_0015_lets_signers_in_and_keeps_every_grant(empty_database_url, tmp_path):
+    """The role CHECKs change on the one table nothing points at (SQLite rebuilds it), so the
+    grants, agencies and cycles already there stay both ways; going back removes signers."""
+    app = make_test_app(empty_database_url, tmp_path)
+    with app.app_context():
+        upgrade(revision="0013")
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO agency (id, code, name, kind, unit_type, active, version)"
+                " VALUES (1, 'OLD', 'กรมเดิม', 'department', 'service', true, 1)"))
+            connection.execute(text(
+                "INSERT INTO user_account (id, username, display_name, password_hash, active, session_version,"
+                " created_at, version) VALUES (1, 'old', 'ผู้ใช้เดิม', 'x', true, 1, CURRENT_TIMESTAMP, 1)"))
+            connection.execute(text("INSERT INTO role_grant (id, user_id, role, agency_id) VALUES (1, 1, 'agency_editor', 1)"))
+            connection.execute(text(
+                "INSERT INTO assessment_cycle (id, fiscal_year, criteria_version, is_current) VALUES (1, 2569, 'pmqa-4.0', true)"))
+        with pytest.raises(Exception):  # before 0015 the database refuses the new role
+            with db.engine.begin() as connection:
+                connection.execute(text("INSERT INTO role_grant (id, user_id, role, agency_id) VALUES (2, 1, 'agency_signer', 1)"))
+        upgrade(revision="0015")
+        with db.engine.begin() as connection:
+            connection.execute(text("INSERT INTO role_grant (id, user_id, role, agency_id) VALUES (2, 1, 'agency_signer', 1)"))
+            assert connection.execute(text("SELECT count(*) FROM role_grant")).scalar() == 2
+            assert connection.execute(text("SELECT deadline FROM assessment_cycle")).scalar() is None
+        with pytest.raises(Exception):  # a signer is scoped to one agency like the other agency roles
+            with db.engine.begin() as connection:
+                connection.execute(text("INSERT INTO role_grant (id, user_id, role) VALUES (3, 1, 'agency_signer')"))
+        downgrade(revision="0013")
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT role FROM role_grant")).scalars().all() == ["agency_editor"]
+            assert connection.execute(text("SELECT count(*) FROM assessment_cycle")).scalar() == 1
+        downgrade(revision="base")
+        db.engine.dispose()

@@ -3,6 +3,7 @@ audit the same way. Functions raise Refused (422) with a Thai message on bad inp
 caller commits."""
 import re
 import secrets
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -222,3 +223,14 @@ def make_current(cycle: AssessmentCycle) -> None:
     cycle.is_current = True
     audit.record("cycle_made_current", object_type="cycle", object_id=cycle.id,
                  fiscal_year=cycle.fiscal_year)
+
+
+def set_deadline(cycle: AssessmentCycle, deadline: date | None) -> None:
+    """The cycle's last day to submit; None removes it. A later submission is still taken,
+    marked late (portal/submissions), so the deadline never locks an agency out."""
+    if cycle.deadline == deadline:
+        return
+    audit.record("cycle_deadline_set", object_type="cycle", object_id=cycle.id, fiscal_year=cycle.fiscal_year,
+                 deadline={"from": cycle.deadline.isoformat() if cycle.deadline else None,
+                           "to": deadline.isoformat() if deadline else None})
+    cycle.deadline = deadline

@@ -1,7 +1,7 @@
 """Admin pages for agencies (inline edit), assessment cycles and the audit log."""
 from datetime import date, datetime, time, timedelta, timezone
 
-from flask import abort, request
+from flask import abort, request, url_for
 from sqlalchemy import func, select
 
 from flask_login import current_user
@@ -18,7 +18,7 @@ from portal.evidence import quota
 from portal.extensions import db
 from portal.fragments import render
 from portal.models import Agency, AssessmentCycle, AuditEvent
-from portal.thai.dates import BANGKOK
+from portal.thai.dates import BANGKOK, ThaiDateError, format_thai_date, parse_thai_date
 
 AUDIT_PAGE_SIZE = 50
 AGENCY_FORM_INCOMPLETE = "กรุณากรอกรหัสและชื่อส่วนราชการ"
@@ -91,9 +91,9 @@ def update_agency(agency_id: int):
                                            storage=quota.usages([agency])))
 
 
-def _cycles_page(form: CycleForm, status: int = 200, error: str | None = None):
+def _cycles_page(form: CycleForm, status: int = 200, error: str | None = None, message: str | None = None):
     return render("admin/cycles.html", "content", status=status, cycles=all_cycles(), form=form,
-                  error=error)
+                  error=error, message=message)
 
 
 @bp.get("/cycles")
@@ -124,6 +124,30 @@ def make_current(cycle_id: int):
     ops.make_current(cycle)
     db.session.commit()
     return _cycles_page(CycleForm(formdata=None, criteria_version=configured_edition()))
+
+
+@bp.post("/cycles/<int:cycle_id>/deadline")
+def set_deadline(cycle_id: int):
+    cycle = db.session.get(AssessmentCycle, cycle_id)
+    if cycle is None:
+        abort(404)
+    raw = request.form.get("deadline", "")
+
+    def change():
+        try:
+            deadline = parse_thai_date(raw)
+        except ThaiDateError as error:
+            raise Refused(422, f"วันกำหนดส่ง: {error}") from None
+        ops.set_deadline(cycle, deadline)
+        return deadline
+
+    return act(change, lambda deadline: (f"กำหนดส่งรายงานรอบปี {cycle.fiscal_year}: {format_thai_date(deadline)}"
+                                         if deadline else f"ยกเลิกวันกำหนดส่งของรอบปี {cycle.fiscal_year} แล้ว"),
+               full_page=True, back=url_for("admin.cycles"),
+               show=lambda text, _: _cycles_page(CycleForm(formdata=None, criteria_version=configured_edition()),
+                                                 message=text),
+               form=lambda refusal: _cycles_page(CycleForm(formdata=None, criteria_version=configured_edition()),
+                                                 status=refusal.status, error=refusal.message))
 
 
 def _day(raw: str | None) -> date | None:

@@ -11,6 +11,7 @@ from portal.evidence import quota
 from portal.extensions import db
 from portal.fragments import render
 from portal.models import RoleGrant, User
+from portal.submissions.lock import open_submission
 
 
 @bp.get("/")
@@ -32,4 +33,5 @@ def show(agency_id: int):
     context = dashboard_context(agency, cycle, chosen_view())
     can_edit = can_edit_agency(agency.id)
     return render("coverage/dashboard.html", "dashboard", members=members, can_edit=can_edit,
-                  storage=quota.usage(agency), **carry_over_context(agency.id, cycle, can_edit), **context)
+                  submitted=open_submission(agency.id, cycle.id), storage=quota.usage(agency),
+                  **carry_over_context(agency.id, cycle, can_edit), **context)

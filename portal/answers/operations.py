@@ -15,6 +15,7 @@ from portal.models import Agency, ChecklistItem, ItemReview, Question, SubItem, 
 from portal.models.answer import Answer, AnswerCitation, AnswerRevision, ItemStatement, SubItemClaim
 from portal.models.evidence import Evidence
 from portal.models.user import aware, utcnow
+from portal.submissions.lock import require_open
 from portal.text import clean_text
 
 FORBIDDEN_WRITE = "เฉพาะเจ้าหน้าที่ของส่วนราชการนี้ (สิทธิ์แก้ไข) เท่านั้นที่เขียนคำตอบได้"
@@ -24,8 +25,10 @@ MAX_CITATIONS = 30
 
 
 def _require_writer(agency: Agency, user: User) -> None:
+    """The agency's editor, while its report of the current cycle is not submitted."""
     if not can_edit_agency(agency.id, user):
         raise Refused(403, FORBIDDEN_WRITE)
+    require_open(agency.id, cycles.current_cycle().id)
 
 
 def answer_conflict(agency: Agency, question: Question, user: User | None) -> Refused | None:

@@ -23,6 +23,7 @@ from portal.models.criteria import Category, MetricGroup, ResultDimension
 from portal.models.evidence import Evidence, EvidenceAttachment, EvidencePage, FileVersion
 from portal.models.results import ResultMetric
 from portal.models.user import utcnow
+from portal.submissions.lock import require_open
 
 FORBIDDEN = "เฉพาะเจ้าหน้าที่ของส่วนราชการนี้ (สิทธิ์แก้ไข) เท่านั้นที่นำข้อมูลจากปีก่อนมาใช้ได้"
 
@@ -45,6 +46,7 @@ def carry_over(agency: Agency, user: User) -> Carried:
     if not can_edit_agency(agency.id, user):
         raise Refused(403, FORBIDDEN)
     target = cycles.current_cycle()
+    require_open(agency.id, target.id)
     source = cycles.previous_cycle(target)
     if source is None:
         raise Refused(422, "ยังไม่มีรอบการประเมินก่อนหน้าให้นำข้อมูลมาใช้")
@@ -140,6 +142,7 @@ def confirm(agency: Agency, user: User, item: ChecklistItem | None = None) -> in
     if not can_edit_agency(agency.id, user):
         raise Refused(403, FORBIDDEN)
     cycle = cycles.current_cycle()
+    require_open(agency.id, cycle.id)
     evidence_ids = select(Evidence.id).where(Evidence.agency_id == agency.id, Evidence.cycle_id == cycle.id)
     statement = (update(EvidenceAttachment).where(EvidenceAttachment.awaiting_confirmation,
                                                   EvidenceAttachment.evidence_id.in_(evidence_ids))

@@ -20,6 +20,7 @@ from portal.text import clean_text
 from portal.evidence import antivirus, filetypes, quota
 from portal.evidence.links import LinkError, validate_url
 from portal.evidence.storage import BlobStore, StorageFull, StoredBlob, TooLarge, rewindable
+from portal.submissions.lock import require_open
 from portal.extensions import db
 from portal.templating import too_large_message
 from portal.thai.dates import format_thai_date
@@ -128,10 +129,12 @@ def _title_from(name: str) -> str:
 
 def add_file(agency: Agency, item: ChecklistItem | None, upload: "FileStorage | StagedFile", user: User,
              title: str | None = None) -> Evidence:
+    cycle = cycles.current_cycle()
+    require_open(agency.id, cycle.id)
     staged_file = _staged_for(agency, upload)
     name, file_type, blob = staged_file.name, staged_file.file_type, staged_file.blob
     evidence = Evidence(
-        agency=agency, cycle=cycles.current_cycle(), kind="file",
+        agency=agency, cycle=cycle, kind="file",
         title=clean_text(title, "ชื่อหลักฐาน", limit=MAX_TITLE, required=False) or _title_from(name),
         created_by=user, extraction_status="queued",
     )
@@ -150,12 +153,14 @@ def add_file(agency: Agency, item: ChecklistItem | None, upload: "FileStorage | 
 
 
 def add_link(agency: Agency, item: ChecklistItem | None, url: str, title: str, user: User) -> Evidence:
+    cycle = cycles.current_cycle()
+    require_open(agency.id, cycle.id)
     try:
         url = validate_url(url)
     except LinkError as error:
         raise Refused(422, str(error)) from None
     evidence = Evidence(
-        agency=agency, cycle=cycles.current_cycle(), kind="link", url=url,
+        agency=agency, cycle=cycle, kind="link", url=url,
         title=clean_text(title, "ชื่อลิงก์", limit=MAX_TITLE, required=True, ask="กรุณากรอก"),
         created_by=user, extraction_status="not_applicable",  # links are never fetched
     )
@@ -172,6 +177,7 @@ def replace_file(evidence: Evidence, upload: "FileStorage | StagedFile", user: U
                  version: int | None = None) -> Evidence:
     """`version`: what the form showed (portal/versions.py); a refused replacement's staged
     bytes are removed again by `staged`."""
+    _require_unsubmitted(evidence)
     if evidence.kind != "file":
         raise Refused(422, "หลักฐานประเภทลิงก์ไม่มีไฟล์ให้แทนที่")
     _require_live(evidence)
@@ -194,6 +200,7 @@ def replace_file(evidence: Evidence, upload: "FileStorage | StagedFile", user: U
 
 
 def attach(evidence: Evidence, item: ChecklistItem, user: User, note: str = "") -> EvidenceAttachment:
+    _require_unsubmitted(evidence)
     _require_live(evidence)
     if any(a.checklist_item_id == item.id for a in evidence.attachments):
         raise Refused(422, f"หลักฐานนี้แนบกับรายการ {item.full_code} อยู่แล้ว")
@@ -206,6 +213,7 @@ def attach(evidence: Evidence, item: ChecklistItem, user: User, note: str = "") 
 
 
 def detach(evidence: Evidence, item: ChecklistItem, user: User) -> None:
+    _require_unsubmitted(evidence)
     attachment = next((a for a in evidence.attachments if a.checklist_item_id == item.id), None)
     if attachment is None:
         raise Refused(404, "หลักฐานนี้ไม่ได้แนบกับรายการนี้")
@@ -217,6 +225,7 @@ def detach(evidence: Evidence, item: ChecklistItem, user: User) -> None:
 def update_details(evidence: Evidence, user: User, *, title: str, description: str,
                    document_date: date | None, version: int | None = None) -> None:
     """`version`: what the form showed (portal/versions.py); None only outside forms."""
+    _require_unsubmitted(evidence)
     _require_live(evidence)
     versions.check(evidence, version, lambda: edit_conflict(evidence, user))
     values = {
@@ -250,6 +259,7 @@ def edit_conflict(evidence: Evidence, user: User | None) -> Refused:
 def update_note(evidence: Evidence, item: ChecklistItem, user: User, note: str,
                 version: int | None = None) -> None:
     """`version`: the attachment's, as the note form showed it (portal/versions.py)."""
+    _require_unsubmitted(evidence)
     attachment = next((a for a in evidence.attachments if a.checklist_item_id == item.id), None)
     if attachment is None:
         raise Refused(404, "หลักฐานนี้ไม่ได้แนบกับรายการนี้")
@@ -274,6 +284,7 @@ def note_conflict(evidence: Evidence, item: ChecklistItem, user: User | None) ->
 
 def delete(evidence: Evidence, user: User) -> None:
     """Soft delete: the evidence goes to the trash and can be restored."""
+    _require_unsubmitted(evidence)
     _require_live(evidence)
     evidence.deleted_at = datetime.now(timezone.utc)
     evidence.deleted_by_id = _id(user)
@@ -281,6 +292,7 @@ def delete(evidence: Evidence, user: User) -> None:
 
 
 def restore(evidence: Evidence, user: User) -> None:
+    _require_unsubmitted(evidence)
     if evidence.deleted_at is None:
         raise Refused(422, "หลักฐานนี้ไม่ได้อยู่ในถังขยะ")
     evidence.deleted_at = None
@@ -289,6 +301,7 @@ def restore(evidence: Evidence, user: User) -> None:
 
 
 def request_retry(evidence: Evidence, user: User) -> None:
+    _require_unsubmitted(evidence)
     _require_live(evidence)
     if evidence.extraction_status != "failed":
         raise Refused(422, "ลองใหม่ได้เฉพาะหลักฐานที่ดึงข้อความไม่สำเร็จ")
@@ -308,6 +321,11 @@ def _touch(evidence: Evidence) -> None:
     """Its items are indexed with it: a new updated_at tells the index sweep and a
     running rebuild that its documents changed (a collection change alone writes no row)."""
     evidence.updated_at = utcnow()
+
+
+def _require_unsubmitted(evidence: Evidence) -> None:
+    """First in every change: a submitted cycle is read-only (portal/submissions/lock.py)."""
+    require_open(evidence.agency_id, evidence.cycle_id)
 
 
 def _require_live(evidence: Evidence) -> None:

@@ -24,6 +24,7 @@ from portal.models.review import (
     ItemReview,
     ThreadRead,
 )
+from portal.models.submission import Submission
 from portal.models.user import AGENCY_SCOPED_ROLES, ROLES, RoleGrant, User
 
 __all__ = [
@@ -33,5 +34,5 @@ __all__ = [
     "AuditEvent", "Evidence", "EvidenceAttachment", "EvidencePage", "FileVersion",
     "ResultMetric", "ResultMetricEvidence", "REVIEW_STATUSES", "THREAD_VISIBILITIES",
     "Comment", "CommentThread", "ItemReview", "ThreadRead", "RateLimitCounter", "EFFECT_KINDS", "OutboxEffect",
-    "Answer", "AnswerCitation", "AnswerRevision", "ItemStatement", "SubItemClaim",
+    "Answer", "AnswerCitation", "AnswerRevision", "ItemStatement", "SubItemClaim", "Submission",
 ]

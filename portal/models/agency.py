@@ -1,5 +1,7 @@
 """Agencies and the yearly assessment cycles their evidence belongs to."""
-from sqlalchemy import BigInteger, CheckConstraint, Index, String, Text, text
+from datetime import date
+
+from sqlalchemy import BigInteger, CheckConstraint, Date, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -53,3 +55,5 @@ class AssessmentCycle(db.Model):
     fiscal_year: Mapped[int] = mapped_column(unique=True)
     criteria_version: Mapped[str] = mapped_column(String(32))
     is_current: Mapped[bool] = mapped_column(default=False)
+    # The last day to submit (set by an admin); a later submission is accepted, marked late.
+    deadline: Mapped[date | None] = mapped_column(Date)

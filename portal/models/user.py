@@ -12,12 +12,24 @@ from portal.models.agency import Agency
 ROLES = {
     "agency_editor": "เจ้าหน้าที่ส่วนราชการ (แก้ไข)",
     "agency_viewer": "เจ้าหน้าที่ส่วนราชการ (อ่านอย่างเดียว)",
+    # Reads the agency like a viewer and submits its self-assessment (portal/submissions);
+    # an editor who also signs holds both grants.
+    "agency_signer": "ผู้มีอำนาจลงนาม (หัวหน้าส่วนราชการ)",
     "reviewer": "ผู้ตรวจ/ผู้ให้ความเห็น",
     "assessor": "ผู้ประเมิน",
     "admin": "ผู้ดูแลระบบ",
 }
 # These roles only make sense for one agency at a time (reviewers: one row per assignment).
-AGENCY_SCOPED_ROLES = ("agency_editor", "agency_viewer", "reviewer")
+AGENCY_SCOPED_ROLES = ("agency_editor", "agency_viewer", "agency_signer", "reviewer")
+
+
+def _sql_list(names) -> str:
+    return ", ".join(f"'{name}'" for name in names)
+
+
+# The CHECKs below, also written by migration 0015 (which added the signer).
+ROLE_KNOWN = f"role IN ({_sql_list(ROLES)})"
+AGENCY_ONLY_FOR_SCOPED_ROLES = f"(role IN ({_sql_list(AGENCY_SCOPED_ROLES)})) = (agency_id IS NOT NULL)"
 
 
 def utcnow() -> datetime:
@@ -90,14 +102,8 @@ class RoleGrant(db.Model):
     __tablename__ = "role_grant"
     __table_args__ = (
         UniqueConstraint("user_id", "role", "agency_id"),
-        CheckConstraint(
-            "role IN ('agency_editor', 'agency_viewer', 'reviewer', 'assessor', 'admin')",
-            name="role_known",
-        ),
-        CheckConstraint(
-            "(role IN ('agency_editor', 'agency_viewer', 'reviewer')) = (agency_id IS NOT NULL)",
-            name="agency_only_for_scoped_roles",
-        ),
+        CheckConstraint(ROLE_KNOWN, name="role_known"),
+        CheckConstraint(AGENCY_ONLY_FOR_SCOPED_ROLES, name="agency_only_for_scoped_roles"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,6 +8,7 @@ from portal.extensions import db
 from portal.models import Agency, AssessmentCycle, Evidence, MetricGroup, ResultMetric, User
 from portal.models.results import ResultMetricEvidence
 from portal.models.user import utcnow
+from portal.submissions.lock import require_open
 from portal.results.forms import DIRECTION_LABELS, VALUE_FIELDS, MetricForm, field_labels, read_metric_form
 from portal.templating import metric_number
 
@@ -53,6 +54,7 @@ def _link(metric: ResultMetric, evidence: list[Evidence]) -> None:
 
 
 def create(agency: Agency, cycle: AssessmentCycle, group: MetricGroup, data, user: User) -> ResultMetric:
+    require_open(agency.id, cycle.id)
     form = _read(group, cycle, data)
     evidence = _evidence(agency, cycle, form.evidence_ids, form)
     last = db.session.scalar(select(func.max(ResultMetric.position)).where(
@@ -74,6 +76,7 @@ def update(metric: ResultMetric, cycle: AssessmentCycle, data, user: User,
            version: int | None = None) -> ResultMetric:
     """`version`: what the edit form showed (portal/versions.py); the typed form is kept
     with a refusal, so the row shows it again."""
+    require_open(metric.agency_id, metric.cycle_id)
     form = read_metric_form(data, indicator_texts(metric.group), cycle.fiscal_year)
     versions.check(metric, version, lambda: metric_conflict(metric, cycle, user, form))
     _valid(form)
@@ -110,6 +113,7 @@ def metric_conflict(metric: ResultMetric, cycle: AssessmentCycle, user: User | N
 
 def delete(metric: ResultMetric, user: User) -> None:
     """Deleted for good: a metric is typed data, not a file, and the audit keeps its values."""
+    require_open(metric.agency_id, metric.cycle_id)
     audit.record("result_metric_deleted", actor=user, object_type="result_metric", object_id=metric.id,
                  agency_id=metric.agency_id, group=metric.group.code, name=metric.name,
                  values={key: getattr(metric, key) for key in TRACKED})

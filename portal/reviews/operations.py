@@ -14,6 +14,7 @@ from portal.models.review import (REVIEW_STATUSES, STATUS_LABELS, THREAD_VISIBIL
 from portal.models.user import aware, utcnow
 from portal.text import clean_text
 from portal.reviews import notify
+from portal.submissions.lock import require_open
 from portal.reviews import permissions as perm
 
 MAX_BODY = 10_000
@@ -196,6 +197,8 @@ def resubmit(agency: Agency, item: ChecklistItem, user: User, version: int | Non
     what changed since their decision (portal/reviews/changes.py)."""
     if not can_edit_agency(agency.id, user):
         raise Refused(403, "เฉพาะเจ้าหน้าที่ของส่วนราชการนี้ (สิทธิ์แก้ไข) เท่านั้นที่ส่งรายการให้พิจารณาอีกครั้งได้")
+    # Resubmitting says the agency changed its work, which it cannot while submitted.
+    require_open(agency.id, cycles.current_cycle().id)
     review = _review_of(agency, item, cycles.current_cycle().id)
     versions.check(review, version, lambda: review_conflict(agency, item, user))
     if review is None or review.status != "needs_revision":

@@ -1,0 +1,34 @@
+"""Read-only after submission: the one check every change to an agency's work in a cycle
+makes first (evidence, answers, statements, category 7), in portal/evidence, answers and
+results operations. Review work is not the agency's report and is not checked."""
+from sqlalchemy import select
+
+from portal.errors import Refused
+from portal.extensions import db
+from portal.models import Agency, Submission
+
+LOCKED = "ส่งรายงานการประเมินแล้ว แก้ไขไม่ได้จนกว่าผู้ประเมินหรือผู้ดูแลระบบจะเปิดให้แก้ไข"
+
+
+def open_submission(agency_id: int, cycle_id: int) -> Submission | None:
+    return db.session.scalar(select(Submission).where(
+        Submission.agency_id == agency_id, Submission.cycle_id == cycle_id, Submission.reopened_at.is_(None)))
+
+
+def lock_agency(agency_id: int) -> None:
+    """Hold the agency's row until the commit (PostgreSQL; SQLite has one writer anyway), so
+    a change and a submission of the same agency never pass their checks side by side: the
+    snapshot always holds every change made before it, and none is made after it."""
+    db.session.scalar(select(Agency.id).where(Agency.id == agency_id).with_for_update())
+
+
+def require_open(agency_id: int, cycle_id: int) -> None:
+    """403 while the agency's work of the cycle is submitted and not reopened."""
+    lock_agency(agency_id)
+    if open_submission(agency_id, cycle_id) is not None:
+        raise Refused(403, LOCKED)
+
+
+def is_locked(agency_id: int, cycle_id: int) -> bool:
+    """For pages: hide the edit controls while submitted."""
+    return open_submission(agency_id, cycle_id) is not None

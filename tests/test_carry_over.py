@@ -8,7 +8,7 @@ from portal.admin import operations as admin_ops
 from portal.coverage.queries import done_item_ids
 from portal.evidence import pipeline
 from portal.extensions import db
-from portal.models import (Answer, Evidence, MetricGroup, Question, ResultMetric, SubItem)
+from portal.models import (Answer, OutboxEffect, Evidence, MetricGroup, Question, ResultMetric, SubItem)
 from tests.helpers import checklist_item, make_agency, make_user, signed_in, stored_text_evidence
 
 HX = {"HX-Request": "true"}
@@ -67,6 +67,8 @@ def test_the_previous_cycles_work_is_carried_once_and_awaits_confirmation(app, w
         assert [p.text for p in copy.pages] == [p.text for p in original.pages] != []
         assert [(a.checklist_item_id, a.awaiting_confirmation) for a in copy.attachments] == [(world["item"], True)]
         assert world["item"] not in done_item_ids(world["agency"], world["new"], "covered")  # shown, not counted
+        waiting = set(db.session.execute(select(OutboxEffect.kind, OutboxEffect.target_id)).tuples())
+        assert {("index_answer", answers[0].id), ("index", copy.id)} <= waiting  # searchable in the new cycle
         metric = db.session.scalar(select(ResultMetric).where(ResultMetric.cycle_id == world["new"]))
         assert (metric.value_two_years_ago, metric.value_last_year, metric.value_this_year, metric.target) == (
             83.0, 87.4, None, None)

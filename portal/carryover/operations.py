@@ -35,11 +35,17 @@ class Carried:
     metrics: int
 
 
-def _codes(edition: str, model, code_column) -> dict[tuple[str, str], int]:
-    """(sub-item code, question or item code) → id in one criteria edition."""
-    rows = db.session.execute(select(SubItem.code, code_column, model.id).join(SubItem, model.sub_item_id == SubItem.id)
-                              .join(Category).where(Category.version == edition)).all()
-    return {(sub, code): row_id for sub, code, row_id in rows}
+def _same_code(source: AssessmentCycle, target: AssessmentCycle, model, code_column) -> dict[int, int]:
+    """Question or item id in the source cycle's criteria → the one with the same codes
+    (sub-item, then its own) in the target's: the same id when both use one edition."""
+    def by_code(edition: str) -> dict[tuple[str, str], int]:
+        rows = db.session.execute(select(SubItem.code, code_column, model.id)
+                                  .join(SubItem, model.sub_item_id == SubItem.id)
+                                  .join(Category).where(Category.version == edition)).all()
+        return {(sub, code): row_id for sub, code, row_id in rows}
+
+    new = by_code(cycles.criteria_edition(target))
+    return {old_id: new[key] for key, old_id in by_code(cycles.criteria_edition(source)).items() if key in new}
 
 
 def carry_over(agency: Agency, user: User) -> Carried:
@@ -59,26 +65,24 @@ def carry_over(agency: Agency, user: User) -> Carried:
 
 
 def _answers(agency: Agency, source: AssessmentCycle, target: AssessmentCycle, user: User) -> int:
-    old = _codes(cycles.criteria_edition(source), Question, Question.code)
-    new = _codes(cycles.criteria_edition(target), Question, Question.code)
-    question_code = {question_id: key for key, question_id in old.items()}
+    question_of = _same_code(source, target, Question, Question.code)
     present = set(db.session.scalars(select(Answer.question_id).where(
         Answer.agency_id == agency.id, Answer.cycle_id == target.id)))
-    count = 0
+    copies = []
     for answer in db.session.scalars(select(Answer).where(Answer.agency_id == agency.id, Answer.cycle_id == source.id)):
-        question_id = new.get(question_code.get(answer.question_id))
+        question_id = question_of.get(answer.question_id)
         if question_id is None or question_id in present or not any(p.strip() for p in answer.parts):
             continue
-        db.session.add(Answer(agency_id=agency.id, cycle_id=target.id, question_id=question_id,
-                              parts=list(answer.parts), carried_over=True, updated_by_id=user.id))
-        count += 1
-    return count
+        copies.append(Answer(agency_id=agency.id, cycle_id=target.id, question_id=question_id,
+                             parts=list(answer.parts), carried_over=True, updated_by_id=user.id))
+    db.session.add_all(copies)
+    db.session.flush()
+    effects.record(db.session, "index_answer", [copy.id for copy in copies])  # searchable like any answer
+    return len(copies)
 
 
 def _evidence(agency: Agency, source: AssessmentCycle, target: AssessmentCycle, user: User) -> int:
-    old = _codes(cycles.criteria_edition(source), ChecklistItem, ChecklistItem.code)
-    new = _codes(cycles.criteria_edition(target), ChecklistItem, ChecklistItem.code)
-    item_code = {item_id: key for key, item_id in old.items()}
+    item_of = _same_code(source, target, ChecklistItem, ChecklistItem.code)
     done = set(db.session.scalars(select(Evidence.carried_from_id).where(
         Evidence.agency_id == agency.id, Evidence.cycle_id == target.id, Evidence.carried_from_id.is_not(None))))
     count = 0
@@ -100,7 +104,7 @@ def _evidence(agency: Agency, source: AssessmentCycle, target: AssessmentCycle, 
             copy.pages.append(EvidencePage(number=page.number, label=page.label, text=page.text, ocr=page.ocr,
                                            original_text=page.original_text, ocr_confidence=page.ocr_confidence))
         for attachment in evidence.attachments:
-            item_id = new.get(item_code.get(attachment.checklist_item_id))
+            item_id = item_of.get(attachment.checklist_item_id)
             if item_id is not None:
                 copy.attachments.append(EvidenceAttachment(checklist_item_id=item_id, note=attachment.note,
                                                            created_by_id=user.id, awaiting_confirmation=True))

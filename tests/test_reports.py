@@ -14,7 +14,6 @@ from portal.answers import structure
 from portal.evidence import pipeline
 from portal.extensions import db
 from portal.models import Answer, AnswerCitation, AssessmentCycle, ItemStatement, MetricGroup, Question, ResultMetric
-from tests.conftest import ARTIFACTS
 from tests.helpers import checklist_item, make_agency, make_user, signed_in, stored_text_evidence
 
 ANSWER = "ส่งเสริมวิสาหกิจชุมชน 12 กลุ่ม รายได้เพิ่มร้อยละ 8"
@@ -90,7 +89,7 @@ def test_the_pdf_holds_the_same_with_page_numbers(app, world):
     assert "ฉบับร่าง" in pages[1]  # the running header
 
 
-def test_a_fully_answered_report_stays_readable(app, world):
+def test_a_fully_answered_report_stays_readable(app, world, artifacts_dir):
     with app.app_context():
         cycle = db.session.scalar(select(AssessmentCycle))
         answered = {a.question_id for a in db.session.scalars(select(Answer))}
@@ -102,7 +101,7 @@ def test_a_fully_answered_report_stays_readable(app, world):
                                   parts=[(ANSWER + " ") * 6] * len(slots)))
         db.session.commit()
     payload = download(app, world, "pdf").data
-    (ARTIFACTS / "self-assessment-full.pdf").write_bytes(payload)  # looked at, page by page
+    (artifacts_dir / "self-assessment-full.pdf").write_bytes(payload)  # looked at, page by page
     reader = PdfReader(io.BytesIO(payload))
     assert len(reader.pages) < 120, len(reader.pages)  # ~300 words an answer, 94 questions, 319 items
     assert "(ยังไม่ได้ตอบ)" not in "".join(p.extract_text() for p in reader.pages[1:40])

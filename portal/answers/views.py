@@ -15,7 +15,7 @@ from portal.errors import Refused
 from portal.evidence.panels import panel
 from portal.evidence.queries import evidence_or_404, item_or_404, item_url
 from portal.extensions import db
-from portal.fragments import render
+from portal.fragments import render, wants_fragment
 from portal.models import Agency, Question, SubItem
 
 TEMPLATE = "answers/answer.html"
@@ -74,10 +74,17 @@ def save(agency_id: int, question_id: int):
         return _block(agency, question, "status", status=refusal.status, error=refusal.message,
                       conflict=conflict, typed=structure.fitted(parts, slot_count))
 
-    return act(lambda: ops.save_answer(agency, question, parts, current_user, versions.submitted(request.form)),
-               lambda answer: "บันทึกแล้ว", back=workspace_url(agency, question),
-               show=lambda text, _: _block(agency, question, "status", message=text), form=refused,
-               trigger="answers-changed")
+    try:
+        return act(lambda: ops.save_answer(agency, question, parts, current_user, versions.submitted(request.form)),
+                   lambda answer: "บันทึกแล้ว", back=workspace_url(agency, question),
+                   show=lambda text, _: _block(agency, question, "status", message=text), form=refused,
+                   trigger="answers-changed")
+    except Refused as refusal:
+        if not wants_fragment():
+            raise
+        # An autosave's every refusal (403 after submission, 507 …) belongs on its own status
+        # line: the box would otherwise still say "บันทึกแล้ว" from the last save that took.
+        return refused(refusal)
 
 
 @bp.get("/agencies/<int:agency_id>/questions/<int:question_id>/history")

@@ -68,6 +68,18 @@ def stored_text_evidence(agency, item, user, title: str, text: str = "ข้อ�
     return evidence
 
 
+def extracted_text_evidence(agency, item, user, title: str, text: str = "ข้อความทดสอบ"):
+    """A stored text file the worker's own extraction has read (it has its page), as an
+    upload has once its job ran."""
+    from portal.evidence import pipeline
+
+    evidence = stored_text_evidence(agency, item, user, title, text)
+    evidence.extraction_status = "queued"
+    db.session.commit()
+    pipeline.run_extraction(evidence.id)
+    return evidence
+
+
 FORM_PATTERN = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S)
 VERSION_PATTERN = re.compile(r'name="version" value="(\d+)"')
 

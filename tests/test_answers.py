@@ -10,10 +10,9 @@ from portal.admin import operations as admin_ops
 from portal.answers import structure
 from portal.criteria.loader import load_criteria
 from portal.config import PROJECT_ROOT
-from portal.evidence import pipeline
 from portal.extensions import db
 from portal.models import Answer, AnswerCitation, AnswerRevision, ItemStatement, Question, SubItem
-from tests.helpers import checklist_item, make_agency, make_user, signed_in, stored_text_evidence
+from tests.helpers import checklist_item, extracted_text_evidence, make_agency, make_user, signed_in, stored_text_evidence
 
 HX = {"HX-Request": "true"}
 CRITERIA = load_criteria(PROJECT_ROOT / "criteria")
@@ -58,10 +57,7 @@ def world(app):
         admin_ops.make_current(admin_ops.create_cycle(2569, "pmqa-4.0"))
         db.session.commit()
         item = checklist_item("1.1", "B1")
-        mine = stored_text_evidence(own, item, ana, "แผนยุทธศาสตร์กรม 2569", "แผนยุทธศาสตร์ หน้าหนึ่ง")
-        mine.extraction_status = "queued"  # through the worker's extraction: the text file has one page
-        db.session.commit()
-        pipeline.run_extraction(mine.id)
+        mine = extracted_text_evidence(own, item, ana, "แผนยุทธศาสตร์กรม 2569", "แผนยุทธศาสตร์ หน้าหนึ่ง")
         theirs = stored_text_evidence(other, checklist_item("1.1", "B1"), outsider, "หลักฐานลับของ ANS-B")
         questions = db.session.scalars(select(Question).join(SubItem).where(SubItem.code == "1.1")
                                        .order_by(Question.position)).all()

@@ -8,11 +8,10 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.admin import operations as admin_ops
-from portal.evidence import pipeline
 from portal.extensions import db
 from portal.models import Answer
 from tests.browser import sign_in
-from tests.helpers import PASSWORD, checklist_item, make_agency, make_user, stored_text_evidence
+from tests.helpers import PASSWORD, checklist_item, extracted_text_evidence, make_agency, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -25,11 +24,8 @@ def test_an_answer_saves_as_one_types_and_a_stale_one_is_refused(app, live_serve
         make_user("ans-b-bee", ("agency_editor", agency))
         admin_ops.make_current(admin_ops.create_cycle(2569, "pmqa-4.0"))
         db.session.commit()
-        evidence = stored_text_evidence(agency, checklist_item("1.1", "B1"), ana, "รายงานการประชุมผู้บริหาร",
+        evidence = extracted_text_evidence(agency, checklist_item("1.1", "B1"), ana, "รายงานการประชุมผู้บริหาร",
                                         "การประชุมผู้บริหาร ครั้งที่ 1/2569")
-        evidence.extraction_status = "queued"
-        db.session.commit()
-        pipeline.run_extraction(evidence.id)
         question = checklist_item("1.1", "B1").sub_item.questions[0]  # 1.1.1: four bullets with blanks
         question_id, evidence_title = question.id, evidence.title
         workspace = f"{live_server.url}/agencies/{agency.id}/criteria/1/1.1"

@@ -8,10 +8,9 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from portal.admin import operations as admin_ops
-from portal.evidence import pipeline
 from portal.extensions import db
 from tests.browser import sign_in
-from tests.helpers import PASSWORD, checklist_item, make_agency, make_user, stored_text_evidence
+from tests.helpers import PASSWORD, checklist_item, extracted_text_evidence, make_agency, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -24,11 +23,8 @@ def test_answer_cite_submit_and_open_the_report(app, live_server, browser, artif
         make_user("sub-b-signer", ("agency_signer", agency))
         admin_ops.make_current(admin_ops.create_cycle(2569, "pmqa-4.0"))
         db.session.commit()
-        evidence = stored_text_evidence(agency, checklist_item("1.1", "B1"), editor, "แผนยุทธศาสตร์กรม",
+        evidence = extracted_text_evidence(agency, checklist_item("1.1", "B1"), editor, "แผนยุทธศาสตร์กรม",
                                         "แผนยุทธศาสตร์กรม พ.ศ. 2566-2570")
-        evidence.extraction_status = "queued"
-        db.session.commit()
-        pipeline.run_extraction(evidence.id)
         question_id = checklist_item("1.1", "B1").sub_item.questions[1].id  # 1.1.2, one blank
         agency_id = agency.id
     base = live_server.url

@@ -6,10 +6,9 @@ from sqlalchemy import select
 
 from portal.admin import operations as admin_ops
 from portal.coverage.queries import done_item_ids
-from portal.evidence import pipeline
 from portal.extensions import db
 from portal.models import (Answer, OutboxEffect, Evidence, MetricGroup, Question, ResultMetric, SubItem)
-from tests.helpers import checklist_item, make_agency, make_user, signed_in, stored_text_evidence
+from tests.helpers import checklist_item, extracted_text_evidence, make_agency, make_user, signed_in, stored_text_evidence
 
 HX = {"HX-Request": "true"}
 
@@ -25,10 +24,7 @@ def world(app):
         admin_ops.make_current(old)
         db.session.commit()
         item = checklist_item("1.1", "B1")
-        plan = stored_text_evidence(own, item, editor, "แผนยุทธศาสตร์ 2568", "แผนยุทธศาสตร์ของกรม")
-        plan.extraction_status = "queued"
-        db.session.commit()
-        pipeline.run_extraction(plan.id)
+        plan = extracted_text_evidence(own, item, editor, "แผนยุทธศาสตร์ 2568", "แผนยุทธศาสตร์ของกรม")
         stored_text_evidence(other, item, outsider, "หลักฐานลับของ CO-B")
         question = db.session.scalar(select(Question).join(SubItem).where(SubItem.code == "1.1", Question.code == "1.1.2"))
         db.session.add(Answer(agency_id=own.id, cycle_id=old.id, question_id=question.id, parts=["ทิศทางปี 2568"]))

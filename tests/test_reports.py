@@ -11,10 +11,9 @@ from sqlalchemy import select
 
 from portal.admin import operations as admin_ops
 from portal.answers import structure
-from portal.evidence import pipeline
 from portal.extensions import db
 from portal.models import Answer, AnswerCitation, AssessmentCycle, ItemStatement, MetricGroup, Question, ResultMetric
-from tests.helpers import checklist_item, make_agency, make_user, signed_in, stored_text_evidence
+from tests.helpers import checklist_item, extracted_text_evidence, make_agency, make_user, signed_in
 
 ANSWER = "ส่งเสริมวิสาหกิจชุมชน 12 กลุ่ม รายได้เพิ่มร้อยละ 8"
 
@@ -27,11 +26,8 @@ def world(app):
         admin_ops.make_current(admin_ops.create_cycle(2569, "pmqa-4.0"))
         db.session.commit()
         cycle = db.session.scalar(select(AssessmentCycle))
-        evidence = stored_text_evidence(agency, checklist_item("1.1", "B1"), editor, "รายงานการประชุมผู้บริหาร",
+        evidence = extracted_text_evidence(agency, checklist_item("1.1", "B1"), editor, "รายงานการประชุมผู้บริหาร",
                                         "การประชุมผู้บริหาร ครั้งที่ 1/2569")
-        evidence.extraction_status = "queued"
-        db.session.commit()
-        pipeline.run_extraction(evidence.id)
         question = checklist_item("1.1", "B1").sub_item.questions[1]  # 1.1.2
         answer = Answer(agency_id=agency.id, cycle_id=cycle.id, question_id=question.id,
                         parts=[ANSWER + "\n<b>ตัวหนา</b>"], updated_by_id=editor.id)

@@ -20,12 +20,7 @@ from portal.models.evidence import Evidence, EvidencePage
 from portal.models.user import utcnow
 from portal.results.queries import metrics_of
 from portal.results.rules import agency_tags, applies, fiscal_years
-
-LEVEL_TITLES = {"basic": "ระดับพื้นฐาน (Basic)", "advance": "ระดับก้าวหน้า (Advance)",
-                "significance": "ระดับเกิดผล (Significance)"}
-REACHED = {"below_basic": "ยังไม่ถึงระดับพื้นฐาน", "basic": "พื้นฐาน (Basic)", "advance": "ก้าวหน้า (Advance)",
-           "significance": "เกิดผล (Significance)"}
-
+from portal.templating import LEVEL_LABELS, REACHED_LABELS  # the labels every page shows
 
 @dataclass
 class EvidenceRef:
@@ -127,7 +122,7 @@ def build(agency: Agency, cycle: AssessmentCycle) -> ReportContent:
     tags = agency_tags(agency.kind, agency.unit_type)
     content = ReportContent(agency, cycle, True, utcnow(), fiscal_years(cycle.fiscal_year))
     for category in process:
-        entry = CategoryEntry(category.code, category.title, REACHED[category_outcomes[category.code].level], [])
+        entry = CategoryEntry(category.code, category.title, REACHED_LABELS[category_outcomes[category.code].level], [])
         for sub_item in category.sub_items:
             outcome = outcomes[sub_item.code]
             question_entries = []
@@ -142,7 +137,7 @@ def build(agency: Agency, cycle: AssessmentCycle) -> ReportContent:
                 content.questions += 1
                 content.answered += question_entries[-1].answered == "full"
             levels = []
-            for level in LEVEL_TITLES:
+            for level in LEVEL_LABELS:
                 rows = []
                 for item in sub_item.items_at(level):
                     if not applies(tuple(item.applies_to or ()), tags):
@@ -152,9 +147,9 @@ def build(agency: Agency, cycle: AssessmentCycle) -> ReportContent:
                                           bool(statement and statement.not_applicable),
                                           [_evidence_ref(e, page_counts.get(e.id, 0)) for e, a in evidence[item.id]
                                            if not a.awaiting_confirmation]))
-                levels.append((LEVEL_TITLES[level], rows))
+                levels.append((LEVEL_LABELS[level], rows))
             claim = claims.get(sub_item.id)
-            entry.sub_items.append(SubItemEntry(sub_item.code, sub_item.title, REACHED[outcome.level], outcome.points,
+            entry.sub_items.append(SubItemEntry(sub_item.code, sub_item.title, REACHED_LABELS[outcome.level], outcome.points,
                                                 CLAIM_LABELS[claim] if claim else None, question_entries, levels))
         content.categories.append(entry)
     content.metrics = [MetricEntry(m.group.code, m.name, m.unit, m.target,

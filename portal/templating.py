@@ -18,6 +18,7 @@ from portal.results.rules import agency_tags, applies
 from portal.reviews.queries import unread_count
 from portal.reviews.text import comment_html
 from portal.submissions.lock import open_submission
+from portal.submissions.queries import latest_of
 from portal.thai.dates import format_thai_date, format_thai_datetime
 
 LEVEL_LABELS = {
@@ -108,6 +109,12 @@ def submitted_now(agency_id: int):
     return open_submission(agency_id, cycle.id) if cycle is not None else None
 
 
+def latest_submission(agency_id: int):
+    """The agency's newest submission of the current cycle, open or reopened."""
+    cycle = current_cycle_or_none()
+    return latest_of(agency_id, cycle.id) if cycle is not None else None
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         ROLES=ROLES,
@@ -138,6 +145,7 @@ def register(app: Flask) -> None:
         citation_label=citation_label,
         citation_url=citation_url,
         submitted_now=submitted_now,
+        latest_submission=latest_submission,
     )
     app.jinja_env.filters["thai_date"] = format_thai_date
     app.jinja_env.filters["thai_datetime"] = format_thai_datetime

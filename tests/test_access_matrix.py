@@ -139,6 +139,8 @@ MATRIX = {
     "submissions.receipt": ("GET", AGENCY_A),
     "submissions.snapshot_json": ("GET", AGENCY_A),
     "submissions.compare": ("GET", AGENCY_A),
+    "reports.submitted_page": ("GET", AGENCY_A),
+    "reports.submitted_download": ("GET", AGENCY_A),
     "submissions.reopen": ("POST", {**EDIT_A, "editor": 403, "assessor": "ok", "admin": "ok"}),
 }
 # Routes that remove what later routes of the same run still need.

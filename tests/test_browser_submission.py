@@ -61,11 +61,21 @@ def test_answer_cite_submit_and_open_the_report(app, live_server, browser, artif
     expect(card.locator(".answer-status")).to_contain_text("ส่งรายงานการประเมินแล้ว", timeout=10_000)
     card.screenshot(path=str(artifacts_dir / f"submission-3-refused-{width}.png"))
 
-    # The report opens: the answer and the citation are in it.
+    # The report as sent opens from the receipt, in the portal and as PDF: the answer and the
+    # citation are in both, and the citation opens the evidence at the version that was sent.
+    receipt_url = signer.url
+    signer.get_by_role("link", name="อ่านรายงานที่ส่ง").click()
+    report = signer.locator("article.report")
+    expect(report).to_contain_text("บริการประชาชนด้วยข้อมูลที่ถูกต้อง")
+    cite = report.locator(".cite a", has_text="หลักฐาน 1.1-B1")
+    assert "version=1" in cite.get_attribute("href")
+    signer.screenshot(path=str(artifacts_dir / f"submission-4-report-{width}.png"))
+    assert signer.evaluate("document.documentElement.scrollWidth") <= width
+    signer.goto(receipt_url)
     with signer.expect_download() as download:
-        signer.goto(f"{base}/agencies/{agency_id}")
-        signer.get_by_role("link", name="รายงานการประเมินตนเอง (PDF)").click()
+        signer.get_by_role("link", name="รายงาน PDF").click()
+    assert download.value.suggested_filename.endswith("-submission-1.pdf")
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(open(download.value.path(), "rb").read())).pages)
-    assert "บริการประชาชนด้วยข้อมูลที่ถูกต้อง" in text and "หลักฐาน 1.1-B1" in text
+    assert "บริการประชาชนด้วยข้อมูลที่ถูกต้อง" in text and "หลักฐาน 1.1-B1" in text and manifest in text.replace("\n", "")
     editor_context.close()
     signer_context.close()

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from docx import Document
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -26,7 +27,7 @@ from portal.submissions import snapshot
 from portal.submissions.compare import differences
 from portal.submissions.lock import LOCKED
 from portal.thai.dates import BANGKOK
-from tests.helpers import checklist_item, form_version, make_agency, make_user, signed_in, stored_text_evidence
+from tests.helpers import checklist_item, extracted_text_evidence, form_version, make_agency, make_user, signed_in, stored_text_evidence
 from tests.test_access_matrix import url_for_rule
 
 CONFIRM = "ข้าพเจ้าได้ตรวจสอบและรับรองความถูกต้องของรายงานการประเมินตนเอง"
@@ -51,7 +52,7 @@ def world(app):
         admin_ops.make_current(cycle)
         db.session.commit()
         item = checklist_item("1.1", "B1")
-        document = stored_text_evidence(own, item, editor, "แผนยุทธศาสตร์กรม", "ฉบับแรกของแผน")
+        document = extracted_text_evidence(own, item, editor, "แผนยุทธศาสตร์กรม", "ฉบับแรกของแผน")
         link = Evidence(agency=own, cycle=cycle, kind="link", url="https://example.go.th/plan", title="ลิงก์แผน",
                         created_by=editor)
         link.attachments.append(EvidenceAttachment(checklist_item=checklist_item("1.1", "B2"), note="ประกอบ"))
@@ -376,8 +377,8 @@ def test_the_manifest_recomputes_from_the_stored_snapshot_and_from_the_live_rows
         sha256, size = version.sha256, version.size
     document = next(e for e in stored["evidence"] if e["id"] == world["document"])
     assert document["file"] == {"version": 1, "sha256": sha256, "size": size,
-                                "original_name": "แผนยุทธศาสตร์กรม.txt", "file_kind": "txt"}
-    assert document["items"] == [{"item": "1.1-B1", "note": ""}]
+                                "original_name": "แผนยุทธศาสตร์กรม.txt", "file_kind": "txt", "pages": 1}
+    assert document["items"] == [{"item": "1.1-B1", "note": "", "awaiting_confirmation": False}]
     assert next(e for e in stored["evidence"] if e["id"] == world["link"])["url"] == "https://example.go.th/plan"
     assert world["trashed"] not in {e["id"] for e in stored["evidence"]}
     first_question = next(iter(stored["answers"]))
@@ -453,6 +454,91 @@ def test_a_file_replaced_after_reopening_leaves_the_first_snapshot_unchanged_and
     same = assessor.get(f"/agencies/{world['agency']}/submissions/{second.id}/compare?with={second.id}")
     assert "เหมือนกันทุกรายการ" in same.get_data(as_text=True)
     assert differences(first.snapshot, first.snapshot).none
+
+
+# --- the report as sent ---------------------------------------------------------------------
+
+def docx_text(data: bytes) -> str:
+    return "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
+
+
+def test_the_report_of_a_submission_prints_its_snapshot_not_the_live_rows(app, world):
+    """Assessors read what was sent: after a reopening the agency's new texts and files are in
+    the draft only; the submitted report, its page and its links keep the first answer, the
+    statement and the file version as submitted."""
+    signer, assessor, editor = (signed_in(app, name) for name in ("sub-signer", "sub-assessor", "sub-editor"))
+    assert submit(signer, world).status_code == 302
+    first = only_submission(app)
+    agency = world["agency"]
+    assert post(assessor, f"/agencies/{agency}/submissions/{first.id}/reopen",
+                {"reason": "ขอให้ปรับคำตอบ"}).status_code == 302
+    assert replace_document(app, world, editor, "แผนฉบับปรับปรุง").status_code == 302
+    assert post(editor, f"/agencies/{agency}/items/{world['item']}/statement",
+                {"text": "ข้อความหลังเปิดให้แก้ไข", "version": "1"}).status_code == 302
+
+    sent = assessor.get(f"/agencies/{agency}/submissions/{first.id}/report.docx")
+    assert sent.status_code == 200 and "submission-1.docx" in sent.headers["Content-Disposition"]
+    text = docx_text(sent.data)
+    assert "คำตอบฉบับแรก" in text and "ดำเนินการครบแล้ว" in text and first.manifest_sha256 in text
+    assert "ข้อความหลังเปิดให้แก้ไข" not in text and "ฉบับร่าง" not in text
+    assert "แผนยุทธศาสตร์กรม.txt" in text and "แผนฉบับใหม่.txt" not in text
+    assert "ไม่เกี่ยวข้อง — เหตุผล: ไม่มีหน่วยงานในกำกับ" in text and "ระดับก้าวหน้า (Advance)" in text
+    draft = docx_text(signed_in(app, "sub-editor").get(f"/agencies/{agency}/self-assessment.docx").data)
+    assert "ข้อความหลังเปิดให้แก้ไข" in draft and "ฉบับร่าง" in draft and "แผนฉบับใหม่.txt" in draft
+
+    page = assessor.get(f"/agencies/{agency}/submissions/{first.id}/report")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "คำตอบฉบับแรก" in html and "ข้อความหลังเปิดให้แก้ไข" not in html
+    # The citation and the item's evidence open the file as sent (version 1), not the new one.
+    assert f"/evidence/{world['document']}/preview?version=1#page=1" in html
+    assert assessor.get(f"/evidence/{world['document']}/preview?version=1").data == "ฉบับแรกของแผน".encode()
+    # Live pages say they are live and lead to the report as sent.
+    dashboard = editor.get(f"/agencies/{agency}").get_data(as_text=True)
+    assert 'id="reopened-note"' in dashboard and f"/submissions/{first.id}/report" in dashboard
+
+
+def test_answer_markup_in_the_submitted_report_page_is_text(app, world):
+    editor, signer = signed_in(app, "sub-editor"), signed_in(app, "sub-signer")
+    with app.app_context():
+        answer = db.session.scalar(select(Answer).where(Answer.question_id == world["question"]))
+        answer.parts = ['<script>alert("x")</script><img src=x onerror=alert(1)>']
+        db.session.commit()
+    assert submit(signer, world).status_code == 302
+    html = editor.get(f"/agencies/{world['agency']}/submissions/{only_submission(app).id}/report").get_data(as_text=True)
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+
+
+def test_a_submitted_pdf_is_rendered_once_and_a_cache_that_cannot_be_written_costs_only_time(app, world, monkeypatch):
+    from portal.reports import views as report_views
+
+    renders = []
+
+    def counting(content):
+        renders.append(content.number)
+        return b"%PDF-1.7 report " + content.manifest.encode()
+
+    monkeypatch.setitem(report_views.FORMATS, "pdf", (counting, "application/pdf"))
+    signer = signed_in(app, "sub-signer")
+    assert submit(signer, world).status_code == 302
+    submission = only_submission(app)
+    url = f"/agencies/{world['agency']}/submissions/{submission.id}/report.pdf"
+    first, second = signer.get(url), signer.get(url)
+    assert first.status_code == second.status_code == 200 and first.data == second.data
+    assert submission.manifest_sha256.encode() in first.data and renders == [1]
+    # A cache folder that cannot be written (here a file stands where the folder goes).
+    cache = Path(app.config["REPORT_CACHE_DIR"])
+    for cached in cache.iterdir():
+        cached.unlink()
+    cache.rmdir()
+    cache.write_bytes(b"")
+    try:
+        third = signer.get(url)
+        assert third.status_code == 200 and third.data == first.data and renders == [1, 1]
+    finally:
+        cache.unlink()
+    # Another agency's signer cannot read it.
+    assert signed_in(app, "sub-outsider").get(url).status_code == 404
 
 
 # --- the deadline ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from portal.evidence import quota
 from portal.extensions import db
 from portal.fragments import render
 from portal.models import RoleGrant, User
-from portal.submissions.lock import open_submission
+from portal.submissions.queries import latest_of
 
 
 @bp.get("/")
@@ -32,6 +32,8 @@ def show(agency_id: int):
     cycle = cycles.current_cycle()
     context = dashboard_context(agency, cycle, chosen_view())
     can_edit = can_edit_agency(agency.id)
+    latest = latest_of(agency.id, cycle.id)
     return render("coverage/dashboard.html", "dashboard", members=members, can_edit=can_edit,
-                  submitted=open_submission(agency.id, cycle.id), storage=quota.usage(agency),
+                  submitted=latest if latest is not None and latest.is_open else None, latest=latest,
+                  storage=quota.usage(agency),
                   **carry_over_context(agency.id, cycle, can_edit), **context)

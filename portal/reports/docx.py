@@ -63,12 +63,12 @@ def _para(document, text: str, size: float = BODY_PT, bold: bool = False, color=
     return paragraph
 
 
-def render_docx(content: ReportContent, submitted_at=None) -> bytes:
+def render_docx(content: ReportContent) -> bytes:
     document = Document()
     for name, size in (("Normal", BODY_PT), ("Title", 26), ("Heading 1", 22), ("Heading 2", 18), ("Heading 3", 16)):
         _font(document.styles[name], size)
     section = document.sections[0]
-    running = f"{content.agency.name} · ปีงบประมาณ พ.ศ. {content.cycle.fiscal_year}" + (
+    running = f"{content.agency_name} · ปีงบประมาณ พ.ศ. {content.fiscal_year}" + (
         " · ฉบับร่าง" if content.draft else "")
     header = section.header.paragraphs[0]
     _font(header.add_run(running), SMALL_PT)
@@ -79,12 +79,14 @@ def render_docx(content: ReportContent, submitted_at=None) -> bytes:
 
     document.add_heading("รายงานการประเมินตนเอง", level=0)
     _para(document, "ตามเกณฑ์คุณภาพการบริหารจัดการภาครัฐ 4.0 (PMQA 4.0)")
-    _para(document, content.agency.name, 20, bold=True)
-    _para(document, f"ปีงบประมาณ พ.ศ. {content.cycle.fiscal_year}")
+    _para(document, content.agency_name, 20, bold=True)
+    _para(document, f"ปีงบประมาณ พ.ศ. {content.fiscal_year}")
     if content.draft:
         _para(document, "ฉบับร่าง (ข้อมูลปัจจุบัน ยังไม่ได้ส่ง)", bold=True, color=RED)
-    if submitted_at:
-        _para(document, f"ส่งเมื่อ {format_thai_datetime(submitted_at)} น.")
+    if content.submitted_at:
+        by = f" โดย {content.submitted_by}" if content.submitted_by else ""
+        _para(document, f"ส่งครั้งที่ {content.number} เมื่อ {format_thai_datetime(content.submitted_at)} น.{by}")
+        _para(document, f"รหัสตรวจสอบ (SHA-256) {content.manifest}", SMALL_PT, color=GREY)
     _para(document, f"จัดทำเมื่อ {format_thai_datetime(content.generated_at)} น. · "
                     f"ตอบคำถามครบ {content.answered} จาก {content.questions} ข้อ", SMALL_PT, color=GREY)
     for category in content.categories:
@@ -103,7 +105,7 @@ def render_docx(content: ReportContent, submitted_at=None) -> bytes:
                     _para(document, prefix + (text or "(ยังไม่ได้ตอบ)"), indent=14,
                           color=None if text else RED)
                 for cite in q.citations:
-                    _para(document, f"อ้างอิง {cite}", SMALL_PT, indent=14, color=GREY)
+                    _para(document, f"อ้างอิง {cite.label}", SMALL_PT, indent=14, color=GREY)
             for title, items in sub.levels:
                 if not items:
                     continue
@@ -133,9 +135,12 @@ def render_docx(content: ReportContent, submitted_at=None) -> bytes:
                 _font(cell.paragraphs[0].add_run(text), SMALL_PT)
     else:
         _para(document, "ยังไม่ได้รายงานตัวชี้วัด", color=RED)
+    if content.submitted_at:
+        _para(document, f"รับรองความถูกต้องและส่งทางระบบโดย {content.submitted_by} "
+                        f"เมื่อ {format_thai_datetime(content.submitted_at)} น.")
     for line in ("", "ลงชื่อ ........................................................ ผู้มีอำนาจลงนาม",
                  "( ........................................................ )",
-                 f"ตำแหน่ง หัวหน้าส่วนราชการ {content.agency.name}", "วันที่ ........ / ........ / ........"):
+                 f"ตำแหน่ง หัวหน้าส่วนราชการ {content.agency_name}", "วันที่ ........ / ........ / ........"):
         _para(document, line)
     buffer = io.BytesIO()
     document.save(buffer)

@@ -21,9 +21,9 @@ def _weasyprint_html():
     return HTML
 
 
-def render_pdf(content: ReportContent, submitted_at=None) -> bytes:
+def render_pdf(content: ReportContent) -> bytes:
     HTML = _weasyprint_html()
 
     fonts = (Path(current_app.static_folder) / "vendor" / "sarabun").as_uri()
-    html = render_template("reports/self_assessment.html", r=content, fonts=fonts, submitted_at=submitted_at)
+    html = render_template("reports/self_assessment.html", r=content, fonts=fonts, web=False)
     return HTML(string=html, base_url=current_app.static_folder).write_pdf()

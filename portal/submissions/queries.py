@@ -26,6 +26,13 @@ def submission_or_404(agency: Agency, submission_id: int) -> Submission:
     return submission
 
 
+def latest_of(agency_id: int, cycle_id: int) -> Submission | None:
+    """The newest submission, open or reopened: the one assessors read."""
+    return db.session.scalar(select(Submission).where(
+        Submission.agency_id == agency_id, Submission.cycle_id == cycle_id)
+        .order_by(Submission.number.desc()).limit(1))
+
+
 def previous_of(submission: Submission) -> Submission | None:
     return db.session.scalar(select(Submission).where(
         Submission.agency_id == submission.agency_id, Submission.cycle_id == submission.cycle_id,

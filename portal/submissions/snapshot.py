@@ -7,20 +7,24 @@ import hashlib
 import json
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from portal import cycles
 from portal.coverage.levels import VIEWS
 from portal.coverage.summary import dashboard_context
 from portal.extensions import db
 from portal.models import Agency, AssessmentCycle, EvidenceAttachment, User
 from portal.models.answer import Answer, ItemStatement, SubItemClaim
-from portal.models.evidence import Evidence
+from portal.models.evidence import Evidence, EvidencePage
 from portal.models.user import aware
 from portal.results.queries import metrics_of
 from portal.thai.dates import BANGKOK
 
-FORMAT = 1  # bumped if the snapshot's shape ever changes, so old manifests stay checkable
+# Bumped when the snapshot's shape changes; a stored snapshot is hashed as stored, so old
+# manifests stay checkable. 2: the effective criteria edition, each file's page count and
+# each carried-over link's awaiting_confirmation (the report prints from the snapshot).
+FORMAT = 2
 
 
 def canonical(snapshot: dict) -> bytes:
@@ -43,15 +47,17 @@ def is_late(cycle: AssessmentCycle, at: datetime) -> bool:
     return cycle.deadline is not None and aware(at).astimezone(BANGKOK).date() > cycle.deadline
 
 
-def build(agency: Agency, cycle: AssessmentCycle, number: int, signer: User, at: datetime) -> dict:
-    """The agency's work of the cycle as stored now, with who submits it and when."""
+def build(agency: Agency, cycle: AssessmentCycle, number: int, signer: User | None, at: datetime) -> dict:
+    """The agency's work of the cycle as stored now, with who submits it and when (no one
+    for a draft: the live report is printed from the snapshot a submission would freeze)."""
+    by = {"username": signer.username, "display_name": signer.display_name} if signer is not None else None
     return {
         "format": FORMAT,
         "agency": {"code": agency.code, "name": agency.name, "kind": agency.kind, "unit_type": agency.unit_type},
-        "cycle": {"fiscal_year": cycle.fiscal_year, "criteria_version": cycle.criteria_version,
+        "cycle": {"fiscal_year": cycle.fiscal_year, "criteria_version": cycles.criteria_edition(cycle),
                   "deadline": cycle.deadline.isoformat() if cycle.deadline else None},
         "submission": {"number": number, "submitted_at": moment(at), "late": is_late(cycle, at),
-                       "submitted_by": {"username": signer.username, "display_name": signer.display_name}},
+                       "submitted_by": by},
         "answers": _answers(agency.id, cycle.id),
         "statements": _statements(agency.id, cycle.id),
         "claims": _claims(agency.id, cycle.id),
@@ -101,19 +107,25 @@ def _evidence(agency_id: int, cycle_id: int) -> list[dict]:
         .options(selectinload(Evidence.versions),
                  selectinload(Evidence.attachments).selectinload(EvidenceAttachment.checklist_item))
         .order_by(Evidence.id))
+    pages = dict(db.session.execute(
+        select(EvidencePage.evidence_id, func.count()).join(Evidence)
+        .where(Evidence.agency_id == agency_id, Evidence.cycle_id == cycle_id, Evidence.deleted_at.is_(None))
+        .group_by(EvidencePage.evidence_id)).all())
     found = []
     for evidence in rows:
         entry = {"id": evidence.id, "title": evidence.title, "kind": evidence.kind,
                  "description": evidence.description,
                  "document_date": evidence.document_date.isoformat() if evidence.document_date else None,
-                 "items": sorted(({"item": a.checklist_item.full_code, "note": a.note} for a in evidence.attachments),
+                 "items": sorted(({"item": a.checklist_item.full_code, "note": a.note,
+                                   "awaiting_confirmation": a.awaiting_confirmation} for a in evidence.attachments),
                                  key=lambda a: a["item"])}
         if evidence.kind == "link":
             entry["url"] = evidence.url
         else:
             file = evidence.current_version
             entry["file"] = {"version": file.number, "sha256": file.sha256, "size": file.size,
-                             "original_name": file.original_name, "file_kind": file.file_kind}
+                             "original_name": file.original_name, "file_kind": file.file_kind,
+                             "pages": pages.get(evidence.id, 0)}
         found.append(entry)
     return found
 

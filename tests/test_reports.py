@@ -12,6 +12,7 @@ from sqlalchemy import select
 from portal.admin import operations as admin_ops
 from portal.answers import structure
 from portal.extensions import db
+from portal.thai.repair import repair_page
 from portal.models import Answer, AnswerCitation, AssessmentCycle, ItemStatement, MetricGroup, Question, ResultMetric
 from tests.helpers import checklist_item, extracted_text_evidence, make_agency, make_user, signed_in
 
@@ -86,6 +87,22 @@ def test_the_pdf_holds_the_same_with_page_numbers(app, world):
     assert "87.4" in text and "83.5" in text
     assert re.search(rf"หน้า 2 / {len(pages)}", pages[1])  # numbered from the page after the cover
     assert "ฉบับร่าง" in pages[1]  # the running header
+
+
+def test_the_pdf_text_layer_reads_every_sara_aa_as_sara_aa_after_a_sara_am(app, world):
+    """WeasyPrint maps a glyph to the text of the first cluster that drew it: once "น้ำ" was
+    drawn, every later า read "้ำ" ("บริหาร" became "บริห้ำร"). Copying, searching and the
+    portal's own extraction must read the report's words as written."""
+    with app.app_context():
+        answer = db.session.scalar(select(Answer))
+        answer.parts = ["น้ำประปา ค่ำคืน ทำงาน ผู้บริหารกำหนดทิศทาง"]
+        db.session.commit()
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(download(app, world, "pdf").data)).pages)
+    assert "้ำ" not in text and "ห้ำ" not in text
+    assert "ประปา" in text and "ผู้บริหาร" in text and "ทิศทาง" in text
+    # ำ is written as its decomposition, nikhahit + า, which the portal's repair composes.
+    assert "นํ้าประปา คํ่าคืน ทํางาน ผู้บริหารกําหนดทิศทาง" in text
+    assert "น้ำประปา ค่ำคืน ทำงาน ผู้บริหารกำหนดทิศทาง" in repair_page(text)
 
 
 def test_a_fully_answered_report_stays_readable(app, world, artifacts_dir):

@@ -1,5 +1,6 @@
 """The report as PDF: the print template rendered by WeasyPrint, whose HarfBuzz shaping
 places Thai marks correctly (reportlab's does not), with the vendored Sarabun font."""
+import re
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -21,9 +22,23 @@ def _weasyprint_html():
     return HTML
 
 
+# HarfBuzz splits SARA AM into NIKHAHIT + SARA AA inside one cluster, and WeasyPrint maps each
+# glyph to the text of the first cluster it drew: after "น้ำ" the glyph of า read "้ำ" in
+# the text layer, so "บริหาร" was copied and searched as "บริห้ำร". Writing the decomposition
+# HarfBuzz would make (nikhahit before the tone mark) draws the very same glyphs, each its
+# own cluster, so every า reads า; ำ reads "ํา" (its compatibility decomposition), which the
+# portal's own repair takes for ำ when a report comes back as evidence (marks.py,
+# decomposed_sara_am).
+SARA_AM = re.compile("([\u0e48-\u0e4b]?)\u0e33")
+
+
+def as_drawn(html: str) -> str:
+    return SARA_AM.sub("\u0e4d\\1\u0e32", html)
+
+
 def render_pdf(content: ReportContent) -> bytes:
     HTML = _weasyprint_html()
 
     fonts = (Path(current_app.static_folder) / "vendor" / "sarabun").as_uri()
     html = render_template("reports/self_assessment.html", r=content, fonts=fonts, web=False)
-    return HTML(string=html, base_url=current_app.static_folder).write_pdf()
+    return HTML(string=as_drawn(html), base_url=current_app.static_folder).write_pdf()

@@ -55,14 +55,14 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from portal.admin.cli import agencies_cli, users_cli
+    from portal.admin.cli import agencies_cli, cycles_cli, users_cli
     from portal.backup.cli import backup_cli
     from portal.criteria.cli import criteria_cli
     from portal.demo import demo_cli
     from portal.evidence.cli import evidence_cli, storage_cli
     from portal.search.cli import search_cli
 
-    for group in (criteria_cli, demo_cli, users_cli, agencies_cli, evidence_cli, storage_cli, search_cli,
+    for group in (criteria_cli, demo_cli, users_cli, agencies_cli, cycles_cli, evidence_cli, storage_cli, search_cli,
                   backup_cli):
         app.cli.add_command(group)
 

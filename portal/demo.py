@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from portal import cycles
 from portal.extensions import db
-from portal.models import Agency, AssessmentCycle, MetricGroup, ResultMetric, RoleGrant, User
+from portal.models import ROLES, Agency, AssessmentCycle, MetricGroup, ResultMetric, RoleGrant, User
 
 demo_cli = AppGroup("demo", help="ข้อมูลตัวอย่างสำหรับทดลองใช้งานในเครื่อง")
 
@@ -163,11 +163,12 @@ def load_demo_evidence(criteria_version: str) -> None:
 
 @demo_cli.command("load")
 def load_command():
-    """Load the demo agencies, cycles and accounts (safe to run again)."""
-    created = load_demo()
-    if not created:
-        click.echo("ข้อมูลตัวอย่างมีอยู่แล้ว (ไม่ได้เปลี่ยนรหัสผ่านของบัญชีเดิม)")
-        return
-    click.echo("บัญชีตัวอย่าง (ใช้ทดลองในเครื่องเท่านั้น ห้ามใช้บนระบบจริง):")
-    for username, password in created:
-        click.echo(f"  {username:<10} {password}")
+    """Load the demo agencies, cycles and accounts (safe to run again); print the accounts."""
+    created = {username for username, _ in load_demo()}
+    click.echo("บัญชีตัวอย่าง (ใช้ทดลองในเครื่องเท่านั้น ห้ามใช้บนระบบจริง) เข้าสู่ระบบที่ /auth/login")
+    click.echo(f"  {'ผู้ใช้':<10} {'รหัสผ่านตั้งต้น':<20} บทบาท (ส่วนราชการ)")
+    for username, _, password, grants in DEMO_USERS:
+        roles = ", ".join(ROLES[role] + (f" ({agency})" if agency else "") for role, agency in grants)
+        click.echo(f"  {username:<10} {password:<20} {roles}")
+    if len(created) < len(DEMO_USERS):
+        click.echo("บัญชีที่มีอยู่แล้วไม่ได้ถูกเปลี่ยนรหัสผ่าน")

@@ -64,3 +64,45 @@ def test_user_errors_are_thai_and_change_nothing(app):
     assert unknown.exit_code == 1 and "ไม่พบผู้ใช้ ghost" in unknown.output
     with app.app_context():
         assert db.session.scalar(select(db.func.count(User.id))) == 0
+
+
+def test_a_new_installation_creates_its_first_cycle_from_the_command_line(app):
+    from datetime import date
+
+    from portal.models import AssessmentCycle
+
+    assert "ยังไม่มีรอบการประเมิน" in run(app, "cycles", "list").output
+    created = run(app, "cycles", "create", "2569", "--deadline", "30/9/2569", "--current")
+    assert created.exit_code == 0, created.output
+    assert "ตั้งเป็นรอบปัจจุบัน" in created.output
+    assert run(app, "cycles", "create", "2570").exit_code == 0
+    listing = run(app, "cycles", "list").output.splitlines()
+    assert listing[0].startswith("2569") and "30 ก.ย. 2569" in listing[0] and "รอบปัจจุบัน" in listing[0]
+    assert listing[1].startswith("2570") and "รอบปัจจุบัน" not in listing[1]
+    assert run(app, "cycles", "set-current", "2570").exit_code == 0
+    assert run(app, "cycles", "set-deadline", "2570", "15 ก.ย. 2570").exit_code == 0
+    with app.app_context():
+        current = db.session.scalar(select(AssessmentCycle).where(AssessmentCycle.is_current))
+        assert (current.fiscal_year, current.deadline) == (2570, date(2027, 9, 15))
+        actions = set(db.session.scalars(select(AuditEvent.action)))
+        assert {"cycle_created", "cycle_made_current", "cycle_deadline_set"} <= actions
+    assert run(app, "cycles", "set-deadline", "2570", "none").exit_code == 0
+    assert "ไม่กำหนดส่ง" in run(app, "cycles", "list").output.splitlines()[1]
+
+
+def test_cycle_commands_refuse_bad_input_in_thai_and_change_nothing(app):
+    from portal.models import AssessmentCycle
+
+    assert run(app, "cycles", "create", "2569").exit_code == 0
+    duplicate = run(app, "cycles", "create", "2569")
+    assert duplicate.exit_code == 1 and "มีรอบการประเมินปีงบประมาณ 2569 อยู่แล้ว" in duplicate.output
+    gregorian = run(app, "cycles", "create", "2026")
+    assert gregorian.exit_code == 1 and "ปีพุทธศักราช" in gregorian.output
+    unknown = run(app, "cycles", "create", "2571", "--criteria", "pmqa-9.9")
+    assert unknown.exit_code == 1 and "ยังไม่ได้โหลดเกณฑ์รุ่น" in unknown.output
+    bad_date = run(app, "cycles", "create", "2572", "--deadline", "31/2/2572")
+    assert bad_date.exit_code == 1 and "วันกำหนดส่งไม่ถูกต้อง" in bad_date.output
+    missing = run(app, "cycles", "set-current", "2590")
+    assert missing.exit_code == 1 and "ไม่พบรอบการประเมินปีงบประมาณ 2590" in missing.output
+    with app.app_context():
+        assert [c.fiscal_year for c in db.session.scalars(select(AssessmentCycle))] == [2569]

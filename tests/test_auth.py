@@ -50,7 +50,9 @@ def test_secure_cookies_when_configured(app, editor):
 def test_wrong_password_is_refused_in_thai_and_audited(client, editor, app):
     response = login(client, editor, password="wrong-password")
     assert response.status_code == 401
-    assert "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง" in page
+    assert "ลืมรหัสผ่าน? ติดต่อผู้ดูแลระบบ" in page  # the way out, after a wrong password
     assert client.get("/").status_code == 302
     failed = events(app, "login_failed")
     assert len(failed) == 1 and failed[0].actor_name == editor

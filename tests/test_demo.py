@@ -33,6 +33,11 @@ def test_demo_load_is_safe_to_repeat(app):
     assert first.exit_code == 0 and "admin" in first.output
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0 and "มีอยู่แล้ว" in second.output
+    # Every run prints the accounts with their role and agency and where to sign in.
+    for output in (first.output, second.output):
+        assert "/auth/login" in output
+        assert any(line.split()[:2] == ["signer", "signer-demo-2569"] and "ผู้มีอำนาจลงนาม" in line
+                   and "(DEMO-DEPT)" in line for line in output.splitlines())
     with app.app_context():
         assert db.session.query(User).count() == 7
 

@@ -1,17 +1,21 @@
-"""`flask users …` and `flask agencies …`: the same operations as the admin pages."""
+"""`flask users …`, `flask agencies …` and `flask cycles …`: the same operations as the
+admin pages, so a new installation without demo data is set up from the command line."""
 import sys
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from portal.admin import operations as ops
 from portal.errors import Refused
 from portal.extensions import db
-from portal.models import AGENCY_KINDS, ROLES, UNIT_TYPES, Agency, User
+from portal.models import AGENCY_KINDS, ROLES, UNIT_TYPES, Agency, AssessmentCycle, User
+from portal.thai.dates import ThaiDateError, format_thai_date, parse_thai_date
 
 users_cli = AppGroup("users", help="จัดการบัญชีผู้ใช้และบทบาท")
 agencies_cli = AppGroup("agencies", help="จัดการส่วนราชการ")
+cycles_cli = AppGroup("cycles", help="จัดการรอบการประเมิน (ปีงบประมาณ)")
 
 
 def _fail(message: str):
@@ -137,3 +141,69 @@ def list_agencies():
     for agency in db.session.scalars(select(Agency).order_by(Agency.code)):
         state = "" if agency.active else " (ปิดใช้งาน)"
         click.echo(f"{agency.code:<14} {agency.kind_label:<12} {agency.unit_type_label:<12} {agency.name}{state}")
+
+
+def _cycle(fiscal_year: int) -> AssessmentCycle:
+    cycle = db.session.scalar(select(AssessmentCycle).where(AssessmentCycle.fiscal_year == fiscal_year))
+    if cycle is None:
+        _fail(f"ไม่พบรอบการประเมินปีงบประมาณ {fiscal_year}")
+    return cycle
+
+
+def _deadline(text: str | None):
+    try:
+        return parse_thai_date(text) if text else None
+    except ThaiDateError as error:
+        _fail(f"วันกำหนดส่งไม่ถูกต้อง: {error}")
+
+
+@cycles_cli.command("create")
+@click.argument("fiscal_year", type=int)
+@click.option("--criteria", "criteria_version", default=None, help="รุ่นของเกณฑ์ (ไม่ระบุ = รุ่นที่ตั้งค่าไว้)")
+@click.option("--deadline", help="กำหนดส่งรายงาน เช่น 30/9/2569")
+@click.option("--current", is_flag=True, help="ตั้งเป็นรอบปัจจุบันด้วย")
+def create_cycle(fiscal_year, criteria_version, deadline, current):
+    """Create the cycle of a fiscal year (Buddhist era, e.g. 2569)."""
+    due = _deadline(deadline)
+    try:
+        cycle = ops.create_cycle(fiscal_year, criteria_version or current_app.config["CRITERIA_VERSION"])
+    except Refused as error:
+        _fail(str(error))
+    if due is not None:
+        ops.set_deadline(cycle, due)
+    if current:
+        ops.make_current(cycle)
+    db.session.commit()
+    click.echo(f"สร้างรอบการประเมินปีงบประมาณ {cycle.fiscal_year} (เกณฑ์ {cycle.criteria_version}) แล้ว"
+               + (" และตั้งเป็นรอบปัจจุบัน" if current else ""))
+
+
+@cycles_cli.command("set-current")
+@click.argument("fiscal_year", type=int)
+def set_current(fiscal_year):
+    ops.make_current(_cycle(fiscal_year))
+    db.session.commit()
+    click.echo(f"ตั้งรอบปีงบประมาณ {fiscal_year} เป็นรอบปัจจุบันแล้ว")
+
+
+@cycles_cli.command("set-deadline")
+@click.argument("fiscal_year", type=int)
+@click.argument("deadline")
+def set_deadline(fiscal_year, deadline):
+    """DEADLINE: a date such as 30/9/2569, or "none" to remove it."""
+    cycle = _cycle(fiscal_year)
+    ops.set_deadline(cycle, None if deadline.strip().lower() == "none" else _deadline(deadline))
+    db.session.commit()
+    click.echo(f"กำหนดส่งรายงานรอบปี {fiscal_year}: "
+               + (format_thai_date(cycle.deadline) if cycle.deadline else "ไม่กำหนด"))
+
+
+@cycles_cli.command("list")
+def list_cycles():
+    cycles = db.session.scalars(select(AssessmentCycle).order_by(AssessmentCycle.fiscal_year)).all()
+    if not cycles:
+        click.echo("ยังไม่มีรอบการประเมิน: flask --app portal cycles create 2569 --current")
+    for cycle in cycles:
+        deadline = format_thai_date(cycle.deadline) if cycle.deadline else "ไม่กำหนดส่ง"
+        click.echo(f"{cycle.fiscal_year}  {cycle.criteria_version:<10} {deadline:<14}"
+                   + ("  รอบปัจจุบัน" if cycle.is_current else ""))

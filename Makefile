@@ -48,16 +48,15 @@ db: install
 	$(FLASK) criteria load
 
 # The background worker (text extraction) runs beside the web server and stops with it.
-# The ready line is printed once the server answers /healthz, not before it listens.
+# The ready line is printed once the server answers /healthz, not before it listens; the
+# server runs in the foreground so Ctrl+C reaches it (background jobs ignore SIGINT).
 run: db system-deps
 	$(FLASK) demo load
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(BIN)/huey_consumer portal.worker.huey --workers 2 --worker-type thread --logfile instance/worker.log & \
-	  $(FLASK) run --host $(HOST) --port $(PORT) & web=$$!; \
-	  until $(BIN)/python -c "import urllib.request; urllib.request.urlopen('http://$(HOST):$(PORT)/healthz', timeout=2)" 2>/dev/null; do \
-	    kill -0 $$web 2>/dev/null || exit 1; sleep 1; done; \
-	  echo "พอร์ทัลพร้อมใช้งาน: เข้าสู่ระบบที่ http://$(HOST):$(PORT)/auth/login"; \
-	  wait $$web
+	  ( until $(BIN)/python -c "import urllib.request; urllib.request.urlopen('http://$(HOST):$(PORT)/healthz', timeout=2)" 2>/dev/null; do \
+	      sleep 1; done; echo "พอร์ทัลพร้อมใช้งาน: เข้าสู่ระบบที่ http://$(HOST):$(PORT)/auth/login" ) & \
+	  $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install test-deps test-sqlite test-postgres
 

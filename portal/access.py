@@ -31,6 +31,17 @@ def visible_agency_ids(user: User | None = None) -> set[int] | None:
     return {g.agency_id for g in user.grants if g.agency_id is not None}
 
 
+def own_agencies(user: User | None = None) -> list[Agency]:
+    """The agencies whose staff the user is (editor, viewer or signer), by code: where the
+    criteria pages lead them back to their own workspace."""
+    user = _user(user)
+    if not user.is_authenticated:
+        return []
+    ids = {g.agency_id for g in user.grants if g.agency_id is not None and g.role.startswith("agency_")}
+    return sorted((a for a in (db.session.get(Agency, i) for i in ids) if a is not None and a.active),
+                  key=lambda a: a.code)
+
+
 def can_see_agency(agency_id: int, user: User | None = None) -> bool:
     ids = visible_agency_ids(user)
     return ids is None or agency_id in ids

@@ -1,8 +1,11 @@
 """Every criteria page renders in Thai; the checklist filter answers htmx with a fragment."""
 import pytest
+from sqlalchemy import select
 
 from portal.config import PROJECT_ROOT
 from portal.criteria.loader import load_criteria
+from portal.extensions import db
+from tests.helpers import login, make_agency, make_user
 
 CRITERIA = load_criteria(PROJECT_ROOT / "criteria")
 SUB_ITEMS = [(c.code, s) for c in CRITERIA.process for s in c.sub_items]
@@ -111,3 +114,22 @@ def test_sub_item_page_marks_the_province_only_items(viewer_client):
     assert "เฉพาะจังหวัด" in s4 and "[ระดับจังหวัด]" not in s4
     assert "เฉพาะจังหวัด" not in section(page, 'id="item-S3"', "</article>")
     assert "ระบบจึงเก็บเป็น applies_to: [province]" in page  # the decision, shown as a data note
+
+
+def test_an_agency_user_goes_from_the_criteria_to_their_own_workspace_for_the_sub_item(app, viewer_client):
+    from portal.models import Agency
+
+    with app.app_context():
+        own = db.session.scalar(select(Agency).where(Agency.code == "TEST-VIEW"))
+        make_agency("TEST-OTHER", "กรมอื่น")
+        own_id = own.id
+    page = viewer_client.get("/criteria/2/2.3").get_data(as_text=True)
+    assert f'href="/agencies/{own_id}/criteria/2/2.3"' in page and "ทำงานหัวข้อ 2.3 ของ" in page
+    assert "กรมอื่น" not in page  # only the user's own agency
+
+
+def test_assessors_see_the_criteria_without_a_workspace_link(app, client):
+    with app.app_context():
+        make_user("criteria-assessor", ("assessor", None))
+    assert login(client, "criteria-assessor").status_code == 302
+    assert "ทำงานหัวข้อ" not in client.get("/criteria/2/2.3").get_data(as_text=True)

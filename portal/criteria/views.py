@@ -4,6 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal import cycles
+from portal.access import own_agencies
 from portal.criteria import bp
 from portal.extensions import db
 from portal.fragments import render
@@ -76,5 +77,5 @@ def sub_item(category_code: str, sub_item_code: str):
     return render(
         "criteria/sub_item.html", "checklist",
         category=category, sub_item=sub_item, levels=levels, level=level, kind=kind,
-        siblings=category.sub_items,
+        siblings=category.sub_items, own_agencies=own_agencies(),
     )

@@ -268,6 +268,41 @@ def test_after_submission_every_write_of_the_agency_is_refused_and_nothing_chang
         assert 'id="submitted-lock"' in editor.get(path).get_data(as_text=True), path
 
 
+def edit_controls(editor, world) -> dict[str, bool]:
+    """Which of the agency's edit controls its editor's pages show."""
+    a, item, doc, q = world["agency"], world["item"], world["document"], world["question"]
+    workspace = editor.get(f"/agencies/{a}/criteria/1/1.1").get_data(as_text=True)
+    card = editor.get(f"/agencies/{a}/questions/{q}").get_data(as_text=True)
+    evidence = editor.get(f"/evidence/{doc}").get_data(as_text=True)
+    results = editor.get(f"/agencies/{a}/results").get_data(as_text=True)
+    dashboard = editor.get(f"/agencies/{a}").get_data(as_text=True)
+    assert "คำตอบฉบับแรก" in workspace and "คำตอบฉบับแรก" in card and "ดำเนินการครบแล้ว" in workspace
+    return {
+        "upload": f'/agencies/{a}/items/{item}/files"' in workspace,
+        "link": f'/agencies/{a}/items/{item}/links"' in workspace,
+        "detach": f'/agencies/{a}/items/{item}/detach/' in workspace,
+        "answer": 'textarea class="answer-part' in workspace or "answer-part" in card and "<textarea" in card,
+        "cite": f'/agencies/{a}/questions/{q}/citations"' in workspace + card,
+        "statement": f'/agencies/{a}/items/{item}/statement"' in workspace,
+        "claim": f'/sub-items/{world["sub_item"]}/claim"' in workspace,
+        "replace": f"/evidence/{doc}/replace" in evidence,
+        "metric": f'action="/agencies/{a}/results"' in results,
+        "editor_tag": "ท่านแก้ไขข้อมูลของส่วนราชการนี้ได้" in dashboard,
+    }
+
+
+def test_after_submission_the_pages_show_the_work_read_only_and_after_reopening_editable(app, world):
+    editor, signer = signed_in(app, "sub-editor"), signed_in(app, "sub-signer")
+    before = edit_controls(editor, world)
+    assert all(before.values()), before
+    assert submit(signer, world).status_code == 302
+    locked = edit_controls(editor, world)
+    assert not any(locked.values()), locked
+    assert post(signed_in(app, "sub-admin"), f"/agencies/{world['agency']}/submissions/{only_submission(app).id}/reopen",
+                {"reason": "เปิดให้แก้ไข"}).status_code == 302
+    assert edit_controls(editor, world) == before
+
+
 # --- reopening ----------------------------------------------------------------------------
 
 def test_only_assessors_and_admins_reopen_with_a_reason_and_it_is_audited(app, world):
@@ -400,11 +435,12 @@ def test_the_manifest_recomputes_from_the_stored_snapshot_and_from_the_live_rows
     assert snapshot.manifest({**stored, "claims": {}}) != submission.manifest_sha256
 
 
-def replace_document(app, world, editor, content: str):
+def replace_document(app, world, editor, content: str, version: str | None = None):
+    """`version`: sent as given while submitted, when the page shows no replace form."""
     page = f"/evidence/{world['document']}"
     return editor.post(f"{page}/replace", data={"csrf_token": editor.token,
                                                 "file": (io.BytesIO(content.encode()), "แผนฉบับใหม่.txt"),
-                                                "version": form_version(editor, page, f"{page}/replace")},
+                                                "version": version or form_version(editor, page, f"{page}/replace")},
                        content_type="multipart/form-data")
 
 
@@ -413,7 +449,8 @@ def test_a_file_replaced_after_reopening_leaves_the_first_snapshot_unchanged_and
     assert submit(signer, world).status_code == 302
     first = only_submission(app)
     old_sha = next(e for e in first.snapshot["evidence"] if e["id"] == world["document"])["file"]["sha256"]
-    refused = replace_document(app, world, editor, "ฉบับแก้ระหว่างส่ง")
+    assert f"/evidence/{world['document']}/replace" not in editor.get(f"/evidence/{world['document']}").get_data(as_text=True)
+    refused = replace_document(app, world, editor, "ฉบับแก้ระหว่างส่ง", version="1")
     assert refused.status_code == 403 and LOCKED in refused.get_data(as_text=True)
     assert post(assessor, f"/agencies/{world['agency']}/submissions/{first.id}/reopen",
                 {"reason": "ขอให้แนบแผนฉบับปรับปรุง"}).status_code == 302

@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from portal import cycles
-from portal.access import agency_or_404, can_edit_agency
+from portal.access import agency_or_404
 from portal.agencies import bp
 from portal.agencies.queries import visible_agencies
 from portal.carryover.queries import carry_over_context
@@ -11,6 +11,7 @@ from portal.evidence import quota
 from portal.extensions import db
 from portal.fragments import render
 from portal.models import RoleGrant, User
+from portal.submissions.lock import editable
 from portal.submissions.queries import latest_of
 
 
@@ -31,7 +32,7 @@ def show(agency_id: int):
     ).all()
     cycle = cycles.current_cycle()
     context = dashboard_context(agency, cycle, chosen_view())
-    can_edit = can_edit_agency(agency.id)
+    can_edit = editable(agency.id)
     latest = latest_of(agency.id, cycle.id)
     return render("coverage/dashboard.html", "dashboard", members=members, can_edit=can_edit,
                   submitted=latest if latest is not None and latest.is_open else None, latest=latest,

@@ -9,14 +9,21 @@ from portal.actions import act
 from portal.answers import bp, structure
 from portal.answers import operations as ops
 from portal.answers.claims import claim_context
-from portal.answers.queries import (CLAIM_LABELS, answer_of, answers_by_question, citable_evidence,
-                                    question_or_404, revisions)
+from portal.answers.queries import (
+    CLAIM_LABELS,
+    answer_of,
+    answers_by_question,
+    citable_evidence,
+    question_or_404,
+    revisions,
+)
 from portal.errors import Refused
 from portal.evidence.panels import panel
 from portal.evidence.queries import evidence_or_404, item_or_404, item_url
 from portal.extensions import db
 from portal.fragments import render, wants_fragment
 from portal.models import Agency, Question, SubItem
+from portal.submissions.lock import editable
 
 TEMPLATE = "answers/answer.html"
 
@@ -46,9 +53,9 @@ def workspace_url(agency: Agency, question: Question) -> str:
 def card_context(agency: Agency, question: Question, **extra) -> dict:
     cycle = cycles.current_cycle()
     answer = answers_by_question(agency.id, cycle.id, [question.id]).get(question.id)
-    editable = can_edit_agency(agency.id)
-    return {"agency": agency, "q": question, "answer": answer, "can_edit": editable,
-            "choices": citable_evidence(agency.id, cycle.id) if editable else [],
+    can_edit = editable(agency.id)
+    return {"agency": agency, "q": question, "answer": answer, "can_edit": can_edit,
+            "choices": citable_evidence(agency.id, cycle.id) if can_edit else [],
             "message": None, "error": None, "conflict": None, "typed": None,
             "citation_message": None, "citation_error": None, **extra}
 

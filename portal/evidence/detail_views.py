@@ -7,17 +7,18 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal import versions
-from portal.access import agency_or_404, can_edit_agency
+from portal.access import agency_or_404
 from portal.actions import act
 from portal.errors import Refused
-from portal.evidence import bp
-from portal.evidence import operations as ops, quota
+from portal.evidence import bp, quota
+from portal.evidence import operations as ops
 from portal.evidence.queries import evidence_or_404
 from portal.evidence.storage import BlobStore
 from portal.evidence.views import require_editor
 from portal.extensions import db
 from portal.fragments import render
 from portal.models.evidence import Evidence
+from portal.submissions.lock import editable
 from portal.thai.dates import ThaiDateError, parse_thai_date
 
 # Shown in the browser; everything else downloads, so no uploaded content runs in the page.
@@ -29,7 +30,7 @@ def _show(evidence: Evidence, status: int = 200, error: str | None = None, messa
           draft: dict | None = None):
     """`draft`: what the user typed into the details form, shown again after a refusal."""
     return render("evidence/show.html", "content", status=status, evidence=evidence,
-                  can_edit=can_edit_agency(evidence.agency_id), error=error, message=message, draft=draft)
+                  can_edit=editable(evidence.agency_id), error=error, message=message, draft=draft)
 
 
 @bp.get("/evidence/<int:evidence_id>")
@@ -113,7 +114,7 @@ def status(evidence_id: int):
     """Polled by the page while extraction runs; stops polling once finished."""
     evidence = evidence_or_404(evidence_id)
     return render("evidence/_status.html", "status", evidence=evidence,
-                  can_edit=can_edit_agency(evidence.agency_id))
+                  can_edit=editable(evidence.agency_id))
 
 
 def _version(evidence: Evidence):
@@ -168,4 +169,4 @@ def trash(agency_id: int):
         .order_by(Evidence.deleted_at.desc())
     ))
     return render("evidence/trash.html", "content", agency=agency, deleted=deleted,
-                  can_edit=can_edit_agency(agency.id), storage=quota.usage(agency))
+                  can_edit=editable(agency.id), storage=quota.usage(agency))

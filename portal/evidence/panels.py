@@ -1,12 +1,12 @@
 """The item's panel, which every action on an item answers with: the evidence area's and
 the answers area's (an item's statement) alike, so it lives outside both areas' views."""
 from portal import cycles
-from portal.access import can_edit_agency
 from portal.answers.queries import statements_by_item
 from portal.evidence.queries import live_evidence_by_item
 from portal.fragments import render
 from portal.models import Agency, ChecklistItem
 from portal.reviews.queries import item_reviews
+from portal.submissions.lock import editable
 
 
 def panel(agency: Agency, item: ChecklistItem, status: int = 200, error: str | None = None,
@@ -18,7 +18,7 @@ def panel(agency: Agency, item: ChecklistItem, status: int = 200, error: str | N
     cycle = cycles.current_cycle()
     entries = live_evidence_by_item(agency.id, cycle.id, [item.id])[item.id]
     return render("evidence/item_panel.html", "panel", status=status, agency=agency, item=item,
-                  entries=entries, can_edit=can_edit_agency(agency.id), error=error, message=message,
+                  entries=entries, can_edit=editable(agency.id), error=error, message=message,
                   reviews=item_reviews(agency.id, cycle.id, [item.id]), note_drafts=note_drafts or {},
                   statement=statements_by_item(agency.id, cycle.id, [item.id]).get(item.id),
                   typed_statement=statement_draft)

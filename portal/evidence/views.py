@@ -9,7 +9,12 @@ from portal import cycles, versions
 from portal.access import agency_or_404, can_edit_agency
 from portal.actions import act
 from portal.answers.claims import claim_context
-from portal.answers.queries import answers_by_question, citable_evidence, progress, statements_by_item
+from portal.answers.queries import (
+    answers_by_question,
+    citable_evidence,
+    progress,
+    statements_by_item,
+)
 from portal.coverage.summary import summary_context
 from portal.errors import Refused
 from portal.evidence import bp
@@ -27,6 +32,7 @@ from portal.extensions import db
 from portal.fragments import render
 from portal.models import Agency, ChecklistItem
 from portal.reviews.queries import item_reviews
+from portal.submissions.lock import editable
 
 FORBIDDEN_EDIT = "เฉพาะเจ้าหน้าที่ของส่วนราชการนี้ (สิทธิ์แก้ไข) เท่านั้นที่แก้ไขหลักฐานได้"
 
@@ -53,7 +59,7 @@ def workspace(agency_id: int, category_code: str, sub_item_code: str):
     item_ids = [i.id for i in sub_item.items]
     entries = live_evidence_by_item(agency.id, cycle.id, item_ids)
     summary = summary_context(agency, cycle, category_code, sub_item_code, "covered")
-    can_edit = can_edit_agency(agency.id)
+    can_edit = editable(agency.id)
     return render("evidence/workspace.html", "content", agency=agency, sub_item=sub_item,
                   category=sub_item.category, cycle=cycle, entries=entries, can_edit=can_edit,
                   error=None, message=None, reviews=item_reviews(agency.id, cycle.id, item_ids),

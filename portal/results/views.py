@@ -13,12 +13,18 @@ from portal.errors import Refused
 from portal.extensions import db
 from portal.fragments import render
 from portal.models import Agency, AssessmentCycle, MetricGroup, ResultMetric
-from portal.results import bp
+from portal.results import bp, queries
 from portal.results import operations as ops
-from portal.results import queries
 from portal.results.chart import trend_chart
-from portal.results.forms import DIRECTION_LABELS, MetricForm, empty_form, field_labels, form_from_metric
+from portal.results.forms import (
+    DIRECTION_LABELS,
+    MetricForm,
+    empty_form,
+    field_labels,
+    form_from_metric,
+)
 from portal.results.rules import fiscal_years
+from portal.submissions.lock import editable
 
 TEMPLATE = "results/page.html"
 FORBIDDEN_EDIT = "เฉพาะเจ้าหน้าที่ของส่วนราชการนี้ (สิทธิ์แก้ไข) เท่านั้นที่แก้ไขตัววัดหมวด 7 ได้"
@@ -37,7 +43,7 @@ def context(agency: Agency, cycle: AssessmentCycle, **extra) -> dict:
     metrics = queries.metrics_of(agency.id, cycle.id)
     report = queries.report_for(agency, cycle, metrics, dims)
     years = fiscal_years(cycle.fiscal_year)
-    can_edit = can_edit_agency(agency.id)
+    can_edit = editable(agency.id)
     by_group: dict[int, list[ResultMetric]] = {}
     for metric in metrics:
         by_group.setdefault(metric.metric_group_id, []).append(metric)

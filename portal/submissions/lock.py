@@ -1,8 +1,11 @@
 """Read-only after submission: the one check every change to an agency's work in a cycle
 makes first (evidence, answers, statements, category 7), in portal/evidence, answers and
 results operations. Review work is not the agency's report and is not checked."""
+from flask import g
 from sqlalchemy import select
 
+from portal.access import can_edit_agency
+from portal.cycles import current_cycle_or_none
 from portal.errors import Refused
 from portal.extensions import db
 from portal.models import Agency, Submission
@@ -30,5 +33,18 @@ def require_open(agency_id: int, cycle_id: int) -> None:
 
 
 def is_locked(agency_id: int, cycle_id: int) -> bool:
-    """For pages: hide the edit controls while submitted."""
     return open_submission(agency_id, cycle_id) is not None
+
+
+def editable(agency_id: int) -> bool:
+    """For pages: the agency's editors see edit controls, except while the current cycle's
+    work is submitted; then they see it read-only, as a viewer does (the writes themselves
+    answer 403 through require_open). Asked once per request and agency: a workspace
+    renders a panel per item."""
+    if not can_edit_agency(agency_id):
+        return False
+    known = g.setdefault("work_editable", {})
+    if agency_id not in known:
+        cycle = current_cycle_or_none()
+        known[agency_id] = cycle is None or not is_locked(agency_id, cycle.id)
+    return known[agency_id]

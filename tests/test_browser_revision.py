@@ -2,6 +2,7 @@
 home page, adds a link and resubmits from the item's panel (no reload), the reviewer sees it
 marked with what changed. At 1280 px and 390 px, with screenshots."""
 import pytest
+from playwright.sync_api import expect
 
 from portal.admin import operations as admin_ops
 from portal.extensions import db
@@ -51,7 +52,13 @@ def test_a_returned_item_is_resubmitted_and_the_reviewer_sees_the_change(app, li
     reviewer_context = browser.new_context(locale="th-TH", viewport={"width": width, "height": 900})
     reviewer_page = reviewer_context.new_page()
     sign_in(reviewer_page, live_server.url, "rs-b-reviewer", PASSWORD)
-    reviewer_page.goto(workspace)
+    # The reviewer's home page lists the resubmitted item; its link opens the item.
+    resubmitted = reviewer_page.locator("#review-worklist")
+    expect(resubmitted).to_contain_text("ส่วนราชการส่งแก้ไขแล้ว รอพิจารณาอีกครั้ง (1)")
+    resubmitted.screenshot(path=str(artifacts_dir / f"revision-3-reviewer-home-{width}.png"))
+    assert reviewer_page.evaluate("document.documentElement.scrollWidth") <= width
+    resubmitted.locator(".work-list a").first.click()
+    reviewer_page.wait_for_url(f"{workspace}#item-{item_id}")
     box = reviewer_page.locator(f"#item-review-{item_id}")
     text = box.inner_text()
     assert "ส่งแก้ไขแล้ว" in text and "เพิ่มหลักฐาน “บันทึกการประชุมชี้แจงทิศทาง”" in text

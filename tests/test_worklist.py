@@ -65,3 +65,73 @@ def test_the_editor_sees_unanswered_questions_and_failed_extractions(app, world)
 def test_people_who_do_not_edit_get_no_worklist(app, world):
     viewer = signed_in(app, "wl-viewer")
     assert "งานที่รอท่าน" not in viewer.get("/").get_data(as_text=True)
+
+
+# --- reviewers ----------------------------------------------------------------------------
+
+@pytest.fixture
+def review_world(app):
+    """Agency A: 13 items with evidence, two of them returned and resubmitted; agency B one
+    item with evidence. Reviewer A reviews A only."""
+    from datetime import timedelta
+
+    from portal.models import EvidenceAttachment
+    from portal.models.user import utcnow
+
+    with app.app_context():
+        own, other = make_agency("RW-A", "กรมผู้ตรวจเอ"), make_agency("RW-B", "กรมผู้ตรวจบี")
+        editor = make_user("rw-editor", ("agency_editor", own))
+        outsider = make_user("rw-editor-b", ("agency_editor", other))
+        reviewer = make_user("rw-reviewer", ("reviewer", own))
+        make_user("rw-assessor", ("assessor", None))
+        admin_ops.make_current(admin_ops.create_cycle(2569, "pmqa-4.0"))
+        db.session.commit()
+        items = db.session.scalars(select(ChecklistItem).join(SubItem).where(SubItem.code == "1.1")
+                                   .order_by(ChecklistItem.position)).all()[:13]
+        start = utcnow() - timedelta(hours=1)
+        for n, item in enumerate(items):
+            evidence = stored_text_evidence(own, item, editor, f"หลักฐานข้อ {item.code}")
+            for attachment in evidence.attachments:
+                attachment.created_at = start + timedelta(minutes=n)  # items[12] is the newest
+        stored_text_evidence(other, items[0], outsider, "หลักฐานของกรมบี")
+        db.session.commit()
+        for item in items[:2]:
+            review_ops.set_status(own, item, "needs_revision", f"ขอแผนฉบับลงนาม {item.code}", reviewer)
+            db.session.commit()
+        for item in items[:2]:
+            review_ops.resubmit(own, item, editor)
+            db.session.commit()
+        assert db.session.scalar(select(db.func.count(EvidenceAttachment.id))) == 14
+        return {"codes": [i.full_code for i in items]}
+
+
+def test_a_reviewer_sees_resubmitted_and_awaiting_items_newest_first_paged_and_in_scope(app, review_world):
+    codes = review_world["codes"]
+    reviewer = signed_in(app, "rw-reviewer")
+    page = reviewer.get("/").get_data(as_text=True)
+    assert "ส่วนราชการส่งแก้ไขแล้ว รอพิจารณาอีกครั้ง (2)" in page and "ขอแผนฉบับลงนาม" in page
+    resubmitted = re.search(r'id="resubmitted-title".*?</ul>', page, re.S).group(0)
+    assert re.findall(r">(1\.1-[A-Z0-9]+)</a>", resubmitted) == [codes[1], codes[0]]  # the newest first
+    assert "รอพิจารณา (11)" in page  # 13 with evidence, less the two resubmitted
+    awaiting = re.search(r'id="awaiting-title".*?</ul>', page, re.S).group(0)
+    assert re.findall(r">(1\.1-[A-Z0-9]+)</a>", awaiting) == codes[12:2:-1]  # ten, newest evidence first
+    assert "กรมผู้ตรวจบี" not in page and "หน้า 1 จาก 2" in page
+    second = reviewer.get("/?awaiting_page=2").get_data(as_text=True)
+    assert re.findall(r">(1\.1-[A-Z0-9]+)</a>", re.search(r'id="awaiting-title".*?</ul>', second, re.S).group(0)) == [codes[2]]
+    for bad in ("/?awaiting_page=abc", "/?awaiting_page=-3", "/?resubmitted_page=999"):
+        assert reviewer.get(bad).status_code == 200
+    # An assessor reads every agency: agency B's item is awaiting too.
+    assessor = signed_in(app, "rw-assessor").get("/").get_data(as_text=True)
+    assert "รอพิจารณา (12)" in assessor and "กรมผู้ตรวจบี" in assessor
+    # Editors get no review worklist.
+    assert 'id="review-worklist"' not in signed_in(app, "rw-editor").get("/").get_data(as_text=True)
+
+
+def test_the_review_inbox_filters_resubmitted_items(app, review_world):
+    codes = review_world["codes"]
+    reviewer = signed_in(app, "rw-reviewer")
+    page = reviewer.get("/reviews/inbox?status=resubmitted").get_data(as_text=True)
+    listed = set(re.findall(r'data-item="([^"]+)"', page))
+    assert listed == {codes[0], codes[1]}
+    awaiting = set(re.findall(r'data-item="([^"]+)"', reviewer.get("/reviews/inbox").get_data(as_text=True)))
+    assert {codes[0], codes[1]} <= awaiting and len(awaiting) == 13  # the inbox keeps every undecided item

@@ -16,7 +16,7 @@ from portal.main.worklist import worklist
 def home():
     """Start where the user's work is: their agencies, with the criteria one click away."""
     agencies, cycle = visible_agencies(), cycles.current_cycle_or_none()
-    pages = {name: request.args.get(f"{name}_page", 1, type=int) for name in ("returned", "failed")}
+    pages = {name: request.args.get(f"{name}_page", 1, type=int) for name in ("returned", "failed", "awaiting", "resubmitted")}
     return render_template("main/home.html", agencies=agencies, current_cycle=cycle,
                            work=worklist(current_user, agencies, cycle, pages))
 

@@ -14,6 +14,7 @@ from portal.reviews.queries import unread_thread_ids
 LIMIT = 200
 STATUS_FILTERS = {
     "awaiting": "รอพิจารณา (มีหลักฐาน ยังไม่ตัดสิน)",
+    "resubmitted": "ส่งแก้ไขแล้ว รอพิจารณาอีกครั้ง",
     "needs_revision": "ต้องแก้ไข",
     "accepted": "ผ่านการพิจารณา",
 }
@@ -60,22 +61,38 @@ def open_threads(cycle_id: int, flt: InboxFilter) -> tuple[list[CommentThread], 
     return threads, unread
 
 
+def awaiting(statement, cycle_id: int, first_time: bool = False):
+    """Items with live evidence and no decision yet (no review, or sent for review); with
+    `first_time`, not those the agency resubmitted after "ต้องแก้ไข" (listed apart)."""
+    on_review = and_(ItemReview.agency_id == Evidence.agency_id, ItemReview.cycle_id == cycle_id,
+                     ItemReview.checklist_item_id == EvidenceAttachment.checklist_item_id)
+    undecided = or_(ItemReview.id.is_(None), ItemReview.status == "submitted")
+    if first_time:
+        undecided = or_(ItemReview.id.is_(None),
+                        and_(ItemReview.status == "submitted", ItemReview.resubmitted_at.is_(None)))
+    return (statement.select_from(EvidenceAttachment)
+            .join(Evidence, EvidenceAttachment.evidence_id == Evidence.id)
+            .outerjoin(ItemReview, on_review)
+            .where(Evidence.cycle_id == cycle_id, Evidence.deleted_at.is_(None), undecided))
+
+
+def decided_as(status: str):
+    """A review's status filter; "resubmitted" is sent again after "ต้องแก้ไข"."""
+    if status == "resubmitted":
+        return and_(ItemReview.status == "submitted", ItemReview.resubmitted_at.is_not(None))
+    return ItemReview.status == status
+
+
 def review_rows(cycle_id: int, flt: InboxFilter, scope: set[int] | None) -> list[tuple]:
     """(agency, item, review or None) for the status filter: "awaiting" means the item has
     live evidence and no decision yet (no review, or submitted)."""
-    on_review = and_(ItemReview.agency_id == Evidence.agency_id, ItemReview.cycle_id == cycle_id,
-                     ItemReview.checklist_item_id == EvidenceAttachment.checklist_item_id)
     if flt.status == "awaiting":
-        statement = (select(Evidence.agency_id, EvidenceAttachment.checklist_item_id, ItemReview.id,
-                            *ORDER).distinct().select_from(EvidenceAttachment)
-                     .join(Evidence, EvidenceAttachment.evidence_id == Evidence.id)
-                     .outerjoin(ItemReview, on_review)
-                     .where(Evidence.cycle_id == cycle_id, Evidence.deleted_at.is_(None),
-                            or_(ItemReview.id.is_(None), ItemReview.status == "submitted")))
+        statement = awaiting(select(Evidence.agency_id, EvidenceAttachment.checklist_item_id, ItemReview.id,
+                                    *ORDER).distinct(), cycle_id)
         statement = _item_filters(statement, Evidence.agency_id, EvidenceAttachment.checklist_item_id, flt, scope)
     else:
         statement = select(ItemReview.agency_id, ItemReview.checklist_item_id, ItemReview.id, *ORDER).where(
-            ItemReview.cycle_id == cycle_id, ItemReview.status == flt.status)
+            ItemReview.cycle_id == cycle_id, decided_as(flt.status))
         statement = _item_filters(statement, ItemReview.agency_id, ItemReview.checklist_item_id, flt, scope)
     rows = [row[:3] for row in db.session.execute(statement.order_by(*ORDER).limit(LIMIT))]
     agencies = {a.id: a for a in db.session.scalars(select(Agency).where(Agency.id.in_({r[0] for r in rows})))}

@@ -5,6 +5,7 @@ submissions compare; a submission after the deadline is marked late."""
 import hashlib
 import io
 import json
+import re
 import threading
 import time
 from datetime import date, timedelta
@@ -22,6 +23,7 @@ from portal.models import (Agency, Answer, AnswerCitation, AnswerRevision, Asses
                            SubItemClaim, Submission, User)
 from portal.models.results import ResultMetricEvidence
 from portal.models.user import utcnow
+from portal.reviews import operations as review_ops
 from portal.submissions import operations as ops
 from portal.submissions import snapshot
 from portal.submissions.compare import differences
@@ -268,39 +270,110 @@ def test_after_submission_every_write_of_the_agency_is_refused_and_nothing_chang
         assert 'id="submitted-lock"' in editor.get(path).get_data(as_text=True), path
 
 
-def edit_controls(editor, world) -> dict[str, bool]:
-    """Which of the agency's edit controls its editor's pages show."""
+def write_urls(app, world) -> dict[str, str]:
+    """endpoint → the URL each write of the agency's work posts to, for the world's rows."""
+    ids = {"agency_id": world["agency"], "item_id": world["item"], "evidence_id": world["document"],
+           "metric_id": world["metric"], "question_id": world["question"], "citation_id": world["citation"],
+           "sub_item_id": world["sub_item"]}
+    return {rule.endpoint: url_for_rule(rule, ids) for rule in app.url_map.iter_rules()
+            if rule.endpoint in WRITES and "POST" in rule.methods}
+
+
+def work_controls(html: str, urls: dict[str, str]) -> set[str]:
+    """The writes of the agency's work a page or fragment offers: a form's action or an
+    htmx post to its URL (a GET of the same path, e.g. a question's card, is no control)."""
+    return {endpoint for endpoint, url in urls.items()
+            if any(f'{attribute}="{url}{end}' in html for attribute in ("action", "hx-post") for end in ('"', "#"))}
+
+
+def agency_pages(editor, world) -> dict[str, str]:
+    """Every page and panel where the agency's editors work, as HTML."""
     a, item, doc, q = world["agency"], world["item"], world["document"], world["question"]
-    workspace = editor.get(f"/agencies/{a}/criteria/1/1.1").get_data(as_text=True)
-    card = editor.get(f"/agencies/{a}/questions/{q}").get_data(as_text=True)
-    evidence = editor.get(f"/evidence/{doc}").get_data(as_text=True)
-    results = editor.get(f"/agencies/{a}/results").get_data(as_text=True)
-    dashboard = editor.get(f"/agencies/{a}").get_data(as_text=True)
-    assert "คำตอบฉบับแรก" in workspace and "คำตอบฉบับแรก" in card and "ดำเนินการครบแล้ว" in workspace
-    return {
-        "upload": f'/agencies/{a}/items/{item}/files"' in workspace,
-        "link": f'/agencies/{a}/items/{item}/links"' in workspace,
-        "detach": f'/agencies/{a}/items/{item}/detach/' in workspace,
-        "answer": 'textarea class="answer-part' in workspace or "answer-part" in card and "<textarea" in card,
-        "cite": f'/agencies/{a}/questions/{q}/citations"' in workspace + card,
-        "statement": f'/agencies/{a}/items/{item}/statement"' in workspace,
-        "claim": f'/sub-items/{world["sub_item"]}/claim"' in workspace,
-        "replace": f"/evidence/{doc}/replace" in evidence,
-        "metric": f'action="/agencies/{a}/results"' in results,
-        "editor_tag": "ท่านแก้ไขข้อมูลของส่วนราชการนี้ได้" in dashboard,
-    }
+    htmx = {"HX-Request": "true"}
+    return {"workspace": editor.get(f"/agencies/{a}/criteria/1/1.1").get_data(as_text=True),
+            "card": editor.get(f"/agencies/{a}/questions/{q}").get_data(as_text=True),
+            "card_fragment": editor.get(f"/agencies/{a}/questions/{q}", headers=htmx).get_data(as_text=True),
+            "panel": editor.get(f"/agencies/{a}/items/{item}", headers=htmx).get_data(as_text=True),
+            "evidence": editor.get(f"/evidence/{doc}").get_data(as_text=True),
+            "trash": editor.get(f"/agencies/{a}/trash").get_data(as_text=True),
+            "results": editor.get(f"/agencies/{a}/results").get_data(as_text=True),
+            "metric_row": editor.get(f"/agencies/{a}/results/{world['metric']}", headers=htmx).get_data(as_text=True),
+            "dashboard": editor.get(f"/agencies/{a}").get_data(as_text=True)}
+
+
+# What the editor's pages offer while the work is open (carrying over needs a previous cycle,
+# a retry a failed extraction; restoring is the trash's).
+OPEN_CONTROLS = {"workspace": {"evidence.upload", "evidence.add_link", "evidence.detach", "evidence.update_note",
+                               "answers.save", "answers.cite", "answers.uncite", "answers.save_statement",
+                               "answers.save_claim", "reviews.resubmit"},
+                 "card": {"answers.save", "answers.cite", "answers.uncite"},
+                 "panel": {"evidence.upload", "evidence.add_link", "evidence.detach", "evidence.update_note",
+                           "answers.save_statement", "reviews.resubmit"},
+                 "evidence": {"evidence.update", "evidence.replace", "evidence.delete"},
+                 "results": {"results.create", "results.delete"}, "metric_row": {"results.delete"}}
+
+MULTILINE = "คำตอบฉบับแรก\nขั้นที่สอง <ของจริง>"
 
 
 def test_after_submission_the_pages_show_the_work_read_only_and_after_reopening_editable(app, world):
-    editor, signer = signed_in(app, "sub-editor"), signed_in(app, "sub-signer")
-    before = edit_controls(editor, world)
-    assert all(before.values()), before
+    with app.app_context():  # an item returned, and text over lines with markup in it
+        agency, item = db.session.get(Agency, world["agency"]), checklist_item("1.1", "B1")
+        review_ops.set_status(agency, item, "needs_revision", "ขอแผนฉบับลงนาม",
+                              db.session.scalar(select(User).where(User.username == "sub-reviewer")))
+        db.session.scalar(select(Answer)).parts = [MULTILINE]
+        db.session.scalar(select(ItemStatement).where(ItemStatement.checklist_item_id == item.id)).text = MULTILINE
+        db.session.commit()
+    editor, signer, urls = signed_in(app, "sub-editor"), signed_in(app, "sub-signer"), write_urls(app, world)
+    before = {name: work_controls(html, urls) for name, html in agency_pages(editor, world).items()}
+    for name, expected in OPEN_CONTROLS.items():
+        assert expected <= before[name], (name, expected - before[name])
+    assert "ท่านแก้ไขข้อมูลของส่วนราชการนี้ได้" in agency_pages(editor, world)["dashboard"]
+
     assert submit(signer, world).status_code == 302
-    locked = edit_controls(editor, world)
-    assert not any(locked.values()), locked
+    pages = agency_pages(editor, world)
+    for name, html in pages.items():
+        assert work_controls(html, urls) == set(), (name, work_controls(html, urls))
+    escaped = "คำตอบฉบับแรก\nขั้นที่สอง &lt;ของจริง&gt;"
+    for name in ("workspace", "card", "card_fragment"):  # the answer as text, lines kept, escaped
+        assert 'textarea class="answer-part' not in pages[name] and 'class="answer-form"' not in pages[name], name
+        assert re.search(r'class="answer-text prewrap">' + re.escape(escaped) + "<", pages[name]), name
+    for name in ("workspace", "panel"):  # the statement as text; no box to tick "not applicable"
+        assert 'name="not_applicable"' not in pages[name] and "<textarea" not in pages[name].split('id="reviews-')[0]
+        assert f'<strong>ผลการดำเนินการ:</strong> <span class="prewrap">{escaped}</span>' in pages[name], name
+        assert "แก้ไขแล้ว ส่งให้พิจารณาอีกครั้ง" not in pages[name] and "ขอแผนฉบับลงนาม" in pages[name]
+    assert "ส่วนราชการขอรับการประเมินที่ <strong>ระดับก้าวหน้า" in pages["workspace"]  # the claim as text
+    assert 'id="claim-level"' not in pages["workspace"]
+    assert "ร้อยละความพึงพอใจ" in pages["results"] and "เพิ่มหลักฐาน" not in pages["workspace"]
+    assert "ท่านแก้ไขข้อมูลของส่วนราชการนี้ได้" not in pages["dashboard"]
+    # Reviewing is not the agency's work: the reviewer still decides and comments.
+    reviewer = signed_in(app, "sub-reviewer").get(f"/agencies/{world['agency']}/criteria/1/1.1").get_data(as_text=True)
+    a, item_id = world["agency"], world["item"]
+    assert f'action="/agencies/{a}/items/{item_id}/review"' in reviewer
+    assert f'action="/agencies/{a}/items/{item_id}/threads"' in reviewer
+    # and so does the agency: a shared thread is a conversation, not the report.
+    assert f'action="/agencies/{a}/items/{item_id}/threads"' in pages["workspace"]
+
     assert post(signed_in(app, "sub-admin"), f"/agencies/{world['agency']}/submissions/{only_submission(app).id}/reopen",
                 {"reason": "เปิดให้แก้ไข"}).status_code == 302
-    assert edit_controls(editor, world) == before
+    assert {name: work_controls(html, urls) for name, html in agency_pages(editor, world).items()} == before
+
+
+def test_a_page_opened_before_the_submission_gets_no_edit_form_afterwards(app, world):
+    """A page left open: its saves answer 403 with the reason alone (portal.actions), and
+    the attach picker and a metric's edit row, which only hand out a form, refuse too."""
+    editor, urls = signed_in(app, "sub-editor"), write_urls(app, world)
+    htmx = {"HX-Request": "true"}
+    a, item = world["agency"], world["item"]
+    forms = (f"/agencies/{a}/items/{item}/picker", f"/agencies/{a}/results/{world['metric']}/edit")
+    assert [editor.get(path, headers=htmx).status_code for path in forms] == [200, 200]
+    assert submit(signed_in(app, "sub-signer"), world).status_code == 302
+    for path in forms:
+        response = editor.get(path, headers=htmx)
+        assert response.status_code == 403 and LOCKED in response.get_data(as_text=True), path
+        assert work_controls(response.get_data(as_text=True), urls) == set()
+    claim = post(editor, urls["answers.save_claim"], {"level": "significance", "note": "", "version": "1"}, headers=htmx)
+    assert claim.status_code == 403 and LOCKED in claim.get_data(as_text=True)
+    assert work_controls(claim.get_data(as_text=True), urls) == set()
 
 
 # --- reopening ----------------------------------------------------------------------------

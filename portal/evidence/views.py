@@ -32,7 +32,7 @@ from portal.extensions import db
 from portal.fragments import render
 from portal.models import Agency, ChecklistItem
 from portal.reviews.queries import item_reviews
-from portal.submissions.lock import editable
+from portal.submissions.lock import editable, require_editable
 
 FORBIDDEN_EDIT = "เฉพาะเจ้าหน้าที่ของส่วนราชการนี้ (สิทธิ์แก้ไข) เท่านั้นที่แก้ไขหลักฐานได้"
 
@@ -105,6 +105,7 @@ def add_link(agency_id: int, item_id: int):
 def picker(agency_id: int, item_id: int):
     agency, item = agency_or_404(agency_id), item_or_404(item_id)
     require_editor(agency.id)
+    require_editable(agency.id)
     query = request.args.get("q", "").strip()[:100]
     choices = pickable_evidence(agency.id, cycles.current_cycle().id, item.id, query)
     return render("evidence/picker.html", "picker", agency=agency, item=item, choices=choices, query=query)

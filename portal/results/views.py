@@ -24,7 +24,7 @@ from portal.results.forms import (
     form_from_metric,
 )
 from portal.results.rules import fiscal_years
-from portal.submissions.lock import editable
+from portal.submissions.lock import editable, require_editable
 
 TEMPLATE = "results/page.html"
 FORBIDDEN_EDIT = "เฉพาะเจ้าหน้าที่ของส่วนราชการนี้ (สิทธิ์แก้ไข) เท่านั้นที่แก้ไขตัววัดหมวด 7 ได้"
@@ -102,6 +102,7 @@ def edit_form(agency_id: int, metric_id: int):
     agency, cycle = agency_or_404(agency_id), cycles.current_cycle()
     metric = queries.metric_or_404(agency, cycle, metric_id)
     _require_editor(agency)
+    require_editable(agency.id)
     state = _state(form_from_metric(metric), metric_id=metric.id)
     return render(TEMPLATE, "edit_row", **context(agency, cycle, metric=metric, state=state))
 

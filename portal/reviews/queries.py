@@ -17,6 +17,7 @@ from portal.models import ChecklistItem, User
 from portal.models.review import Comment, CommentThread, ItemReview, ThreadRead
 from portal.reviews.changes import changes_since
 from portal.reviews.permissions import ReviewRights, can_read_thread, visible_threads_clause
+from portal.submissions.lock import editable
 
 
 def review_statuses(agency_id: int, cycle_id: int) -> dict[int, ItemReview]:
@@ -129,6 +130,11 @@ class ItemReviews:
         if review is None or review.resubmitted_at is None or review.decided_at is None:
             return [], []
         return changes_since(review.agency_id, review.cycle_id, item, review.decided_at)
+
+    @property
+    def can_resubmit(self) -> bool:
+        """Resubmitting is the agency's work, refused while it is submitted (comments are not)."""
+        return editable(self.rights.agency_id)
 
     def stamp(self, item_id: int) -> str:
         """Changes whenever what the list shows changes, so a poll can answer 204 otherwise."""

@@ -48,3 +48,11 @@ def editable(agency_id: int) -> bool:
         cycle = current_cycle_or_none()
         known[agency_id] = cycle is None or not is_locked(agency_id, cycle.id)
     return known[agency_id]
+
+
+def require_editable(agency_id: int) -> None:
+    """For the requests that only hand out an edit form (the attach picker, a metric's edit
+    row), after the editor check: a page opened before the submission gets no form whose
+    save would be refused."""
+    if not editable(agency_id):
+        raise Refused(403, LOCKED)

@@ -61,6 +61,18 @@ def test_answer_cite_submit_and_open_the_report(app, live_server, browser, artif
     expect(card.locator(".answer-status")).to_contain_text("ส่งรายงานการประเมินแล้ว", timeout=10_000)
     card.screenshot(path=str(artifacts_dir / f"submission-3-refused-{width}.png"))
 
+    # Reloaded, the workspace shows the work read-only: the saved answer as text, no upload
+    # form or answer box, and the banner that says why.
+    editor_page.goto(workspace)
+    expect(editor_page.locator("#submitted-lock")).to_be_visible()
+    expect(card.locator(".answer-text")).to_contain_text("บริการประชาชนด้วยข้อมูลที่ถูกต้อง")
+    assert editor_page.locator("textarea.answer-part").count() == 0
+    assert editor_page.locator("form.upload-form, form.link-form, form.cite-form").count() == 0
+    editor_page.screenshot(path=str(artifacts_dir / f"submission-3b-read-only-{width}.png"))
+    card.screenshot(path=str(artifacts_dir / f"submission-3c-read-only-answer-{width}.png"))
+    editor_page.locator("article.item").first.screenshot(path=str(artifacts_dir / f"submission-3d-read-only-item-{width}.png"))
+    assert editor_page.evaluate("document.documentElement.scrollWidth") <= width
+
     # The report as sent opens from the receipt, in the portal and as PDF: the answer and the
     # citation are in both, and the citation opens the evidence at the version that was sent.
     receipt_url = signer.url

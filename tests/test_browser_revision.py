@@ -54,7 +54,7 @@ def test_a_returned_item_is_resubmitted_and_the_reviewer_sees_the_change(app, li
     sign_in(reviewer_page, live_server.url, "rs-b-reviewer", PASSWORD)
     # The reviewer's home page lists the resubmitted item; its link opens the item.
     resubmitted = reviewer_page.locator("#review-worklist")
-    expect(resubmitted).to_contain_text("ส่วนราชการส่งแก้ไขแล้ว รอพิจารณาอีกครั้ง (1)")
+    expect(resubmitted).to_contain_text("ส่งกลับมาแก้ไขแล้ว รอพิจารณาอีกครั้ง (1)")
     resubmitted.screenshot(path=str(artifacts_dir / f"revision-3-reviewer-home-{width}.png"))
     assert reviewer_page.evaluate("document.documentElement.scrollWidth") <= width
     resubmitted.locator(".work-list a").first.click()

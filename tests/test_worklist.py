@@ -102,14 +102,24 @@ def review_world(app):
             review_ops.resubmit(own, item, editor)
             db.session.commit()
         assert db.session.scalar(select(db.func.count(EvidenceAttachment.id))) == 14
-        return {"codes": [i.full_code for i in items]}
+        # Threads: the reviewer's own on items[3] (read, her reply the newest), one the editor
+        # started on items[4] (unread) and one the editor answered on items[5] (unread); B's is not hers.
+        read = review_ops.start_thread(own, items[3], "shared", "ความเห็นที่อ่านแล้ว", reviewer)
+        started = review_ops.start_thread(own, items[4], "shared", "คำถามจากกรมเอ", editor)
+        answered = review_ops.start_thread(own, items[5], "shared", "ขอเอกสารเพิ่ม", reviewer)
+        review_ops.reply(answered, None, "แนบแล้วค่ะ", editor)
+        review_ops.reply(read, None, "ขอบคุณค่ะ", reviewer)  # her own reply: read, and the newest
+        hidden = review_ops.start_thread(other, items[0], "shared", "ความเห็นของกรมบี", outsider)
+        db.session.commit()  # in that order: each one's last activity is later than the one before
+        return {"codes": [i.full_code for i in items], "item_ids": [i.id for i in items],
+                "threads": [read.id, started.id, answered.id, hidden.id]}
 
 
 def test_a_reviewer_sees_resubmitted_and_awaiting_items_newest_first_paged_and_in_scope(app, review_world):
     codes = review_world["codes"]
     reviewer = signed_in(app, "rw-reviewer")
     page = reviewer.get("/").get_data(as_text=True)
-    assert "ส่วนราชการส่งแก้ไขแล้ว รอพิจารณาอีกครั้ง (2)" in page and "ขอแผนฉบับลงนาม" in page
+    assert "ส่งกลับมาแก้ไขแล้ว รอพิจารณาอีกครั้ง (2)" in page and "ขอแผนฉบับลงนาม" in page
     resubmitted = re.search(r'id="resubmitted-title".*?</ul>', page, re.S).group(0)
     assert re.findall(r">(1\.1-[A-Z0-9]+)</a>", resubmitted) == [codes[1], codes[0]]  # the newest first
     assert "รอพิจารณา (11)" in page  # 13 with evidence, less the two resubmitted
@@ -132,6 +142,36 @@ def test_the_review_inbox_filters_resubmitted_items(app, review_world):
     reviewer = signed_in(app, "rw-reviewer")
     page = reviewer.get("/reviews/inbox?status=resubmitted").get_data(as_text=True)
     listed = set(re.findall(r'data-item="([^"]+)"', page))
-    assert listed == {codes[0], codes[1]}
+    assert listed == {codes[0], codes[1]} and "แก้ไขแล้ว รอพิจารณาอีกครั้ง" in page
     awaiting = set(re.findall(r'data-item="([^"]+)"', reviewer.get("/reviews/inbox").get_data(as_text=True)))
     assert {codes[0], codes[1]} <= awaiting and len(awaiting) == 13  # the inbox keeps every undecided item
+
+
+def test_a_resubmitted_item_links_to_what_changed_on_its_page(app, review_world):
+    reviewer = signed_in(app, "rw-reviewer")
+    page = reviewer.get("/").get_data(as_text=True)
+    links = re.findall(r'href="([^"]+#changes-(\d+))">ดูสิ่งที่เปลี่ยน<', page)
+    first, second = review_world["item_ids"][:2]
+    assert [int(item_id) for _, item_id in links] == [second, first]  # the newest resubmission first
+    item_page = reviewer.get(links[0][0].split("#")[0]).get_data(as_text=True)
+    assert f'id="changes-{second}"' in item_page and "สิ่งที่ส่วนราชการเปลี่ยน" in item_page
+
+
+def test_a_reviewer_sees_the_newest_replies_with_the_unread_count_in_scope(app, review_world):
+    read, started, answered, hidden = review_world["threads"]
+    page = signed_in(app, "rw-reviewer").get("/").get_data(as_text=True)
+    replies = re.search(r'id="replies-title".*?</ul>', page, re.S).group(0)
+    assert "(ยังไม่ได้อ่าน 2 กระทู้)" in replies
+    assert [int(t) for t in re.findall(r'href="/threads/(\d+)"', replies)] == [read, answered, started]  # newest first, read or not
+    unread = re.findall(r'href="/threads/(\d+)">[^<]*</a>\s*<span class="tag tag-unread">', replies)
+    assert sorted(int(t) for t in unread) == sorted([answered, started])
+    assert f"/threads/{hidden}" not in page and "กรมผู้ตรวจบี" not in page  # agency B is not hers
+    assessor = signed_in(app, "rw-assessor").get("/").get_data(as_text=True)
+    assert f'href="/threads/{hidden}"' in re.search(r'id="replies-title".*?</ul>', assessor, re.S).group(0)
+
+
+def test_paging_one_review_list_keeps_the_others_page(app, review_world):
+    page = signed_in(app, "rw-reviewer").get("/?resubmitted_page=1&awaiting_page=2").get_data(as_text=True)
+    awaiting = re.search(r'id="awaiting-title".*?</nav>', page, re.S).group(0)
+    previous = re.search(r'href="([^"]+)">‹ ก่อนหน้า', awaiting).group(1).replace("&amp;", "&")
+    assert "awaiting_page=1" in previous and "resubmitted_page=1" in previous

@@ -14,7 +14,7 @@ from portal.reviews.queries import unread_thread_ids
 LIMIT = 200
 STATUS_FILTERS = {
     "awaiting": "รอพิจารณา (มีหลักฐาน ยังไม่ตัดสิน)",
-    "resubmitted": "ส่งแก้ไขแล้ว รอพิจารณาอีกครั้ง",
+    "resubmitted": "แก้ไขแล้ว รอพิจารณาอีกครั้ง",
     "needs_revision": "ต้องแก้ไข",
     "accepted": "ผ่านการพิจารณา",
 }

@@ -173,5 +173,17 @@ def test_a_reviewer_sees_the_newest_replies_with_the_unread_count_in_scope(app, 
 def test_paging_one_review_list_keeps_the_others_page(app, review_world):
     page = signed_in(app, "rw-reviewer").get("/?resubmitted_page=1&awaiting_page=2").get_data(as_text=True)
     awaiting = re.search(r'id="awaiting-title".*?</nav>', page, re.S).group(0)
-    previous = re.search(r'href="([^"]+)">‹ ก่อนหน้า', awaiting).group(1).replace("&amp;", "&")
+    previous = re.search(r'href="([^"]+)" hx-get="[^"]+"[^>]*>‹ ก่อนหน้า', awaiting).group(1).replace("&amp;", "&")
     assert "awaiting_page=1" in previous and "resubmitted_page=1" in previous
+
+
+def test_a_pager_link_swaps_only_its_own_section(app, review_world):
+    reviewer = signed_in(app, "rw-reviewer")
+    page = reviewer.get("/").get_data(as_text=True)
+    assert 'hx-get="/?awaiting_page=2" hx-target="#review-worklist"' in page
+    section = reviewer.get("/?awaiting_page=2", headers={**HX, "HX-Target": "review-worklist"})
+    html = section.get_data(as_text=True)
+    assert section.status_code == 200 and html.lstrip().startswith('<section class="card worklist" id="review-worklist"')
+    assert "<html" not in html and "ส่วนราชการของท่าน" not in html and "หน้า 2 จาก 2" in html
+    editor = signed_in(app, "rw-editor").get("/", headers={**HX, "HX-Target": "worklist"}).get_data(as_text=True)
+    assert editor.lstrip().startswith('<section class="card worklist" id="worklist"')

@@ -1,5 +1,5 @@
 """Home page and health check."""
-from flask import current_app, render_template, request
+from flask import current_app, request
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -7,9 +7,12 @@ from sqlalchemy.exc import DBAPIError
 from portal import cycles
 from portal.agencies.queries import visible_agencies
 from portal.disk import free_space
-from portal.extensions import db
+from portal.extensions import db, htmx
+from portal.fragments import render
 from portal.main import bp
 from portal.main.worklist import worklist
+
+SECTIONS = {"worklist": "worklist", "review-worklist": "review_worklist"}  # element id → block
 
 
 @bp.get("/")
@@ -17,8 +20,10 @@ def home():
     """Start where the user's work is: their agencies, with the criteria one click away."""
     agencies, cycle = visible_agencies(), cycles.current_cycle_or_none()
     pages = {name: request.args.get(f"{name}_page", 1, type=int) for name in ("returned", "failed", "awaiting", "resubmitted")}
-    return render_template("main/home.html", agencies=agencies, current_cycle=cycle,
-                           work=worklist(current_user, agencies, cycle, pages))
+    # A pager's htmx link swaps only its list's section (templates/main/_pager.html).
+    block = SECTIONS.get(htmx.target or "", "content")
+    return render("main/home.html", block, agencies=agencies, current_cycle=cycle,
+                  work=worklist(current_user, agencies, cycle, pages))
 
 
 @bp.get("/healthz")

@@ -17,7 +17,6 @@ from portal.models.review import STATUS_LABELS
 from portal.results.rules import agency_tags, applies
 from portal.reviews.queries import unread_count
 from portal.reviews.text import comment_html
-from portal.submissions.lock import open_submission
 from portal.submissions.queries import latest_of
 from portal.thai.dates import format_thai_date, format_thai_datetime
 
@@ -103,12 +102,6 @@ def inbox_url() -> str | None:
     return url_for("reviews.agency_inbox", agency_id=agency_ids[0]) if agency_ids else None
 
 
-def submitted_now(agency_id: int):
-    """The agency's open submission of the current cycle, if any (its edits are refused)."""
-    cycle = current_cycle_or_none()
-    return open_submission(agency_id, cycle.id) if cycle is not None else None
-
-
 def latest_submission(agency_id: int):
     """The agency's newest submission of the current cycle, open or reopened."""
     cycle = current_cycle_or_none()
@@ -144,7 +137,6 @@ def register(app: Flask) -> None:
         CLAIM_LABELS=CLAIM_LABELS,
         citation_label=citation_label,
         citation_url=citation_url,
-        submitted_now=submitted_now,
         latest_submission=latest_submission,
     )
     app.jinja_env.filters["thai_date"] = format_thai_date

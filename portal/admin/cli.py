@@ -3,10 +3,10 @@ admin pages, so a new installation without demo data is set up from the command 
 import sys
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from portal import cycles
 from portal.admin import operations as ops
 from portal.errors import Refused
 from portal.extensions import db
@@ -166,7 +166,7 @@ def create_cycle(fiscal_year, criteria_version, deadline, current):
     """Create the cycle of a fiscal year (Buddhist era, e.g. 2569)."""
     due = _deadline(deadline)
     try:
-        cycle = ops.create_cycle(fiscal_year, criteria_version or current_app.config["CRITERIA_VERSION"])
+        cycle = ops.create_cycle(fiscal_year, criteria_version or cycles.configured_edition())
     except Refused as error:
         _fail(str(error))
     if due is not None:

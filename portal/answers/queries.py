@@ -114,12 +114,17 @@ def citable_evidence(agency_id: int, cycle_id: int) -> list[Evidence]:
         .order_by(Evidence.title, Evidence.id)))
 
 
-def citation_label(citation: AnswerCitation) -> str:
-    """"หลักฐาน 1.1-B1 หน้า 3": the first item the evidence supports, then the page."""
-    evidence = citation.evidence
-    codes = sorted(a.checklist_item.full_code for a in evidence.attachments if a.checklist_item)
+def citation_text(item_codes: list[str], page: int | None) -> str:
+    """"หลักฐาน 1.1-B1 หน้า 3": the first item the evidence supports, then the page; the one
+    wording for pages (live rows) and reports (snapshot entries)."""
+    codes = sorted(item_codes)
     label = f"หลักฐาน {codes[0]}" if codes else "หลักฐาน"
-    return f"{label} หน้า {citation.page}" if citation.page else label
+    return f"{label} หน้า {page}" if page else label
+
+
+def citation_label(citation: AnswerCitation) -> str:
+    return citation_text([a.checklist_item.full_code for a in citation.evidence.attachments if a.checklist_item],
+                         citation.page)
 
 
 def citation_url(citation: AnswerCitation) -> str:

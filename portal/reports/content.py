@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.answers import structure
-from portal.answers.queries import CLAIM_LABELS
+from portal.answers.queries import CLAIM_LABELS, citation_text
 from portal.extensions import db
 from portal.models import Agency, AssessmentCycle, Category, SubItem, Submission
 from portal.models.user import utcnow
@@ -115,10 +115,7 @@ def _evidence_ref(entry: dict) -> EvidenceRef:
 def _citation(cited: dict, evidence: dict[int, dict]) -> Citation:
     """"หลักฐาน 1.1-B1 หน้า 3: title" — the first item the evidence supports, then the page."""
     entry = evidence.get(cited["evidence_id"])
-    codes = [a["item"] for a in entry["items"]] if entry else []
-    label = f"หลักฐาน {codes[0]}" if codes else "หลักฐาน"
-    if cited["page"]:
-        label += f" หน้า {cited['page']}"
+    label = citation_text([a["item"] for a in entry["items"]] if entry else [], cited["page"])
     title = entry["title"] if entry else "(หลักฐานถูกลบแล้ว)"
     version = entry["file"]["version"] if entry and entry["kind"] == "file" else None
     return Citation(f"{label}: {title}", cited["evidence_id"], cited["page"], version)

@@ -10,6 +10,16 @@ from portal.models.criteria import (
     ResultDimension,
     SubItem,
 )
+from portal.models.assessment import (
+    FINDING_KINDS,
+    JUDGED_LEVELS,
+    AssessmentAssignment,
+    AssessmentState,
+    Finding,
+    GoodPractice,
+    ImprovementPlanEntry,
+    Judgement,
+)
 from portal.models.answer import Answer, AnswerCitation, AnswerRevision, ItemStatement, SubItemClaim
 from portal.models.audit import AuditEvent
 from portal.models.evidence import Evidence, EvidenceAttachment, EvidencePage, FileVersion
@@ -35,4 +45,6 @@ __all__ = [
     "ResultMetric", "ResultMetricEvidence", "REVIEW_STATUSES", "THREAD_VISIBILITIES",
     "Comment", "CommentThread", "ItemReview", "ThreadRead", "RateLimitCounter", "EFFECT_KINDS", "OutboxEffect",
     "Answer", "AnswerCitation", "AnswerRevision", "ItemStatement", "SubItemClaim", "Submission",
+    "FINDING_KINDS", "JUDGED_LEVELS", "AssessmentAssignment", "AssessmentState", "Finding", "GoodPractice",
+    "ImprovementPlanEntry", "Judgement",
 ]

@@ -8,10 +8,10 @@ from typing import NoReturn
 
 from flask import abort, g
 from flask_login import current_user
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 
 from portal.extensions import db
-from portal.models import Agency, User
+from portal.models import Agency, AssessmentAssignment, AssessmentCycle, User
 
 ALL_AGENCY_ROLES = ("admin", "assessor")
 FORBIDDEN = "บัญชีของท่านไม่มีสิทธิ์ทำรายการนี้"
@@ -100,3 +100,28 @@ def require_roles(*roles: str):
         return wrapper
 
     return decorator
+
+
+def assessment_assignment(agency_id: int, cycle_id: int, user: User | None = None) -> AssessmentAssignment | None:
+    """The user's place on the agency's assessment team of the cycle, if any."""
+    user = _user(user)
+    if not user.is_authenticated or not user.has_role("assessor"):
+        return None
+    return db.session.scalar(select(AssessmentAssignment).where(
+        AssessmentAssignment.agency_id == agency_id, AssessmentAssignment.cycle_id == cycle_id,
+        AssessmentAssignment.assessor_id == user.id))
+
+
+def assessment_team_or_404(agency_id: int, cycle: AssessmentCycle, user: User | None = None,
+                           lead: bool = False) -> tuple[Agency, AssessmentAssignment]:
+    """Only the agency's assigned assessors judge it (404 for anyone else, as if the
+    assessment did not exist); the lead alone agrees the consensus and publishes (403)."""
+    agency = db.session.get(Agency, agency_id)
+    if agency is None:
+        abort(404)
+    assignment = assessment_assignment(agency.id, cycle.id, user)
+    if assignment is None:
+        hidden("assessment", agency.id, agency.id)
+    if lead and not assignment.is_lead:
+        abort(403, description="เฉพาะหัวหน้าทีมผู้ประเมินทำรายการนี้ได้")
+    return agency, assignment

@@ -122,6 +122,7 @@ MATRIX = {
     "reviews.set_status": ("POST", REVIEW_A),
     "reviews.inbox": ("GET", REVIEWERS),
     "reviews.agency_inbox": ("GET", AGENCY_A),
+    "reviews.next_item": ("GET", {**REVIEW_A, "assessor": "ok", "admin": "ok"}),
     "answers.card": ("GET", AGENCY_A),
     "answers.save": ("POST", EDIT_A),
     "answers.history": ("GET", AGENCY_A),

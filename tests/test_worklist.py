@@ -147,6 +147,58 @@ def test_the_review_inbox_filters_resubmitted_items(app, review_world):
     assert {codes[0], codes[1]} <= awaiting and len(awaiting) == 13  # the inbox keeps every undecided item
 
 
+def test_the_review_inbox_is_paged_and_grouped_by_agency_and_sub_item(app, review_world, monkeypatch):
+    from portal.reviews import inbox
+
+    monkeypatch.setattr(inbox, "PAGE_SIZE", 5)
+    assessor = signed_in(app, "rw-assessor")  # both agencies: 13 items of A, one of B
+    pages = [assessor.get(f"/reviews/inbox?page={n}").get_data(as_text=True) for n in (1, 2, 3)]
+    listed = [re.findall(r'data-item="([^"]+)"', page) for page in pages]
+    assert [len(rows) for rows in listed] == [5, 5, 4]
+    assert "รายการที่ 1–5 จาก 14" in pages[0] and "หน้า 1 จาก 3" in pages[0] and "รายการที่ 11–14 จาก 14" in pages[2]
+    # By agency name (บ before เ), then criteria order; no row twice, none lost.
+    groups = re.findall(r'<span class="group-agency">([^<]+)</span> · (\S+)', pages[0])
+    assert groups == [("กรมผู้ตรวจบี", "1.1"), ("กรมผู้ตรวจเอ", "1.1")]
+    assert listed[0][0] == review_world["codes"][0] and listed[0][1:] == review_world["codes"][:4]
+    assert sum(listed, [])[1:] == review_world["codes"]
+    # The pager keeps the filter, and swaps only the results with htmx.
+    filtered = assessor.get("/reviews/inbox?status=awaiting&page=2").get_data(as_text=True)
+    assert 'href="/reviews/inbox?status=awaiting&amp;page=3"' in filtered and 'hx-target="#inbox-results"' in filtered
+    swapped = assessor.get("/reviews/inbox?page=2", headers={"HX-Request": "true", "HX-Target": "inbox-results"})
+    assert swapped.get_data(as_text=True).lstrip().startswith('<div id="inbox-results">')
+    for bad in ("abc", "-4", "999"):
+        assert assessor.get(f"/reviews/inbox?page={bad}").status_code == 200  # clamped to the pages there are
+
+
+def test_next_item_walks_the_inbox_the_reviewer_chose(app, review_world):
+    ids = review_world["item_ids"]
+    reviewer = signed_in(app, "rw-reviewer")
+    with app.app_context():
+        agency_id = db.session.scalar(select(db.text("id FROM agency WHERE code = 'RW-A'")))
+        other_id = db.session.scalar(select(db.text("id FROM agency WHERE code = 'RW-B'")))
+
+    def after(item_id, query=""):
+        response = reviewer.get(f"/reviews/next/{agency_id}/{item_id}{query}")
+        assert response.status_code == 302
+        return response.headers["Location"]
+
+    assert after(ids[0]).endswith(f"#item-{ids[1]}")
+    assert after(ids[12]).endswith(f"#item-{ids[0]}")  # past the end: back to the first
+    # The filter the reviewer came with is kept: only the two resubmitted items, then back.
+    resubmitted = after(ids[0], "?inbox_status=resubmitted")
+    assert resubmitted.endswith(f"#item-{ids[1]}") and "inbox_status=resubmitted" in resubmitted
+    assert after(ids[1], "?inbox_status=resubmitted").endswith(f"#item-{ids[0]}")
+    # Nothing else waits: back to the inbox with a message.
+    none_left = reviewer.get(f"/reviews/next/{agency_id}/{ids[0]}?inbox_status=needs_revision")
+    assert none_left.headers["Location"].endswith("/reviews/inbox?status=needs_revision")
+    # The item page links to the next item with the filter it was opened with.
+    page = reviewer.get(after(ids[0], "?inbox_status=resubmitted").split("#")[0]).get_data(as_text=True)
+    assert f"/reviews/next/{agency_id}/{ids[0]}?inbox_status=resubmitted" in page and "รายการถัดไปที่รอพิจารณา" in page
+    # Agency B's item is outside this reviewer's scope, and its id answers 404; editors 403.
+    assert reviewer.get(f"/reviews/next/{other_id}/{ids[0]}").status_code == 404
+    assert signed_in(app, "rw-editor").get(f"/reviews/next/{agency_id}/{ids[0]}").status_code == 403
+
+
 def test_a_resubmitted_item_links_to_what_changed_on_its_page(app, review_world):
     reviewer = signed_in(app, "rw-reviewer")
     page = reviewer.get("/").get_data(as_text=True)

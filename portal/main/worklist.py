@@ -13,6 +13,7 @@ from portal import cycles
 from portal.access import can_edit_agency
 from portal.answers.queries import progress
 from portal.extensions import db
+from portal.paging import Page, paged
 from portal.models import Agency, AssessmentCycle, ChecklistItem, Category, ItemReview, SubItem, User
 from portal.models.evidence import Evidence, EvidenceAttachment
 from portal.reviews.inbox import InboxFilter, awaiting, decided_as, open_threads, review_scope
@@ -23,22 +24,8 @@ REVIEWING_ROLES = ("reviewer", "assessor", "admin")
 NEWEST_REPLIES = 5
 
 
-@dataclass(frozen=True)
-class Page:
-    rows: list
-    total: int
-    number: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
-
-
 def _paged(statement, number: int) -> Page:
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    number = min(max(1, number), max(1, -(-total // PAGE_SIZE)))
-    rows = db.session.execute(statement.limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
-    return Page(rows, total, number)
+    return paged(statement, number, PAGE_SIZE)
 
 
 def returned_items(agency_ids: list[int], cycle_id: int, number: int = 1) -> Page:
@@ -74,7 +61,7 @@ def awaiting_review(scope: set[int] | None, cycle_id: int, number: int = 1) -> P
     items = {i.id: i for i in db.session.scalars(
         select(ChecklistItem).where(ChecklistItem.id.in_({r[1] for r in page.rows}))
         .options(selectinload(ChecklistItem.sub_item).selectinload(SubItem.category)))}
-    return Page([(agencies[a], items[i], when) for a, i, when in page.rows], page.total, page.number)
+    return Page([(agencies[a], items[i], when) for a, i, when in page.rows], page.total, page.number, page.size)
 
 
 def resubmitted_items(scope: set[int] | None, cycle_id: int, number: int = 1) -> Page:

@@ -1,25 +1,28 @@
 """Inbox queries: open threads and items waiting for a decision, within the user's scope."""
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
+from portal.paging import Page, paged
 from portal.models import Agency, Category, ChecklistItem, SubItem
 from portal.models.evidence import Evidence, EvidenceAttachment
 from portal.models.review import CommentThread, ItemReview
 from portal.reviews.permissions import internal_agency_ids, visible_threads_clause
 from portal.reviews.queries import unread_thread_ids
 
-LIMIT = 200
+LIMIT = 200  # open threads listed
+PAGE_SIZE = 50  # items per inbox page
 STATUS_FILTERS = {
     "awaiting": "รอพิจารณา (มีหลักฐาน ยังไม่ตัดสิน)",
     "resubmitted": "แก้ไขแล้ว รอพิจารณาอีกครั้ง",
     "needs_revision": "ต้องแก้ไข",
     "accepted": "ผ่านการพิจารณา",
 }
-# Criteria order; selected too, because PostgreSQL orders a DISTINCT only by selected columns.
-ORDER = (Category.position, SubItem.position, ChecklistItem.position, ChecklistItem.id)
+# By agency, then criteria order; selected too, because PostgreSQL orders a DISTINCT only by
+# selected columns. Agency.id breaks a tie between two agencies of one name.
+ORDER = (Agency.name, Agency.id, Category.position, SubItem.position, ChecklistItem.position, ChecklistItem.id)
 
 
 @dataclass
@@ -29,10 +32,16 @@ class InboxFilter:
     status: str = "awaiting"
 
     @classmethod
-    def from_args(cls, args, default_status: str = "awaiting") -> "InboxFilter":
-        status = args.get("status", default_status)
-        return cls(args.get("agency", type=int), args.get("category") or None,
+    def from_args(cls, args, default_status: str = "awaiting", prefix: str = "") -> "InboxFilter":
+        """The inbox reads `agency`, `category`, `status`; an item page carries the same
+        filter as `inbox_agency`… so its "next item" link walks the list the reviewer chose."""
+        status = args.get(prefix + "status", default_status)
+        return cls(args.get(prefix + "agency", type=int), args.get(prefix + "category") or None,
                    status if status in STATUS_FILTERS else default_status)
+
+    def as_args(self, prefix: str = "") -> dict:
+        args = {prefix + "status": self.status, prefix + "agency": self.agency_id, prefix + "category": self.category}
+        return {name: value for name, value in args.items() if value}
 
 
 def _item_filters(statement, agency_column, item_column, flt: InboxFilter, scope: set[int] | None):
@@ -83,22 +92,55 @@ def decided_as(status: str):
     return ItemReview.status == status
 
 
-def review_rows(cycle_id: int, flt: InboxFilter, scope: set[int] | None) -> list[tuple]:
-    """(agency, item, review or None) for the status filter: "awaiting" means the item has
-    live evidence and no decision yet (no review, or submitted)."""
+def _review_statement(cycle_id: int, flt: InboxFilter, scope: set[int] | None):
+    """(agency id, item id, review id) for the status filter, in inbox order: by agency,
+    then criteria order, so the page groups by agency and sub-item. "awaiting" means the
+    item has live evidence and no decision yet (no review, or submitted)."""
     if flt.status == "awaiting":
         statement = awaiting(select(Evidence.agency_id, EvidenceAttachment.checklist_item_id, ItemReview.id,
                                     *ORDER).distinct(), cycle_id)
-        statement = _item_filters(statement, Evidence.agency_id, EvidenceAttachment.checklist_item_id, flt, scope)
+        agency_column, item_column = Evidence.agency_id, EvidenceAttachment.checklist_item_id
     else:
         statement = select(ItemReview.agency_id, ItemReview.checklist_item_id, ItemReview.id, *ORDER).where(
             ItemReview.cycle_id == cycle_id, decided_as(flt.status))
-        statement = _item_filters(statement, ItemReview.agency_id, ItemReview.checklist_item_id, flt, scope)
-    rows = [row[:3] for row in db.session.execute(statement.order_by(*ORDER).limit(LIMIT))]
+        agency_column, item_column = ItemReview.agency_id, ItemReview.checklist_item_id
+    statement = _item_filters(statement.join(Agency, Agency.id == agency_column), agency_column, item_column,
+                              flt, scope)
+    return statement, agency_column, item_column
+
+
+def _loaded(rows) -> list[tuple]:
+    """(agency, item, review or None) for (agency id, item id, review id) rows, in three queries."""
     agencies = {a.id: a for a in db.session.scalars(select(Agency).where(Agency.id.in_({r[0] for r in rows})))}
-    items = {i.id: i for i in db.session.scalars(select(ChecklistItem).where(ChecklistItem.id.in_({r[1] for r in rows})))}
+    items = {i.id: i for i in db.session.scalars(
+        select(ChecklistItem).where(ChecklistItem.id.in_({r[1] for r in rows}))
+        .options(selectinload(ChecklistItem.sub_item).selectinload(SubItem.category)))}
     reviews = {r.id: r for r in db.session.scalars(select(ItemReview).where(ItemReview.id.in_({r[2] for r in rows if r[2]})))}
     return [(agencies[a], items[i], reviews.get(r)) for a, i, r in rows]
+
+
+def review_rows(cycle_id: int, flt: InboxFilter, scope: set[int] | None, number: int = 1) -> Page:
+    """One page of (agency, item, review or None) for the status filter."""
+    statement, _, _ = _review_statement(cycle_id, flt, scope)
+    page = paged(statement.order_by(*ORDER), number, PAGE_SIZE)
+    return Page(_loaded([row[:3] for row in page.rows]), page.total, page.number, page.size)
+
+
+def next_after(cycle_id: int, flt: InboxFilter, scope: set[int] | None, agency: Agency,
+               item: ChecklistItem) -> tuple[Agency, ChecklistItem] | None:
+    """The row that follows (agency, item) in the inbox's order under the same filter, so a
+    reviewer walks through what awaits them; the first row when this one is not listed
+    before any other (it was just decided, or its filter changed)."""
+    statement, _, _ = _review_statement(cycle_id, flt, scope)
+    sub_item = item.sub_item
+    here = (agency.name, agency.id, sub_item.category.position, sub_item.position, item.position, item.id)
+    after = db.session.execute(statement.where(tuple_(*ORDER) > tuple_(*here)).order_by(*ORDER).limit(1)).first()
+    if after is None:
+        after = db.session.execute(statement.where(tuple_(*ORDER) != tuple_(*here)).order_by(*ORDER).limit(1)).first()
+    if after is None:
+        return None
+    found_agency, found_item, _ = _loaded([after[:3]])[0]
+    return found_agency, found_item
 
 
 def review_scope() -> set[int] | None:

@@ -1,12 +1,13 @@
 """Inboxes: the reviewers' across their agencies, and each agency's own."""
-from flask import request
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
 from portal import cycles
-from portal.access import agency_or_404, require_roles, scope_to_visible_agencies
+from portal.access import FORBIDDEN, agency_or_404, require_roles, scope_to_visible_agencies
 from portal.extensions import db
 from portal.fragments import render
-from portal.models import Agency, Category
+from portal.models import Agency, Category, ChecklistItem
 from portal.reviews import bp
 from portal.reviews import inbox as q
 
@@ -30,7 +31,28 @@ def inbox():
     threads, unread = q.open_threads(cycle.id, flt)
     return render("reviews/inbox.html", "results", cycle=cycle, flt=flt, agencies=agencies,
                   categories=_categories(cycle), statuses=q.STATUS_FILTERS, threads=threads, unread=unread,
-                  rows=q.review_rows(cycle.id, flt, scope), limit=q.LIMIT)
+                  page=q.review_rows(cycle.id, flt, scope, request.args.get("page", 1, type=int)), limit=q.LIMIT)
+
+
+@bp.get("/reviews/next/<int:agency_id>/<int:item_id>")
+def next_item(agency_id: int, item_id: int):
+    """รายการถัดไป: the item after this one in the inbox list the reviewer chose (carried
+    as inbox_status, inbox_agency, inbox_category); the inbox when none is left."""
+    agency = agency_or_404(agency_id)  # first: another agency's id is not found, for anyone
+    if not any(current_user.has_role(role) for role in ("reviewer", "assessor", "admin")):
+        abort(403, description=FORBIDDEN)
+    item = db.session.get(ChecklistItem, item_id)
+    if item is None:
+        abort(404)
+    cycle, flt = cycles.current_cycle(), q.InboxFilter.from_args(request.args, prefix="inbox_")
+    found = q.next_after(cycle.id, flt, q.review_scope(), agency, item)
+    if found is None:
+        flash("ไม่มีรายการอื่นที่รอในรายการที่เลือกแล้ว", "success")
+        return redirect(url_for("reviews.inbox", **flt.as_args()))
+    agency, item = found
+    sub = item.sub_item
+    return redirect(url_for("evidence.workspace", agency_id=agency.id, category_code=sub.category.code,
+                            sub_item_code=sub.code, **flt.as_args("inbox_")) + f"#item-{item.id}")
 
 
 @bp.get("/agencies/<int:agency_id>/inbox")
@@ -39,5 +61,6 @@ def agency_inbox(agency_id: int):
     agency, cycle = agency_or_404(agency_id), cycles.current_cycle()
     flt = q.InboxFilter(agency_id=agency.id, status="needs_revision")
     threads, unread = q.open_threads(cycle.id, flt)
+    page = q.review_rows(cycle.id, flt, {agency.id}, request.args.get("page", 1, type=int))
     return render("reviews/agency_inbox.html", "content", agency=agency, cycle=cycle,
-                  threads=threads, unread=unread, rows=q.review_rows(cycle.id, flt, {agency.id}))
+                  threads=threads, unread=unread, page=page)

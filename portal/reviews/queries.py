@@ -4,15 +4,16 @@ Every thread query goes through permissions.visible_threads_clause, so internal 
 never reach agency users in pages, counts or inboxes."""
 import hashlib
 from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlsplit
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal import cycles
 from portal.access import hidden
-from portal.extensions import db
+from portal.extensions import db, htmx
 from portal.models import ChecklistItem, User
 from portal.models.review import Comment, CommentThread, ItemReview, ThreadRead
 from portal.reviews.changes import changes_since
@@ -135,6 +136,13 @@ class ItemReviews:
     def can_resubmit(self) -> bool:
         """Resubmitting is the agency's work, refused while it is submitted (comments are not)."""
         return editable(self.rights.agency_id)
+
+    @property
+    def inbox_args(self) -> dict:
+        """The inbox filter the reviewer came with (inbox links carry it as inbox_*), for
+        the item's "รายการถัดไป" link; an htmx fragment reads it from the page's address."""
+        query = urlsplit(htmx.current_url).query if htmx and htmx.current_url else request.query_string.decode()
+        return {name: value for name, value in parse_qsl(query) if name.startswith("inbox_")}
 
     def stamp(self, item_id: int) -> str:
         """Changes whenever what the list shows changes, so a poll can answer 204 otherwise."""

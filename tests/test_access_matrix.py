@@ -85,6 +85,7 @@ MATRIX = {
     "evidence.workspace": ("GET", AGENCY_A),
     "evidence.item_panel": ("GET", AGENCY_A),
     "evidence.upload": ("POST", EDIT_A),
+    "evidence.resolve_duplicate": ("POST", EDIT_A),
     "evidence.add_link": ("POST", EDIT_A),
     "evidence.picker": ("GET", EDIT_A),
     "evidence.attach": ("POST", EDIT_A),

@@ -87,3 +87,36 @@ def test_files_over_the_limit_say_so_and_leave_the_panel(app, live_server, works
     panel.locator("input[type=file]").set_input_files(str(small))
     page.wait_for_selector(f"#item-{workspace['item']} .coverage.covered")
     assert "แผน.txt" in page.locator(f"#item-{workspace['item']}").inner_text()
+
+
+def test_the_same_file_again_is_offered_as_the_existing_evidence(app, live_server, workspace, sized_page,
+                                                                 artifacts_dir, tmp_path):
+    """Duplicate upload → the offer → attach the existing evidence (the default): one
+    evidence, used by both items, nothing stored twice."""
+    from sqlalchemy import func, select
+
+    from portal.models import Evidence
+
+    page = sized_page
+    with app.app_context():
+        second_item = checklist_item("1.1", "B2").id
+    panel = open_panel(page, live_server, workspace)
+    document = tmp_path / "คำสั่งแต่งตั้งคณะทำงาน.txt"
+    document.write_text("คำสั่งแต่งตั้งคณะทำงานขับเคลื่อนการพัฒนาคุณภาพการบริหารจัดการภาครัฐ")
+    panel.locator("input[type=file]").set_input_files(str(document))
+    panel.locator(".coverage", has_text="มีหลักฐาน 1 รายการ").wait_for()
+
+    other = page.locator(f"#item-{second_item}")
+    other.locator("summary", has_text="เพิ่มหลักฐาน").click()
+    other.locator("input[type=file]").set_input_files(str(document))
+    offer = other.locator(".duplicate-offer")
+    offer.wait_for()
+    assert "เป็นไฟล์เดียวกับหลักฐาน" in offer.inner_text() and "ใช้อยู่กับ 1.1-B1" in offer.inner_text()
+    assert offer.get_by_label("แนบหลักฐานเดิมกับรายการ B2", exact=False).is_checked()
+    other.screenshot(path=str(artifacts_dir / f"upload-duplicate-offer-{page.width_name}.png"))
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    offer.get_by_role("button", name="ตกลง").click()
+    other.locator(".alert-success", has_text="แนบหลักฐานเดิม").wait_for()
+    assert other.locator(".coverage").inner_text() == "มีหลักฐาน 1 รายการ"
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Evidence.id))) == 1

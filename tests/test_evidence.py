@@ -84,9 +84,71 @@ def test_upload_stores_by_hash_and_updates_coverage(app, ws):
 def test_same_bytes_are_stored_once(app, ws):
     editor = signed_in(app, "ev-editor")
     before = counts(app)[1]
-    upload(editor, ws, [("a.txt", THAI_TEXT.encode()), ("b.txt", THAI_TEXT.encode())])
+    response = upload(editor, ws, [("a.txt", THAI_TEXT.encode()), ("b.txt", THAI_TEXT.encode())])
     evidence_count, blobs = counts(app)
-    assert evidence_count == 2 and blobs in (before, before + 1)
+    assert evidence_count == 1 and blobs in (before, before + 1)  # the second is asked about
+    assert "“b.txt” เป็นไฟล์เดียวกับหลักฐาน" in response.get_data(as_text=True)
+
+
+def duplicate_offer(page: str) -> tuple[str, str]:
+    import re
+
+    found = re.search(r'<form class="duplicate-offer card" method="post" action="([^"]+)".*?name="name" value="([^"]*)"',
+                      page, re.S)
+    assert found, "no duplicate offer in the panel"
+    return found.group(1), found.group(2)
+
+
+def test_uploading_a_file_the_agency_has_offers_to_attach_the_existing_evidence(app, ws):
+    editor = signed_in(app, "ev-editor")
+    upload(editor, ws, [("แผนยุทธศาสตร์.txt", THAI_TEXT.encode())], item="B1")
+    again = upload(editor, ws, [("แผนยุทธศาสตร์ ฉบับส่งกอง.txt", THAI_TEXT.encode()),
+                                ("อื่น.txt", "เอกสารอื่น".encode())], item="B2")
+    page = again.get_data(as_text=True)
+    assert again.status_code == 200 and "อัปโหลดแล้ว: อื่น.txt" in page
+    assert "ไฟล์ซ้ำ:" in page and "ใช้อยู่กับ 1.1-B1" in page
+    assert 'value="attach" checked' in page  # attaching the existing one is the default
+    action, name = duplicate_offer(page)
+    assert counts(app)[0] == 2  # nothing stored twice yet
+    done = post(editor, action, {"choice": "attach", "name": name})
+    assert done.status_code == 200 and "แนบหลักฐานเดิม “แผนยุทธศาสตร์” กับรายการ B2 แล้ว" in done.get_data(as_text=True)
+    with app.app_context():
+        evidence = db.session.scalar(select(Evidence).where(Evidence.title == "แผนยุทธศาสตร์"))
+        assert sorted(a.checklist_item.code for a in evidence.attachments) == ["B1", "B2"]
+        assert db.session.scalar(select(func.count(Evidence.id))) == 2
+    # Answering again changes nothing more.
+    assert "อยู่แล้ว" in post(editor, action, {"choice": "attach", "name": name}).get_data(as_text=True)
+
+
+def test_a_duplicate_in_the_trash_is_restored_or_kept_as_a_copy_on_purpose(app, ws):
+    editor = signed_in(app, "ev-editor")
+    upload(editor, ws, [("คำสั่ง.txt", THAI_TEXT.encode())], item="B1")
+    with app.app_context():
+        first = db.session.scalar(select(Evidence.id))
+    post(editor, f"/evidence/{first}/delete")
+    page = upload(editor, ws, [("คำสั่ง.txt", THAI_TEXT.encode())], item="B2").get_data(as_text=True)
+    assert "อยู่ในถังขยะ" in page and "(กู้คืนจากถังขยะ)" in page
+    action, name = duplicate_offer(page)
+    # A copy on purpose: a second evidence of the same bytes, stored once, extracted anew.
+    kept = post(editor, action, {"choice": "copy", "name": name})
+    assert kept.status_code == 200 and "เก็บ “คำสั่ง.txt” เป็นหลักฐานแยกจาก “คำสั่ง” แล้ว" in kept.get_data(as_text=True)
+    with app.app_context():
+        rows = db.session.scalars(select(Evidence).order_by(Evidence.id)).all()
+        assert len(rows) == 2 and rows[0].deleted_at is not None and rows[1].deleted_at is None
+        assert rows[1].current_version.sha256 == rows[0].current_version.sha256
+        assert [a.checklist_item.code for a in rows[1].attachments] == ["B2"]
+        assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "evidence_added")
+                                 .order_by(AuditEvent.id.desc())).details["copy_of"] == first
+    # Attaching restores the trashed one.
+    restored = post(editor, action, {"choice": "attach", "name": name})
+    assert restored.status_code == 200
+    with app.app_context():
+        assert db.session.get(Evidence, first).deleted_at is None
+    # A choice that is neither is refused in Thai; another agency's evidence is not found.
+    assert post(editor, action, {"choice": "both"}).status_code == 422
+    other = signed_in(app, "ev-other")
+    assert post(other, action, {"choice": "attach"}).status_code == 404
+    assert post(signed_in(app, "ev-viewer"), action, {"choice": "attach"}).status_code == 403
 
 
 def test_several_files_at_once(app, ws):

@@ -83,7 +83,12 @@ def test_bad_limits_are_refused(text):
 def test_usage_counts_each_kept_file_once_trash_and_versions_included(app, ws):  # noqa: F811
     editor, other = signed_in(app, "ev-editor"), signed_in(app, "ev-other")
     first, second = content(3 * KB), content(5 * KB)
-    post_upload(editor, ws, [("a.txt", first), ("b.txt", first)])  # the same bytes twice
+    post_upload(editor, ws, [("a.txt", first), ("b.txt", first)])  # the same bytes twice: b is asked about
+    (a_id,) = evidence_ids(app)
+    kept = editor.post(f"/agencies/{ws['a']}/items/{ws['items']['B1']}/duplicates/{a_id}",
+                       data={"choice": "copy", "name": "b.txt"},
+                       headers={"HX-Request": "true", "X-CSRFToken": editor.token})
+    assert kept.status_code == 200  # a second evidence of the same bytes, kept on purpose
     assert used(app, ws["a"]).used == 3 * KB
     a_id, b_id = evidence_ids(app)
     assert replace(editor, a_id, "a2.txt", second).status_code == 200  # the first version is kept

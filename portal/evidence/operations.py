@@ -19,6 +19,7 @@ from portal.errors import Refused
 from portal.text import clean_text
 from portal.evidence import antivirus, filetypes, quota
 from portal.evidence.links import LinkError, validate_url
+from portal.evidence.queries import same_file
 from portal.evidence.storage import BlobStore, StorageFull, StoredBlob, TooLarge, rewindable
 from portal.submissions.lock import require_open
 from portal.extensions import db
@@ -150,6 +151,64 @@ def add_file(agency: Agency, item: ChecklistItem | None, upload: "FileStorage | 
          item=item.full_code if item else None)
     effects.record(db.session, "extract", [evidence.id])
     return evidence
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """An upload whose bytes are already the agency's evidence: not stored twice unless
+    the user says so (resolve_duplicate)."""
+
+    name: str
+    existing: Evidence
+
+
+def add_files(agency: Agency, item: ChecklistItem, uploads: list, user: User,
+              keep_copies: bool = False) -> tuple[list[Evidence], list[Duplicate]]:
+    """Each staged upload as new evidence of the item, except the files the agency already
+    has as evidence of the cycle (live or in the trash), which come back as Duplicates to
+    ask about; `keep_copies` records them too, on purpose. The same file twice in one
+    upload is recorded once."""
+    cycle = cycles.current_cycle()
+    added, duplicates, seen = [], [], {}
+    for upload in uploads:
+        sha256 = upload.blob.sha256
+        existing = seen.get(sha256) or (None if keep_copies else same_file(agency.id, cycle.id, sha256))
+        if existing is not None:
+            duplicates.append(Duplicate(upload.name, existing))
+            continue
+        evidence = add_file(agency, item, upload, user)
+        added.append(evidence)
+        seen[sha256] = evidence
+    return added, duplicates
+
+
+def resolve_duplicate(existing: Evidence, item: ChecklistItem, choice: str, name: str, user: User) -> str:
+    """What the user chose for an upload that repeats `existing`: attach the existing
+    evidence to the item (restored from the trash if it is there), or keep a separate
+    copy of it on purpose (its bytes are stored already: no second upload). The message."""
+    if choice == "attach":
+        if existing.deleted_at is not None:
+            restore(existing, user)
+        if any(a.checklist_item_id == item.id for a in existing.attachments):
+            return f"“{existing.title}” แนบกับรายการ {item.code} อยู่แล้ว ไม่ได้เพิ่มไฟล์ซ้ำ"
+        attach(existing, item, user)
+        return f"แนบหลักฐานเดิม “{existing.title}” กับรายการ {item.code} แล้ว ไม่ได้เพิ่มไฟล์ซ้ำ"
+    if choice != "copy":
+        raise Refused(422, "กรุณาเลือกว่าจะแนบหลักฐานเดิมหรือเก็บเป็นสำเนาแยก")
+    _require_unsubmitted(existing)
+    source = existing.current_version
+    name = clean_text(name, "ชื่อไฟล์", limit=MAX_TITLE, required=False) or source.original_name
+    copy = Evidence(agency_id=existing.agency_id, cycle_id=existing.cycle_id, kind="file",
+                    title=_title_from(name), created_by=user, extraction_status="queued")
+    copy.versions.append(FileVersion(number=1, sha256=source.sha256, size=source.size, mime=source.mime,
+                                     file_kind=source.file_kind, original_name=name, uploaded_by_id=_id(user)))
+    copy.attachments.append(EvidenceAttachment(checklist_item=item, created_by_id=_id(user)))
+    db.session.add(copy)
+    db.session.flush()
+    _log("evidence_added", copy, user, kind="file", name=name, sha256=source.sha256, item=item.full_code,
+         copy_of=existing.id)
+    effects.record(db.session, "extract", [copy.id])
+    return f"เก็บ “{name}” เป็นหลักฐานแยกจาก “{existing.title}” แล้ว"
 
 
 def add_link(agency: Agency, item: ChecklistItem | None, url: str, title: str, user: User) -> Evidence:

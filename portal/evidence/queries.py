@@ -7,7 +7,7 @@ from portal import effects
 from portal.access import can_see_agency, hidden
 from portal.extensions import db
 from portal.models import ChecklistItem, SubItem
-from portal.models.evidence import Evidence, EvidenceAttachment
+from portal.models.evidence import Evidence, EvidenceAttachment, FileVersion
 
 
 def evidence_or_404(evidence_id: int) -> Evidence:
@@ -25,6 +25,18 @@ def awaiting_index(evidence: Evidence) -> bool:
     after a full disk, or sent again after its worker died). Extraction ends by recording
     one, so this also covers "text extracted but not indexed yet"."""
     return evidence.deleted_at is None and bool(effects.outstanding("index", [evidence.id]))
+
+
+def same_file(agency_id: int, cycle_id: int, sha256: str) -> Evidence | None:
+    """The agency's evidence of the cycle whose file in force has these bytes, live or in
+    the trash (live first): an upload of the same file again is offered to it instead."""
+    candidates = db.session.scalars(
+        select(Evidence).join(FileVersion, FileVersion.evidence_id == Evidence.id)
+        .where(Evidence.agency_id == agency_id, Evidence.cycle_id == cycle_id, Evidence.kind == "file",
+               FileVersion.sha256 == sha256)
+        .options(selectinload(Evidence.versions), selectinload(Evidence.attachments))
+        .order_by(Evidence.deleted_at.is_not(None), Evidence.id).distinct())
+    return next((e for e in candidates if e.current_version.sha256 == sha256), None)
 
 
 def item_url(agency_id: int, item: ChecklistItem) -> str:

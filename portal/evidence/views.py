@@ -29,7 +29,7 @@ from portal.evidence.queries import (
     sub_item_with_items,
 )
 from portal.extensions import db
-from portal.fragments import render
+from portal.fragments import render, wants_fragment
 from portal.models import Agency, ChecklistItem
 from portal.reviews.queries import item_reviews
 from portal.submissions.lock import editable, require_editable
@@ -77,6 +77,8 @@ def item_panel(agency_id: int, item_id: int):
 
 @bp.post("/agencies/<int:agency_id>/items/<int:item_id>/files")
 def upload(agency_id: int, item_id: int):
+    """New files for the item; a file the agency already has as evidence is not stored
+    twice but asked about in the panel (attach the existing one, or keep a copy)."""
     agency, item = agency_or_404(agency_id), item_or_404(item_id)
     require_editor(agency.id)
     files = [f for f in request.files.getlist("files") if f and f.filename]
@@ -85,12 +87,36 @@ def upload(agency_id: int, item_id: int):
         if not files:
             raise Refused(422, "กรุณาเลือกไฟล์อย่างน้อยหนึ่งไฟล์")
         with ops.staged(files) as uploads:  # bytes stored outside the transaction
-            added = [ops.add_file(agency, item, upload_file, current_user) for upload_file in uploads]
+            outcome = ops.add_files(agency, item, uploads, current_user)
             db.session.commit()  # inside: a commit that fails removes the bytes again
-        return added
+        return outcome
 
-    return item_action(agency, item, add_files, lambda added: "อัปโหลดแล้ว: " + ", ".join(
-        e.current_version.original_name for e in added))
+    def said(outcome) -> str:
+        # The panel asks about each duplicate itself; a plain form post (no panel) is told here.
+        added, duplicates = outcome
+        parts = ["อัปโหลดแล้ว: " + ", ".join(e.current_version.original_name for e in added)] if added else []
+        if not wants_fragment():
+            parts += [f"“{d.name}” เป็นไฟล์เดียวกับหลักฐาน “{d.existing.title}” ที่มีอยู่แล้ว จึงยังไม่ได้เพิ่ม"
+                      for d in duplicates]
+        return " · ".join(parts)
+
+    return act(add_files, said, show=lambda text, outcome: panel(agency, item, message=text, duplicates=outcome[1]),
+               form=lambda refusal: panel(agency, item, status=refusal.status, error=refusal.message),
+               back=item_url(agency.id, item), trigger="coverage-changed")
+
+
+@bp.post("/agencies/<int:agency_id>/items/<int:item_id>/duplicates/<int:evidence_id>")
+def resolve_duplicate(agency_id: int, item_id: int, evidence_id: int):
+    """The user's answer to "this file is already evidence": attach that one (the default)
+    or keep a separate copy on purpose."""
+    agency, item = agency_or_404(agency_id), item_or_404(item_id)
+    existing = evidence_or_404(evidence_id)
+    if existing.agency_id != agency.id or existing.kind != "file":
+        abort(404)
+    require_editor(agency.id)
+    choice, name = request.form.get("choice", ""), request.form.get("name", "")
+    return item_action(agency, item, lambda: ops.resolve_duplicate(existing, item, choice, name, current_user),
+                       lambda text: text)
 
 
 @bp.post("/agencies/<int:agency_id>/items/<int:item_id>/links")

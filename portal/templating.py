@@ -5,6 +5,7 @@ import math
 from flask import Flask, current_app, url_for
 from flask_login import current_user
 
+from portal.admin.audit_text import detail_lines
 from portal.answers import structure as answer_structure
 from portal.answers.operations import MAX_STATEMENT
 from portal.answers.queries import CLAIM_LABELS, citation_label, citation_url
@@ -44,13 +45,6 @@ AGENCY_TAG_LABELS = {
     "policy_unit": "หน่วยนโยบาย",
 }
 THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
-# Thai names of the audit event detail keys the audit log page shows (others are shown as they are).
-AUDIT_DETAIL_LABELS = {
-    "reason": "เหตุผล", "status": "รหัสสถานะ", "method": "วิธีเรียก", "path": "ที่อยู่",
-    "files": "ไฟล์", "content_length": "ขนาดคำขอ (ไบต์)", "of_action": "การกระทำที่ซ้ำ",
-    "suppressed": "จำนวนที่นับรวม", "logged_per_window": "บันทึกทีละรายการได้ต่อช่วง",
-    "window_seconds": "ช่วงเวลา (วินาที)", "last_at": "ครั้งล่าสุด (UTC)",
-}
 INBOX_ROLES = ("reviewer", "assessor", "admin")
 
 
@@ -126,7 +120,7 @@ def register(app: Flask) -> None:
         review_inbox_url=inbox_url,
         unread_thread_count=unread_count,
         too_large_message=too_large_message,
-        detail_labels=AUDIT_DETAIL_LABELS,
+        audit_detail_lines=detail_lines,
         awaiting_index=awaiting_index,
         answer_parts=answer_structure.parts_for,
         answer_slots=lambda question: answer_structure.slots(question.text, question.bullets),

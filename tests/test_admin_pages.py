@@ -1,4 +1,6 @@
 """Admin pages: accounts, roles, agencies (inline edit), cycles, audit log; bad input → 422."""
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -142,7 +144,46 @@ def test_audit_log_lists_and_filters(app, admin):
     assert "<html" not in body and "HX-Request" in only_created.headers["Vary"]
     assert "สร้างบัญชีผู้ใช้" in body and "root-admin" in body and "เข้าสู่ระบบ</td>" not in body
     assert "ไม่พบรายการ" in admin.get("/admin/audit?user=nobody-at-all").get_data(as_text=True)
-    assert admin.get("/admin/audit?from=not-a-date").status_code == 400
+    bad = admin.get("/admin/audit?from=not-a-date&to=1/10/2568")
+    assert bad.status_code == 422
+    field = re.search(r'id="from-error"[^>]*>([^<]*)<', bad.get_data(as_text=True)).group(1)
+    assert "กรุณากรอกวันที่ เช่น 15 มี.ค. 2569" in field
+    assert 'value="not-a-date"' in bad.get_data(as_text=True)  # what was typed stays in the field
+    swapped = admin.get("/admin/audit?from=31/2/2569", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'id="from-error" role="alert" hx-swap-oob="true">ไม่มีวันที่นี้ในปฏิทิน' in swapped
+    backwards = admin.get("/admin/audit?from=2/10/2568&to=1/10/2568").get_data(as_text=True)
+    assert "วันที่สิ้นสุดต้องไม่ก่อนวันที่เริ่มต้น" in backwards
+
+
+def test_audit_log_reads_as_thai_text_with_buddhist_era_filters(app, admin):
+    from datetime import datetime, timezone
+
+    from portal import audit
+    from portal.admin.audit_text import detail_lines
+    from portal.models import AuditEvent
+
+    # Details read as Thai lines: a change set one line per field, before → after, vocabularies by name.
+    assert detail_lines({"changes": {"display_name": {"from": "ก", "to": "ข"}, "email": {"from": None, "to": "a@b.th"}}}) == [
+        ("ชื่อที่แสดง", "ก → ข"), ("อีเมล", "(ว่าง) → a@b.th")]
+    assert detail_lines({"item": "1.1-B1", "before": "submitted", "after": "needs_revision", "reason": "ขอฉบับลงนาม"}) == [
+        ("เปลี่ยนจาก", "รอพิจารณา → ต้องแก้ไข"), ("รายการ", "1.1-B1"), ("เหตุผล", "ขอฉบับลงนาม")]
+    assert detail_lines({"sha256": "a" * 64, "late": False, "role": "agency_signer"}) == [
+        ("รหัสไฟล์ (SHA-256)", "aaaaaaaaaaaa…"), ("ส่งช้า", "ไม่ใช่"), ("บทบาท", "ผู้มีอำนาจลงนาม (หัวหน้าส่วนราชการ)")]
+    with app.app_context():
+        event = audit.record("user_updated", object_type="user", object_id=1,
+                             display_name={"from": "นายเก่า", "to": "นายใหม่"})
+        event.at = datetime(2025, 10, 5, 3, 0, tzinfo=timezone.utc)  # 5 ต.ค. 2568, Bangkok time 10:00
+        db.session.commit()
+    page = admin.get("/admin/audit?action=user_updated").get_data(as_text=True)
+    assert "ชื่อที่แสดง:</span> นายเก่า → นายใหม่" in page and '{"from"' not in page
+    assert 'type="date"' not in page and 'placeholder="เช่น 1/10/2568"' in page
+    inside = admin.get("/admin/audit?action=user_updated&from=1/10/2568&to=๕/๑๐/๒๕๖๘").get_data(as_text=True)
+    assert "นายใหม่" in inside
+    outside = admin.get("/admin/audit?action=user_updated&from=6 ต.ค. 2568").get_data(as_text=True)
+    assert "นายใหม่" not in outside
+    # Every action the portal records has a Thai label.
+    with app.app_context():
+        assert all(action in audit.ACTION_LABELS for action in db.session.scalars(select(AuditEvent.action).distinct()))
 
 
 def test_user_search_is_a_fragment_and_escapes(app, admin):

@@ -150,11 +150,14 @@ def set_deadline(cycle_id: int):
                                                  status=refusal.status, error=refusal.message))
 
 
-def _day(raw: str | None) -> date | None:
+def _day(raw: str, errors: dict, name: str) -> date | None:
+    """A filter date as Thai users write it (Buddhist era: 1/10/2568, 1 ต.ค. 2568); a bad
+    one is told at its field and leaves that bound out."""
     try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        abort(400, description="วันที่ในตัวกรองไม่ถูกต้อง")
+        return parse_thai_date(raw[:32])
+    except ThaiDateError as error:
+        errors[name] = str(error)
+        return None
 
 
 @bp.get("/audit")
@@ -162,7 +165,12 @@ def audit():
     action = request.args.get("action", "")
     username = request.args.get("user", "").strip()[:64]
     agency_id = request.args.get("agency", type=int)
-    since, until = _day(request.args.get("from")), _day(request.args.get("to"))
+    errors: dict[str, str] = {}
+    since = _day(request.args.get("from", ""), errors, "from")
+    until = _day(request.args.get("to", ""), errors, "to")
+    if since and until and since > until:
+        errors["to"] = "วันที่สิ้นสุดต้องไม่ก่อนวันที่เริ่มต้น"
+        until = None
     page = max(request.args.get("page", 1, type=int), 1)
     statement = select(AuditEvent)
     if action in ACTION_LABELS:
@@ -182,6 +190,8 @@ def audit():
     agencies = list(db.session.scalars(select(Agency).order_by(Agency.code)))
     filters = {"action": action, "user": username, "agency": agency_id,
                "from": request.args.get("from", ""), "to": request.args.get("to", "")}
-    return render("admin/audit.html", "audit_table", events=events, total=total, page=page,
+    # A bad date answers 422; its message sits at its field (with htmx, swapped there out of band).
+    return render("admin/audit.html", "audit_table", status=422 if errors else 200,
+                  events=events, total=total, page=page,
                   pages=max((total + AUDIT_PAGE_SIZE - 1) // AUDIT_PAGE_SIZE, 1), filters=filters,
-                  agencies=agencies, labels=ACTION_LABELS)
+                  agencies=agencies, labels=ACTION_LABELS, errors=errors)

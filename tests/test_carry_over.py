@@ -32,7 +32,9 @@ def world(app):
         group = db.session.scalar(select(MetricGroup).where(MetricGroup.code == "7.2.1"))
         db.session.add(ResultMetric(agency_id=own.id, cycle_id=old.id, metric_group_id=group.id, name="ความพึงพอใจ",
                                     unit="ร้อยละ", direction="higher", target=85.0, value_two_years_ago=80.0,
-                                    value_last_year=83.0, value_this_year=87.4))
+                                    value_last_year=83.0, value_this_year=87.4, formula="ผู้พึงพอใจ ÷ ผู้ตอบ × 100",
+                                    data_source="แบบสำรวจ", baseline=78.0, responsible_unit="กองแผน",
+                                    process_sub_item="3.2"))
         new = admin_ops.create_cycle(2569, "pmqa-4.0")
         admin_ops.make_current(new)
         db.session.commit()
@@ -68,6 +70,9 @@ def test_the_previous_cycles_work_is_carried_once_and_awaits_confirmation(app, w
         metric = db.session.scalar(select(ResultMetric).where(ResultMetric.cycle_id == world["new"]))
         assert (metric.value_two_years_ago, metric.value_last_year, metric.value_this_year, metric.target) == (
             83.0, 87.4, None, None)
+        # the definition comes along: it describes the metric, not one year's figures
+        assert (metric.formula, metric.data_source, metric.baseline, metric.responsible_unit,
+                metric.process_sub_item) == ("ผู้พึงพอใจ ÷ ผู้ตอบ × 100", "แบบสำรวจ", 78.0, "กองแผน", "3.2")
         copy_id = copy.id
     page = editor.get(world["workspace"]).get_data(as_text=True)
     assert "จากปีก่อน (ร่าง ตรวจแก้แล้วบันทึก)" in page and "จากปีก่อน รอยืนยัน 1 รายการ" in page

@@ -177,6 +177,17 @@ def test_overview_for_assessors_filters_and_sorts(app, seeded):
     assert signed_in(app, "cov-editor").get("/overview").status_code == 403
 
 
+def test_no_total_of_categories_1_to_6_is_shown_or_sorted_by(app, seeded):
+    """The guide defines no total of categories 1–6: neither page sums them, and the old
+    "คะแนนรวม" sort answers 422 in Thai."""
+    html = signed_in(app, "cov-assessor").get("/overview").get_data(as_text=True)
+    assert "คะแนนรวม" not in html and "sort=points" not in html and "คำนวณโดยระบบ" in html
+    refused = signed_in(app, "cov-assessor").get("/overview?sort=points")
+    assert refused.status_code == 422 and "คู่มือไม่ได้กำหนดคะแนนรวม" in refused.get_data(as_text=True)
+    dashboard = signed_in(app, "cov-editor").get(f"/agencies/{seeded['a']}").get_data(as_text=True)
+    assert "1–6 รวม" not in dashboard and "total-points" not in dashboard and "คำนวณโดยระบบ" in dashboard
+
+
 def test_item_across_agencies(app, seeded):
     client = signed_in(app, "cov-assessor")
     html = client.get(f"/overview/items/{seeded['item_b1']}").get_data(as_text=True)

@@ -211,4 +211,102 @@ def test_a_metric_reported_twice_is_left_out_of_the_average(app, world):
     assert [m["counted"] for m in dim["metrics"]] == [True, False]
     assert dim["average_points"] == 400
     page = client.get(f"/agencies/{world['agency_id']}/results").get_data(as_text=True)
-    assert "ซ้ำกับตัววัดในกลุ่ม 7.2.1" in page
+    assert "ตัววัดซ้ำกับ “ร้อยละความพึงพอใจของผู้รับบริการ” (กลุ่ม 7.2.1" in page
+
+
+# the guide's category 7 conditions on the page, and the metric's definition -----------------
+
+def test_page_flags_duplicates_on_both_metrics_and_shows_the_category_7_score(app, world):
+    client, token = signed_in(app, "res-editor")
+    add(client, token, world)                                    # 85 → 92.5: Advance 400
+    add(client, token, world, group="7.6.1", unit="คะแนน",       # the same three years, another unit
+        name="ระดับความพอใจของผู้ใช้บริการ")
+    add(client, token, world, group="7.3.1", name="ร้อยละของบุคลากรที่ผ่านการอบรม",
+        target="80", value_two_years_ago="70", value_last_year="90", value_this_year="95")  # mean 80: 0
+    first, again, easy = stored(app)
+    page = client.get(f"/agencies/{world['agency_id']}/results").get_data(as_text=True)
+    assert "ตัววัดซ้ำกับ “ระดับความพอใจของผู้ใช้บริการ” (กลุ่ม 7.6.1" in row_html(page, first.id)
+    assert "นับคะแนนเฉพาะตัวนี้" in row_html(page, first.id)
+    assert "ตัววัดซ้ำกับ “ร้อยละความพึงพอใจของผู้รับบริการ” (กลุ่ม 7.2.1" in row_html(page, again.id)
+    assert "เปลี่ยนหน่วยวัด" in row_html(page, again.id) and "ไม่พิจารณาให้คะแนน" in row_html(page, again.id)
+    assert "0 คะแนน" in row_html(page, easy.id) and "เป้าหมายท้าทาย" in row_html(page, easy.id)
+    # (400 + 0) / 2, the duplicate left out: 200, below Basic
+    score = page.split('id="category-7-score"')[1].split("</p>")[0]
+    assert "คำนวณโดยระบบ" in score and "200" in score and "ต่ำกว่า Basic" in score
+    assert "ตัววัด 2 ตัว" in score
+    with app.app_context():
+        summary = agency_results_summary(world["agency_id"], world["cycle_id"])
+    assert summary["category"] == {"points": 200, "level": "below_basic", "counted": 2}
+
+
+def row_html(page: str, metric_id: int) -> str:
+    return page.split(f'id="metric-{metric_id}"')[1].split("</tr>")[0]
+
+
+def definition(**values):
+    return {"formula": "(ผู้ตอบพึงพอใจ ÷ ผู้ตอบทั้งหมด) × 100", "data_source": "แบบสำรวจประจำปี",
+            "baseline": "๗๘.๕", "responsible_unit": "กองยุทธศาสตร์และแผนงาน", "process_sub_item": " ๓.๒ ",
+            **values}
+
+
+def test_the_metric_definition_is_edited_shown_and_reported(app, world):
+    client, token = signed_in(app, "res-editor")
+    add(client, token, world)
+    [metric] = stored(app)
+    base = f"/agencies/{world['agency_id']}/results/{metric.id}"
+    data = {**metric_form(world["groups"]["7.2.1"]), **definition(),
+            "version": form_version(client, f"{base}/edit", base, HX)}
+    response = client.post(base, data=data, headers={**HX, "X-CSRFToken": token})
+    assert response.status_code == 200
+    [metric] = stored(app)
+    assert (metric.formula, metric.baseline, metric.process_sub_item) == (
+        "(ผู้ตอบพึงพอใจ ÷ ผู้ตอบทั้งหมด) × 100", 78.5, "3.2")
+    assert metric.data_source == "แบบสำรวจประจำปี" and metric.responsible_unit == "กองยุทธศาสตร์และแผนงาน"
+    page = client.get(f"/agencies/{world['agency_id']}/results").get_data(as_text=True)
+    row = row_html(page, metric.id)
+    for text in ("สูตรคำนวณ", "แบบสำรวจประจำปี", "ค่าฐาน", "78.5", "หน่วยงานที่รับผิดชอบ", "3.2"):
+        assert text in row
+    form = client.get(f"{base}/edit", headers=HX).get_data(as_text=True)
+    assert 'value="78.5"' in form and 'value="3.2"' in form and "แบบสำรวจประจำปี</textarea>" in form
+    with app.app_context():
+        from portal.models import Agency, AssessmentCycle
+        from portal.reports.content import draft
+
+        report = draft(db.session.get(Agency, world["agency_id"]), db.session.get(AssessmentCycle, world["cycle_id"]))
+        event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "result_metric_updated")).all()[-1]
+    [entry] = report.metrics
+    assert (entry.formula, entry.baseline, entry.process_sub_item) == (metric.formula, 78.5, "3.2")
+    assert event.details["changes"]["process_sub_item"] == {"from": "", "to": "3.2"}
+
+
+def test_bad_definition_answers_422_at_the_field_and_keeps_the_input(app, world):
+    client, token = signed_in(app, "res-editor")
+    add(client, token, world)
+    [metric] = stored(app)
+    base = f"/agencies/{world['agency_id']}/results/{metric.id}"
+    data = {**metric_form(world["groups"]["7.2.1"]), **definition(baseline="ประมาณแปดสิบ", process_sub_item="9.9"),
+            "version": form_version(client, f"{base}/edit", base, HX)}
+    response = client.post(base, data=data, headers={**HX, "X-CSRFToken": token})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="baseline-error">ค่าฐาน “ประมาณแปดสิบ” ไม่ใช่ตัวเลข' in body
+    assert 'id="process_sub_item-error">ไม่พบหัวข้อ “9.9” ในหมวด 1–6' in body
+    assert 'value="ประมาณแปดสิบ"' in body and 'value="9.9"' in body
+    assert "แบบสำรวจประจำปี</textarea>" in body  # the valid fields are kept too
+    # a category 7 code is not a process sub-item; on the add form too
+    added = add(client, token, world, name="ตัววัดใหม่", **definition(process_sub_item="7.1"))
+    assert added.status_code == 422 and "ไม่พบหัวข้อ “7.1”" in added.get_data(as_text=True)
+    assert [m.baseline for m in stored(app)] == [None]
+
+
+def test_another_agencys_metric_ids_answer_404_for_the_definition_too(app, world):
+    editor, token = signed_in(app, "res-editor")
+    add(editor, token, world)
+    [metric] = stored(app)
+    client, token = signed_in(app, "res-other")
+    for agency_id in (world["agency_id"], world["other_id"]):
+        base = f"/agencies/{agency_id}/results/{metric.id}"
+        assert client.get(base, headers=HX).status_code == 404
+        data = {**metric_form(world["groups"]["7.2.1"]), **definition(), "version": "1"}
+        assert client.post(base, data=data, headers={**HX, "X-CSRFToken": token}).status_code == 404
+    assert stored(app)[0].formula == ""

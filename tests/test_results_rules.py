@@ -12,6 +12,11 @@ from portal.results.rules import (
     GroupSpec,
     MetricData,
     achievement,
+    band_of_points,
+    build_report,
+    category_score,
+    find_duplicates,
+    improving_trend,
     metric_level,
     normalise_name,
     score,
@@ -38,9 +43,9 @@ _keys = iter(range(1, 10_000))
 
 
 def metric(name="ตัววัด", group="7.1.2", direction="higher", target=110.0,
-           values=(90.0, 100.0, 115.0), indicator="") -> MetricData:
+           values=(90.0, 100.0, 115.0), indicator="", unit="") -> MetricData:
     return MetricData(name=name, group_code=group, direction=direction, target=target,
-                      values=values, mandatory_indicator=indicator, key=next(_keys))
+                      values=values, mandatory_indicator=indicator, key=next(_keys), unit=unit)
 
 
 def kinds(problems) -> list[str]:
@@ -101,7 +106,8 @@ def test_band_boundaries_follow_the_guides_text(target, actual, expected):
 
 
 def test_score_uses_the_current_year():
-    scored = score(metric(target=100, values=(1000, 1000, 104)), RULES)
+    # previous years below the target (so the target is challenging), the last one far above
+    scored = score(metric(target=100, values=(60, 70, 104)), RULES)
     assert (scored.achievement, scored.level, scored.points) == (4.0, "basic", 300)
 
 
@@ -167,6 +173,7 @@ def test_duplicates_are_found_across_dimensions_after_normalising_names():
     duplicates = [p for p in problems if p.kind == "duplicate"]
     assert len(duplicates) == 1
     assert duplicates[0].dimension_code == "7.6" and "7.1.2" in duplicates[0].message
+    assert "ตัววัดซ้ำกับ “ร้อยละของ  Open Data”" in duplicates[0].message
     assert normalise_name("ก\u0e33") == normalise_name("กำ")  # NFC
 
 
@@ -235,3 +242,100 @@ def test_trend_chart_skips_missing_years_and_centres_flat_lines():
     assert {y for _, y, _, _ in chart.points} == {20} and chart.target_y == 20
     assert "2567: ไม่มีข้อมูล" in chart.label
     assert trend_chart((None, None, None), None, (2567, 2568, 2569)).points == []
+
+
+# the guide's category 7 scoring conditions (คู่มือ หมวด 7 ผลลัพธ์การดำเนินการ) -----------------
+
+def test_ตัววัดทุกตัวต้องตั้งเป้าหมายท้าทาย_target_not_better_than_mean_of_two_previous_years_scores_zero():
+    # +13.6 % beyond a target of 110 would be Significance, but 110 is not above mean(100, 120) = 110
+    scored = score(metric(target=110, values=(100, 120, 125)), RULES)
+    assert (scored.level, scored.points, scored.band_level) == ("below_basic", 0, "significance")
+    assert scored.condition == "target_not_challenging" and "เป้าหมายท้าทาย" in scored.reason
+    problem = next(p for p in check([metric(target=110, values=(100, 120, 125))])
+                   if p.kind == "target_not_challenging")
+    assert "0 คะแนน" in problem.message and "2567–2568" in problem.message
+    # one step above the mean is challenging and scores its band
+    assert score(metric(target=110.5, values=(100, 120, 125)), RULES).points == 500
+
+
+def test_ตัววัดทุกตัวต้องตั้งเป้าหมายท้าทาย_lower_is_better_target_must_be_below_the_mean():
+    # days to serve: mean(20, 16) = 18; a target of 18 is not better, 17 is
+    assert score(metric(direction="lower", target=18, values=(20, 16, 15)), RULES).condition == "target_not_challenging"
+    lower = score(metric(direction="lower", target=17, values=(20, 16, 16)), RULES)
+    assert (lower.achievement, lower.level, lower.points) == (round(100 / 17, 9), "advance", 400)
+
+
+def test_ตัววัดทุกตัวต้องตั้งเป้าหมายท้าทาย_missing_previous_years_cannot_be_judged_and_scores_zero():
+    for values in ((None, 100, 130), (100, None, 130), (None, None, 130)):
+        scored = score(metric(target=110, values=values), RULES)
+        assert (scored.points, scored.condition) == (0, "target_unjudgeable")
+        assert "พิจารณาไม่ได้" in scored.reason
+    problems = check([metric(target=110, values=(None, 100, 130))])
+    assert "target_unjudgeable" in kinds(problems) and "target_not_challenging" not in kinds(problems)
+
+
+def test_รายงานผล3ปีเพื่อให้เห็นแนวโน้ม_significance_needs_improving_trend():
+    # +18 % beyond the target: Significance only when each year beats the one before
+    assert score(metric(target=100, values=(80, 90, 118)), RULES).level == "significance"
+    for values in ((95, 90, 118), (90, 90, 118)):     # a dip, a flat year
+        capped = score(metric(target=93, values=values), RULES)  # mean 92.5 or 90: challenging
+        assert capped.band_level == "significance"
+        assert (capped.level, capped.points, capped.capped) == ("advance", 400, True)
+        assert "แนวโน้ม" in capped.reason
+    assert improving_trend((80, 90, 118), "higher") and not improving_trend((None, 90, 118), "higher")
+
+
+def test_รายงานผล3ปีเพื่อให้เห็นแนวโน้ม_lower_is_better_improves_downwards():
+    # complaints per month: 30 → 25 → 17 against a target of 20 (−15 %, i.e. 15 % better)
+    scored = score(metric(direction="lower", target=20, values=(30, 25, 17)), RULES)
+    assert (scored.level, scored.points) == ("significance", 500)
+    rising = score(metric(direction="lower", target=20, values=(22, 25, 17)), RULES)
+    assert (rising.level, rising.capped) == ("advance", True)
+    assert improving_trend((30, 25, 17), "lower") and not improving_trend((17, 25, 30), "lower")
+
+
+def test_ไม่รายงานตัววัดซ้ำแม้เปลี่ยนหน่วยวัด_duplicate_with_changed_unit_scored_once():
+    first = metric(name="ความพึงพอใจของผู้รับบริการ", group="7.2.1", unit="ร้อยละ", values=(80, 85, 92),
+                   target=83)  # +10.8 %, improving: Significance
+    again = metric(name="คะแนนความพึงพอใจเฉลี่ย", group="7.2.3", unit="คะแนน (เต็ม 5)", values=(80, 85, 92),
+                   target=83)
+    [dup] = find_duplicates([first, again], RULES.category_7.duplicate_name_similarity)
+    assert (dup.earlier, dup.later) == (first, again) and "เปลี่ยนหน่วยวัด" in dup.why
+    report = build_report([first, again], GROUPS, "department", "service", YEAR, RULES)
+    assert report.scores[first.key].points == 500 and report.scores[again.key].condition == "duplicate"
+    assert report.scores[again.key].points == 0
+    assert report.category.counted == 1 and report.category.points == 500  # scored once
+    assert any("ตัววัดซ้ำกับ “คะแนนความพึงพอใจเฉลี่ย”" in f for f in report.duplicate_flags(first.key))
+    assert any("ตัววัดซ้ำกับ “ความพึงพอใจของผู้รับบริการ”" in f for f in report.duplicate_flags(again.key))
+    # the same numbers under the same unit with different names are two metrics
+    other = metric(name="ร้อยละของงานที่แล้วเสร็จ", group="7.2.3", unit="ร้อยละ", values=(80, 85, 92))
+    assert find_duplicates([first, other], 0.9) == []
+
+
+def test_ไม่รายงานตัววัดซ้ำในกลุ่มเดียวกันหรือข้ามกลุ่มมิติ_reworded_name_is_a_duplicate():
+    first = metric(name="ร้อยละความพึงพอใจของผู้รับบริการ", group="7.2.1", values=(80, 85, 92))
+    reworded = metric(name="ร้อยละ ความพึงพอใจของผู้รับบริการ (ภาพรวม)", group="7.6.1", values=(70, 75, 90))
+    thai_digits = metric(name="ร้อยละ ๘๐ ของ Open-Data", group="7.1.2", values=(1, 2, 3))
+    arabic = metric(name="ร้อยละ80ของ open data", group="7.1.3", values=(4, 5, 6))
+    found = find_duplicates([first, reworded, thai_digits, arabic], RULES.category_7.duplicate_name_similarity)
+    assert [(d.earlier.key, d.later.key) for d in found] == [(first.key, reworded.key),
+                                                             (thai_digits.key, arabic.key)]
+    assert found[0].why.startswith("ชื่อใกล้เคียงกัน") and found[1].why == "ชื่อเดียวกัน"
+    assert normalise_name("ร้อยละ ๘๐ ของ Open-Data") == normalise_name("ร้อยละ80ของ open data")
+    # names that differ only in a number are different metrics, however similar
+    numbered = [metric(name="ร้อยละความสำเร็จของโครงการสำคัญที่ 1"),
+                metric(name="ร้อยละความสำเร็จของโครงการสำคัญที่ 2", values=(1, 2, 3))]
+    assert find_duplicates(numbered, 0.9) == []
+
+
+def test_category_7_score_is_the_mean_of_counted_metrics_and_its_level_the_band_of_that_mean():
+    metrics = [metric(name="ก", target=100, values=(80, 90, 104)),           # Basic 300
+               metric(name="ข", group="7.2.1", target=100, values=(80, 90, 108)),  # Advance 400
+               metric(name="ค", group="7.3.1", target=100, values=(100, 120, 125)),  # not challenging: 0
+               metric(name="ง", group="7.4.1", target=None, values=(80, 90, 104))]   # no target: 0
+    report = build_report(metrics, GROUPS, "department", "service", YEAR, RULES)
+    assert (report.category.points, report.category.counted, report.category.not_scored) == (175, 4, 1)
+    assert report.category.level == "below_basic"
+    assert category_score([], RULES).points is None
+    assert [band_of_points(p, RULES) for p in (0, 299.99, 300, 350, 400, 499, 500)] == \
+        ["below_basic", "below_basic", "basic", "basic", "advance", "advance", "significance"]

@@ -566,6 +566,23 @@ def test_a_file_replaced_after_reopening_leaves_the_first_snapshot_unchanged_and
     assert differences(first.snapshot, first.snapshot).none
 
 
+def test_a_snapshot_frozen_before_metric_definitions_reads_and_compares_without_them():
+    """Stored snapshots are never rewritten: their metrics have no "definition" key, which
+    reads as an empty definition, so comparing with a newer snapshot shows no change."""
+    from portal.reports.content import MetricEntry, _definition
+
+    metric = {"id": 1, "group": "7.2.1", "name": "ความพึงพอใจ", "unit": "ร้อยละ", "direction": "higher",
+              "target": 85.0, "mandatory_indicator": "", "values": [80.0, 82.0, 90.0], "evidence_ids": []}
+    empty = {"formula": "", "data_source": "", "baseline": None, "responsible_unit": "", "process_sub_item": ""}
+    old = {"answers": {}, "statements": {}, "claims": {}, "evidence": [], "results": [metric]}
+    new = {**old, "results": [{**metric, "definition": empty}]}
+    assert differences(old, new).none
+    edited = {**old, "results": [{**metric, "definition": {**empty, "formula": "ก ÷ ข"}}]}
+    assert len(differences(old, edited).metrics_changed) == 1
+    entry = MetricEntry("7.2.1", "ความพึงพอใจ", "ร้อยละ", 85.0, (80.0, 82.0, 90.0), **_definition({}))
+    assert not entry.has_definition and entry.baseline is None
+
+
 # --- the report as sent ---------------------------------------------------------------------
 
 def docx_text(data: bytes) -> str:

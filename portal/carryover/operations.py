@@ -7,7 +7,8 @@
   the same codes, awaiting the agency's confirmation: shown, not counted, until confirmed
   per item or all at once;
 - category 7 metrics move one year back (this year's value becomes last year's) with the
-  target left empty for the new year.
+  target left empty for the new year, its definition (formula, data source, baseline,
+  responsible unit, process sub-item if the new edition has it) kept.
 Copies remember their source, so running it again adds only what is new."""
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from portal.models.criteria import Category, MetricGroup, ResultDimension
 from portal.models.evidence import Evidence, EvidenceAttachment, EvidencePage, FileVersion
 from portal.models.results import ResultMetric
 from portal.models.user import utcnow
+from portal.results.queries import process_sub_item_codes
 from portal.submissions.lock import require_open
 
 FORBIDDEN = "เฉพาะเจ้าหน้าที่ของส่วนราชการนี้ (สิทธิ์แก้ไข) เท่านั้นที่นำข้อมูลจากปีก่อนมาใช้ได้"
@@ -123,6 +125,7 @@ def _groups(edition: str) -> dict[str, int]:
 def _metrics(agency: Agency, source: AssessmentCycle, target: AssessmentCycle, user: User) -> int:
     group_code = {group_id: code for code, group_id in _groups(cycles.criteria_edition(source)).items()}
     new_groups = _groups(cycles.criteria_edition(target))
+    sub_items = process_sub_item_codes(cycles.criteria_edition(target))
     present = {(m.metric_group_id, m.name) for m in db.session.scalars(select(ResultMetric).where(
         ResultMetric.agency_id == agency.id, ResultMetric.cycle_id == target.id))}
     count = 0
@@ -136,7 +139,10 @@ def _metrics(agency: Agency, source: AssessmentCycle, target: AssessmentCycle, u
             agency_id=agency.id, cycle_id=target.id, metric_group_id=group_id, name=metric.name,
             unit=metric.unit, direction=metric.direction, target=None,
             value_two_years_ago=metric.value_last_year, value_last_year=metric.value_this_year, value_this_year=None,
-            mandatory_indicator=metric.mandatory_indicator, position=metric.position, created_by_id=user.id))
+            mandatory_indicator=metric.mandatory_indicator, position=metric.position, created_by_id=user.id,
+            formula=metric.formula, data_source=metric.data_source, baseline=metric.baseline,
+            responsible_unit=metric.responsible_unit,
+            process_sub_item=metric.process_sub_item if metric.process_sub_item in sub_items else ""))
         count += 1
     return count
 

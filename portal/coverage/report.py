@@ -93,6 +93,3 @@ def agency_report_from_counts(categories: Sequence[CategoryRow], done_counts: di
         reports.append(CategoryReport(category, category_outcome([s.outcome for s in subs], points), tuple(subs)))
     return tuple(reports)
 
-
-def total_points(reports: Sequence[CategoryReport]) -> int:
-    return sum(r.outcome.points for r in reports)

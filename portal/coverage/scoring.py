@@ -64,11 +64,23 @@ class ReportingLimits(_Strict):
     target_beats_mean_of_previous_years: int
 
 
+class Category7(_Strict):
+    """How category 7 is scored beyond each metric's band (the guide's reporting rules);
+    `score` and `level` are the written rule, read by people: portal/results/rules.py
+    implements exactly these words (category_score, band_of_points)."""
+
+    score: str
+    level: str
+    duplicate_name_similarity: float
+    significance_needs_improving_years: int
+
+
 class ScoringRules(_Strict):
     version: str
     process_points: ProcessPoints
     result_bands: list[ResultBand]
     reporting_limits: ReportingLimits
+    category_7: Category7
     notes: list[str] = []
 
     @model_validator(mode="after")

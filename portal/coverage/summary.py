@@ -8,7 +8,7 @@ from portal.answers.queries import not_applicable_item_ids
 from portal.answers.queries import progress as answer_progress
 from portal.coverage.levels import VIEWS, sub_item_outcome
 from portal.coverage.queries import done_item_ids, process_categories
-from portal.coverage.report import agency_report, total_points
+from portal.coverage.report import agency_report
 from portal.coverage.scoring import scoring_rules
 from portal.models import Agency, AssessmentCycle
 from portal.results.queries import agency_results_summary
@@ -28,7 +28,7 @@ def dashboard_context(agency: Agency, cycle: AssessmentCycle, view: str) -> dict
     reports = agency_report(categories, done_item_ids(agency.id, cycle.id, view),
                             scoring_rules().process_points, agency_tags(agency.kind, agency.unit_type))
     return {"agency": agency, "cycle": cycle, "view": view, "reports": reports,
-            "total_points": total_points(reports), "scoring_notes": scoring_rules().notes,
+            "scoring_notes": scoring_rules().notes,
             "results": agency_results_summary(agency.id, cycle.id),
             "answer_progress": answer_progress(agency.id, cycle.id, [s.id for c in categories for s in c.sub_items])}
 

@@ -10,7 +10,7 @@ from portal.access import ALL_AGENCY_ROLES, agency_or_404, require_roles
 from portal.coverage import bp
 from portal.coverage.export import build_submission, build_workbook, comment_line, evidence_line
 from portal.coverage.queries import done_counts_by_agency, process_categories, restricted_items
-from portal.coverage.report import agency_report_from_counts, total_points
+from portal.coverage.report import agency_report_from_counts
 from portal.coverage.summary import chosen_view, summary_context
 from portal.coverage.scoring import scoring_rules
 from portal.database import end_transaction
@@ -22,7 +22,8 @@ from portal.models.evidence import Evidence, EvidenceAttachment
 from portal.models.user import utcnow
 from portal.results.rules import agency_tags, applies, fiscal_years
 
-OVERVIEW_SORTS = ("name", "points", "1", "2", "3", "4", "5", "6")
+# No sort by a total of categories 1–6: the guide defines no total (issue 16), so none is shown.
+OVERVIEW_SORTS = ("name", "1", "2", "3", "4", "5", "6")
 
 
 @bp.get("/agencies/<int:agency_id>/criteria/<category_code>/<sub_item_code>/summary")
@@ -49,16 +50,13 @@ def overview_rows(cycle: AssessmentCycle, view: str, kind: str, unit_type: str, 
     rows = []
     for agency in agencies:
         reports = agency_report_from_counts(categories, done.get(agency.id, {}), points, tags[agency.id])
-        rows.append({"agency": agency, "reports": reports, "total_points": total_points(reports),
-                     "by_code": {r.category.code: r for r in reports}})
+        rows.append({"agency": agency, "reports": reports, "by_code": {r.category.code: r for r in reports}})
     return rows
 
 
 def sort_rows(rows: list[dict], sort: str, descending: bool) -> list[dict]:
     if sort == "name":
         key = lambda row: row["agency"].name  # noqa: E731 - a one-line sort key reads best here
-    elif sort == "points":
-        key = lambda row: (row["total_points"], sum(r.outcome.percent for r in row["reports"]))  # noqa: E731
     else:
         key = lambda row: (row["by_code"][sort].outcome.points, row["by_code"][sort].outcome.percent)  # noqa: E731
     return sorted(rows, key=key, reverse=descending)
@@ -72,6 +70,9 @@ def overview():
     kind = request.args.get("kind", "")
     unit_type = request.args.get("unit_type", "")
     sort = request.args.get("sort", "name")
+    if sort == "points":  # an old link: the total it sorted by is gone
+        abort(422, description="เรียงตามคะแนนรวมไม่ได้: คู่มือไม่ได้กำหนดคะแนนรวมของหมวด 1–6 "
+                               "เลือกเรียงตามชื่อส่วนราชการหรือตามหมวด")
     if kind not in ("", *AGENCY_KINDS) or unit_type not in ("", *UNIT_TYPES) or sort not in OVERVIEW_SORTS:
         abort(422, description="ตัวกรองหรือการเรียงลำดับไม่ถูกต้อง")
     descending = request.args.get("order", "asc" if sort == "name" else "desc") == "desc"

@@ -34,6 +34,13 @@ class ResultMetric(db.Model):
     value_this_year: Mapped[float | None] = mapped_column(Float)
     # The mandatory indicator (from the criteria file) this metric answers, if any.
     mandatory_indicator: Mapped[str] = mapped_column(Text, default="")
+    # The metric's definition (issue 16): how it is computed, from what data, its baseline,
+    # who owns it, and the process sub-item of categories 1–6 it measures ("2.3"; "" none).
+    formula: Mapped[str] = mapped_column(Text, default="")
+    data_source: Mapped[str] = mapped_column(Text, default="")
+    baseline: Mapped[float | None] = mapped_column(Float)
+    responsible_unit: Mapped[str] = mapped_column(String(255), default="")
+    process_sub_item: Mapped[str] = mapped_column(String(16), default="")
     position: Mapped[int] = mapped_column(default=0)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

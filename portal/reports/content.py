@@ -83,6 +83,17 @@ class MetricEntry:
     unit: str
     target: float | None
     values: tuple[float | None, float | None, float | None]
+    # The definition; snapshots frozen before it existed have none (empty / None).
+    formula: str = ""
+    data_source: str = ""
+    baseline: float | None = None
+    responsible_unit: str = ""
+    process_sub_item: str = ""
+
+    @property
+    def has_definition(self) -> bool:
+        return bool(self.formula or self.data_source or self.baseline is not None
+                    or self.responsible_unit or self.process_sub_item)
 
 
 @dataclass
@@ -126,6 +137,12 @@ def _categories(edition: str) -> list[Category]:
         select(Category).where(Category.version == edition).order_by(Category.position)
         .options(selectinload(Category.sub_items).selectinload(SubItem.questions),
                  selectinload(Category.sub_items).selectinload(SubItem.items))) if not c.is_results]
+
+
+def _definition(frozen: dict) -> dict:
+    return {"formula": frozen.get("formula") or "", "data_source": frozen.get("data_source") or "",
+            "baseline": frozen.get("baseline"), "responsible_unit": frozen.get("responsible_unit") or "",
+            "process_sub_item": frozen.get("process_sub_item") or ""}
 
 
 def from_snapshot(frozen: dict, draft: bool, submission: Submission | None = None) -> ReportContent:
@@ -177,7 +194,8 @@ def from_snapshot(frozen: dict, draft: bool, submission: Submission | None = Non
                 sub_item.code, sub_item.title, REACHED_LABELS[outcome["level"]], outcome["points"],
                 CLAIM_LABELS[claim["level"]] if claim else None, questions, checklist))
         content.categories.append(entry)
-    content.metrics = [MetricEntry(m["group"], m["name"], m["unit"], m["target"], tuple(m["values"]))
+    content.metrics = [MetricEntry(m["group"], m["name"], m["unit"], m["target"], tuple(m["values"]),
+                                   **_definition(m.get("definition") or {}))
                        for m in frozen["results"]]
     return content
 

@@ -14,6 +14,12 @@ from portal.thai.dates import THAI_DIGITS  # the portal's one Thai → Arabic di
 NUMBER = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?|[+-]?\.\d+")
 MAX_NAME, MAX_UNIT = 500, 64
 VALUE_FIELDS = ("target", "value_two_years_ago", "value_last_year", "value_this_year")
+# The metric's definition: free text with its length limit and Thai label, then the
+# baseline (a number) and the process sub-item it measures (a code of categories 1–6).
+DEFINITION_TEXTS = {"formula": ("สูตรคำนวณ", 2000), "data_source": ("แหล่งข้อมูล", 1000),
+                    "responsible_unit": ("หน่วยงานที่รับผิดชอบ", 255)}
+DEFINITION_FIELDS = (*DEFINITION_TEXTS, "baseline", "process_sub_item")
+SUB_ITEM_CODE = re.compile(r"[1-6]\.\d{1,2}")
 DIRECTION_LABELS = {"higher": "ยิ่งมากยิ่งดี", "lower": "ยิ่งน้อยยิ่งดี"}
 
 
@@ -57,9 +63,35 @@ def field_labels(fiscal_year: int) -> dict[str, str]:
             "value_last_year": f"ผลปี {fiscal_year - 1}", "value_this_year": f"ผลปี {fiscal_year}"}
 
 
-def read_metric_form(form, indicator_texts: list[str], fiscal_year: int) -> MetricForm:
-    """Parse name, unit, direction, target and the three years; collect Thai messages per field."""
-    fields = ("name", "unit", "direction", "mandatory_indicator", *VALUE_FIELDS)
+def sub_item_code(text: str | None) -> str:
+    """A sub-item code as typed ("๒.๓", " 2.3 ") in the criteria's spelling ("2.3")."""
+    return _clean(unicodedata.normalize("NFKC", text or "").translate(THAI_DIGITS)).replace(" ", "")
+
+
+def _read_definition(result: "MetricForm", sub_item_codes) -> dict:
+    values = {}
+    for name, (label, most) in DEFINITION_TEXTS.items():
+        values[name] = _clean(result.raw[name])
+        if len(values[name]) > most:
+            result.errors[name] = f"{label}ยาวเกิน {most:,} ตัวอักษร"
+    try:
+        values["baseline"] = parse_number(result.raw["baseline"])
+    except ValueError:
+        result.errors["baseline"] = (f"ค่าฐาน “{result.raw['baseline']}” ไม่ใช่ตัวเลข "
+                                     "(ใช้ได้ทั้งเลขไทยและเลขอารบิก เช่น 1,250.5 หรือ ๑,๒๕๐.๕)")
+    code = sub_item_code(result.raw["process_sub_item"])
+    if code and (not SUB_ITEM_CODE.fullmatch(code) or code not in sub_item_codes):
+        result.errors["process_sub_item"] = (f"ไม่พบหัวข้อ “{result.raw['process_sub_item'].strip()}” "
+                                             "ในหมวด 1–6 ของเกณฑ์ (กรอกรหัสหัวข้อ เช่น 2.3)")
+    values["process_sub_item"] = code
+    return values
+
+
+def read_metric_form(form, indicator_texts: list[str], fiscal_year: int,
+                     sub_item_codes=frozenset()) -> MetricForm:
+    """Parse name, unit, direction, target, the three years and the definition; collect
+    Thai messages per field. `sub_item_codes`: the process sub-items a metric may measure."""
+    fields = ("name", "unit", "direction", "mandatory_indicator", *VALUE_FIELDS, *DEFINITION_FIELDS)
     result = MetricForm(raw={name: form.get(name, "") or "" for name in fields})
     name, unit = _clean(result.raw["name"]), _clean(result.raw["unit"])
     if not name:
@@ -81,13 +113,14 @@ def read_metric_form(form, indicator_texts: list[str], fiscal_year: int) -> Metr
         except ValueError:
             result.errors[name_] = (f"{labels[name_]} “{result.raw[name_]}” ไม่ใช่ตัวเลข "
                                     "(ใช้ได้ทั้งเลขไทยและเลขอารบิก เช่น 1,250.5 หรือ ๑,๒๕๐.๕)")
+    definition = _read_definition(result, sub_item_codes)
     try:
         result.evidence_ids = sorted({int(v) for v in form.getlist("evidence_ids")})
     except ValueError:
         result.errors["evidence_ids"] = "หลักฐานที่เลือกไม่ถูกต้อง"
     if result.valid:
         result.values = {"name": name, "unit": unit, "direction": direction,
-                         "mandatory_indicator": indicator, **numbers}
+                         "mandatory_indicator": indicator, **numbers, **definition}
     return result
 
 
@@ -98,10 +131,11 @@ def form_from_metric(metric) -> MetricForm:
 
     raw = {"name": metric.name, "unit": metric.unit, "direction": metric.direction,
            "mandatory_indicator": metric.mandatory_indicator,
-           **{name: text(getattr(metric, name)) for name in VALUE_FIELDS}}
+           **{name: text(getattr(metric, name)) for name in (*VALUE_FIELDS, "baseline")},
+           **{name: getattr(metric, name) or "" for name in (*DEFINITION_TEXTS, "process_sub_item")}}
     return MetricForm(raw=raw, evidence_ids=[link.evidence_id for link in metric.evidence_links])
 
 
 def empty_form() -> MetricForm:
     return MetricForm(raw={"name": "", "unit": "", "direction": "higher", "mandatory_indicator": "",
-                           **{name: "" for name in VALUE_FIELDS}})
+                           **{name: "" for name in (*VALUE_FIELDS, *DEFINITION_FIELDS)}})

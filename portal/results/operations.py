@@ -2,25 +2,38 @@
 Views call these and commit; a refused change raises Refused with the form kept."""
 from sqlalchemy import func, select
 
-from portal import audit, versions
+from portal import audit, cycles, versions
 from portal.errors import Refused
 from portal.extensions import db
 from portal.models import Agency, AssessmentCycle, Evidence, MetricGroup, ResultMetric, User
 from portal.models.results import ResultMetricEvidence
 from portal.models.user import utcnow
 from portal.submissions.lock import require_open
-from portal.results.forms import DIRECTION_LABELS, VALUE_FIELDS, MetricForm, field_labels, read_metric_form
+from portal.results.forms import (
+    DEFINITION_FIELDS,
+    DIRECTION_LABELS,
+    VALUE_FIELDS,
+    MetricForm,
+    field_labels,
+    read_metric_form,
+)
+from portal.results.queries import process_sub_item_codes
 from portal.templating import metric_number
 
-TRACKED = ("name", "unit", "direction", "mandatory_indicator", *VALUE_FIELDS)
+TRACKED = ("name", "unit", "direction", "mandatory_indicator", *VALUE_FIELDS, *DEFINITION_FIELDS)
 
 
 def indicator_texts(group: MetricGroup) -> list[str]:
     return [i["text"] for i in group.mandatory_indicators or ()]
 
 
+def _form(group: MetricGroup, cycle: AssessmentCycle, data) -> MetricForm:
+    return read_metric_form(data, indicator_texts(group), cycle.fiscal_year,
+                            process_sub_item_codes(cycles.criteria_edition(cycle)))
+
+
 def _read(group: MetricGroup, cycle: AssessmentCycle, data) -> MetricForm:
-    return _valid(read_metric_form(data, indicator_texts(group), cycle.fiscal_year))
+    return _valid(_form(group, cycle, data))
 
 
 def _valid(form: MetricForm) -> MetricForm:
@@ -77,7 +90,7 @@ def update(metric: ResultMetric, cycle: AssessmentCycle, data, user: User,
     """`version`: what the edit form showed (portal/versions.py); the typed form is kept
     with a refusal, so the row shows it again."""
     require_open(metric.agency_id, metric.cycle_id)
-    form = read_metric_form(data, indicator_texts(metric.group), cycle.fiscal_year)
+    form = _form(metric.group, cycle, data)
     versions.check(metric, version, lambda: metric_conflict(metric, cycle, user, form))
     _valid(form)
     agency = metric.agency

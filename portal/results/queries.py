@@ -8,7 +8,7 @@ from portal import cycles
 from portal.access import can_see_agency, hidden
 from portal.coverage.scoring import scoring_rules
 from portal.extensions import db
-from portal.models import Agency, AssessmentCycle, Category, Evidence, ResultDimension, ResultMetric
+from portal.models import Agency, AssessmentCycle, Category, Evidence, ResultDimension, ResultMetric, SubItem
 from portal.models.results import ResultMetricEvidence
 from portal.results.rules import GroupSpec, MetricData, Report, build_report
 
@@ -49,7 +49,8 @@ def as_data(metric: ResultMetric) -> MetricData:
     return MetricData(name=metric.name, group_code=metric.group.code, direction=metric.direction,
                       target=metric.target,
                       values=(metric.value_two_years_ago, metric.value_last_year, metric.value_this_year),
-                      mandatory_indicator=metric.mandatory_indicator or "", key=metric.id)
+                      mandatory_indicator=metric.mandatory_indicator or "", key=metric.id,
+                      unit=metric.unit or "")
 
 
 def report_for(agency: Agency, cycle: AssessmentCycle, metrics: list[ResultMetric],
@@ -58,6 +59,12 @@ def report_for(agency: Agency, cycle: AssessmentCycle, metrics: list[ResultMetri
                                              m.position, m.id))
     return build_report([as_data(m) for m in ordered], group_specs(dims), agency.kind,
                         agency.unit_type, cycle.fiscal_year, scoring_rules())
+
+
+def process_sub_item_codes(version: str) -> frozenset[str]:
+    """The sub-item codes of categories 1–6 ("2.3") a metric may say it measures."""
+    return frozenset(db.session.scalars(
+        select(SubItem.code).join(Category).where(Category.version == version, Category.code != "7")))
 
 
 def live_evidence(agency_id: int, cycle_id: int) -> list[Evidence]:
@@ -91,7 +98,7 @@ def dimension_stats(dims: list[ResultDimension], metrics: list[ResultMetric], re
         rows = []
         for metric in (m for m in metrics if m.metric_group_id in group_ids):
             scored = report.scores[metric.id]
-            duplicate = any(p.kind == "duplicate" for p in report.problems_of(metric.id))
+            duplicate = scored.condition == "duplicate"
             rows.append({"id": metric.id, "name": metric.name, "group_code": metric.group.code,
                          "achievement": scored.achievement, "level": scored.level,
                          "points": scored.points, "counted": not duplicate})
@@ -116,4 +123,6 @@ def agency_results_summary(agency_id: int, cycle_id: int) -> dict:
     report = report_for(agency, cycle, metrics, dims)
     return {"agency_id": agency_id, "cycle_id": cycle_id, "fiscal_year": cycle.fiscal_year,
             "problems_count": len(report.problems),
+            "category": {"points": report.category.points, "level": report.category.level,
+                         "counted": report.category.counted},
             "dimensions": dimension_stats(dims, metrics, report)}

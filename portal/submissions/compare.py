@@ -64,5 +64,15 @@ def differences(older: dict, newer: dict) -> Changes:
     changes.metrics_added = [new_metrics[i] for i in sorted(set(new_metrics) - set(old_metrics))]
     changes.metrics_removed = [old_metrics[i] for i in sorted(set(old_metrics) - set(new_metrics))]
     changes.metrics_changed = [(old_metrics[i], new_metrics[i]) for i in sorted(set(old_metrics) & set(new_metrics))
-                               if old_metrics[i] != new_metrics[i]]
+                               if _metric(old_metrics[i]) != _metric(new_metrics[i])]
     return changes
+
+
+EMPTY_DEFINITION = {"formula": "", "data_source": "", "baseline": None, "responsible_unit": "",
+                    "process_sub_item": ""}
+
+
+def _metric(entry: dict) -> dict:
+    """A snapshot's metric with its definition; snapshots older than the definition have
+    none, which reads as the empty one (so an unchanged metric does not show as edited)."""
+    return {**entry, "definition": {**EMPTY_DEFINITION, **(entry.get("definition") or {})}}

@@ -156,9 +156,13 @@ def _levels(agency: Agency, cycle: AssessmentCycle) -> list[dict]:
 
 
 def _results(agency_id: int, cycle_id: int) -> list[dict]:
-    """Category 7 metrics with their target, three years of values and linked evidence."""
+    """Category 7 metrics with their target, three years of values, linked evidence and definition."""
     return [{"id": m.id, "group": m.group.code, "name": m.name, "unit": m.unit, "direction": m.direction,
              "target": m.target, "mandatory_indicator": m.mandatory_indicator or "",
              "values": [m.value_two_years_ago, m.value_last_year, m.value_this_year],
-             "evidence_ids": sorted(link.evidence_id for link in m.evidence_links)}
+             "evidence_ids": sorted(link.evidence_id for link in m.evidence_links),
+             # Added after format 2 was fixed: readers take them as optional (reports/content.py).
+             "definition": {"formula": m.formula or "", "data_source": m.data_source or "",
+                            "baseline": m.baseline, "responsible_unit": m.responsible_unit or "",
+                            "process_sub_item": m.process_sub_item or ""}}
             for m in metrics_of(agency_id, cycle_id)]

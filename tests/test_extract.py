@@ -431,7 +431,7 @@ def test_memory_limit_and_crash_become_thai_reasons(tmp_path):
 def test_limits_report_progress_in_order(tmp_path):
     seen = []
     pages = extract_with_limits(make.pdf(tmp_path / "a.pdf", [S1, S2, S3]), "pdf",
-                                progress=lambda done, total: seen.append((done, total)))
+                                progress=lambda done, total: seen.append((done, total))).pages
     assert [p.text for p in pages] == [S1, S2, S3] and isinstance(pages[0], ExtractedPage)
     assert seen == [(1, 3), (2, 3), (3, 3)]
 

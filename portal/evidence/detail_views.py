@@ -19,7 +19,6 @@ from portal.extensions import db
 from portal.fragments import render
 from portal.models.evidence import Evidence
 from portal.submissions.lock import editable
-from portal.thai.dates import ThaiDateError, parse_thai_date
 
 # Shown in the browser; everything else downloads, so no uploaded content runs in the page.
 INLINE_KINDS = {"pdf", "png", "jpeg"}
@@ -59,10 +58,7 @@ def _change(evidence_id: int, change, message, files=(), keeps_draft: bool = Fal
 
 
 def _update_details(evidence: Evidence) -> None:
-    try:
-        document_date = parse_thai_date(request.form.get("document_date", ""))
-    except ThaiDateError as error:
-        raise Refused(422, f"วันที่ของเอกสาร: {error}") from None
+    document_date = ops.parse_document_date(request.form.get("document_date", ""))
     ops.update_details(evidence, current_user, title=request.form.get("title", ""),
                        description=request.form.get("description", ""), document_date=document_date,
                        version=versions.submitted(request.form))

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+from portal.evidence.metadata import DocumentMetadata, document_metadata
 from portal.evidence.ocr import OcrText, ocr_image, ocr_pdf_page
 from portal.evidence.programs import run_tool
 from portal.evidence.readers import READERS, ExtractionError  # noqa: F401  (ExtractionError is part of this API)
@@ -47,6 +48,12 @@ class ExtractedPage:
     ocr: bool = False
     original: str | None = None  # the text as the file gave it, when the repair changed it
     ocr_confidence: float | None = None  # mean word confidence 0–100, OCR pages only
+
+
+@dataclass
+class Extracted:
+    pages: list[ExtractedPage]
+    metadata: DocumentMetadata
 
 
 INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200d\u2060\ufeff]")
@@ -179,7 +186,7 @@ def _child(path: str, kind: str, memory_mb: int, cpu_seconds: int, channel, extr
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crashing parser leaves no core file
     try:
         pages = extractor(Path(path), kind, progress=lambda done, total: channel.send(("progress", done, total)))
-        channel.send(("done", pages))
+        channel.send(("done", Extracted(pages, document_metadata(Path(path), kind))))
     except ExtractionError as error:
         channel.send(("error", str(error)))
     except MemoryError:
@@ -196,9 +203,10 @@ def _death_reason(exitcode: int | None, timeout_s: int, memory_mb: int) -> str:
 
 
 def extract_with_limits(path: Path, kind: str, progress: Progress | None = None, *, timeout_s: int = 300,
-                        memory_mb: int = 1024, extractor: Callable = extract) -> list[ExtractedPage]:
-    """extract() in a spawned child with RLIMIT_AS/RLIMIT_CPU and a wall-clock timeout;
-    any failure becomes ExtractionError with a Thai reason. `extractor` must be importable."""
+                        memory_mb: int = 1024, extractor: Callable = extract) -> "Extracted":
+    """extract() in a spawned child with RLIMIT_AS/RLIMIT_CPU and a wall-clock timeout,
+    with the document's own title and date read there too; any failure becomes
+    ExtractionError with a Thai reason. `extractor` must be importable."""
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_child, daemon=True,

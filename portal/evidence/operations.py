@@ -7,7 +7,6 @@ import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from pathlib import PurePath
 
 from flask import current_app
 from sqlalchemy import select
@@ -19,12 +18,13 @@ from portal.errors import Refused
 from portal.text import clean_text
 from portal.evidence import antivirus, filetypes, quota
 from portal.evidence.links import LinkError, validate_url
+from portal.evidence.metadata import title_from
 from portal.evidence.queries import same_file
 from portal.evidence.storage import BlobStore, StorageFull, StoredBlob, TooLarge, rewindable
 from portal.submissions.lock import require_open
 from portal.extensions import db
 from portal.templating import too_large_message
-from portal.thai.dates import format_thai_date
+from portal.thai.dates import ThaiDateError, format_thai_date, parse_thai_date
 from portal.models import Agency, ChecklistItem, User
 from portal.models.evidence import Evidence, EvidenceAttachment, FileVersion
 from portal.models.user import utcnow
@@ -124,20 +124,18 @@ def _forget_unreferenced(sha256: str) -> None:
         blob_store().delete(sha256)
 
 
-def _title_from(name: str) -> str:
-    return PurePath(name).stem[:MAX_TITLE] or name[:MAX_TITLE]
-
-
 def add_file(agency: Agency, item: ChecklistItem | None, upload: "FileStorage | StagedFile", user: User,
-             title: str | None = None) -> Evidence:
+             title: str | None = None, document_date: date | None = None) -> Evidence:
+    """A new file evidence; with no title given it is named after the file until its
+    extraction reads the document's own title (and date, when none is given)."""
     cycle = cycles.current_cycle()
     require_open(agency.id, cycle.id)
     staged_file = _staged_for(agency, upload)
     name, file_type, blob = staged_file.name, staged_file.file_type, staged_file.blob
     evidence = Evidence(
         agency=agency, cycle=cycle, kind="file",
-        title=clean_text(title, "ชื่อหลักฐาน", limit=MAX_TITLE, required=False) or _title_from(name),
-        created_by=user, extraction_status="queued",
+        title=clean_text(title, "ชื่อหลักฐาน", limit=MAX_TITLE, required=False) or title_from(name),
+        created_by=user, extraction_status="queued", document_date=document_date,
     )
     evidence.versions.append(FileVersion(
         number=1, sha256=blob.sha256, size=blob.size, mime=file_type.mime,
@@ -153,6 +151,14 @@ def add_file(agency: Agency, item: ChecklistItem | None, upload: "FileStorage | 
     return evidence
 
 
+def parse_document_date(text: str) -> date | None:
+    """A document date as typed (Buddhist era, Thai month names or digits); '' → None."""
+    try:
+        return parse_thai_date(text[:32])
+    except ThaiDateError as error:
+        raise Refused(422, f"วันที่ของเอกสาร: {error}") from None
+
+
 @dataclass(frozen=True)
 class Duplicate:
     """An upload whose bytes are already the agency's evidence: not stored twice unless
@@ -162,12 +168,13 @@ class Duplicate:
     existing: Evidence
 
 
-def add_files(agency: Agency, item: ChecklistItem, uploads: list, user: User,
-              keep_copies: bool = False) -> tuple[list[Evidence], list[Duplicate]]:
+def add_files(agency: Agency, item: ChecklistItem, uploads: list, user: User, keep_copies: bool = False,
+              title: str | None = None, document_date: date | None = None) -> tuple[list[Evidence], list[Duplicate]]:
     """Each staged upload as new evidence of the item, except the files the agency already
     has as evidence of the cycle (live or in the trash), which come back as Duplicates to
     ask about; `keep_copies` records them too, on purpose. The same file twice in one
-    upload is recorded once."""
+    upload is recorded once. A title typed in the form names a single file only; the
+    document date applies to each."""
     cycle = cycles.current_cycle()
     added, duplicates, seen = [], [], {}
     for upload in uploads:
@@ -176,7 +183,8 @@ def add_files(agency: Agency, item: ChecklistItem, uploads: list, user: User,
         if existing is not None:
             duplicates.append(Duplicate(upload.name, existing))
             continue
-        evidence = add_file(agency, item, upload, user)
+        evidence = add_file(agency, item, upload, user, title=title if len(uploads) == 1 else None,
+                            document_date=document_date)
         added.append(evidence)
         seen[sha256] = evidence
     return added, duplicates
@@ -199,7 +207,7 @@ def resolve_duplicate(existing: Evidence, item: ChecklistItem, choice: str, name
     source = existing.current_version
     name = clean_text(name, "ชื่อไฟล์", limit=MAX_TITLE, required=False) or source.original_name
     copy = Evidence(agency_id=existing.agency_id, cycle_id=existing.cycle_id, kind="file",
-                    title=_title_from(name), created_by=user, extraction_status="queued")
+                    title=title_from(name), created_by=user, extraction_status="queued")
     copy.versions.append(FileVersion(number=1, sha256=source.sha256, size=source.size, mime=source.mime,
                                      file_kind=source.file_kind, original_name=name, uploaded_by_id=_id(user)))
     copy.attachments.append(EvidenceAttachment(checklist_item=item, created_by_id=_id(user)))

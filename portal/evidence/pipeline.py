@@ -13,6 +13,7 @@ from sqlalchemy import or_, select, update
 from portal import effects
 from portal.database import DatabaseBusy, end_transaction, reading, write
 from portal.evidence.extract import ExtractionError, extract_with_limits
+from portal.evidence.metadata import DocumentMetadata, title_from
 from portal.evidence.storage import BlobStore
 from portal.extensions import db
 from portal.models.evidence import Evidence, EvidencePage
@@ -120,7 +121,7 @@ def run_extraction(evidence_id: int, job: "effects.Job | None" = None) -> bool:
     try:
         if not path.is_file():
             raise ExtractionError("ไม่พบไฟล์ในที่จัดเก็บ (อาจถูกลบจากดิสก์) กรุณาอัปโหลดใหม่")
-        pages = extract_with_limits(
+        extracted = extract_with_limits(
             path, kind, progress=progress,
             timeout_s=current_app.config["EXTRACTION_TIMEOUT_SECONDS"],
             memory_mb=current_app.config["EXTRACTION_MEMORY_MB"],
@@ -132,11 +133,12 @@ def run_extraction(evidence_id: int, job: "effects.Job | None" = None) -> bool:
         log.exception("extraction of evidence %s crashed", evidence_id)
         _finish(held, "failed", error="เกิดข้อผิดพลาดภายในระหว่างดึงข้อความ กรุณาลองใหม่")
         return True
-    _finish(held, "done", pages=pages)
+    _finish(held, "done", pages=extracted.pages, metadata=extracted.metadata)
     return True
 
 
-def _finish(held: Claim, status: str, error: str | None = None, pages: list | None = None) -> None:
+def _finish(held: Claim, status: str, error: str | None = None, pages: list | None = None,
+            metadata: DocumentMetadata | None = None) -> None:
     """The outcome, with the pages, in one short write transaction; the index follows. A
     claim taken over meanwhile (the file replaced, or this job presumed dead) keeps the
     newer job's work: this outcome is dropped."""
@@ -153,9 +155,21 @@ def _finish(held: Claim, status: str, error: str | None = None, pages: list | No
                                                    ocr=page.ocr, original_text=page.original,
                                                    ocr_confidence=page.ocr_confidence))
             evidence.pages_done = evidence.pages_total = len(pages)
+        if metadata is not None:
+            _take_metadata(evidence, metadata)
         evidence.extraction_status = status
         evidence.extraction_error = error
         evidence.extraction_heartbeat_at = None
         effects.record(db.session, "index", [held.evidence_id])
 
     write(record, attempts=OUTCOME_ATTEMPTS)
+
+
+def _take_metadata(evidence: Evidence, metadata: DocumentMetadata) -> None:
+    """The document's own title and date, where the person uploading gave none: a title
+    still made from the file's name, an empty document date. Never over their words."""
+    version = evidence.current_version
+    if metadata.title and version is not None and evidence.title == title_from(version.original_name):
+        evidence.title = metadata.title
+    if metadata.document_date and evidence.document_date is None:
+        evidence.document_date = metadata.document_date

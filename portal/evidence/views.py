@@ -83,11 +83,14 @@ def upload(agency_id: int, item_id: int):
     require_editor(agency.id)
     files = [f for f in request.files.getlist("files") if f and f.filename]
 
+    title = request.form.get("title", "")
+
     def add_files():
         if not files:
             raise Refused(422, "กรุณาเลือกไฟล์อย่างน้อยหนึ่งไฟล์")
+        document_date = ops.parse_document_date(request.form.get("document_date", ""))
         with ops.staged(files) as uploads:  # bytes stored outside the transaction
-            outcome = ops.add_files(agency, item, uploads, current_user)
+            outcome = ops.add_files(agency, item, uploads, current_user, title=title, document_date=document_date)
             db.session.commit()  # inside: a commit that fails removes the bytes again
         return outcome
 

@@ -40,6 +40,10 @@
       var data = new FormData();
       data.append("files", file, file.name);
       data.append("csrf_token", csrfToken(form));
+      // The optional title names one file only; the document date goes with each.
+      var title = form.querySelector("[name=title]"), day = form.querySelector("[name=document_date]");
+      if (title && form.dataset.fileCount === "1") data.append("title", title.value);
+      if (day) data.append("document_date", day.value);
       var xhr = new XMLHttpRequest();
       xhr.open("POST", form.action);
       xhr.setRequestHeader("HX-Request", "true");
@@ -86,6 +90,7 @@
   async function upload(form, files) {
     var list = form.querySelector(".upload-progress");
     var rows = Array.prototype.map.call(files, function (file) { return progressRow(list, file); });
+    form.dataset.fileCount = String(files.length);
     var maxBytes = Number(form.dataset.maxBytes || 0);
     var panelHtml = null;
     var failed = [];

@@ -2,7 +2,6 @@
 findings saved and audited (old → new), findings taken and merged from members', the
 lead alone (403 for other members), done refused while a code has no consensus level,
 members read-only while done, reopening refused once published."""
-import pytest
 from sqlalchemy import select
 
 from portal.assessment.consensus import LoneFinding, Opinion, differences

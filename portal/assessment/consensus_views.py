@@ -12,7 +12,8 @@ from portal.actions import act
 from portal.assessment import bp
 from portal.assessment import judging as ops
 from portal.assessment.consensus import Opinion, differences
-from portal.assessment.judge_views import LIVE, editor_rows, form_context, new_ids, typed_form
+from portal.assessment.judge_views import (LIVE, editor_rows, form_context, new_ids, refused_version, status_answer,
+                                           typed_form)
 from portal.assessment.material import material
 from portal.errors import Refused
 from portal.fragments import render, wants_fragment
@@ -47,8 +48,8 @@ def _overview(agency, cycle, **extra) -> dict:
             "material": material(agency, cycle), "live_text": LIVE, "error": None, **extra}
 
 
-def _code_context(agency, cycle, scope, **extra) -> dict:
-    seen = material(agency, cycle)
+def _code_context(agency, cycle, scope, seen=None, **extra) -> dict:
+    seen = seen or material(agency, cycle)
     refs = ops.refs_of(scope, from_snapshot(seen.snapshot, draft=seen.live), seen.snapshot)
     members = ops.team(agency.id, cycle.id)
     ids = [a.assessor_id for a in members]
@@ -95,21 +96,22 @@ def save_consensus(agency_id: int, code: str):
                         rows=rows, note=None, refs=refs, version=versions.submitted(request.form))
 
     def show(message, judgement):
-        context = _code_context(agency, cycle, scope, message=message,
-                                rows=editor_rows(judgement, add=add) if whole_form else None)
-        context.update(new_ids=new_ids(rows, judgement), oob=not whole_form)
-        return render(TEMPLATE, "form" if whole_form else "saved", **context)
+        if not whole_form:
+            return status_answer(TEMPLATE, judgement, new_ids=new_ids(rows, judgement))
+        return render(TEMPLATE, "form", **_code_context(agency, cycle, scope, seen, message=message,
+                                                        rows=editor_rows(judgement, add=add)))
 
     def refused(refusal: Refused):
-        context = _code_context(agency, cycle, scope, error=refusal.message, typed=typed_form(),
+        if not whole_form and wants_fragment():
+            judgement = ops.judgements(agency.id, cycle.id).get(scope.code)
+            done = ops.consensus_done(agency.id, cycle.id)
+            return status_answer(TEMPLATE, judgement, status=refusal.status, error=refusal.message,
+                                 version=refused_version(refusal, judgement, done, request.form))
+        context = _code_context(agency, cycle, scope, seen, error=refusal.message, typed=typed_form(),
                                 rows=editor_rows(None, typed=typed, add=add, delete=delete))
-        if refusal.status == 409 and context["judgement"] is not None and not context["done"]:
-            context["version"] = context["judgement"].version
-        elif refusal.status == 409:
-            context["version"] = versions.submitted(request.form)
-        block = "form" if whole_form else ("saved" if wants_fragment() else "content")
-        context["oob"] = block == "saved"
-        return render(TEMPLATE, block, status=refusal.status, **context)
+        if refusal.status == 409:
+            context["version"] = refused_version(refusal, context["judgement"], context["done"], request.form)
+        return render(TEMPLATE, "form" if whole_form else "content", status=refusal.status, **context)
 
     back = url_for("assessment.consensus_code", agency_id=agency.id, code=scope.code)
     try:

@@ -62,7 +62,7 @@ def form_context(judgement: Judgement | None, refs: ops.Refs, *, url: str, reado
             "version": judgement.version if judgement else 0, "saved_at": saved_at(judgement),
             "JUDGED_LEVELS": JUDGED_LEVELS, "FINDING_KINDS": FINDING_KINDS, "FINDING_LABELS": FINDING_LABELS,
             "REF_TYPES": ops.REF_TYPES, "message": None, "error": None, "oob": False, "new_ids": {},
-            "readonly_text": "ทีมยืนยันฉันทามติแล้ว จึงแก้ไขไม่ได้ (อ่านอย่างเดียว)", **extra}
+            "readonly_text": READONLY, **extra}
 
 
 def new_ids(rows: list[ops.TypedFinding], judgement: Judgement | None) -> dict[int, int]:
@@ -74,6 +74,26 @@ def new_ids(rows: list[ops.TypedFinding], judgement: Judgement | None) -> dict[i
     created = sorted((f.id for f in judgement.findings if f.id not in sent))
     fresh = [r.n for r in rows if r.id is None and r.text.strip()]
     return dict(zip(fresh, created))
+
+
+READONLY = "ทีมยืนยันฉันทามติแล้ว จึงแก้ไขไม่ได้ (อ่านอย่างเดียว)"
+
+
+def status_answer(template: str, judgement: Judgement | None, *, status: int = 200, error: str | None = None,
+                  version: int | None = None, readonly: bool = False, new_ids: dict | None = None):
+    """An autosave's answer: only the status line, the version and new findings' ids (out of
+    band), so the save costs no rendering of the material and replaces nothing typed."""
+    return render(template, "saved", status=status, error=error, readonly=readonly, readonly_text=READONLY,
+                  version=version if version is not None else (judgement.version if judgement else 0),
+                  saved_at=saved_at(judgement), oob=True, new_ids=new_ids or {})
+
+
+def refused_version(refusal: Refused, judgement: Judgement | None, done: bool, form) -> int | None:
+    """After a 409 the form carries the version saved since, so saving again overwrites it
+    knowingly; while the consensus is done, or on any other refusal, the version it had."""
+    if refusal.status == 409 and judgement is not None and not done:
+        return judgement.version
+    return versions.submitted(form)
 
 
 @bp.get("/")
@@ -109,8 +129,8 @@ def workspace(agency_id: int):
                   state=ops.state_of(agency.id, cycle.id), live_text=LIVE)
 
 
-def _judge_context(agency, cycle, assignment, scope, **extra) -> dict:
-    seen = material(agency, cycle)
+def _judge_context(agency, cycle, assignment, scope, seen=None, **extra) -> dict:
+    seen = seen or material(agency, cycle)
     content = from_snapshot(seen.snapshot, draft=seen.live, submission=seen.submission)
     refs = ops.refs_of(scope, content, seen.snapshot)
     judgement = ops.judgements(agency.id, cycle.id, current_user.id).get(scope.code)
@@ -161,21 +181,23 @@ def save_judgement(agency_id: int, code: str):
                         version=versions.submitted(request.form))
 
     def show(message, judgement):
-        context = _judge_context(agency, cycle, assignment, scope, message=message,
-                                 rows=editor_rows(judgement, add=add) if whole_form else None)
-        context.update(new_ids=new_ids(rows, judgement), oob=not whole_form)
-        return render(TEMPLATE, "form" if whole_form else "saved", **context)
+        if not whole_form:
+            return status_answer(TEMPLATE, judgement, new_ids=new_ids(rows, judgement))
+        context = _judge_context(agency, cycle, assignment, scope, seen, message=message,
+                                 rows=editor_rows(judgement, add=add))
+        return render(TEMPLATE, "form", **context)
 
     def refused(refusal: Refused):
-        context = _judge_context(agency, cycle, assignment, scope, error=refusal.message, typed=typed_form(),
+        if not whole_form and wants_fragment():
+            judgement = ops.judgements(agency.id, cycle.id, current_user.id).get(scope.code)
+            done = ops.consensus_done(agency.id, cycle.id)
+            return status_answer(TEMPLATE, judgement, status=refusal.status, error=refusal.message,
+                                 version=refused_version(refusal, judgement, done, request.form))
+        context = _judge_context(agency, cycle, assignment, scope, seen, error=refusal.message, typed=typed_form(),
                                  rows=editor_rows(None, typed=typed, add=add, delete=delete))
-        if refusal.status == 409 and context["judgement"] is not None and not context["consensus_done"]:
-            context["version"] = context["judgement"].version  # saving again overwrites knowingly
-        elif refusal.status == 409:
-            context["version"] = versions.submitted(request.form)
-        block = "form" if whole_form else ("saved" if wants_fragment() else "content")
-        context["oob"] = block == "saved"
-        return render(TEMPLATE, block, status=refusal.status, **context)
+        if refusal.status == 409:
+            context["version"] = refused_version(refusal, context["judgement"], context["consensus_done"], request.form)
+        return render(TEMPLATE, "form" if whole_form else "content", status=refusal.status, **context)
 
     try:
         return act(change, lambda j: "บันทึกแล้ว", back=back, show=show, form=refused, full_page=True)

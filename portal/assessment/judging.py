@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal import audit, versions
-from portal.assessment.material import Material
 from portal.errors import Refused
 from portal.extensions import db
 from portal.models import Agency, AssessmentAssignment, AssessmentCycle, Category, User
@@ -335,7 +334,3 @@ def reopen(agency: Agency, cycle: AssessmentCycle, user: User) -> AssessmentStat
     audit.record("consensus_reopened", actor=user, object_type="assessment_state", object_id=state.id,
                  agency_id=agency.id, cycle=cycle.fiscal_year)
     return state
-
-
-def suggestion(material: Material, code: str) -> str | None:
-    return material.suggested_levels().get(code)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from portal.admin import operations as ops
 from portal.errors import Refused
 from portal.extensions import db
-from portal.models import Answer, AnswerCitation, AssessmentCycle, ChecklistItem, MetricGroup, ResultMetric, RoleGrant, SubItem, User
+from portal.models import Answer, AnswerCitation, AssessmentAssignment, AssessmentCycle, ChecklistItem, MetricGroup, ResultMetric, RoleGrant, SubItem, User
 from portal.reviews import operations as review_ops
 from portal.submissions import operations as submission_ops
 from tests.helpers import csrf_token, login, make_agency, make_user, stored_text_evidence
@@ -43,6 +43,12 @@ COMMENT_A = {**EDIT_A, "reviewer": "ok", "assessor": "ok"}
 REVIEW_A = {**EDIT_A, "editor": 403, "reviewer": "ok", "assessor": "ok"}
 # Changing a comment: only its author (agency A's reviewer wrote it).
 AUTHOR_A = {**EDIT_A, "editor": 403, "reviewer": "ok"}
+# Agency A's assessment: its team only (the matrix's assessor leads it); everyone else
+# 404, as if no assessment existed; the list of one's own teams: assessors only.
+TEAM_A = {"anonymous": "login", "editor": 404, "viewer": 404, "signer": 404, "reviewer": 404,
+          "assessor": 200, "admin": 404, "outsider": 404}
+TEAM_A_WRITE = {**TEAM_A, "assessor": "ok"}
+ASSESSORS = {**ALL_AGENCIES, "admin": 403}
 REVIEWERS = {"anonymous": "login", "editor": 403, "viewer": 403, "signer": 403, "reviewer": 200,
              "assessor": 200, "admin": 200, "outsider": 403}
 
@@ -144,6 +150,16 @@ MATRIX = {
     "reports.submitted_page": ("GET", AGENCY_A),
     "reports.submitted_download": ("GET", AGENCY_A),
     "submissions.reopen": ("POST", {**EDIT_A, "editor": 403, "assessor": "ok", "admin": "ok"}),
+    "assessment.index": ("GET", ASSESSORS),
+    "assessment.workspace": ("GET", TEAM_A),
+    "assessment.judge": ("GET", TEAM_A),
+    "assessment.save_judgement": ("POST", TEAM_A_WRITE),
+    "assessment.consensus": ("GET", TEAM_A),
+    "assessment.consensus_code": ("GET", TEAM_A),
+    "assessment.save_consensus": ("POST", TEAM_A_WRITE),
+    "assessment.take_findings": ("POST", TEAM_A_WRITE),
+    "assessment.consensus_done": ("POST", TEAM_A_WRITE),
+    "assessment.consensus_reopen": ("POST", TEAM_A_WRITE),
 }
 # Routes that remove what later routes of the same run still need.
 RUN_LAST = ("evidence.detach", "results.delete", "answers.uncite")
@@ -166,6 +182,10 @@ def world(app):
         }
         cycle = ops.create_cycle(2569, "pmqa-4.0")
         ops.make_current(cycle)
+        db.session.commit()
+        # The matrix's assessor leads agency A's assessment team (the assessment routes).
+        db.session.add(AssessmentAssignment(cycle_id=cycle.id, agency_id=a.id, assessor_id=users["assessor"].id,
+                                            is_lead=True))
         db.session.commit()
         item = db.session.scalar(select(ChecklistItem).join(SubItem).where(SubItem.code == "1.1"))
         evidence = stored_text_evidence(a, item, users["editor"], "หลักฐานลับของ MATRIX-A")
@@ -191,7 +211,8 @@ def world(app):
                "item_id": item.id, "evidence_id": evidence.id, "thread_id": thread.id,
                "comment_id": thread.comments[0].id, "metric_id": metric.id,
                "question_id": question.id, "citation_id": answer.citations[0].id,
-               "sub_item_id": item.sub_item_id, "file_format": "docx", "submission_id": submission.id}
+               "sub_item_id": item.sub_item_id, "file_format": "docx", "submission_id": submission.id,
+               "code": "1.1"}
         usernames = {role: user.username for role, user in users.items()}
         other_agency_id = b.id
     return {"ids": ids, "usernames": usernames, "other_agency_id": other_agency_id}

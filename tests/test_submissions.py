@@ -212,7 +212,7 @@ def walk_data(world) -> dict:
     }
 
 
-WRITES = {"evidence.upload", "evidence.add_link", "evidence.attach", "evidence.detach", "evidence.update_note",
+WRITES = {"evidence.upload", "evidence.resolve_duplicate", "evidence.add_link", "evidence.attach", "evidence.detach", "evidence.update_note",
           "evidence.update", "evidence.delete", "evidence.restore", "evidence.replace", "evidence.retry",
           "results.create", "results.update", "results.delete", "answers.save", "answers.cite", "answers.uncite",
           "answers.save_statement", "answers.save_claim", "reviews.resubmit",
@@ -236,9 +236,10 @@ def test_after_submission_every_write_of_the_agency_is_refused_and_nothing_chang
             continue
         # Review work is the reviewers' conversation, not the submitted report (but the agency's
         # resubmission of an item says its work changed); submitting and reopening have their
-        # own tests; admin routes are closed to editors anyway.
+        # own tests; admin routes are closed to editors anyway; the assessment is the
+        # assessors' work on what was sent.
         area = rule.endpoint.split(".")[0]
-        if area in ("submissions", "admin") or (area == "reviews" and rule.endpoint != "reviews.resubmit"):
+        if area in ("submissions", "admin", "assessment") or (area == "reviews" and rule.endpoint != "reviews.resubmit"):
             continue
         for evidence_id in ((world["document"], world["trashed"]) if rule.endpoint == "evidence.restore"
                             else (world["document"],)):

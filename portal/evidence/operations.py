@@ -194,6 +194,7 @@ def resolve_duplicate(existing: Evidence, item: ChecklistItem, choice: str, name
     """What the user chose for an upload that repeats `existing`: attach the existing
     evidence to the item (restored from the trash if it is there), or keep a separate
     copy of it on purpose (its bytes are stored already: no second upload). The message."""
+    _require_unsubmitted(existing)
     if choice == "attach":
         if existing.deleted_at is not None:
             restore(existing, user)
@@ -203,7 +204,6 @@ def resolve_duplicate(existing: Evidence, item: ChecklistItem, choice: str, name
         return f"แนบหลักฐานเดิม “{existing.title}” กับรายการ {item.code} แล้ว ไม่ได้เพิ่มไฟล์ซ้ำ"
     if choice != "copy":
         raise Refused(422, "กรุณาเลือกว่าจะแนบหลักฐานเดิมหรือเก็บเป็นสำเนาแยก")
-    _require_unsubmitted(existing)
     source = existing.current_version
     name = clean_text(name, "ชื่อไฟล์", limit=MAX_TITLE, required=False) or source.original_name
     copy = Evidence(agency_id=existing.agency_id, cycle_id=existing.cycle_id, kind="file",

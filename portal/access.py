@@ -125,3 +125,22 @@ def assessment_team_or_404(agency_id: int, cycle: AssessmentCycle, user: User | 
     if lead and not assignment.is_lead:
         abort(403, description="เฉพาะหัวหน้าทีมผู้ประเมินทำรายการนี้ได้")
     return agency, assignment
+
+
+def feedback_reader_or_404(agency_id: int, cycle: AssessmentCycle, user: User | None = None
+                           ) -> tuple[Agency, AssessmentAssignment | None]:
+    """Who reads an agency's assessment feedback: its own staff and reviewer, its assessment
+    team (with its assignment), admins. An assessor on another agency's team gets 404, as
+    for the team's own pages."""
+    user = _user(user)
+    agency = agency_or_404(agency_id, user)
+    assignment = assessment_assignment(agency.id, cycle.id, user)
+    scoped = any(g.agency_id == agency.id for g in user.grants)
+    if assignment is None and not scoped and not user.has_role("admin"):
+        hidden("assessment", agency.id, agency.id)
+    return agency, assignment
+
+
+def can_answer_for_agency(agency_id: int, user: User | None = None) -> bool:
+    """The agency's editor or signer: agrees to share a good practice, on its behalf."""
+    return can_edit_agency(agency_id, user) or can_sign(agency_id, user)

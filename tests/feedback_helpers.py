@@ -38,3 +38,50 @@ def consensus_done(agency, cycle: AssessmentCycle, lead) -> AssessmentState:
     state.consensus_done_at, state.consensus_done_by_id = utcnow(), lead.id
     db.session.commit()
     return state
+
+
+def assessed_world(prefix: str) -> dict:
+    """Agency {P}-A with its staff ({p}-editor, -viewer, -signer, -reviewer), {p}-admin, an
+    editor of {P}-B ({p}-outsider), a team of two ({p}-lead leads, {p}-member), an assessor
+    off the team ({p}-stranger), a submission, and the consensus on 1.1 (citing 1.1-B1 and
+    its evidence) and on category 7, marked done. Call inside an app context."""
+    from portal.admin import operations as admin_ops
+    from portal.submissions import operations as submission_ops
+    from tests.helpers import checklist_item, make_agency, make_user, stored_text_evidence
+
+    code = prefix.upper()
+    agency, other = make_agency(f"{code}-A"), make_agency(f"{code}-B")
+    cycle = admin_ops.create_cycle(2569, "pmqa-4.0")
+    admin_ops.make_current(cycle)
+    db.session.commit()
+    editor = make_user(f"{prefix}-editor", ("agency_editor", agency))
+    make_user(f"{prefix}-viewer", ("agency_viewer", agency))
+    signer = make_user(f"{prefix}-signer", ("agency_signer", agency))
+    make_user(f"{prefix}-reviewer", ("reviewer", agency))
+    make_user(f"{prefix}-admin", ("admin", None))
+    make_user(f"{prefix}-outsider", ("agency_editor", other))
+    lead, member = make_user(f"{prefix}-lead", ("assessor", None)), make_user(f"{prefix}-member", ("assessor", None))
+    make_user(f"{prefix}-stranger", ("assessor", None))
+    assign(agency, cycle, lead, lead=True)
+    assign(agency, cycle, member)
+    evidence = stored_text_evidence(agency, checklist_item("1.1", "B1"), editor, "แผนยุทธศาสตร์ 5 ปี")
+    consensus(agency, cycle, "1.1", "advance", refs=[{"type": "item", "ref": "1.1-B1"},
+                                                     {"type": "evidence", "ref": evidence.id}])
+    consensus(agency, cycle, "7", "basic", scope="category", strengths=("ผลลัพธ์ด้านลูกค้าดีขึ้นต่อเนื่อง",),
+              ofis=("ควรเพิ่มตัวชี้วัดด้านบุคลากร",))
+    submission_ops.submit(agency, signer, confirmed=True)
+    db.session.commit()
+    consensus_done(agency, cycle, lead)
+    return {"agency": agency.id, "other": other.id, "cycle": cycle.id, "evidence": evidence.id, "prefix": prefix}
+
+
+def publish_now(world: dict) -> None:
+    """Publish as the lead, through the operation (inside an app context)."""
+    from sqlalchemy import select
+
+    from portal.assessment import publication
+    from portal.models import Agency, User
+
+    lead = db.session.scalar(select(User).where(User.username == f"{world['prefix']}-lead"))
+    publication.publish(db.session.get(Agency, world["agency"]), db.session.get(AssessmentCycle, world["cycle"]), lead)
+    db.session.commit()

@@ -8,15 +8,13 @@ from docx import Document
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from portal.admin import operations as admin_ops
 from portal.assessment import publication
 from portal.errors import Refused
 from portal.extensions import db
 from portal.models import Agency, AssessmentCycle, AuditEvent, Judgement, User
 from portal.models.assessment import AssessmentState
-from portal.submissions import operations as submission_ops
-from tests.feedback_helpers import OFI, SECRET, STRENGTH, assign, consensus, consensus_done
-from tests.helpers import checklist_item, make_agency, make_user, signed_in, stored_text_evidence
+from tests.feedback_helpers import OFI, SECRET, STRENGTH, assessed_world, assign, consensus_done
+from tests.helpers import make_agency, make_user, signed_in
 
 
 def post(client, url, data=None):
@@ -25,32 +23,8 @@ def post(client, url, data=None):
 
 @pytest.fixture
 def world(app):
-    """Agency FB-A with its staff, a team of two (fb-lead leads), an assessor off the team,
-    a submission, and the consensus on 1.1 and category 7 marked done."""
     with app.app_context():
-        agency, other = make_agency("FB-A"), make_agency("FB-B")
-        cycle = admin_ops.create_cycle(2569, "pmqa-4.0")
-        admin_ops.make_current(cycle)
-        db.session.commit()
-        editor = make_user("fb-editor", ("agency_editor", agency))
-        make_user("fb-viewer", ("agency_viewer", agency))
-        signer = make_user("fb-signer", ("agency_signer", agency))
-        make_user("fb-reviewer", ("reviewer", agency))
-        make_user("fb-admin", ("admin", None))
-        make_user("fb-outsider", ("agency_editor", other))
-        lead, member = make_user("fb-lead", ("assessor", None)), make_user("fb-member", ("assessor", None))
-        make_user("fb-stranger", ("assessor", None))
-        assign(agency, cycle, lead, lead=True)
-        assign(agency, cycle, member)
-        evidence = stored_text_evidence(agency, checklist_item("1.1", "B1"), editor, "แผนยุทธศาสตร์ 5 ปี")
-        consensus(agency, cycle, "1.1", "advance", refs=[{"type": "item", "ref": "1.1-B1"},
-                                                         {"type": "evidence", "ref": evidence.id}])
-        consensus(agency, cycle, "7", "basic", scope="category", strengths=("ผลลัพธ์ด้านลูกค้าดีขึ้นต่อเนื่อง",),
-                  ofis=("ควรเพิ่มตัวชี้วัดด้านบุคลากร",))
-        submission_ops.submit(agency, signer, confirmed=True)
-        db.session.commit()
-        consensus_done(agency, cycle, lead)
-        return {"agency": agency.id, "other": other.id, "cycle": cycle.id, "evidence": evidence.id}
+        return assessed_world("fb")
 
 
 def _feedback(agency_id):

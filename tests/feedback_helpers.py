@@ -1,13 +1,14 @@
 """An assessed agency without the judging pages: the team, consensus judgements with
 findings and a private note, the consensus marked done, straight through the models."""
 from portal.extensions import db
-from portal.models import AssessmentAssignment, AssessmentCycle, Finding, Judgement
+from portal.models import Answer, AssessmentAssignment, AssessmentCycle, Finding, Judgement
 from portal.models.assessment import AssessmentState
 from portal.models.user import utcnow
 
 SECRET = "บันทึกส่วนตัวของผู้ประเมินห้ามเผยแพร่"
 STRENGTH = "มีการวางแผนยุทธศาสตร์อย่างเป็นระบบ"
 OFI = "ควรทบทวนตัวชี้วัดให้สอดคล้องกับเป้าหมาย"
+ANSWER = "ส่วนราชการจัดทำแผนยุทธศาสตร์ระยะห้าปีอย่างมีส่วนร่วมกับผู้มีส่วนได้ส่วนเสีย"
 
 
 def assign(agency, cycle: AssessmentCycle, assessor, lead: bool = False) -> AssessmentAssignment:
@@ -64,7 +65,11 @@ def assessed_world(prefix: str) -> dict:
     make_user(f"{prefix}-stranger", ("assessor", None))
     assign(agency, cycle, lead, lead=True)
     assign(agency, cycle, member)
-    evidence = stored_text_evidence(agency, checklist_item("1.1", "B1"), editor, "แผนยุทธศาสตร์ 5 ปี")
+    item = checklist_item("1.1", "B1")
+    evidence = stored_text_evidence(agency, item, editor, "แผนยุทธศาสตร์ 5 ปี", "ไฟล์แผนยุทธศาสตร์ที่ส่ง")
+    elsewhere = stored_text_evidence(agency, checklist_item("2.1", "B1"), editor, "หลักฐานหมวดสอง", "ไฟล์หมวดสอง")
+    db.session.add(Answer(agency_id=agency.id, cycle_id=cycle.id, question_id=item.sub_item.questions[0].id,
+                          parts=[ANSWER], updated_by_id=editor.id))
     consensus(agency, cycle, "1.1", "advance", refs=[{"type": "item", "ref": "1.1-B1"},
                                                      {"type": "evidence", "ref": evidence.id}])
     consensus(agency, cycle, "7", "basic", scope="category", strengths=("ผลลัพธ์ด้านลูกค้าดีขึ้นต่อเนื่อง",),
@@ -72,7 +77,8 @@ def assessed_world(prefix: str) -> dict:
     submission_ops.submit(agency, signer, confirmed=True)
     db.session.commit()
     consensus_done(agency, cycle, lead)
-    return {"agency": agency.id, "other": other.id, "cycle": cycle.id, "evidence": evidence.id, "prefix": prefix}
+    return {"agency": agency.id, "other": other.id, "cycle": cycle.id, "evidence": evidence.id,
+            "elsewhere": elsewhere.id, "prefix": prefix}
 
 
 def publish_now(world: dict) -> None:

@@ -7,12 +7,18 @@ from playwright.sync_api import expect
 from tests.browser import sign_in
 from tests.feedback_helpers import OFI, SECRET, STRENGTH, assessed_world
 from tests.helpers import PASSWORD
+from tests.test_browser_layout import layout_problems
 
 pytestmark = pytest.mark.browser
 
 
 def _fits(page, width: int) -> None:
+    """No sideways scrolling, nothing sticking out, tap targets big enough on the phone,
+    with every <details> (the forms) open, as tests/test_browser_layout.py measures."""
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.evaluate("document.querySelectorAll('details:not([open])').forEach(d => { d.open = true; d.dataset.shut = 1; })")
+    assert layout_problems(page, page.url, width) == []
+    page.evaluate("document.querySelectorAll('details[data-shut]').forEach(d => { d.open = false; delete d.dataset.shut; })")
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -74,3 +80,46 @@ def test_lead_publishes_and_the_agency_plans(app, live_server, browser, artifact
     expect(editor.locator(".plan-row").first).to_contain_text("กำลังดำเนินการ")
     editor.screenshot(path=str(artifacts_dir / f"feedback-5-plan-{width}.png"), full_page=True)
     _fits(editor, width)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_good_practice_from_proposal_to_the_library(app, live_server, browser, artifacts_dir, width):
+    from tests.feedback_helpers import ANSWER, publish_now
+    from tests.helpers import make_agency, make_user
+
+    with app.app_context():
+        world = assessed_world("gpb")
+        publish_now(world)
+        make_user("gpb-elsewhere", ("agency_viewer", make_agency("GPB-C", "กรมที่มาเรียนรู้")))
+    base, agency_id = live_server.url, world["agency"]
+
+    lead = browser.new_context(locale="th-TH", viewport={"width": width, "height": 900}).new_page()
+    sign_in(lead, base, "gpb-lead", PASSWORD)
+    lead.goto(f"{base}/agencies/{agency_id}/feedback#sub-item-1.1")
+    box = lead.locator("#good-practice-1-1")
+    box.get_by_text("เสนอหัวข้อ 1.1 เป็นแนวปฏิบัติที่ดี").click()
+    box.get_by_label("เหตุผล").fill("วางแผนอย่างมีส่วนร่วมกับผู้มีส่วนได้ส่วนเสียครบทุกกลุ่ม")
+    box.get_by_role("button", name="เสนอเป็นแนวปฏิบัติที่ดี").click()
+    expect(lead.locator("#messages")).to_contain_text("รอส่วนราชการตอบรับ")
+
+    signer = browser.new_context(locale="th-TH", viewport={"width": width, "height": 900}).new_page()
+    sign_in(signer, base, "gpb-signer", PASSWORD)
+    signer.goto(f"{base}/agencies/{agency_id}/feedback#sub-item-1.1")
+    box = signer.locator("#good-practice-1-1")
+    box.screenshot(path=str(artifacts_dir / f"practice-1-proposal-{width}.png"))
+    box.get_by_role("button", name="ยินยอมให้เผยแพร่").click()
+    expect(signer.locator("#messages")).to_contain_text("ยินยอมให้เผยแพร่เป็นแนวปฏิบัติที่ดีแล้ว")
+
+    reader = browser.new_context(locale="th-TH", viewport={"width": width, "height": 900}).new_page()
+    sign_in(reader, base, "gpb-elsewhere", PASSWORD)
+    reader.goto(base + "/")
+    reader.get_by_role("link", name="แนวปฏิบัติที่ดี").click()
+    reader.get_by_label("ค้นหา").fill("ยุทธศาสตร์")
+    reader.get_by_role("button", name="ค้นหา").click()
+    expect(reader.locator(".practice-row")).to_have_count(1)
+    reader.screenshot(path=str(artifacts_dir / f"practice-2-library-{width}.png"), full_page=True)
+    _fits(reader, width)
+    reader.locator(".practice-row h2 a").click()
+    expect(reader.locator("article.report")).to_contain_text(ANSWER)
+    reader.screenshot(path=str(artifacts_dir / f"practice-3-page-{width}.png"), full_page=True)
+    _fits(reader, width)

@@ -113,7 +113,9 @@ def test_published_feedback_is_frozen_and_reads_well(app, world):
         assert "ก้าวหน้า (Advance)" in text and SECRET not in text and "ยังไม่เผยแพร่" not in text
     dashboard = signed_in(app, "fb-editor").get(f"/agencies/{world['agency']}").get_data(as_text=True)
     assert "ผลการประเมินและข้อเสนอแนะ" in dashboard and _feedback(world["agency"]) in dashboard
-    assert signed_in(app, "fb-stranger").get(_feedback(world["agency"])).status_code == 404
+    stranger = signed_in(app, "fb-stranger")  # an assessor on no team of this agency
+    assert stranger.get(_feedback(world["agency"])).status_code == 404
+    assert "feedback-card" not in stranger.get(f"/agencies/{world['agency']}").get_data(as_text=True)
     assert signed_in(app, "fb-outsider").get(_feedback(world["agency"]) + ".docx").status_code == 404
 
 

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from portal.admin import operations as admin_ops
 from portal.extensions import db
-from portal.models import Agency, AuditEvent
+from portal.models import AuditEvent
 from portal.models.assessment import ImprovementPlanEntry
 from tests.feedback_helpers import OFI, assessed_world, publish_now
-from tests.helpers import make_user, signed_in
+from tests.helpers import signed_in
 
 
 def post(client, url, data=None, **kwargs):

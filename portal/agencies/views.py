@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from portal import cycles
-from portal.access import agency_or_404
+from portal.access import agency_or_404, can_read_feedback
 from portal.agencies import bp
 from portal.agencies.queries import visible_agencies
 from portal.assessment.publication import published_state
@@ -37,5 +37,6 @@ def show(agency_id: int):
     latest = latest_of(agency.id, cycle.id)
     return render("coverage/dashboard.html", "dashboard", members=members, can_edit=can_edit,
                   submitted=latest if latest is not None and latest.is_open else None, latest=latest,
-                  storage=quota.usage(agency), feedback_state=published_state(agency.id, cycle.id),
+                  storage=quota.usage(agency),
+                  feedback_state=published_state(agency.id, cycle.id) if can_read_feedback(agency.id, cycle) else None,
                   **carry_over_context(agency.id, cycle, can_edit), **context)

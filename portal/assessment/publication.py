@@ -14,7 +14,7 @@ from portal.assessment.material import material
 from portal.coverage.scoring import scoring_rules
 from portal.errors import Refused
 from portal.extensions import db
-from portal.models import Agency, AssessmentCycle, Category, SubItem, User
+from portal.models import Agency, AssessmentCycle, Category, User
 from portal.models.assessment import AssessmentState, Judgement
 from portal.models.user import utcnow
 from portal.templating import REACHED_LABELS
@@ -72,7 +72,7 @@ def _findings(judgement: Judgement | None, kind: str, titles: dict[int, str]) ->
 
 def _judged(code: str, judgement: Judgement | None, titles: dict[int, str]) -> dict:
     level = judgement.level if judgement is not None else None
-    return {"level": level, "level_label": REACHED_LABELS.get(level, "ยังไม่ได้ตัดสิน") if level else "ยังไม่ได้ตัดสิน",
+    return {"level": level, "level_label": REACHED_LABELS[level] if level else "ยังไม่ได้ตัดสิน",
             "points": points_for(code, level), "strengths": _findings(judgement, "strength", titles),
             "ofis": _findings(judgement, "ofi", titles)}
 
@@ -91,7 +91,7 @@ def build(agency: Agency, cycle: AssessmentCycle, snapshot: dict) -> dict:
             .order_by(Category.position).options(selectinload(Category.sub_items))):
         entry = {"code": category.code, "title": category.title,
                  **_judged(category.code, consensus.get(category.code), titles), "sub_items": []}
-        for sub in sorted(category.sub_items, key=lambda s: s.position):
+        for sub in category.sub_items:
             entry["sub_items"].append({"code": sub.code, "title": sub.title,
                                        **_judged(sub.code, consensus.get(sub.code), titles)})
         categories.append(entry)

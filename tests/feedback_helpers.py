@@ -1,7 +1,7 @@
 """An assessed agency without the judging pages: the team, consensus judgements with
 findings and a private note, the consensus marked done, straight through the models."""
 from portal.extensions import db
-from portal.models import Answer, AssessmentAssignment, AssessmentCycle, Finding, Judgement
+from portal.models import Answer, AnswerCitation, AssessmentAssignment, AssessmentCycle, Finding, Judgement
 from portal.models.assessment import AssessmentState
 from portal.models.user import utcnow
 
@@ -68,8 +68,10 @@ def assessed_world(prefix: str) -> dict:
     item = checklist_item("1.1", "B1")
     evidence = stored_text_evidence(agency, item, editor, "แผนยุทธศาสตร์ 5 ปี", "ไฟล์แผนยุทธศาสตร์ที่ส่ง")
     elsewhere = stored_text_evidence(agency, checklist_item("2.1", "B1"), editor, "หลักฐานหมวดสอง", "ไฟล์หมวดสอง")
-    db.session.add(Answer(agency_id=agency.id, cycle_id=cycle.id, question_id=item.sub_item.questions[0].id,
-                          parts=[ANSWER], updated_by_id=editor.id))
+    answer = Answer(agency_id=agency.id, cycle_id=cycle.id, question_id=item.sub_item.questions[0].id,
+                    parts=[ANSWER], updated_by_id=editor.id)
+    answer.citations.append(AnswerCitation(evidence_id=elsewhere.id))  # cites another sub-item's evidence
+    db.session.add(answer)
     consensus(agency, cycle, "1.1", "advance", refs=[{"type": "item", "ref": "1.1-B1"},
                                                      {"type": "evidence", "ref": evidence.id}])
     consensus(agency, cycle, "7", "basic", scope="category", strengths=("ผลลัพธ์ด้านลูกค้าดีขึ้นต่อเนื่อง",),

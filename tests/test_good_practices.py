@@ -96,7 +96,10 @@ def agreed(app, world):
 def test_every_agency_reads_that_sub_item_only(app, world, agreed):
     reader = signed_in(app, "gp-elsewhere")
     page = reader.get(f"/good-practices/{agreed.id}").get_data(as_text=True)
-    assert ANSWER in page and "แผนยุทธศาสตร์ 5 ปี" in page and "หลักฐานหมวดสอง" not in page
+    assert ANSWER in page and "แผนยุทธศาสตร์ 5 ปี" in page
+    assert f"/good-practices/{agreed.id}/evidence/{world['evidence']}" in page
+    # The answer cites evidence of 2.1: named, not linked, and not openable.
+    assert "หลักฐานหมวดสอง" in page and f"/evidence/{world['elsewhere']}" not in page
     opened = reader.get(f"/good-practices/{agreed.id}/evidence/{world['evidence']}")
     assert opened.status_code == 200 and opened.data == "ไฟล์แผนยุทธศาสตร์ที่ส่ง".encode()
     assert reader.get(f"/good-practices/{agreed.id}/evidence/{world['elsewhere']}").status_code == 404

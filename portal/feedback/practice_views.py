@@ -61,7 +61,8 @@ def practice(practice_id: int):
     sub = next((s for c in content.categories for s in c.sub_items if s.code == chosen.code), None)
     if sub is None:
         abort(404)
-    return render("feedback/practice.html", "content", practice=chosen, s=sub, r=content, web=True)
+    return render("feedback/practice.html", "content", practice=chosen, s=sub, r=content, web=True,
+                  openable=practices.openable_ids(chosen))
 
 
 @bp.get("/good-practices/<int:practice_id>/evidence/<int:evidence_id>")

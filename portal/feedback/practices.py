@@ -153,12 +153,20 @@ def categories() -> list[tuple[str, str]]:
         select(Category).where(Category.version == edition).order_by(Category.position)) if not c.is_results]
 
 
+def _attached(practice: GoodPractice, entry: dict) -> bool:
+    return any(a["item"].startswith(f"{practice.code}-") and not a.get("awaiting_confirmation")
+               for a in entry["items"])
+
+
+def openable_ids(practice: GoodPractice) -> set[int]:
+    """Evidence of the practice's sub-item as the submission froze it: what is attached to
+    that sub-item's items in the snapshot."""
+    return {e["id"] for e in practice.submission.snapshot["evidence"] if _attached(practice, e)}
+
+
 def evidence_entry_or_404(practice: GoodPractice, evidence_id: int) -> dict:
-    """Evidence of the practice's sub-item as the submission froze it: only what is
-    attached to that sub-item's items in the snapshot; any other id does not exist here."""
+    """Only the sub-item's own evidence; any other id does not exist here."""
     for entry in practice.submission.snapshot["evidence"]:
-        if entry["id"] == evidence_id and any(
-                a["item"].startswith(f"{practice.code}-") and not a.get("awaiting_confirmation")
-                for a in entry["items"]):
+        if entry["id"] == evidence_id and _attached(practice, entry):
             return entry
     abort(404)

@@ -46,11 +46,11 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per area, defined with its view modules in the area's __init__.py."""
-    from portal import (admin, agencies, answers, assessment, auth, carryover, coverage, criteria, evidence, main,
-                        reports, results, reviews, search, submissions)
+    from portal import (admin, agencies, answers, assessment, auth, carryover, coverage, criteria, evidence, feedback,
+                        main, reports, results, reviews, search, submissions)
 
     for area in (auth, main, criteria, agencies, admin, evidence, answers, search, coverage, results, reviews,
-                 reports, submissions, carryover, assessment):
+                 reports, submissions, carryover, assessment, feedback):
         app.register_blueprint(area.blueprint())
 
 

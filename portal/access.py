@@ -125,3 +125,28 @@ def assessment_team_or_404(agency_id: int, cycle: AssessmentCycle, user: User | 
     if lead and not assignment.is_lead:
         abort(403, description="เฉพาะหัวหน้าทีมผู้ประเมินทำรายการนี้ได้")
     return agency, assignment
+
+
+def can_read_feedback(agency_id: int, cycle: AssessmentCycle, user: User | None = None) -> bool:
+    """Who reads an agency's assessment feedback: its own staff and reviewer, its
+    assessment team, admins; not an assessor on other agencies' teams."""
+    user = _user(user)
+    return user.is_authenticated and (
+        any(g.agency_id == agency_id for g in user.grants) or user.has_role("admin")
+        or assessment_assignment(agency_id, cycle.id, user) is not None)
+
+
+def feedback_reader_or_404(agency_id: int, cycle: AssessmentCycle, user: User | None = None
+                           ) -> tuple[Agency, AssessmentAssignment | None]:
+    """The agency, and the reader's place on its team if any (404 for anyone else, as for
+    the team's own pages)."""
+    user = _user(user)
+    agency = agency_or_404(agency_id, user)
+    if not can_read_feedback(agency.id, cycle, user):
+        hidden("assessment", agency.id, agency.id)
+    return agency, assessment_assignment(agency.id, cycle.id, user)
+
+
+def can_answer_for_agency(agency_id: int, user: User | None = None) -> bool:
+    """The agency's editor or signer: agrees to share a good practice, on its behalf."""
+    return can_edit_agency(agency_id, user) or can_sign(agency_id, user)

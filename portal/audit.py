@@ -74,6 +74,13 @@ ACTION_LABELS = {
     "consensus_finding_taken": "นำข้อค้นพบของผู้ประเมินเข้าฉันทามติ",
     "consensus_done": "ยืนยันฉันทามติ",
     "consensus_reopened": "เปิดแก้ไขฉันทามติ",
+    # Publication, improvement plans, good practice (portal/assessment/publication.py, portal/feedback)
+    "feedback_published": "เผยแพร่ผลการประเมินและข้อเสนอแนะ",
+    "improvement_plan_created": "เพิ่มแผนปรับปรุง",
+    "improvement_plan_updated": "แก้ไขแผนปรับปรุง",
+    "good_practice_marked": "เสนอเป็นแนวปฏิบัติที่ดี",
+    "good_practice_agreed": "ยินยอมเผยแพร่แนวปฏิบัติที่ดี",
+    "good_practice_declined": "ไม่ยินยอมเผยแพร่แนวปฏิบัติที่ดี",
     "access_denied": "ถูกปฏิเสธ: ไม่มีสิทธิ์ทำรายการ (403)",
     "object_hidden": "ถูกปฏิเสธ: เรียกข้อมูลของส่วนราชการอื่น (404)",
     "cross_site_refused": "ถูกปฏิเสธ: คำขอจากเว็บไซต์อื่น",

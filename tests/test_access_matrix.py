@@ -12,9 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from portal.admin import operations as ops
+from portal.assessment import publication
 from portal.errors import Refused
 from portal.extensions import db
-from portal.models import Answer, AnswerCitation, AssessmentAssignment, AssessmentCycle, ChecklistItem, MetricGroup, ResultMetric, RoleGrant, SubItem, User
+from portal.models import Answer, AnswerCitation, AssessmentCycle, ChecklistItem, MetricGroup, ResultMetric, RoleGrant, SubItem, User
+from portal.models import AssessmentAssignment, AssessmentState, GoodPractice, ImprovementPlanEntry
+from portal.models.user import utcnow
 from portal.reviews import operations as review_ops
 from portal.submissions import operations as submission_ops
 from tests.helpers import csrf_token, login, make_agency, make_user, stored_text_evidence
@@ -160,6 +163,21 @@ MATRIX = {
     "assessment.take_findings": ("POST", TEAM_A_WRITE),
     "assessment.consensus_done": ("POST", TEAM_A_WRITE),
     "assessment.consensus_reopen": ("POST", TEAM_A_WRITE),
+    # Published feedback, improvement plans, good practice (the matrix's assessor leads A's team).
+    "feedback.page": ("GET", AGENCY_A),
+    "feedback.download": ("GET", AGENCY_A),
+    "feedback.publish": ("POST", {**signed_in(404), "assessor": "ok"}),  # already published: 409
+    "feedback.create_plan": ("POST", EDIT_A),
+    "feedback.plan": ("GET", AGENCY_A),
+    "feedback.plan_row": ("GET", AGENCY_A),
+    "feedback.edit_plan": ("GET", EDIT_A),
+    "feedback.update_plan": ("POST", EDIT_A),
+    "feedback.mark_practice": ("POST", {**signed_in(404), "assessor": "ok"}),
+    "feedback.answer_practice": ("POST", {**EDIT_A, "signer": "ok"}),  # already agreed: 409
+    "feedback.library": ("GET", signed_in(200)),
+    "feedback.practice": ("GET", signed_in(200)),
+    # The practice is on 1.2; A's evidence is attached to 1.1 only: nobody reads it through it.
+    "feedback.practice_evidence": ("GET", signed_in(404)),
 }
 # Routes that remove what later routes of the same run still need.
 RUN_LAST = ("evidence.detach", "results.delete", "answers.uncite")
@@ -204,6 +222,7 @@ def world(app):
         submission = submission_ops.submit(a, users["signer"], confirmed=True)
         submission_ops.reopen(submission, users["admin"], "เปิดให้แก้ไขเพื่อทดสอบ")
         db.session.commit()
+        entry_id, practice_id = _assessed(a, cycle, users["assessor"], users["signer"])
         target = users["viewer"]
         grant = target.grants[0]
         ids = {"agency_id": a.id, "user_id": target.id, "grant_id": grant.id,
@@ -212,10 +231,24 @@ def world(app):
                "comment_id": thread.comments[0].id, "metric_id": metric.id,
                "question_id": question.id, "citation_id": answer.citations[0].id,
                "sub_item_id": item.sub_item_id, "file_format": "docx", "submission_id": submission.id,
-               "code": "1.1"}
+               "code": "1.1", "entry_id": entry_id, "practice_id": practice_id, "decision": "agree"}
         usernames = {role: user.username for role, user in users.items()}
         other_agency_id = b.id
     return {"ids": ids, "usernames": usernames, "other_agency_id": other_agency_id}
+
+
+def _assessed(agency, cycle, lead, signer) -> tuple[int, int]:
+    """A's feedback published by its lead (assigned above), a plan entry, and 1.2 agreed as good practice."""
+    db.session.add(AssessmentState(cycle_id=cycle.id, agency_id=agency.id, consensus_done_at=utcnow()))
+    db.session.flush()
+    state = publication.publish(agency, cycle, lead)
+    entry = ImprovementPlanEntry(agency_id=agency.id, cycle_id=cycle.id, code="1.1", ofi_text="ข้อเสนอลับของ MATRIX-A",
+                                 action="ทบทวนแผน", owner="กองยุทธศาสตร์")
+    practice = GoodPractice(cycle_id=cycle.id, agency_id=agency.id, submission_id=state.submission_id, code="1.2",
+                            marked_by_id=lead.id, agreed_at=utcnow(), agreed_by_id=signer.id)
+    db.session.add_all([entry, practice])
+    db.session.commit()
+    return entry.id, practice.id
 
 
 def url_for_rule(rule, ids) -> str:

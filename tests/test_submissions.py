@@ -237,9 +237,10 @@ def test_after_submission_every_write_of_the_agency_is_refused_and_nothing_chang
         # Review work is the reviewers' conversation, not the submitted report (but the agency's
         # resubmission of an item says its work changed); submitting and reopening have their
         # own tests; admin routes are closed to editors anyway; the assessment is the
-        # assessors' work on what was sent.
+        # assessors' work on what was sent, and the feedback area (plans, good practice) the
+        # work that follows a submission, not part of it.
         area = rule.endpoint.split(".")[0]
-        if area in ("submissions", "admin", "assessment") or (area == "reviews" and rule.endpoint != "reviews.resubmit"):
+        if area in ("submissions", "admin", "assessment", "feedback") or (area == "reviews" and rule.endpoint != "reviews.resubmit"):
             continue
         for evidence_id in ((world["document"], world["trashed"]) if rule.endpoint == "evidence.restore"
                             else (world["document"],)):

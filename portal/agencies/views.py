@@ -2,9 +2,10 @@
 from sqlalchemy import select
 
 from portal import cycles
-from portal.access import agency_or_404
+from portal.access import agency_or_404, can_read_feedback
 from portal.agencies import bp
 from portal.agencies.queries import visible_agencies
+from portal.assessment.publication import published_state
 from portal.carryover.queries import carry_over_context
 from portal.coverage.summary import chosen_view, dashboard_context
 from portal.evidence import quota
@@ -37,4 +38,5 @@ def show(agency_id: int):
     return render("coverage/dashboard.html", "dashboard", members=members, can_edit=can_edit,
                   submitted=latest if latest is not None and latest.is_open else None, latest=latest,
                   storage=quota.usage(agency),
+                  feedback_state=published_state(agency.id, cycle.id) if can_read_feedback(agency.id, cycle) else None,
                   **carry_over_context(agency.id, cycle, can_edit), **context)

@@ -8,7 +8,8 @@
   per item or all at once;
 - category 7 metrics move one year back (this year's value becomes last year's) with the
   target left empty for the new year, its definition (formula, data source, baseline,
-  responsible unit, process sub-item if the new edition has it) kept.
+  responsible unit, process sub-item if the new edition has it) kept;
+- improvement plan entries not done are copied with `carried_from_id` (portal/feedback/plans.py).
 Copies remember their source, so running it again adds only what is new."""
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from sqlalchemy import select, update
 from portal import audit, cycles, effects
 from portal.access import can_edit_agency
 from portal.errors import Refused
+from portal.feedback import plans
 from portal.extensions import db
 from portal.models import Agency, AssessmentCycle, ChecklistItem, Question, SubItem, User
 from portal.models.answer import Answer
@@ -35,6 +37,7 @@ class Carried:
     answers: int
     evidence: int
     metrics: int
+    plans: int = 0  # improvement plan entries not done
 
 
 def _same_code(source: AssessmentCycle, target: AssessmentCycle, model, code_column) -> dict[int, int]:
@@ -59,10 +62,10 @@ def carry_over(agency: Agency, user: User) -> Carried:
     if source is None:
         raise Refused(422, "ยังไม่มีรอบการประเมินก่อนหน้าให้นำข้อมูลมาใช้")
     carried = Carried(_answers(agency, source, target, user), _evidence(agency, source, target, user),
-                      _metrics(agency, source, target, user))
+                      _metrics(agency, source, target, user), plans.carry(agency, source, target, user))
     audit.record("carried_over", actor=user, object_type="agency", object_id=agency.id, agency_id=agency.id,
                  from_year=source.fiscal_year, to_year=target.fiscal_year, answers=carried.answers,
-                 evidence=carried.evidence, metrics=carried.metrics)
+                 evidence=carried.evidence, metrics=carried.metrics, plans=carried.plans)
     return carried
 
 

@@ -28,7 +28,8 @@ def carry_over(agency_id: int):
     agency = agency_or_404(agency_id)
     return act(lambda: ops.carry_over(agency, current_user),
                lambda carried: (f"นำข้อมูลจากปีก่อนมาแล้ว: คำตอบ {carried.answers} ข้อ หลักฐาน {carried.evidence} รายการ"
-                                f" (รอยืนยัน) ตัวชี้วัดหมวด 7 {carried.metrics} ตัว"),
+                                f" (รอยืนยัน) ตัวชี้วัดหมวด 7 {carried.metrics} ตัว"
+                                + (f" แผนปรับปรุงที่ยังไม่แล้วเสร็จ {carried.plans} รายการ" if carried.plans else "")),
                back=_dashboard(agency.id), show=_to_dashboard(agency.id))
 
 

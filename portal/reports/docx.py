@@ -3,6 +3,7 @@ headings Word's navigation pane lists, Thai set as complex script so Word uses t
 and size given (TH Sarabun New when installed, Sarabun otherwise), page numbers in the
 footer, agency and cycle in the header."""
 import io
+from datetime import datetime
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -63,20 +64,30 @@ def _para(document, text: str, size: float = BODY_PT, bold: bool = False, color=
     return paragraph
 
 
-def render_docx(content: ReportContent) -> bytes:
+def _document(running: str):
+    """A document with the portal's fonts, the running header and page numbers."""
     document = Document()
     for name, size in (("Normal", BODY_PT), ("Title", 26), ("Heading 1", 22), ("Heading 2", 18), ("Heading 3", 16)):
         _font(document.styles[name], size)
     section = document.sections[0]
-    running = f"{content.agency_name} · ปีงบประมาณ พ.ศ. {content.fiscal_year}" + (
-        " · ฉบับร่าง" if content.draft else "")
     header = section.header.paragraphs[0]
     _font(header.add_run(running), SMALL_PT)
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     _font(footer.add_run("หน้า "), SMALL_PT)
     _page_number(footer)
+    return document
 
+
+def _saved(document) -> bytes:
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def render_docx(content: ReportContent) -> bytes:
+    document = _document(f"{content.agency_name} · ปีงบประมาณ พ.ศ. {content.fiscal_year}" + (
+        " · ฉบับร่าง" if content.draft else ""))
     document.add_heading("รายงานการประเมินตนเอง", level=0)
     _para(document, "ตามเกณฑ์คุณภาพการบริหารจัดการภาครัฐ 4.0 (PMQA 4.0)")
     _para(document, content.agency_name, 20, bold=True)
@@ -142,9 +153,47 @@ def render_docx(content: ReportContent) -> bytes:
                  "( ........................................................ )",
                  f"ตำแหน่ง หัวหน้าส่วนราชการ {content.agency_name}", "วันที่ ........ / ........ / ........"):
         _para(document, line)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    return _saved(document)
+
+
+def _findings(document, title: str, findings: list[dict]) -> None:
+    _para(document, title, bold=True)
+    if not findings:
+        _para(document, "—", indent=14, color=GREY)
+    for finding in findings:
+        _para(document, f"• {finding['text']}", indent=14)
+        if finding["refs"]:
+            _para(document, "อ้างอิง " + ", ".join(finding["refs"]), SMALL_PT, indent=28, color=GREY)
+
+
+def _judged(document, entry: dict) -> None:
+    points = f" · คะแนน {entry['points']}" if entry["points"] is not None else ""
+    _para(document, f"ระดับตามฉันทามติ: {entry['level_label']}{points}", bold=True)
+    _findings(document, "จุดแข็ง", entry["strengths"])
+    _findings(document, "โอกาสในการปรับปรุง", entry["ofis"])
+
+
+def render_feedback_docx(feedback: dict) -> bytes:
+    """The published feedback (portal/assessment/publication.py), as the PDF says it."""
+    agency, year = feedback["agency"]["name"], feedback["fiscal_year"]
+    document = _document(f"{agency} · ปีงบประมาณ พ.ศ. {year} · ผลการประเมิน")
+    document.add_heading("ผลการประเมินและข้อเสนอแนะ", level=0)
+    _para(document, "ตามเกณฑ์คุณภาพการบริหารจัดการภาครัฐ 4.0 (PMQA 4.0)")
+    _para(document, agency, 20, bold=True)
+    _para(document, f"ปีงบประมาณ พ.ศ. {year}")
+    if submission := feedback.get("submission"):
+        _para(document, f"ประเมินจากรายงานที่ส่งครั้งที่ {submission['number']}", SMALL_PT, color=GREY)
+    if feedback.get("published_at"):
+        _para(document, f"เผยแพร่เมื่อ {format_thai_datetime(datetime.fromisoformat(feedback['published_at']))} น. "
+                        f"โดย {feedback['published_by']}", SMALL_PT, color=GREY)
+    for category in feedback["categories"]:
+        document.add_page_break()
+        document.add_heading(f"หมวด {category['code']} {category['title']}", level=1)
+        _judged(document, category)
+        for sub in category["sub_items"]:
+            document.add_heading(f"{sub['code']} {sub['title']}", level=2)
+            _judged(document, sub)
+    return _saved(document)
 
 
 def _number(value) -> str:

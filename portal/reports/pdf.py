@@ -1,6 +1,7 @@
 """The report as PDF: the print template rendered by WeasyPrint, whose HarfBuzz shaping
 places Thai marks correctly (reportlab's does not), with the vendored Sarabun font."""
 import re
+from datetime import datetime
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -36,9 +37,21 @@ def as_drawn(html: str) -> str:
     return SARA_AM.sub("\u0e4d\\1\u0e32", html)
 
 
-def render_pdf(content: ReportContent) -> bytes:
+def printed(template: str, **context) -> bytes:
+    """A print template (one extending reports/_print.html) rendered to PDF."""
     HTML = _weasyprint_html()
 
     fonts = (Path(current_app.static_folder) / "vendor" / "sarabun").as_uri()
-    html = render_template("reports/self_assessment.html", r=content, fonts=fonts, web=False)
+    html = render_template(template, fonts=fonts, web=False, **context)
     return HTML(string=as_drawn(html), base_url=current_app.static_folder).write_pdf()
+
+
+def render_pdf(content: ReportContent) -> bytes:
+    return printed("reports/self_assessment.html", r=content)
+
+
+def render_feedback_pdf(feedback: dict) -> bytes:
+    """The published feedback (portal/assessment/publication.py), same page and fonts."""
+    published = feedback.get("published_at")
+    return printed("reports/feedback.html", f=feedback,
+                   published_at=datetime.fromisoformat(published) if published else None)

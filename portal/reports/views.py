@@ -2,30 +2,25 @@
 submission's report from its stored snapshot, as PDF, DOCX and as the page assessors and
 reviewers read in the portal. The transaction ends before rendering (no transaction
 across slow work)."""
-import os
-import tempfile
 from io import BytesIO
-from pathlib import Path
 
-from flask import current_app, send_file
+from flask import send_file
 
 from portal import cycles
 from portal.access import agency_or_404
 from portal.database import end_transaction
 from portal.fragments import render
 from portal.reports import bp
+from portal.reports.cache import MIMETYPES, RENDERING, cached
 from portal.reports.content import draft, submitted
 from portal.reports.docx import render_docx
 from portal.reports.pdf import render_pdf
 from portal.submissions.queries import submission_or_404
 
 FORMATS = {
-    "pdf": (render_pdf, "application/pdf"),
-    "docx": (render_docx, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "pdf": (render_pdf, MIMETYPES["pdf"]),
+    "docx": (render_docx, MIMETYPES["docx"]),
 }
-# Part of a cached file's name: bump it when the rendering changes, so a submitted report
-# is rendered again rather than served in an old layout.
-RENDERING = 1
 
 
 def _send(data: bytes, file_format: str, name: str):
@@ -43,36 +38,13 @@ def download(agency_id: int, file_format: str):
                  f"pmqa-self-assessment-{agency.code}-{cycle.fiscal_year}-draft")
 
 
-def _cached(key: str, make) -> bytes:
-    """A submitted snapshot never changes, so its report is rendered once (a full PDF takes
-    seconds) and kept under the instance folder. A cache that cannot be written (full disk)
-    costs only the next render; a half-written file is never served (rename is atomic)."""
-    folder = Path(current_app.config["REPORT_CACHE_DIR"])
-    path = folder / key
-    if path.is_file():
-        return path.read_bytes()
-    data = make()
-    partial = None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".part") as handle:
-            partial = handle.name
-            handle.write(data)
-        os.replace(partial, path)
-    except OSError:
-        current_app.logger.warning("report cache not written: %s", path, exc_info=True)
-        if partial is not None:
-            Path(partial).unlink(missing_ok=True)
-    return data
-
-
 @bp.get("/agencies/<int:agency_id>/submissions/<int:submission_id>/report.<any(pdf, docx):file_format>")
 def submitted_download(agency_id: int, submission_id: int, file_format: str):
     agency = agency_or_404(agency_id)
     submission = submission_or_404(agency, submission_id)
     content = submitted(submission)
     end_transaction(keep_loaded=True)
-    data = _cached(f"{submission.manifest_sha256}-{RENDERING}.{file_format}",
+    data = cached(f"{submission.manifest_sha256}-{RENDERING}.{file_format}",
                    lambda: FORMATS[file_format][0](content))
     return _send(data, file_format, f"pmqa-self-assessment-{agency.code}-{content.fiscal_year}"
                                     f"-submission-{submission.number}")

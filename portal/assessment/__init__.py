@@ -7,6 +7,6 @@ bp = Blueprint("assessment", __name__, url_prefix="/assessment")
 
 
 def blueprint() -> Blueprint:
-    from portal.assessment import views  # noqa: F401
+    from portal.assessment import overview_views, views  # noqa: F401
 
     return bp

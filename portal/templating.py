@@ -50,6 +50,10 @@ AUDIT_DETAIL_LABELS = {
     "files": "ไฟล์", "content_length": "ขนาดคำขอ (ไบต์)", "of_action": "การกระทำที่ซ้ำ",
     "suppressed": "จำนวนที่นับรวม", "logged_per_window": "บันทึกทีละรายการได้ต่อช่วง",
     "window_seconds": "ช่วงเวลา (วินาที)", "last_at": "ครั้งล่าสุด (UTC)",
+    # assessment teams (portal/assessment/teams.py)
+    "assessor": "ผู้ประเมิน", "agency_code": "รหัสส่วนราชการ", "fiscal_year": "ปีงบประมาณ",
+    "previous_lead": "หัวหน้าทีมเดิม", "was_lead": "เป็นหัวหน้าทีม", "judgements_deleted": "ผลการประเมินที่ลบ",
+    "via": "ช่องทาง",
 }
 INBOX_ROLES = ("reviewer", "assessor", "admin")
 

@@ -12,7 +12,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 FLASK := $(BIN)/flask --app portal
 
-.PHONY: install system-deps test-deps db run test test-sqlite test-postgres bench bench-search bench-fidelity bench-soak clean
+.PHONY: install system-deps test-deps db run test test-sqlite test-postgres bench bench-search bench-fidelity bench-soak bench-assessment clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -74,6 +74,11 @@ bench: install system-deps
 	$(BIN)/python -m bench.extract_bench
 	$(BIN)/python -m bench.dashboard_bench
 	$(BIN)/python -m bench.limits_bench
+
+# The assessment overview and the coverage overview at 300 agencies (teams of 3, judgements,
+# consensus); target ≤ 300 ms p95 for both (about a minute).
+bench-assessment: install
+	$(BIN)/python -m bench.assessment_overview
 
 # Thai search at 10k and 100k pages: indexing split into tokenising and writing, query
 # latency with and without an agency filter, SQLite FTS5 over the same tokens as reference.

@@ -56,6 +56,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from portal.admin.cli import agencies_cli, cycles_cli, users_cli
+    from portal.assessment.cli import assessment_cli
     from portal.backup.cli import backup_cli
     from portal.criteria.cli import criteria_cli
     from portal.demo import demo_cli
@@ -63,7 +64,7 @@ def register_cli(app: Flask) -> None:
     from portal.search.cli import search_cli
 
     for group in (criteria_cli, demo_cli, users_cli, agencies_cli, cycles_cli, evidence_cli, storage_cli, search_cli,
-                  backup_cli):
+                  backup_cli, assessment_cli):
         app.cli.add_command(group)
 
 

@@ -25,8 +25,12 @@ DEMO_USERS = [
     ("reviewer", "วิชัย ตรวจสอบ (ผู้ตรวจ)", "reviewer-demo-2569",
      [("reviewer", "DEMO-DEPT"), ("reviewer", "DEMO-PROV")]),
     ("assessor", "ประเมิน สุจริต (ผู้ประเมิน)", "assessor-demo-2569", [("assessor", None)]),
+    ("assessor2", "สมใจ เที่ยงธรรม (ผู้ประเมิน)", "assessor2-demo-2569", [("assessor", None)]),
     ("admin", "ผู้ดูแลระบบ", "admin-demo-2569", [("admin", None)]),
 ]
+# The demo department's assessment team in the current cycle: (username, lead), so a new
+# user signed in as an assessor finds the assessment pages with an agency to work on.
+DEMO_TEAMS = {"DEMO-DEPT": [("assessor", True), ("assessor2", False)]}
 
 # Category 7 for the demo department: (group, name, unit, direction, target,
 # results of the last three fiscal years oldest first, mandatory indicator answered).
@@ -65,6 +69,19 @@ def _load_demo_metrics(agency: Agency, cycle: AssessmentCycle) -> None:
             unit=unit, direction=direction, target=target, value_two_years_ago=values[0],
             value_last_year=values[1], value_this_year=values[2], mandatory_indicator=indicator,
             position=position))
+
+
+def _load_demo_teams(agencies: dict[str, Agency], cycle: AssessmentCycle) -> None:
+    """The demo teams, once per agency and cycle: a team someone has changed stays as it is."""
+    from portal.assessment import teams
+
+    for code, members in DEMO_TEAMS.items():
+        if teams.team(agencies[code], cycle):
+            continue
+        for username, lead in members:
+            user = db.session.scalar(select(User).where(User.username == username))
+            if user is not None and user.active and user.has_role("assessor"):
+                teams.assign(agencies[code], cycle, user, lead=lead)
 
 
 def fiscal_year_be(day: date) -> int:
@@ -108,6 +125,7 @@ def load_demo(today: date | None = None, criteria_version: str = "pmqa-4.0") -> 
     from portal.reviews.demo import load_demo_reviews
 
     load_demo_reviews(criteria_version)
+    _load_demo_teams(agencies, cycles.current_cycle())
     db.session.commit()
     load_demo_evidence(criteria_version)
     return created
@@ -170,5 +188,8 @@ def load_command():
     for username, _, password, grants in DEMO_USERS:
         roles = ", ".join(ROLES[role] + (f" ({agency})" if agency else "") for role, agency in grants)
         click.echo(f"  {username:<10} {password:<20} {roles}")
+    for code, members in DEMO_TEAMS.items():
+        click.echo(f"ทีมผู้ประเมินของ {code} (รอบปัจจุบัน): "
+                   + ", ".join(f"{username}{' (หัวหน้าทีม)' if lead else ''}" for username, lead in members))
     if len(created) < len(DEMO_USERS):
         click.echo("บัญชีที่มีอยู่แล้วไม่ได้ถูกเปลี่ยนรหัสผ่าน")

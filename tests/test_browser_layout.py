@@ -72,6 +72,8 @@ ROUNDS = {
         ("admin-agencies", "/admin/agencies", None),
         ("admin-agencies-editing", "/admin/agencies", edit_first_agency),
         ("admin-cycles", "/admin/cycles", None),
+        ("admin-assessment-teams", "/admin/assessment-teams", None),
+        ("assessment-overview", "/assessment/overview", None),
         ("admin-audit", "/admin/audit", None),
         ("criteria-1.1", "/criteria/1/1.1", None),
         ("not-found", "/agencies/999999", None),

@@ -39,7 +39,7 @@ def test_demo_load_is_safe_to_repeat(app):
         assert any(line.split()[:2] == ["signer", "signer-demo-2569"] and "ผู้มีอำนาจลงนาม" in line
                    and "(DEMO-DEPT)" in line for line in output.splitlines())
     with app.app_context():
-        assert db.session.query(User).count() == 7
+        assert db.session.query(User).count() == 8
 
 
 def test_demo_department_reports_category_7_metrics_once(app_ctx):
@@ -67,3 +67,23 @@ def test_demo_adds_sample_threads_and_statuses_once(app_ctx):
     assert {r.status for r in db.session.scalars(select(ItemReview))} == {"accepted", "needs_revision"}
     load_demo(today=date(2026, 11, 24))
     assert db.session.scalar(select(func.count(CommentThread.id))) == 2
+
+
+def test_demo_installs_the_demo_departments_assessment_team_once(app):
+    from portal.models.assessment import AssessmentAssignment
+
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "load"])
+    assert "ทีมผู้ประเมินของ DEMO-DEPT (รอบปัจจุบัน): assessor (หัวหน้าทีม), assessor2" in first.output
+    assert any(line.split()[:2] == ["assessor2", "assessor2-demo-2569"] for line in first.output.splitlines())
+    runner.invoke(args=["demo", "load"])
+    with app.app_context():
+        team = {(a.assessor.username, a.is_lead, a.agency.code, a.cycle.is_current)
+                for a in db.session.scalars(select(AssessmentAssignment))}
+        assert team == {("assessor", True, "DEMO-DEPT", True), ("assessor2", False, "DEMO-DEPT", True)}
+    client = app.test_client()
+    from tests.helpers import login
+
+    assert login(client, "assessor2", "assessor2-demo-2569").status_code == 302
+    page = client.get("/assessment/overview?mine=1").get_data(as_text=True)
+    assert "DEMO-DEPT" in page and "DEMO-PROV" not in page

@@ -23,6 +23,8 @@ DETAIL_LABELS = {
     "storage_quota_bytes": "โควตา (ไบต์)", "value_two_years_ago": "ผลปีก่อนหน้า 2 ปี",
     "value_last_year": "ผลปีที่แล้ว", "value_this_year": "ผลปีปัจจุบัน", "mandatory_indicator": "ตัวชี้วัดบังคับ",
     "level": "ระดับ", "lead": "หัวหน้าทีม", "assessor": "ผู้ประเมิน",
+    "agency_code": "รหัสส่วนราชการ", "previous_lead": "หัวหน้าทีมเดิม", "was_lead": "เป็นหัวหน้าทีม",
+    "judgements_deleted": "ผลการประเมินที่ลบ", "via": "ช่องทาง",
 }
 # Values that are codes of the portal's own vocabularies, shown by their Thai names.
 VALUE_LABELS = {

@@ -7,6 +7,6 @@ bp = Blueprint("assessment", __name__, url_prefix="/assessment")
 
 
 def blueprint() -> Blueprint:
-    from portal.assessment import consensus_views, judge_views, views  # noqa: F401
+    from portal.assessment import consensus_views, judge_views, overview_views, views  # noqa: F401
 
     return bp

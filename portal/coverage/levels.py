@@ -129,6 +129,28 @@ def outcome_from_tallies(tallies: Sequence[LevelTally], points: ProcessPoints) -
                    basic.total + advance.total + significance.total, tuple(tallies), next_level=_NEXT[level])
 
 
+_RANK = {"below_basic": 0, "basic": 1, "advance": 2, "significance": 3}
+
+
+def category_outcome_from_counts(sub_outcomes: Sequence[Outcome], points: ProcessPoints) -> Outcome:
+    """category_outcome for sub-item outcomes without gap lists (outcome_from_tallies'),
+    in one pass: the overview computes it for every category of hundreds of agencies."""
+    level = min((o.level for o in sub_outcomes), key=_RANK.__getitem__, default="below_basic")
+    basic_done = basic_total = advance_done = advance_total = significance_done = significance_total = 0
+    for outcome in sub_outcomes:
+        basic, advance, significance = outcome.tallies
+        basic_done += basic.done
+        basic_total += basic.total
+        advance_done += advance.done
+        advance_total += advance.total
+        significance_done += significance.done
+        significance_total += significance.total
+    tallies = (LevelTally("basic", basic_done, basic_total), LevelTally("advance", advance_done, advance_total),
+               LevelTally("significance", significance_done, significance_total))
+    return Outcome(level, points.for_level(level), basic_done + advance_done + significance_done,
+                   basic_total + advance_total + significance_total, tallies, next_level=_NEXT[level])
+
+
 def lowest_level(levels: Iterable[str]) -> str:
     order = ("below_basic", *ITEM_LEVELS)
     levels = list(levels)

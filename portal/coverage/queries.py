@@ -1,7 +1,7 @@
 """Read-side of coverage: the criteria as plain rows and which items are done, per view."""
 from collections import defaultdict
 
-from sqlalchemy import Integer, case, cast, func, null, select, union
+from sqlalchemy import select, union
 
 from portal.answers.queries import not_applicable_items, not_applicable_rows
 from portal.coverage.levels import Item
@@ -51,13 +51,15 @@ def restricted_items(categories: tuple[CategoryRow, ...]) -> dict[int, tuple[str
 def done_counts_by_agency(cycle_id: int, view: str, agency_tags: dict[int, set[str]],
                           restricted: dict[int, tuple[str, ...]],
                           agency_ids: list[int] | None = None) -> dict[int, dict[tuple[int, str], int]]:
-    """agency id → {(sub-item id, level): done items the agency is assessed on}, counted by
-    the database so the overview of hundreds of agencies reads a few rows per agency, not one
-    per item. Items for some agency types only (`restricted`) are counted one by one and
-    kept only for the agencies whose tags they apply to."""
+    """agency id → {(sub-item id, level): done items the agency is assessed on}, for the
+    overview of hundreds of agencies. The database lists each agency's done items once (one
+    query: UNION or DISTINCT); they are tallied here by an item → (sub-item, level) map of
+    the criteria, which costs less than joining and grouping tens of thousands of rows in
+    SQL (bench/assessment_overview.py). Items for some agency types only (`restricted`)
+    count only for the agencies whose tags they apply to."""
     if view == "accepted":
-        done = (select(ItemReview.agency_id.label("agency_id"), ItemReview.checklist_item_id.label("item_id"))
-                .where(ItemReview.cycle_id == cycle_id, ItemReview.status == "accepted"))
+        done = (select(ItemReview.agency_id, ItemReview.checklist_item_id)
+                .where(ItemReview.cycle_id == cycle_id, ItemReview.status == "accepted").distinct())
         if agency_ids is not None:
             done = done.where(ItemReview.agency_id.in_(agency_ids))
     else:
@@ -68,21 +70,17 @@ def done_counts_by_agency(cycle_id: int, view: str, agency_tags: dict[int, set[s
         if agency_ids is not None:
             done = done.where(Evidence.agency_id.in_(agency_ids))
         done = union(done, not_applicable_rows(cycle_id, agency_ids))  # decided without evidence
-    done = done.distinct().subquery() if view == "accepted" else done.subquery()
-    restricted_id = (case((ChecklistItem.id.in_(list(restricted)), ChecklistItem.id))
-                     if restricted else cast(null(), Integer))
-    # Grouped in an outer query so GROUP BY names columns, not the CASE with its parameters.
-    joined = (select(done.c.agency_id, ChecklistItem.sub_item_id, ChecklistItem.level,
-                     restricted_id.label("restricted_id"))
-              .join(ChecklistItem, ChecklistItem.id == done.c.item_id).subquery())
-    keys = (joined.c.agency_id, joined.c.sub_item_id, joined.c.level, joined.c.restricted_id)
-    rows = db.session.execute(select(*keys, func.count()).group_by(*keys)).all()
+    where = {item_id: (sub_item_id, level) for item_id, sub_item_id, level in db.session.execute(
+        select(ChecklistItem.id, ChecklistItem.sub_item_id, ChecklistItem.level))}
+    no_tags: set[str] = set()
     counts: dict[int, dict[tuple[int, str], int]] = defaultdict(dict)
-    for agency_id, sub_item_id, level, item_id, count in rows:
-        if item_id is not None and not applies(restricted[item_id], agency_tags.get(agency_id, set())):
+    for agency_id, item_id in db.session.execute(done).tuples():
+        key = where.get(item_id)
+        if key is None or (item_id in restricted and not applies(restricted[item_id],
+                                                                  agency_tags.get(agency_id, no_tags))):
             continue
-        key = (sub_item_id, level)
-        counts[agency_id][key] = counts[agency_id].get(key, 0) + count
+        per_agency = counts[agency_id]
+        per_agency[key] = per_agency.get(key, 0) + 1
     return counts
 
 

@@ -12,6 +12,7 @@ from portal.coverage.levels import (
     Outcome,
     applicable,
     category_outcome,
+    category_outcome_from_counts,
     outcome_from_tallies,
     sub_item_outcome,
 )
@@ -37,10 +38,21 @@ class SubItemRow:
     def _level_totals(self) -> tuple[tuple[str, int], ...]:
         return _totals(self.items)
 
+    @cached_property
+    def _totals_by_tags(self) -> dict[frozenset[str], tuple[tuple[str, int], ...]]:
+        return {}
+
     def level_totals(self, agency_tags: set[str]) -> tuple[tuple[str, int], ...]:
-        """Items per level that the agency is assessed on (computed once per sub-item for the
-        overview, unless some items are for one agency type only)."""
-        return _totals(self.items_for(agency_tags)) if self.restricted else self._level_totals
+        """Items per level that the agency is assessed on: computed once per sub-item for the
+        overview, or once per combination of agency tags when some items are for one agency
+        type only (a handful of combinations, for hundreds of agencies)."""
+        if not self.restricted:
+            return self._level_totals
+        key = frozenset(agency_tags)
+        totals = self._totals_by_tags.get(key)
+        if totals is None:
+            totals = self._totals_by_tags[key] = _totals(self.items_for(agency_tags))
+        return totals
 
 
 def _totals(items: Sequence[Item]) -> tuple[tuple[str, int], ...]:
@@ -79,17 +91,26 @@ def agency_report(categories: Sequence[CategoryRow], done_ids: set[int], points:
 
 
 def agency_report_from_counts(categories: Sequence[CategoryRow], done_counts: dict[tuple[int, str], int],
-                              points: ProcessPoints, agency_tags: set[str]) -> tuple[CategoryReport, ...]:
+                              points: ProcessPoints, agency_tags: set[str],
+                              shared: dict | None = None) -> tuple[CategoryReport, ...]:
     """Levels from (sub-item id, level) → done count of the items the agency is assessed on,
     which the database counts for the overview; the figures equal agency_report's, without
-    the gap lists."""
+    the gap lists. `shared`: one dict passed for every agency of a page, so a sub-item with
+    the same counts as another agency's (often: nothing done yet) reuses that agency's
+    report instead of computing it again; the reports are only read."""
+    shared = {} if shared is None else shared
     reports = []
     for category in categories:
         subs = []
         for sub in category.sub_items:
-            tallies = [LevelTally(level, done_counts.get((sub.id, level), 0), total)
-                       for level, total in sub.level_totals(agency_tags)]
-            subs.append(SubItemReport(sub, outcome_from_tallies(tallies, points)))
-        reports.append(CategoryReport(category, category_outcome([s.outcome for s in subs], points), tuple(subs)))
+            totals = sub.level_totals(agency_tags)
+            key = ("sub", sub.id, totals, tuple(done_counts.get((sub.id, level), 0) for level, _ in totals))
+            report = shared.get(key)
+            if report is None:
+                tallies = [LevelTally(level, done, total) for (level, total), done in zip(totals, key[3])]
+                report = shared[key] = SubItemReport(sub, outcome_from_tallies(tallies, points))
+            subs.append(report)
+        reports.append(CategoryReport(category, category_outcome_from_counts([s.outcome for s in subs], points),
+                                      tuple(subs)))
     return tuple(reports)
 

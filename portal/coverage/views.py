@@ -47,9 +47,9 @@ def overview_rows(cycle: AssessmentCycle, view: str, kind: str, unit_type: str, 
     done = done_counts_by_agency(cycle.id, view, tags, restricted_items(categories),
                                  [a.id for a in agencies] if kind or unit_type or name else None)
     points = scoring_rules().process_points
-    rows = []
+    rows, shared = [], {}
     for agency in agencies:
-        reports = agency_report_from_counts(categories, done.get(agency.id, {}), points, tags[agency.id])
+        reports = agency_report_from_counts(categories, done.get(agency.id, {}), points, tags[agency.id], shared)
         rows.append({"agency": agency, "reports": reports, "by_code": {r.category.code: r for r in reports}})
     return rows
 

@@ -1,9 +1,11 @@
 """Every template filter and global, registered in one place: Thai labels, dates, sizes,
 metric figures, comment bodies and the review inbox link with its unread badge."""
 import math
+import re
 
 from flask import Flask, current_app, url_for
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from portal.admin.audit_text import detail_lines
 from portal.answers import structure as answer_structure
@@ -45,7 +47,23 @@ AGENCY_TAG_LABELS = {
     "policy_unit": "หน่วยนโยบาย",
 }
 THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
+QUERY_WORD = re.compile(r'[^\s"]+')
 INBOX_ROLES = ("reviewer", "assessor", "admin")
+
+
+def marked(text: str, query: str | None) -> Markup:
+    """The text, escaped, with the words of a search query marked wherever they occur (Thai
+    has no spaces between words, so a word is found inside longer runs too)."""
+    words = sorted({w for w in QUERY_WORD.findall((query or "").lower()) if len(w) >= 2}, key=len, reverse=True)
+    if not words:
+        return escape(text)
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    out, at = [], 0
+    for found in pattern.finditer(text):
+        out += [escape(text[at:found.start()]), Markup('<mark class="match">'), escape(found.group(0)), Markup("</mark>")]
+        at = found.end()
+    out.append(escape(text[at:]))
+    return Markup("").join(out)
 
 
 def filesize(size: int) -> str:
@@ -136,6 +154,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["thai_date"] = format_thai_date
     app.jinja_env.filters["thai_datetime"] = format_thai_datetime
     app.jinja_env.filters["filesize"] = filesize
+    app.jinja_env.filters["marked"] = marked
     app.jinja_env.filters["agency_tag"] = lambda tag: AGENCY_TAG_LABELS.get(tag, tag)
     app.jinja_env.filters["file_kind"] = lambda kind: FILE_KIND_LABELS.get(kind, str(kind).upper())
     app.jinja_env.filters["thai_digits"] = lambda value: str(value).translate(THAI_DIGITS)

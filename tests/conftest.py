@@ -64,6 +64,7 @@ def make_test_app(database_url: str, tmp: Path, **overrides):
         "UPLOAD_DIR": str(tmp / "uploads"),
         "SEARCH_INDEX_DIR": str(tmp / "search_index"),
         "REPORT_CACHE_DIR": str(tmp / "reports"),
+        "PREVIEW_CACHE_DIR": str(tmp / "previews"),
         "TEMPLATES_STRICT": True,  # a misspelt variable fails the test instead of rendering blank
     }
     config.update(overrides)

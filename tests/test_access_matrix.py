@@ -114,6 +114,8 @@ MATRIX = {
     "evidence.status": ("GET", AGENCY_A),
     "evidence.download": ("GET", AGENCY_A),
     "evidence.preview": ("GET", AGENCY_A),
+    # The matrix's evidence is a text file: no page images (tests/test_evidence_preview.py has a PDF's).
+    "evidence.page_image": ("GET", signed_in(404)),
     "evidence.trash": ("GET", AGENCY_A),
     "coverage.sub_item_summary": ("GET", AGENCY_A),
     "coverage.report": ("GET", AGENCY_A),
@@ -236,7 +238,7 @@ def world(app):
                "comment_id": thread.comments[0].id, "metric_id": metric.id,
                "question_id": question.id, "citation_id": answer.citations[0].id,
                "sub_item_id": item.sub_item_id, "file_format": "docx", "submission_id": submission.id,
-               "code": "1.1", "entry_id": entry_id, "practice_id": practice_id, "decision": "agree"}
+               "code": "1.1", "number": 1, "entry_id": entry_id, "practice_id": practice_id, "decision": "agree"}
         usernames = {role: user.username for role, user in users.items()}
         other_agency_id = b.id
     return {"ids": ids, "usernames": usernames, "other_agency_id": other_agency_id}

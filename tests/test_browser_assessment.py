@@ -1,7 +1,9 @@
-"""The team's path in chromium: two assessors each judge sub-item 1.1 through the page
-(different levels, autosaved as they type), the lead opens the consensus, sees the
-difference marked, takes a member's finding, sets the level and, once every code has a
-consensus level, confirms the consensus. At 1280 and 390 px, without horizontal overflow."""
+"""The whole assessment in chromium, on a submitted report: two assessors each judge
+sub-item 1.1 through the page (different levels, autosaved as they type), the lead opens
+the consensus, sees the difference marked, takes a member's finding, sets the level and,
+once every code has a consensus level, confirms the consensus and publishes the feedback;
+the agency's editor reads it from the dashboard and adds an improvement plan entry.
+At 1280 and 390 px, without horizontal overflow."""
 import pytest
 from playwright.sync_api import expect
 
@@ -10,6 +12,7 @@ from portal.admin import operations as admin_ops
 from portal.assessment import judging
 from portal.extensions import db
 from portal.models import AssessmentAssignment, Judgement
+from portal.submissions import operations as submission_ops
 from tests.browser import sign_in
 from tests.helpers import PASSWORD, checklist_item, make_agency, make_user, stored_text_evidence
 
@@ -25,6 +28,7 @@ def test_two_assessors_judge_and_the_lead_agrees_the_consensus(app, live_server,
     with app.app_context():
         agency = make_agency("BROWSER-JUD", "กรมทดสอบการประเมิน")
         editor = make_user("jud-b-editor", ("agency_editor", agency))
+        signer = make_user("jud-b-signer", ("agency_signer", agency))
         lead = make_user("jud-b-lead", ("assessor", None))
         member = make_user("jud-b-member", ("assessor", None))
         cycle = admin_ops.create_cycle(2569, "pmqa-4.0")
@@ -34,6 +38,8 @@ def test_two_assessors_judge_and_the_lead_agrees_the_consensus(app, live_server,
         for user, is_lead in ((lead, True), (member, False)):
             db.session.add(AssessmentAssignment(cycle_id=cycle.id, agency_id=agency.id, assessor_id=user.id,
                                                 is_lead=is_lead))
+        db.session.commit()
+        submission_ops.submit(agency, signer, confirmed=True)  # the team judges what was sent
         db.session.commit()
         agency_id = agency.id
     base = live_server.url
@@ -45,7 +51,7 @@ def test_two_assessors_judge_and_the_lead_agrees_the_consensus(app, live_server,
         sign_in(page, base, username, PASSWORD)
         page.goto(f"{base}/assessment/")
         page.get_by_role("link", name="กรมทดสอบการประเมิน").click()
-        expect(page.locator(".live-banner")).to_contain_text("ยังไม่ได้ส่งรายงาน")
+        expect(page.locator("#main")).to_contain_text("ประเมินจากรายงานที่ส่ง ครั้งที่ 1")
         page.screenshot(path=str(artifacts_dir / f"assessment-1-workspace-{width}.png"), full_page=True)
         no_overflow(page, width)
         page.goto(judge_url)
@@ -90,6 +96,7 @@ def test_two_assessors_judge_and_the_lead_agrees_the_consensus(app, live_server,
     member_column.get_by_role("button", name="นำเข้าฉันทามติ").click()
     expect(page.locator("#messages")).to_contain_text("นำข้อค้นพบเข้าฉันทามติแล้ว")
     expect(page.locator("#judgement-form textarea").first).to_have_value("มีแผนยุทธศาสตร์ที่ชัดเจน")
+    page.get_by_label("โอกาสในการปรับปรุง (ข้อใหม่)").fill("ควรสื่อสารแผนยุทธศาสตร์ให้ถึงบุคลากรทุกระดับ")
     page.locator("#judged-level").select_option("basic")
     expect(page.locator(".saved-at")).to_contain_text("บันทึกแล้ว", timeout=10_000)
     page.screenshot(path=str(artifacts_dir / f"assessment-5-consensus-code-{width}.png"), full_page=True)
@@ -102,5 +109,34 @@ def test_two_assessors_judge_and_the_lead_agrees_the_consensus(app, live_server,
     no_overflow(page, width)
     with app.app_context():
         agreed = db.session.query(Judgement).filter(Judgement.assessor_id.is_(None), Judgement.code == "1.1").one()
-        assert agreed.level == "basic" and agreed.findings[0].source_finding_id is not None
+        strengths = [f for f in agreed.findings if f.kind == "strength"]
+        assert agreed.level == "basic" and strengths[0].source_finding_id is not None  # taken from the member
+        assert [f.text for f in agreed.findings if f.kind == "ofi"] == ["ควรสื่อสารแผนยุทธศาสตร์ให้ถึงบุคลากรทุกระดับ"]
+
+    # The lead publishes; the agency's editor reads the feedback and plans an improvement.
+    page.goto(f"{base}/agencies/{agency_id}/feedback")
+    page.get_by_role("button", name="เผยแพร่ผลการประเมินให้ส่วนราชการ").click()
+    expect(page.locator("#messages")).to_contain_text("เผยแพร่ผลการประเมินแล้ว")
+    context.close()
+
+    context = browser.new_context(locale="th-TH", viewport={"width": width, "height": 900})
+    page = context.new_page()
+    sign_in(page, base, "jud-b-editor", PASSWORD)
+    page.goto(f"{base}/agencies/{agency_id}")
+    page.locator("#feedback-card").get_by_role("link", name="อ่านผลการประเมิน").click()
+    sub_item = page.locator("#sub-item-1\\.1")
+    expect(sub_item).to_contain_text("มีแผนยุทธศาสตร์ที่ชัดเจน")  # the consensus strength taken from the member
+    expect(sub_item).to_contain_text("ควรสื่อสารแผนยุทธศาสตร์ให้ถึงบุคลากรทุกระดับ")
+    assert "บันทึกส่วนตัว" not in page.content()
+    page.screenshot(path=str(artifacts_dir / f"assessment-7-feedback-{width}.png"), full_page=True)
+    no_overflow(page, width)
+    sub_item.get_by_text("เพิ่มแผนปรับปรุงสำหรับข้อนี้").click()
+    form = sub_item.locator("form.plan-form")
+    form.get_by_label("สิ่งที่จะดำเนินการ").fill("สื่อสารแผนยุทธศาสตร์ให้ทุกกองรับทราบทุกไตรมาส")
+    form.get_by_label("ผู้รับผิดชอบ / หน่วยงานที่รับผิดชอบ").fill("กองยุทธศาสตร์และแผนงาน")
+    form.get_by_label("กำหนดเสร็จ (พ.ศ.)").fill("31 มี.ค. 2570")
+    form.get_by_role("button", name="บันทึกแผนปรับปรุง").click()
+    expect(page.locator("#messages")).to_contain_text("เพิ่มแผนปรับปรุงแล้ว")
+    expect(sub_item.locator(".plan-entries")).to_contain_text("กำหนดเสร็จ 31 มี.ค. 2570")
+    no_overflow(page, width)
     context.close()

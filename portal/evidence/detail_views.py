@@ -1,8 +1,8 @@
 """One evidence: its page, edits, trash, versions, status, download and preview."""
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from urllib.parse import quote
 
-from flask import abort, current_app, request, send_file, url_for
+from flask import abort, current_app, make_response, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -12,6 +12,8 @@ from portal.actions import act
 from portal.errors import Refused
 from portal.evidence import bp, quota
 from portal.evidence import operations as ops
+from portal.evidence.extract import MAX_PAGES, ExtractionError
+from portal.evidence.preview import draw_page
 from portal.evidence.queries import evidence_or_404
 from portal.evidence.storage import BlobStore
 from portal.evidence.views import require_editor
@@ -155,6 +157,27 @@ def preview(evidence_id: int):
     evidence = evidence_or_404(evidence_id)
     inline = _version(evidence).file_kind in INLINE_KINDS
     return _send(evidence, inline=inline)
+
+
+@bp.get("/evidence/<int:evidence_id>/pages/<int:number>.png")
+def page_image(evidence_id: int, number: int):
+    """One page of a PDF evidence as an image, for the preview on its page."""
+    evidence = evidence_or_404(evidence_id)
+    version = _version(evidence)
+    if version.file_kind != "pdf" or not 1 <= number <= MAX_PAGES:
+        abort(404, description="ไม่มีหน้านี้ในไฟล์")
+    path = BlobStore(current_app.config["UPLOAD_DIR"]).path_for(version.sha256)
+    if not path.is_file():
+        abort(404, description="ไม่พบไฟล์ในที่จัดเก็บ กรุณาแจ้งผู้ดูแลระบบ")
+    try:
+        image = draw_page(path, version.sha256, number, Path(current_app.config["PREVIEW_CACHE_DIR"]))
+    except ExtractionError:
+        abort(404, description=f"แสดงหน้า {number} ของไฟล์นี้ไม่ได้ (ไม่มีหน้านี้หรือไฟล์เสียหาย) กรุณาดาวน์โหลดไฟล์")
+    response = make_response(image)
+    response.headers["Content-Type"] = "image/png"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, max-age=86400"  # a stored file's page never changes
+    return response
 
 
 @bp.get("/agencies/<int:agency_id>/trash")

@@ -62,6 +62,22 @@ def test_the_editor_sees_unanswered_questions_and_failed_extractions(app, world)
     assert "คำถามที่ยังตอบไม่ครบ (93 ข้อ)" in editor.get("/").get_data(as_text=True)
 
 
+def test_the_editor_sees_the_agencys_levels_at_a_glance_as_its_dashboard_computes_them(app, world):
+    from portal import cycles
+    from portal.coverage.summary import dashboard_context
+    from portal.models import Agency
+
+    page = signed_in(app, "wl-editor").get("/").get_data(as_text=True)
+    tiles = re.findall(r'<li class="heat level-([a-z_]+)"><a href="[^"]+#category-(\d)">.*?มีหลักฐาน (\d+)%', page, re.S)
+    with app.app_context():
+        agency = db.session.get(Agency, world["agency"])
+        reports = dashboard_context(agency, cycles.current_cycle(), "covered")["reports"]
+        expected = [(r.outcome.level, r.category.code, str(r.outcome.percent)) for r in reports]
+    assert tiles == expected and [code for _, code, _ in tiles] == ["1", "2", "3", "4", "5", "6"]
+    assert "คำนวณโดยระบบ" in page and f"/agencies/{world['agency']}/results" in page
+    assert 'class="card glance"' not in signed_in(app, "wl-viewer").get("/").get_data(as_text=True)
+
+
 def test_people_who_do_not_edit_get_no_worklist(app, world):
     viewer = signed_in(app, "wl-viewer")
     assert "งานที่รอท่าน" not in viewer.get("/").get_data(as_text=True)

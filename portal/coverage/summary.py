@@ -33,6 +33,14 @@ def dashboard_context(agency: Agency, cycle: AssessmentCycle, view: str) -> dict
             "answer_progress": answer_progress(agency.id, cycle.id, [s.id for c in categories for s in c.sub_items])}
 
 
+def levels_at_a_glance(agency: Agency, cycle: AssessmentCycle) -> list:
+    """Categories 1–6 of the agency as its dashboard computes them ("ตามหลักฐาน"), for the
+    home page: the same figures, none of the dashboard's other work."""
+    categories = process_categories(cycles.criteria_edition(cycle))
+    return agency_report(categories, done_item_ids(agency.id, cycle.id, "covered"),
+                         scoring_rules().process_points, agency_tags(agency.kind, agency.unit_type))
+
+
 def summary_context(agency: Agency, cycle: AssessmentCycle, category_code: str,
                     sub_item_code: str, view: str) -> dict:
     """The figures of the workspace's level box for one sub-item."""

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from portal import cycles
 from portal.access import can_edit_agency
 from portal.answers.queries import progress
+from portal.coverage.summary import levels_at_a_glance
 from portal.extensions import db
 from portal.paging import Page, paged
 from portal.models import Agency, AssessmentCycle, ChecklistItem, Category, ItemReview, SubItem, User
@@ -22,6 +23,7 @@ from portal.reviews.queries import unread_count
 PAGE_SIZE = 10
 REVIEWING_ROLES = ("reviewer", "assessor", "admin")
 NEWEST_REPLIES = 5
+MAX_GLANCES = 5  # agencies whose levels the home page shows (an editor usually has one)
 
 
 def _paged(statement, number: int) -> Page:
@@ -120,5 +122,6 @@ def worklist(user: User, agencies: list[Agency], cycle: AssessmentCycle | None, 
         total, unanswered = unanswered_questions(editable, cycle)
         result.update(returned=returned_items(ids, cycle.id, pages.get("returned", 1)),
                       failed=failed_extractions(ids, cycle.id, pages.get("failed", 1)),
-                      unanswered_total=total, unanswered=unanswered)
+                      unanswered_total=total, unanswered=unanswered,
+                      levels=[(a, levels_at_a_glance(a, cycle)) for a in editable[:MAX_GLANCES]])
     return result

@@ -116,6 +116,8 @@ MATRIX = {
     "evidence.preview": ("GET", AGENCY_A),
     # The matrix's evidence is a text file: no page images (tests/test_evidence_preview.py has a PDF's).
     "evidence.page_image": ("GET", signed_in(404)),
+    "evidence.attachable": ("GET", {**EDIT_A, "editor": 200}),
+    "evidence.attach_many": ("POST", EDIT_A),
     "evidence.trash": ("GET", AGENCY_A),
     "coverage.sub_item_summary": ("GET", AGENCY_A),
     "coverage.report": ("GET", AGENCY_A),

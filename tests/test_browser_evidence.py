@@ -96,3 +96,36 @@ def test_evidence_not_yet_searchable_says_so_until_its_index_job_has_run(app, li
     assert "ลิงก์ (ไม่ดึงเนื้อหา)" in panel.inner_text()
     page.goto(f"{live_server.url}/search/?q=ยังค้นหาไม่ได้")
     assert page.locator(f'a[href^="/evidence/{link_id}?q="]').count() >= 1  # opens with the words marked
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_attach_one_evidence_to_several_items_from_its_page(app, live_server, browser, artifacts_dir, width):
+    """From the item's panel to the evidence page, search items by code, tick two of
+    another sub-item and attach them in one step; the page lists all three."""
+    with app.app_context():
+        agency = make_agency("BROWSER-MANY", "กรมทดสอบแนบหลายรายการ")
+        make_user("many-b", ("agency_editor", agency))
+        admin_ops.make_current(admin_ops.create_cycle(2569, "pmqa-4.0"))
+        db.session.commit()
+        link = ops.add_link(agency, checklist_item(), "https://www.example.go.th/manual", "คู่มือการปฏิบัติงาน", None)
+        db.session.commit()
+        agency_id, evidence_id = agency.id, link.id
+    context = browser.new_context(locale="th-TH", viewport={"width": width, "height": 900})
+    page = context.new_page()
+    sign_in(page, live_server.url, "many-b", PASSWORD)
+    page.goto(f"{live_server.url}/agencies/{agency_id}/criteria/1/1.1")
+    page.get_by_role("link", name="แนบกับรายการอื่นด้วย").first.click()
+    page.wait_for_url(f"**/evidence/{evidence_id}?attach=1#attach-more")
+    page.get_by_label("ค้นหารายการด้วยรหัส", exact=False).fill("2.3-B")
+    choices = page.locator("#attach-choices")
+    choices.locator("label", has_text="2.3-B1").wait_for()
+    assert choices.locator("label", has_text="1.1-").count() == 0
+    choices.locator("label", has_text="2.3-B1").locator("input").check()
+    choices.locator("label", has_text="2.3-B2").locator("input").check()
+    page.screenshot(path=str(artifacts_dir / f"evidence-attach-many-{width}.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.get_by_role("button", name="แนบกับรายการที่เลือก").click()
+    page.locator("[role=status]", has_text="แนบกับรายการแล้ว: 2.3-B1, 2.3-B2").wait_for()
+    used = page.locator("section", has_text="ใช้เป็นหลักฐานของรายการ").first.inner_text()
+    assert "1.1 B1" in used and "2.3 B1" in used and "2.3 B2" in used
+    context.close()

@@ -411,3 +411,40 @@ def test_bulk_import_reports_each_file(app, ws, tmp_path):
         assert len(evidence) == 2 and all(len(e.attachments) == 2 for e in evidence)
     bad_item = app.test_cli_runner().invoke(args=["evidence", "import", "--agency", "EV-A", "--item", "9.9-B1", str(folder)])
     assert bad_item.exit_code != 0 and "ไม่พบรายการ 9.9-B1" in bad_item.output
+
+
+def test_one_evidence_is_attached_to_several_items_across_sub_items_in_one_step(app, ws):
+    import re
+
+    editor = signed_in(app, "ev-editor")
+    upload(editor, ws, [("คู่มือการปฏิบัติงาน.txt", THAI_TEXT.encode())], item="B1")
+    with app.app_context():
+        evidence_id = db.session.scalar(select(Evidence.id))
+        wanted = {code: db.session.scalar(select(ChecklistItem.id).join(SubItem).where(
+            SubItem.code == sub, ChecklistItem.code == item)) for code, (sub, item) in
+            {"1.1-B2": ("1.1", "B2"), "2.3-B1": ("2.3", "B1"), "6.1-A1": ("6.1", "A1")}.items()}
+    page = editor.get(f"/evidence/{evidence_id}").get_data(as_text=True)
+    assert "แนบกับรายการอื่นด้วย" in page and "1.1-B2" in page  # nothing typed: its own sub-item's items
+    assert re.search(r'value="%d" checked disabled' % ws["items"]["B1"], page)  # attached already
+    # Search by code and by words.
+    by_code = editor.get(f"/evidence/{evidence_id}/items?q=2.3-b", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "2.3-B1" in by_code and "1.1-B2" not in by_code and "<html" not in by_code
+    by_words = editor.get(f"/evidence/{evidence_id}/items?q=ยุทธศาสตร์", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert re.findall(r"<b>([0-9.]+-[A-Z0-9]+)</b>", by_words)
+    assert "ไม่พบรายการที่ตรงกับ" in editor.get(f"/evidence/{evidence_id}/items?q=ไม่มีคำนี้แน่นอน").get_data(as_text=True)
+
+    done = post(editor, f"/evidence/{evidence_id}/items", {"item_id": list(wanted.values())})
+    assert done.status_code == 200 and "แนบกับรายการแล้ว: 1.1-B2, 2.3-B1, 6.1-A1" in done.get_data(as_text=True)
+    with app.app_context():
+        codes = sorted(a.checklist_item.full_code for a in db.session.get(Evidence, evidence_id).attachments)
+        assert codes == ["1.1-B1", "1.1-B2", "2.3-B1", "6.1-A1"]
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "evidence_attached")).all()
+        assert sorted(e.details["item"] for e in events) == ["1.1-B2", "2.3-B1", "6.1-A1"]  # one event per item
+    # Nothing chosen, or all attached already: 422 in Thai; an unknown id: 404; others: 403/404.
+    assert post(editor, f"/evidence/{evidence_id}/items", {}).status_code == 422
+    again = post(editor, f"/evidence/{evidence_id}/items", {"item_id": [wanted["2.3-B1"]]})
+    assert again.status_code == 422 and "แนบกับรายการที่เลือกทั้งหมดอยู่แล้ว" in again.get_data(as_text=True)
+    assert post(editor, f"/evidence/{evidence_id}/items", {"item_id": [999999]}).status_code == 404
+    assert post(signed_in(app, "ev-viewer"), f"/evidence/{evidence_id}/items", {"item_id": [wanted["1.1-B2"]]}).status_code == 403
+    assert post(signed_in(app, "ev-other"), f"/evidence/{evidence_id}/items", {"item_id": [wanted["1.1-B2"]]}).status_code == 404
+    assert signed_in(app, "ev-other").get(f"/evidence/{evidence_id}/items?q=1.1").status_code == 404

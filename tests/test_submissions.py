@@ -212,7 +212,7 @@ def walk_data(world) -> dict:
     }
 
 
-WRITES = {"evidence.upload", "evidence.resolve_duplicate", "evidence.add_link", "evidence.attach", "evidence.detach", "evidence.update_note",
+WRITES = {"evidence.upload", "evidence.attach_many", "evidence.resolve_duplicate", "evidence.add_link", "evidence.attach", "evidence.detach", "evidence.update_note",
           "evidence.update", "evidence.delete", "evidence.restore", "evidence.replace", "evidence.retry",
           "results.create", "results.update", "results.delete", "answers.save", "answers.cite", "answers.uncite",
           "answers.save_statement", "answers.save_claim", "reviews.resubmit",

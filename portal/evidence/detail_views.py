@@ -6,7 +6,7 @@ from flask import abort, current_app, make_response, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal import versions
+from portal import cycles, versions
 from portal.access import agency_or_404
 from portal.actions import act
 from portal.errors import Refused
@@ -14,11 +14,12 @@ from portal.evidence import bp, quota
 from portal.evidence import operations as ops
 from portal.evidence.extract import MAX_PAGES, ExtractionError
 from portal.evidence.preview import draw_page
-from portal.evidence.queries import evidence_or_404
+from portal.evidence.queries import attachable_items, evidence_or_404
 from portal.evidence.storage import BlobStore
 from portal.evidence.views import require_editor
 from portal.extensions import db
 from portal.fragments import render
+from portal.models import ChecklistItem
 from portal.models.evidence import Evidence
 from portal.submissions.lock import editable
 
@@ -30,8 +31,11 @@ DRAFT_FIELDS = ("title", "document_date", "description")  # the details form, ke
 def _show(evidence: Evidence, status: int = 200, error: str | None = None, message: str | None = None,
           draft: dict | None = None):
     """`draft`: what the user typed into the details form, shown again after a refusal."""
+    can_edit = editable(evidence.agency_id)
+    choices = (attachable_items(evidence, cycles.criteria_edition(evidence.cycle), "")
+               if can_edit and evidence.deleted_at is None else [])
     return render("evidence/show.html", "content", status=status, evidence=evidence,
-                  can_edit=editable(evidence.agency_id), error=error, message=message, draft=draft)
+                  can_edit=can_edit, error=error, message=message, draft=draft, attach_choices=choices)
 
 
 @bp.get("/evidence/<int:evidence_id>")
@@ -157,6 +161,28 @@ def preview(evidence_id: int):
     evidence = evidence_or_404(evidence_id)
     inline = _version(evidence).file_kind in INLINE_KINDS
     return _send(evidence, inline=inline)
+
+
+@bp.get("/evidence/<int:evidence_id>/items")
+def attachable(evidence_id: int):
+    """The items the evidence may be attached to, by code or words (an htmx fragment)."""
+    evidence = evidence_or_404(evidence_id)
+    require_editor(evidence.agency_id)
+    query = request.args.get("q", "")[:100]
+    return render("evidence/_attach_many.html", "choices", evidence=evidence, query=query,
+                  choices=attachable_items(evidence, cycles.criteria_edition(evidence.cycle), query))
+
+
+@bp.post("/evidence/<int:evidence_id>/items")
+def attach_many(evidence_id: int):
+    """Attach to several items at once, across sub-items; answered with the evidence page."""
+    ids = {i for i in request.form.getlist("item_id", type=int) if i}
+    items = list(db.session.scalars(select(ChecklistItem).where(ChecklistItem.id.in_(ids)))) if ids else []
+    if len(items) != len(ids):
+        abort(404, description="ไม่พบรายการตรวจสอบที่เลือกบางรายการ")
+    attached: list = []
+    return _change(evidence_id, lambda evidence: attached.extend(ops.attach_many(evidence, items, current_user)),
+                   lambda _: "แนบกับรายการแล้ว: " + ", ".join(item.full_code for item in attached))
 
 
 @bp.get("/evidence/<int:evidence_id>/pages/<int:number>.png")

@@ -279,6 +279,24 @@ def attach(evidence: Evidence, item: ChecklistItem, user: User, note: str = "") 
     return attachment
 
 
+def attach_many(evidence: Evidence, items: list[ChecklistItem], user: User) -> list[ChecklistItem]:
+    """One step for several items (any sub-items): those it is not attached to yet, all or
+    none. The items newly attached."""
+    _require_unsubmitted(evidence)
+    _require_live(evidence)
+    if not items:
+        raise Refused(422, "กรุณาเลือกรายการอย่างน้อยหนึ่งรายการ")
+    attached = {a.checklist_item_id for a in evidence.attachments}
+    new = [item for item in items if item.id not in attached]
+    if not new:
+        raise Refused(422, "หลักฐานนี้แนบกับรายการที่เลือกทั้งหมดอยู่แล้ว")
+    for item in new:  # one event per item: what changed on an item is read per item (reviews/changes.py)
+        evidence.attachments.append(EvidenceAttachment(checklist_item=item, created_by_id=_id(user)))
+        _log("evidence_attached", evidence, user, item=item.full_code)
+    _touch(evidence)
+    return new
+
+
 def detach(evidence: Evidence, item: ChecklistItem, user: User) -> None:
     _require_unsubmitted(evidence)
     attachment = next((a for a in evidence.attachments if a.checklist_item_id == item.id), None)

@@ -1,6 +1,8 @@
 """Read-side helpers for evidence pages: always scoped to one agency."""
+import re
+
 from flask import abort, url_for
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal import effects
@@ -83,6 +85,39 @@ def pickable_evidence(agency_id: int, cycle_id: int, item_id: int, query: str, l
     if query:
         statement = statement.where(func.lower(Evidence.title).contains(query.lower(), autoescape=True))
     return list(db.session.scalars(statement))
+
+
+ITEM_CODE = re.compile(r"^\d(\.\d)?(-[A-Z]{1,2}\d{0,2})?$", re.I)
+MAX_ITEM_CHOICES = 40
+
+
+def attachable_items(evidence: Evidence, edition: str, query: str) -> list[ChecklistItem]:
+    """Checklist items of the edition that apply to the evidence's agency, matching a code
+    ("2", "2.3", "2.3-A1") or words of their text, criteria order; those it is attached to
+    come too (shown as such)."""
+    from portal.models import Category
+    from portal.results.rules import agency_tags, applies
+
+    query = " ".join(query.split())[:100]
+    statement = (select(ChecklistItem).join(SubItem).join(Category).where(Category.version == edition,
+                                                                         Category.code != "7")
+                 .options(selectinload(ChecklistItem.sub_item)).order_by(Category.position, SubItem.position,
+                                                                         ChecklistItem.position))
+    if ITEM_CODE.match(query):
+        sub_code, _, item_code = query.upper().partition("-")
+        statement = statement.where(or_(SubItem.code == sub_code, Category.code == sub_code)
+                                    if "." not in sub_code else SubItem.code == sub_code)
+        if item_code:
+            statement = statement.where(func.upper(ChecklistItem.code).startswith(item_code))
+    elif query:
+        for word in query.split():
+            statement = statement.where(func.lower(ChecklistItem.text).contains(word.lower(), autoescape=True))
+    elif evidence.attachments:  # nothing typed: the sub-items it already serves, the likeliest
+        statement = statement.where(SubItem.id.in_({a.checklist_item.sub_item_id for a in evidence.attachments}))
+    tags = agency_tags(evidence.agency.kind, evidence.agency.unit_type)
+    found = [item for item in db.session.scalars(statement.limit(MAX_ITEM_CHOICES * 3))
+             if applies(tuple(item.applies_to or ()), tags)]
+    return found[:MAX_ITEM_CHOICES]
 
 
 def sub_item_with_items(category_code: str, sub_item_code: str, version: str) -> SubItem:

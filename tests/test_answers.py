@@ -189,7 +189,8 @@ def test_an_answer_cites_the_agencys_own_evidence_at_a_page(app, world):
     assert "หลักฐาน 1.1-B1 หน้า 1" in body and "แผนยุทธศาสตร์กรม 2569" in body
     assert f'/evidence/{world["mine"]}?page=1#page-1' in body  # opens the evidence at that page
     opened = ana.get(f'/evidence/{world["mine"]}?page=1').get_data(as_text=True)
-    assert 'id="page-1" open' in opened
+    # A text file's pages are its preview, all shown open (a PDF's page opens its folded text).
+    assert 'class="extracted-page" id="page-1"' in opened or 'id="page-1" open' in opened
     assert cite(ana, world, "mine", "1").status_code == 422  # the same page twice
     out_of_range = cite(ana, world, "mine", "9")
     assert out_of_range.status_code == 422 and "มี 1 หน้า" in out_of_range.get_data(as_text=True)

@@ -32,6 +32,7 @@ def docx_with_properties(path, title=TITLE, modified=MODIFIED):
 @pytest.mark.parametrize("raw,expected", [
     ("Microsoft Word - แผนยุทธศาสตร์ 2569.docx", "แผนยุทธศาสตร์ 2569"),
     ("untitled", None), ("Untitled Document", None), ("  ", None), ("2569", None), (None, None),
+    ("scan", None), ("IMG_0042", None), ("Annual report 2026", "Annual report 2026"),
     ("รายงาน\x00ผล   การดำเนินงาน", "รายงานผล การดำเนินงาน"),
 ])
 def test_program_placeholders_are_not_titles(raw, expected):

@@ -157,7 +157,7 @@ def test_a_real_ocr_of_a_large_scan_beside_parallel_clients(installation, tmp_pa
     assert "ยุทธศาสตร์" in squeezed and "KPI" in squeezed
     found = Client(base, "e1").get("/search/", htmx=True, q="ยุทธศาสตร์")
     deadline = time.monotonic() + 60
-    while f'href="/evidence/{evidence_id}"' not in found.body and time.monotonic() < deadline:  # indexed next
+    while f'href="/evidence/{evidence_id}?q=' not in found.body and time.monotonic() < deadline:  # indexed next
         time.sleep(0.5)
         found = Client(base, "e1").get("/search/", htmx=True, q="ยุทธศาสตร์")
-    assert f'href="/evidence/{evidence_id}"' in found.body
+    assert f'href="/evidence/{evidence_id}?q=' in found.body

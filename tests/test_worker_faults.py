@@ -68,7 +68,7 @@ def wait(condition, seconds: float, every: float = 0.2):
 
 
 def searchable(client: Client, word: str, evidence_id: int) -> bool:
-    return f'href="/evidence/{evidence_id}"' in client.get("/search/", htmx=True, q=word).body
+    return f'href="/evidence/{evidence_id}?q=' in client.get("/search/", htmx=True, q=word).body
 
 
 def extraction_processes(installation) -> list[int]:

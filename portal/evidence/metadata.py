@@ -2,7 +2,7 @@
 core properties, OpenDocument meta.xml) in the extraction child, under its limits. They
 become the evidence's title and document date only where the person uploading gave none
 (portal/evidence/pipeline.py); programs' placeholders ("Untitled", "Microsoft Word - x.docx")
-are not titles."""
+and file names copied in by programs are not titles."""
 import re
 import zipfile
 from dataclasses import dataclass
@@ -45,6 +45,10 @@ def clean_title(raw: str | None) -> str | None:
     title = " ".join(str(raw).replace("\x00", "").split())
     title = FILE_SUFFIX.sub("", PROGRAM_PREFIX.sub("", title)).strip()
     if len(title) < 2 or title.casefold() in PLACEHOLDER_TITLES or not re.search(r"[^\W\d_]", title):
+        return None
+    # One Latin token ("scan", "IMG_0042", "report_v2") is a file's name that a program copied
+    # in (Pillow titles every PDF after its file), not a title a person gave the document.
+    if title.isascii() and not re.search(r"\s", title):
         return None
     return title[:MAX_TITLE]
 

@@ -249,3 +249,12 @@ def test_non_admins_get_403(app):
     response = client.post("/admin/import/agencies", content_type="multipart/form-data",
                            data={"csrf_token": token, "file": (io.BytesIO(AGENCIES_CSV.encode()), "a.csv")})
     assert response.status_code == 403
+
+
+def test_bulk_import_event_reads_in_thai():
+    from portal.admin.audit_text import detail_lines
+    from portal.audit import ACTION_LABELS
+
+    assert ACTION_LABELS["bulk_import"] == "นำเข้าข้อมูลจากไฟล์"
+    lines = detail_lines({"import_of": "users", "rows": 3, "create": 2, "grant": 1})
+    assert lines == [("นำเข้า", "บัญชีผู้ใช้"), ("จำนวนแถว", "3"), ("สร้างใหม่", "2"), ("เพิ่มบทบาท", "1")]

@@ -36,6 +36,7 @@ ACTION_LABELS = {
     "role_revoked": "ถอนบทบาท",
     "agency_created": "สร้างส่วนราชการ",
     "agency_updated": "แก้ไขส่วนราชการ",
+    "bulk_import": "นำเข้าข้อมูลจากไฟล์",
     "cycle_created": "สร้างรอบการประเมิน",
     "cycle_made_current": "ตั้งรอบการประเมินปัจจุบัน",
     "cycle_deadline_set": "กำหนดวันส่งรายงานของรอบการประเมิน",

@@ -91,6 +91,10 @@ MATRIX = {
     "admin.make_current": ("POST", ADMIN_ONLY),
     "admin.set_deadline": ("POST", ADMIN_ONLY),
     "admin.audit": ("GET", ADMIN_ONLY),
+    "admin.imports_page": ("GET", ADMIN_ONLY),
+    "admin.import_template": ("GET", ADMIN_ONLY),
+    "admin.import_preview": ("POST", ADMIN_ONLY),
+    "admin.import_confirm": ("POST", ADMIN_ONLY),
     "admin.assessment_teams": ("GET", ADMIN_ONLY),
     "admin.add_assessor": ("POST", ADMIN_ONLY),
     "admin.set_team_lead": ("POST", ADMIN_ONLY),
@@ -240,7 +244,8 @@ def world(app):
                "comment_id": thread.comments[0].id, "metric_id": metric.id,
                "question_id": question.id, "citation_id": answer.citations[0].id,
                "sub_item_id": item.sub_item_id, "file_format": "docx", "submission_id": submission.id,
-               "code": "1.1", "number": 1, "entry_id": entry_id, "practice_id": practice_id, "decision": "agree"}
+               "code": "1.1", "number": 1, "entry_id": entry_id, "practice_id": practice_id, "decision": "agree",
+               "kind": "users"}
         usernames = {role: user.username for role, user in users.items()}
         other_agency_id = b.id
     return {"ids": ids, "usernames": usernames, "other_agency_id": other_agency_id}

@@ -25,12 +25,15 @@ DETAIL_LABELS = {
     "level": "ระดับ", "lead": "หัวหน้าทีม", "assessor": "ผู้ประเมิน",
     "agency_code": "รหัสส่วนราชการ", "previous_lead": "หัวหน้าทีมเดิม", "was_lead": "เป็นหัวหน้าทีม",
     "judgements_deleted": "ผลการประเมินที่ลบ", "via": "ช่องทาง",
+    "import_of": "นำเข้า", "rows": "จำนวนแถว", "create": "สร้างใหม่", "update": "แก้ไข",
+    "unchanged": "ไม่เปลี่ยน", "grant": "เพิ่มบทบาท", "exists": "มีอยู่แล้ว",
 }
 # Values that are codes of the portal's own vocabularies, shown by their Thai names.
 VALUE_LABELS = {
     **STATUS_LABELS, **AGENCY_KINDS, **UNIT_TYPES, **ROLES,
     "shared": "แสดงต่อส่วนราชการ", "internal": "เฉพาะผู้ตรวจและผู้ประเมิน", "file": "ไฟล์", "link": "ลิงก์",
     "higher": "ยิ่งมากยิ่งดี", "lower": "ยิ่งน้อยยิ่งดี", "below_basic": "ยังไม่ถึงระดับพื้นฐาน",
+    "agencies": "ส่วนราชการ", "users": "บัญชีผู้ใช้",
     "basic": "ระดับพื้นฐาน", "advance": "ระดับก้าวหน้า", "significance": "ระดับเกิดผล",
 }
 HASH_KEYS = ("sha256", "manifest_sha256")

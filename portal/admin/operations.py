@@ -33,14 +33,15 @@ def generate_password() -> str:
     return secrets.token_urlsafe(12)
 
 
-def _check_password(password: str) -> None:
+def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Refused(422, f"รหัสผ่านต้องยาวอย่างน้อย {MIN_PASSWORD_LENGTH} ตัวอักษร")
     if len(password) > 256:
         raise Refused(422, "รหัสผ่านยาวเกินไป")
 
 
-def create_user(username: str, display_name: str, password: str | None = None) -> tuple[User, str]:
+def create_user(username: str, display_name: str, password: str | None = None,
+                email: str | None = None) -> tuple[User, str]:
     """Returns the user and the password (generated when none was given)."""
     username = username.strip().lower()
     if not USERNAME_PATTERN.match(username):
@@ -50,13 +51,15 @@ def create_user(username: str, display_name: str, password: str | None = None) -
     display_name = display_name.strip()
     if not display_name or len(display_name) > 200:
         raise Refused(422, "กรุณากรอกชื่อที่แสดง (ไม่เกิน 200 ตัวอักษร)")
+    email = clean_email(email)
     password = password or generate_password()
-    _check_password(password)
-    user = User(username=username, display_name=display_name)
+    check_password(password)
+    user = User(username=username, display_name=display_name, email=email)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
-    audit.record("user_created", object_type="user", object_id=user.id, username=username)
+    audit.record("user_created", object_type="user", object_id=user.id, username=username,
+                 **({"email": email} if email else {}))
     return user, password
 
 
@@ -138,7 +141,7 @@ def set_active(user: User, active: bool, acting_user: User | None = None) -> Non
 
 def reset_password(user: User, password: str | None = None) -> str:
     password = password or generate_password()
-    _check_password(password)
+    check_password(password)
     user.set_password(password)
     user.end_sessions()
     audit.record("password_reset", object_type="user", object_id=user.id, username=user.username)

@@ -120,3 +120,19 @@ def test_the_same_file_again_is_offered_as_the_existing_evidence(app, live_serve
     assert other.locator(".coverage").inner_text() == "มีหลักฐาน 1 รายการ"
     with app.app_context():
         assert db.session.scalar(select(func.count(Evidence.id))) == 1
+
+
+def test_a_refused_link_keeps_what_was_typed_beside_its_reason(live_server, workspace, sized_page, artifacts_dir):
+    page = sized_page
+    panel = open_panel(page, live_server, workspace)
+    panel.get_by_label("ลิงก์ (URL)").fill("ftp://files.example.go.th/แผนยุทธศาสตร์.pdf")
+    panel.get_by_label("ชื่อลิงก์").fill("แผนยุทธศาสตร์ ฉบับลงนาม")
+    panel.get_by_role("button", name="เพิ่มลิงก์").click()
+    panel = page.locator(f"#item-{workspace['item']}")
+    error = panel.locator(".link-form .field-error")
+    error.wait_for()
+    assert "http" in error.inner_text()
+    assert panel.get_by_label("ลิงก์ (URL)").input_value() == "ftp://files.example.go.th/แผนยุทธศาสตร์.pdf"
+    assert panel.get_by_label("ชื่อลิงก์").input_value() == "แผนยุทธศาสตร์ ฉบับลงนาม"
+    panel.screenshot(path=str(artifacts_dir / f"link-refused-{page.width_name}.png"))
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -2,6 +2,7 @@
 downloads — and every bad input answered with the right status and a Thai message,
 leaving what is stored untouched."""
 import io
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -225,6 +226,11 @@ def test_links(app, ws):
     no_title = post(editor, url, {"url": "https://example.go.th/", "title": " "})
     assert no_title.status_code == 422 and "กรุณากรอกชื่อลิงก์" in no_title.get_data(as_text=True)
     assert counts(app)[0] == 1
+    # What was typed stays, in the open form, with the reason at it.
+    kept = post(editor, url, {"url": "ftp://files.example.go.th/แผน.pdf", "title": "แผน <ฉบับร่าง>"}).get_data(as_text=True)
+    assert '<details class="add-evidence" open>' in kept
+    assert 'value="ftp://files.example.go.th/แผน.pdf"' in kept and 'value="แผน &lt;ฉบับร่าง&gt;"' in kept
+    assert re.search(r'class="field-error" id="link-error-\d+" role="alert">[^<]*http', kept)
 
 
 def test_attach_to_more_items_then_detach(app, ws):

@@ -126,8 +126,13 @@ def resolve_duplicate(agency_id: int, item_id: int, evidence_id: int):
 def add_link(agency_id: int, item_id: int):
     agency, item = agency_or_404(agency_id), item_or_404(item_id)
     require_editor(agency.id)
-    url, title = request.form.get("url", ""), request.form.get("title", "")
-    return item_action(agency, item, lambda: ops.add_link(agency, item, url, title, current_user), "เพิ่มลิงก์แล้ว")
+    url, title = request.form.get("url", "")[:2000], request.form.get("title", "")[:300]
+    # A refused link keeps what was typed, in its open form, with the reason beside it.
+    return act(lambda: ops.add_link(agency, item, url, title, current_user), "เพิ่มลิงก์แล้ว",
+               show=lambda text, _: panel(agency, item, message=text),
+               form=lambda refusal: panel(agency, item, status=refusal.status,
+                                          link_draft={"url": url, "title": title, "error": refusal.message}),
+               back=item_url(agency.id, item), trigger="coverage-changed")
 
 
 @bp.get("/agencies/<int:agency_id>/items/<int:item_id>/picker")

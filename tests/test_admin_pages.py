@@ -191,3 +191,15 @@ def test_user_search_is_a_fragment_and_escapes(app, admin):
     response = admin.get("/admin/users?q=xss", headers={"HX-Request": "true"})
     body = response.get_data(as_text=True)
     assert "<html" not in body and "&lt;img" in body and "<img" not in body and "staff" not in body
+
+
+def test_no_form_relies_on_the_browsers_own_validation_bubble(app, admin):
+    """Required fields are checked by the server in Thai at the field; the pages carry no
+    `required` attribute that would make the browser answer first (in its own language)."""
+    import re
+
+    for page in ("/admin/users", "/admin/agencies", "/admin/cycles", "/admin/import", "/auth/login"):
+        body = admin.get(page).get_data(as_text=True)
+        assert not re.search(r"<(input|select|textarea)\b[^>]*\srequired\b", body), page
+    refused = hx_post(admin, "/admin/users", {"username": "", "display_name": ""})
+    assert refused.status_code == 422 and "กรุณากรอกชื่อผู้ใช้" in refused.get_data(as_text=True)

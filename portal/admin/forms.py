@@ -1,21 +1,22 @@
 """Admin forms (Flask-WTF): Thai labels and messages; CSRF included."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional
 
+from portal.forms import Required
 from portal.models import AGENCY_KINDS, ROLES, UNIT_TYPES
 
 
 class UserForm(FlaskForm):
-    username = StringField("ชื่อผู้ใช้", validators=[DataRequired("กรุณากรอกชื่อผู้ใช้"), Length(max=64)])
-    display_name = StringField("ชื่อที่แสดง", validators=[DataRequired("กรุณากรอกชื่อที่แสดง"), Length(max=200)])
+    username = StringField("ชื่อผู้ใช้", validators=[Required("กรุณากรอกชื่อผู้ใช้"), Length(max=64)])
+    display_name = StringField("ชื่อที่แสดง", validators=[Required("กรุณากรอกชื่อที่แสดง"), Length(max=200)])
     password = PasswordField("รหัสผ่าน (เว้นว่างเพื่อให้ระบบสุ่ม)", validators=[Optional(), Length(max=256)])
     role = SelectField("บทบาทแรก", choices=[("", "— ไม่ระบุ —"), *ROLES.items()], validate_choice=False)
     agency_id = SelectField("ส่วนราชการ", coerce=str, validate_choice=False)
 
 
 class DisplayNameForm(FlaskForm):
-    display_name = StringField("ชื่อที่แสดง", validators=[DataRequired("กรุณากรอกชื่อที่แสดง"), Length(max=200)])
+    display_name = StringField("ชื่อที่แสดง", validators=[Required("กรุณากรอกชื่อที่แสดง"), Length(max=200)])
     email = StringField("อีเมล (สำหรับแจ้งเตือนความเห็น ไม่บังคับ)", validators=[Optional(), Length(max=254)])
 
 
@@ -25,8 +26,8 @@ class GrantForm(FlaskForm):
 
 
 class AgencyForm(FlaskForm):
-    code = StringField("รหัส", validators=[DataRequired("กรุณากรอกรหัสส่วนราชการ"), Length(max=32)])
-    name = StringField("ชื่อส่วนราชการ", validators=[DataRequired("กรุณากรอกชื่อส่วนราชการ"), Length(max=300)])
+    code = StringField("รหัส", validators=[Required("กรุณากรอกรหัสส่วนราชการ"), Length(max=32)])
+    name = StringField("ชื่อส่วนราชการ", validators=[Required("กรุณากรอกชื่อส่วนราชการ"), Length(max=300)])
     kind = SelectField("ประเภท", choices=list(AGENCY_KINDS.items()), validate_choice=False)
     unit_type = SelectField("ลักษณะหน่วยงาน", choices=list(UNIT_TYPES.items()), validate_choice=False)
     active = BooleanField("ใช้งาน", default=True)
@@ -37,6 +38,6 @@ class AgencyForm(FlaskForm):
 
 class CycleForm(FlaskForm):
     fiscal_year = IntegerField("ปีงบประมาณ (พ.ศ.)", validators=[
-        DataRequired("กรุณากรอกปีงบประมาณ เช่น 2569"),
+        Required("กรุณากรอกปีงบประมาณ เช่น 2569"),
         NumberRange(2500, 2700, "ปีงบประมาณต้องเป็นปีพุทธศักราช เช่น 2569")])
-    criteria_version = StringField("รุ่นของเกณฑ์", validators=[DataRequired(), Length(max=32)])
+    criteria_version = StringField("รุ่นของเกณฑ์", validators=[Required("กรุณากรอกรุ่นของเกณฑ์"), Length(max=32)])

@@ -37,7 +37,9 @@ def same_file(agency_id: int, cycle_id: int, sha256: str) -> Evidence | None:
         .where(Evidence.agency_id == agency_id, Evidence.cycle_id == cycle_id, Evidence.kind == "file",
                FileVersion.sha256 == sha256)
         .options(selectinload(Evidence.versions), selectinload(Evidence.attachments))
-        .order_by(Evidence.deleted_at.is_not(None), Evidence.id).distinct())
+        .order_by(Evidence.deleted_at.is_not(None), Evidence.id))
+    # No DISTINCT: PostgreSQL refuses one ordered by an expression it does not select; an
+    # evidence with the bytes in two versions just comes twice.
     return next((e for e in candidates if e.current_version.sha256 == sha256), None)
 
 

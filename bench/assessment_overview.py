@@ -7,7 +7,6 @@ judgements and consensus for a realistic share.
 
 Target (issue 16): ≤ 300 ms p95 for both overviews.
 """
-import argparse
 import os
 import random
 import statistics
@@ -15,16 +14,12 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 
-from flask_migrate import upgrade
 from sqlalchemy import insert, select
 
+from bench.dashboard_bench import arguments, make_app
 from bench.dashboard_bench import seed as seed_coverage
-from portal import create_app
 from portal.assessment.overview import codes_to_judge
-from portal.criteria.loader import load_criteria
-from portal.criteria.store import sync_criteria
 from portal.extensions import db
 from portal.models import Agency, AssessmentCycle, RoleGrant, Submission, User
 from portal.models.assessment import JUDGED_LEVELS, AssessmentAssignment, AssessmentState, Judgement
@@ -133,25 +128,11 @@ def timed(client, path: str, runs: int) -> tuple[float, float, float]:
     return statistics.median(wall), wall[int(len(wall) * 0.95) - 1], statistics.median(cpu)
 
 
-def make_app(tmp: str, url: str | None = None):
-    return create_app({"SQLALCHEMY_DATABASE_URI": url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}",
-                       "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
-                       "UPLOAD_DIR": str(Path(tmp) / "uploads"), "SEARCH_INDEX_DIR": str(Path(tmp) / "idx"),
-                       "SEARCH_SYNC_ENABLED": False})
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--agencies", type=int, default=300)
-    parser.add_argument("--evidence", type=int, default=1000)
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--database-url")
-    args = parser.parse_args()
+    args = arguments("The assessment overview and the coverage overview at many agencies")
     with tempfile.TemporaryDirectory() as tmp:
         app = make_app(tmp, args.database_url)
         with app.app_context():
-            upgrade()
-            sync_criteria(load_criteria(app.config["CRITERIA_DIR"], app.config["CRITERIA_VERSION"]))
             started = time.perf_counter()
             seed_coverage(args.agencies, args.evidence)
             cycle = db.session.scalar(select(AssessmentCycle).where(AssessmentCycle.is_current))

@@ -69,21 +69,34 @@ def timed(client, path: str, runs: int) -> tuple[float, float]:
     return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
+def arguments(description: str) -> argparse.Namespace:
+    """The options both overview benchmarks take (this one and bench/assessment_overview.py)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--agencies", type=int, default=300)
     parser.add_argument("--evidence", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--database-url")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def make_app(tmp: str, url: str | None = None):
+    """A migrated portal with the criteria loaded, on SQLite in `tmp` unless `url` is given."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}",
+                      "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
+                      "UPLOAD_DIR": str(Path(tmp) / "uploads"), "SEARCH_INDEX_DIR": str(Path(tmp) / "idx"),
+                      "RATELIMIT_ENABLED": False, "SEARCH_SYNC_ENABLED": False})
+    with app.app_context():
+        upgrade()
+        sync_criteria(load_criteria(app.config["CRITERIA_DIR"], app.config["CRITERIA_VERSION"]))
+    return app
+
+
+def main() -> None:
+    args = arguments("The agency dashboard, its parts and the coverage overview at many agencies")
     with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
-                          "UPLOAD_DIR": str(Path(tmp) / "uploads"), "SEARCH_INDEX_DIR": str(Path(tmp) / "idx"),
-                          "RATELIMIT_ENABLED": False, "SEARCH_SYNC_ENABLED": False})
+        app = make_app(tmp, args.database_url)
+        url = app.config["SQLALCHEMY_DATABASE_URI"]
         with app.app_context():
-            upgrade()
-            sync_criteria(load_criteria(app.config["CRITERIA_DIR"], app.config["CRITERIA_VERSION"]))
             started = time.perf_counter()
             first = seed(args.agencies, args.evidence)
             seeded_s = time.perf_counter() - started

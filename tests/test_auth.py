@@ -131,6 +131,35 @@ def test_successful_sign_ins_do_not_count_towards_the_limit(app, editor):
         assert login(client, editor).status_code == 302
 
 
+SIGN_IN_WITHOUT_LIMITS = """
+import sys
+from pathlib import Path
+from flask_migrate import upgrade
+from portal.extensions import db
+from tests.conftest import make_test_app
+from tests.helpers import login, make_agency, make_user
+app = make_test_app(sys.argv[1], Path(sys.argv[2]), RATELIMIT_ENABLED=False)
+with app.app_context():
+    upgrade()
+    make_user("no-limits", ("agency_editor", make_agency("AUTH-NL")))
+    db.session.commit()
+response = login(app.test_client(), "no-limits")
+print(response.status_code, response.headers.get("Location"))
+"""
+
+
+def test_sign_in_works_with_the_limits_turned_off(tmp_path):
+    """RATELIMIT_ENABLED = False (the benchmarks) leaves Flask-Limiter without storage: the
+    successful sign-in gave an attempt back there and failed after its commit (303 home).
+    A process of its own: the limiter is one object per process, set up by the first app."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", SIGN_IN_WITHOUT_LIMITS, f"sqlite:///{tmp_path / 'p.sqlite3'}",
+                           str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split()[-2:] == ["302", "/"], done.stderr[-2000:]
+
+
 def test_brute_force_from_one_address_across_accounts_gets_429(client, app):
     limit = int(app.config["LOGIN_LIMIT_PER_ADDRESS"].split()[0])
     for attempt in range(limit):

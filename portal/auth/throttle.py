@@ -24,7 +24,10 @@ def sign_in_limits(view):
 
 
 def give_back_attempt() -> None:
-    """After a successful sign-in: only failures use up the limits."""
+    """After a successful sign-in: only failures use up the limits. With the limits turned
+    off (RATELIMIT_ENABLED = False) nothing was counted and there is no storage."""
+    if not limiter.enabled:
+        return
     storage = limiter.storage
     for counted in limiter.current_limits:
         # Flask-Limiter scopes a limit by endpoint: "auth.login:login-account".

@@ -23,8 +23,8 @@ def test_answer_cite_submit_and_open_the_report(app, live_server, browser, artif
         make_user("sub-b-signer", ("agency_signer", agency))
         admin_ops.make_current(admin_ops.create_cycle(2569, "pmqa-4.0"))
         db.session.commit()
-        evidence = extracted_text_evidence(agency, checklist_item("1.1", "B1"), editor, "แผนยุทธศาสตร์กรม",
-                                        "แผนยุทธศาสตร์กรม พ.ศ. 2566-2570")
+        extracted_text_evidence(agency, checklist_item("1.1", "B1"), editor, "แผนยุทธศาสตร์กรม",
+                                "แผนยุทธศาสตร์กรม พ.ศ. 2566-2570")
         question_id = checklist_item("1.1", "B1").sub_item.questions[1].id  # 1.1.2, one blank
         agency_id = agency.id
     base = live_server.url

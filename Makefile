@@ -81,7 +81,7 @@ bench-assessment: install
 	$(BIN)/python -m bench.assessment_overview
 
 # Thai search at 10k and 100k pages: indexing split into tokenising and writing, query
-# latency with and without an agency filter, SQLite FTS5 over the same tokens as reference.
+# latency (cold and warm) with and without an agency filter.
 bench-search: install
 	$(BIN)/python -m bench.search_bench --pages 10000 --pages 100000 --repeats 3
 

@@ -1,8 +1,8 @@
 """Search benchmark: index a corpus of realistic Thai pages (the PMQA guide's own text,
 repaired as the extractor would, recombined, with English words and numbers mixed in),
-then time the portal's real search (words, bigram fallback, counts, facets, highlights) on
-both backends — Whoosh and SQLite FTS5 over the same tokens — and FTS5's bare top-10 by rank
-as a reference, in the same run. Whoosh is timed cold (no postings cached in the process)
+then time the portal's real search (words, bigram fallback, counts, facets, highlights).
+(The SQLite FTS5 backend once timed here beside Whoosh was retired; its figures stay in
+the README.) Whoosh is timed cold (no postings cached in the process)
 and warm (the query ran once before, as when it is typed on, paged or filtered).
 
     .venv/bin/python -m bench.search_bench --pages 10000 --pages 100000     (or: make bench-search)
@@ -15,7 +15,6 @@ import hashlib
 import json
 import random
 import resource
-import sqlite3
 import statistics
 import tempfile
 import time
@@ -28,7 +27,6 @@ from portal.config import PROJECT_ROOT
 from portal.search.analyzer import thai_bigrams, words
 from portal.search import matching
 from portal.search.index import PAGES_PER_COMMIT, WRITER_LIMIT_MB, merge_small_segments, schema
-from portal.search import fts, fts_query
 from portal.search.query import search
 
 SEED = PROJECT_ROOT.parent / "shared" / "seed" / "000_116028f2daf2b27b.txt"
@@ -85,25 +83,6 @@ def whoosh_document(doc: dict, tokens: dict, names: set) -> dict:
     return {k: v for k, v in fields.items() if k.removeprefix("_stored_") in names}
 
 
-def fts5_row(doc: dict, tokens: dict) -> tuple[tuple, tuple]:
-    """The FTS5 backend's docs row and token row for a page, from the same tokens."""
-    values = {"doc_id": f"{doc['n']}:1", "evidence": str(doc["n"]), "agency": doc["agency"], "cycle": "1",
-              "categories": str(doc["n"] % 7 + 1), "sub_items": "", "items": "", "levels": "", "file_kind": "pdf",
-              "file_name": f"doc-{doc['n']}.pdf", "title": doc["title"], "page": 1, "page_label": "หน้า 1",
-              "content": doc["text"], "updated": doc["updated"].isoformat(sep=" "),
-              "document_date": doc["updated"].date().isoformat(), "uploaded": doc["updated"].date().isoformat()}
-    fts_values = (" ".join(tokens["title"]), " ".join(tokens["content"]), f"doc {doc['n']} pdf",
-                  " ".join(tokens["title_bigram"] + tokens["content_bigram"]))
-    return tuple(values[c] for c in fts.COLUMNS), fts_values
-
-
-def fts5_raw_top10(connection, text: str, agencies) -> list:
-    """Reference: FTS5's own top 10 by rank, no counts, facets or highlights."""
-    sql = ("SELECT fts.rowid FROM fts CROSS JOIN docs d ON d.id = fts.rowid WHERE fts MATCH ?"
-           + (" AND d.agency = '7'" if agencies else "") + " ORDER BY rank LIMIT 10")
-    return connection.execute(sql, (fts_query.match_expression(text, False),)).fetchall()
-
-
 def timed(fn, repeats: int) -> list[float]:
     samples = []
     for _ in range(repeats):
@@ -130,10 +109,6 @@ def build(folder: Path, size: int, batch: int, backends: list[str]) -> tuple[flo
         (folder / "whoosh").mkdir(parents=True)
         ix = whoosh_index.create_in(str(folder / "whoosh"), schema())
         names = set(ix.schema.names())
-    if "fts5" in backends:
-        (folder / "fts5").mkdir(parents=True)
-        connection = sqlite3.connect(folder / "fts5" / fts.DB_FILE)
-        connection.executescript(fts.DDL)
     docs = corpus(size)
     for start in range(0, size, chunk):
         part = [next(docs) for _ in range(min(chunk, size - start))]
@@ -150,20 +125,6 @@ def build(folder: Path, size: int, batch: int, backends: list[str]) -> tuple[flo
                     writer.commit(mergetype=merge_small_segments)
                     writer = None
             clock.add("whoosh", started)
-        if "fts5" in backends:
-            started = time.perf_counter()
-            for doc, toks in zip(part, tokens):
-                row, fts_values = fts5_row(doc, toks)
-                rowid = connection.execute(f"INSERT INTO docs({', '.join(fts.COLUMNS)}) VALUES "
-                                           f"({', '.join('?' * len(fts.COLUMNS))})", row).lastrowid
-                connection.execute("INSERT INTO fts(rowid, title, content, file_name, bigrams) VALUES (?, ?, ?, ?, ?)",
-                                   (rowid, *fts_values))
-            connection.commit()
-            clock.add("fts5", started)
-    if "fts5" in backends:
-        connection.execute("INSERT INTO meta VALUES ('version', ?)", (fts.SCHEMA_VERSION,))
-        connection.commit()
-        connection.close()
     return megabytes, clock
 
 
@@ -195,13 +156,8 @@ def run(size: int, repeats: int, batch: int, keep: Path | None, backends: list[s
             whoosh = lambda text, agencies: search(ix, text, agencies, searcher=searcher)  # noqa: E731
             engines["whoosh cold"] = (lambda text, agencies: (matching.clear_caches(), whoosh(text, agencies)), True)
             engines["whoosh warm"] = (whoosh, False)
-        if "fts5" in backends:
-            index = fts.Index(folder / "fts5" / fts.DB_FILE)
-            raw = index.connect()
-            engines["fts5"] = (lambda text, agencies: fts_query.search(index, text, agencies), False)
-            engines["fts5 top10"] = (lambda text, agencies: fts5_raw_top10(raw, text, agencies), False)
         print(f"{'query set':<10}{'filter':<8}" + "".join(f"{e + ' p50':>17}{'p95':>8}" for e in engines)
-              + "  ms (whoosh, fts5: the portal's search with counts, facets, highlights)")
+              + "  ms (the portal's search with counts, facets, highlights)")
         for label, queries in QUERIES.items():
             for agencies in (None, {7}):
                 cells = ""
@@ -223,7 +179,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=PAGES_PER_COMMIT, help="pages per writer commit (the portal's)")
     parser.add_argument("--dir", type=Path, help="keep the built indexes here; a later run reuses them "
                                                  "and builds only what is missing")
-    parser.add_argument("--backends", default="whoosh,fts5", help="comma-separated: whoosh, fts5")
+    parser.add_argument("--backends", default="whoosh", help="comma-separated engines: whoosh")
     args = parser.parse_args()
     for size in args.pages or [10_000]:
         run(size, args.repeats, args.batch, args.dir, args.backends.split(","))

@@ -1,5 +1,5 @@
 """A damaged index heals itself (portal/search/repair.py): truncated segments, garbage in
-postings or stored fields, missing files, a damaged FTS5 file — every search answers 503
+postings or stored fields, missing files — every search answers 503
 in Thai (never 500), one rebuild is queued however many searches fail, and the rebuilt
 index agrees with the database."""
 import os
@@ -22,7 +22,7 @@ from tests.helpers import login, make_agency, make_user
 TITLES = ["แผนยุทธศาสตร์กรม", "รายงานผลการดำเนินงาน", "คู่มือการปฏิบัติงาน", "แผนปฏิบัติราชการประจำปี"]
 
 
-@pytest.fixture(params=["whoosh", "fts5"])
+@pytest.fixture(params=backend.BACKENDS)
 def indexed(request, app, tmp_path, monkeypatch):
     """Four evidence of one agency in an index of their own, written in several commits."""
     monkeypatch.setitem(app.config, "SEARCH_INDEX_DIR", str(tmp_path / "index"))
@@ -71,10 +71,6 @@ WHOOSH_DAMAGE = {
     "garbage-in-stored-fields": lambda folder: [_garble_part(s, "_stored.col") for s in _segments(folder)],
     "missing-segments": lambda folder: [s.unlink() for s in _segments(folder)],
 }
-FTS5_DAMAGE = {
-    "truncated-file": lambda folder: os.truncate(folder / "index.sqlite", (folder / "index.sqlite").stat().st_size // 2),
-    "garbage-pages": lambda folder: _garble(folder / "index.sqlite", 4096 * 3, (folder / "index.sqlite").stat().st_size - 4096 * 3),
-}
 
 
 def search(indexed, text: str):
@@ -85,7 +81,7 @@ def found(response) -> str:
     return response.get_data(as_text=True)
 
 
-DAMAGE = {"whoosh": WHOOSH_DAMAGE, "fts5": FTS5_DAMAGE}
+DAMAGE = {"whoosh": WHOOSH_DAMAGE}
 
 
 @pytest.mark.parametrize("indexed, damage", [(b, d) for b, kinds in DAMAGE.items() for d in kinds],
@@ -120,7 +116,7 @@ def test_a_rebuild_requested_by_another_process_is_not_requested_again(app, inde
 
 
 def test_the_worker_update_of_a_damaged_index_requests_a_rebuild_instead_of_failing(app, indexed):
-    (WHOOSH_DAMAGE["truncated-segments"] if indexed["backend"] == "whoosh" else FTS5_DAMAGE["truncated-file"])(indexed["folder"])
+    DAMAGE[indexed["backend"]]["truncated-segments"](indexed["folder"])
     with app.app_context():
         agency = db.session.query(Agency).filter_by(code="REPAIR-A").one()
         evidence = ops.add_link(agency, None, "https://example.go.th/new", "ประกาศใหม่", None)
@@ -134,7 +130,6 @@ def test_a_bug_in_the_search_code_stays_a_500_and_rebuilds_nothing(app, indexed,
         raise TypeError("a bug, not damage")
 
     monkeypatch.setattr("portal.search.query.facet_counts", broken)
-    monkeypatch.setattr("portal.search.fts_query._facets", broken)
     with pytest.raises(TypeError):  # TESTING propagates what would be the 500 page
         search(indexed, "รายงาน")
     assert indexed["requested"] == []

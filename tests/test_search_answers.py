@@ -16,7 +16,7 @@ from portal.answers import structure
 from portal.evidence import operations as evidence_ops
 from portal.extensions import db
 from portal.models import Answer, OutboxEffect, Question, SubItem
-from portal.search import backend, fts, index, repair
+from portal.search import backend, index, repair
 from portal.search.query import DateFilter
 from tests.helpers import checklist_item, make_agency, make_user, signed_in
 
@@ -35,7 +35,7 @@ def immediate():
         queue.huey.immediate = False
 
 
-@pytest.fixture(params=["whoosh", "fts5"])
+@pytest.fixture(params=backend.BACKENDS)
 def world(request, app, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "SEARCH_BACKEND", request.param)
     monkeypatch.setitem(app.config, "SEARCH_INDEX_DIR", str(tmp_path / "index"))
@@ -213,7 +213,7 @@ def test_reindex_and_the_repair_rebuild_include_answers(app, world, immediate):
 def test_an_answer_saved_during_a_rebuild_is_caught_up(app, world, monkeypatch):
     """The rebuild reads answers saved after it began, as it does evidence."""
     editor = signed_in(app, "sa-editor")
-    module = index if world["backend"] == "whoosh" else fts
+    module = index
     original = module.rebuild
 
     def rebuild_then_save(folder, **kwargs):

@@ -1,7 +1,8 @@
-"""The small search interface the rest of the portal uses, so a second backend can sit
-beside Whoosh (DESIGN): SEARCH_BACKEND = "whoosh" (default) or "fts5" (SQLite FTS5 over
-the same Thai tokens). Each backend has its own folder under SEARCH_INDEX_DIR.
-Errors reading an index become SearchUnavailable and a rebuild (repair.py)."""
+"""The small search interface the rest of the portal uses, so an engine for national scale
+can sit beside the embedded Whoosh index (DESIGN): SEARCH_BACKEND = "whoosh" (default).
+The SQLite FTS5 backend that sat here was retired: slower than Whoosh on counts and facets
+and no help past one machine (its figures stay in the README). Errors reading an index
+become SearchUnavailable and a rebuild (repair.py)."""
 import logging
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from portal.search import repair
 from portal.models.user import utcnow
 from portal.search.index import SearchUnavailable, answers_changed_since, changed_since
 
-BACKENDS = ("whoosh", "fts5")
+BACKENDS = ("whoosh",)
 log = logging.getLogger(__name__)
 
 
@@ -24,14 +25,11 @@ def name() -> str:
 
 
 def index_folder() -> Path:
-    return Path(current_app.config["SEARCH_INDEX_DIR"]) / ("pmqa" if name() == "whoosh" else "pmqa-fts5")
+    return Path(current_app.config["SEARCH_INDEX_DIR"]) / "pmqa"
 
 
 def _modules():
-    if name() == "fts5":
-        from portal.search import fts, fts_query
-
-        return fts, fts_query
+    name()  # refuses an unknown engine
     from portal.search import index, query
 
     return index, query

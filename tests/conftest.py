@@ -83,6 +83,23 @@ def app(database_url, tmp_path_factory):
         db.engine.dispose()
 
 
+def pytest_collection_modifyitems(config, items):
+    """The PostgreSQL pass (TEST_PG_ADMIN_URL set) runs only tests that reach the database
+    it provides, through the `database_url` fixture or by reading TEST_PG_ADMIN_URL
+    themselves: the rest (pure functions, extraction, tokenising, apps on their own SQLite
+    file) ran in the SQLite pass and would only run again unchanged."""
+    if not os.environ.get("TEST_PG_ADMIN_URL"):
+        return
+    kept, dropped = [], []
+    for item in items:
+        module_source = Path(item.fspath).read_text(encoding="utf-8")
+        reaches_postgres = "database_url" in item.fixturenames or "TEST_PG_ADMIN_URL" in module_source
+        (kept if reaches_postgres else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @pytest.fixture(autouse=True)
 def _empty_non_criteria_tables(request):
     yield

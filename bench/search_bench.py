@@ -26,6 +26,7 @@ from whoosh import index as whoosh_index
 from portal.config import PROJECT_ROOT
 from portal.search.analyzer import thai_bigrams, words
 from portal.search import matching
+from portal.search.matching import group_key
 from portal.search.index import PAGES_PER_COMMIT, WRITER_LIMIT_MB, merge_small_segments, schema
 from portal.search.query import search
 
@@ -79,6 +80,7 @@ def whoosh_document(doc: dict, tokens: dict, names: set) -> dict:
     fields = {"doc_id": f"{doc['n']}:1", "evidence": str(doc["n"]), "agency": doc["agency"], "cycle": "1",
               "categories": str(doc["n"] % 7 + 1), "file_kind": "pdf", "file_name": f"doc-{doc['n']}.pdf",
               "page": 1, "page_label": "หน้า 1", "updated": doc["updated"], "document_date": doc["updated"],
+              "dated": "1", "group": group_key("evidence", doc["n"]), "evidence_number": doc["n"] + 1,
               **tokens, "_stored_content": doc["text"], "_stored_title": doc["title"]}
     return {k: v for k, v in fields.items() if k.removeprefix("_stored_") in names}
 

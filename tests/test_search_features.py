@@ -16,7 +16,7 @@ from tests.helpers import login
 from tests.test_search import DOCS, corpus, titles  # noqa: F401  (the shared fixture)
 
 
-PAGES = sum(len(pages) for _, _, pages in DOCS.values())  # one index document per page
+RESULTS = len(DOCS)  # one result per evidence, its pages folded into it
 
 
 class Interrupted(Exception):
@@ -61,7 +61,7 @@ def test_date_filter_on_the_page_accepts_buddhist_era_dates(app, corpus):
 def test_date_filter_on_the_upload_date(app, corpus):
     today = date.today()
     around = _search(app, "", dates=DateFilter("uploaded", today - timedelta(days=1), today + timedelta(days=1)))
-    assert around.total == PAGES
+    assert around.total == RESULTS
     before = _search(app, "", dates=DateFilter("uploaded", None, today - timedelta(days=2)))
     assert before.total == 0
 
@@ -103,7 +103,7 @@ def test_counts_and_facets_stay_inside_the_agency(app, corpus):
     a = corpus["agencies"]["A"]
     mine = _search(app, "", {a}, per_page=50)
     everyone = _search(app, "", None, per_page=50)
-    assert mine.total == sum(len(pages) for agency, _, pages in DOCS.values() if agency == "A") < everyone.total
+    assert mine.total == sum(1 for agency, _, _ in DOCS.values() if agency == "A") < everyone.total  # evidence, not pages
     assert set(mine.facets["agency"]) == {str(a)} and sum(mine.facets["agency"].values()) == mine.total
     assert {h.agency_id for h in mine.hits} == {a}
 

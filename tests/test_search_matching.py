@@ -1,9 +1,9 @@
 """The array-based matching, facets and ordering (portal/search/matching.py) agree with
 Whoosh's own matchers and with plain counting, on an index large enough to have several
-posting blocks per term, several segments and deleted documents."""
+posting blocks per term, several segments and deleted documents; documents fold into
+results (groups of pages and copies) as the group column says."""
 import math
 import random
-from collections import Counter
 from datetime import datetime, timedelta
 
 import pytest
@@ -11,7 +11,8 @@ from whoosh import index as whoosh_index
 from whoosh.query import And, DateRange, Or, Phrase, Term
 
 from portal.search.index import schema
-from portal.search.matching import B, BOOSTS, K1, LENGTH_FIELD, facet_counts, match_mask, top_docs
+from portal.search.matching import (B, BOOSTS, K1, LENGTH_FIELD, facet_counts, group_count, group_key, match_mask,
+                                    top_docs, top_groups)
 from portal.search.query import build_query
 
 WORDS = ["แผน", "ยุทธศาสตร์", "ตัวชี้วัด", "ผู้บริหาร", "บุคลากร", "นวัตกรรม", "KPI", "ข้อมูล", "ดิจิทัล", "2569"]
@@ -32,7 +33,9 @@ def index(tmp_path_factory):
             doc = {"doc_id": f"{n}:1", "evidence": str(n), "agency": str(n % 5 + 1), "cycle": "1",
                    "categories": ",".join(sorted({str(n % 7 + 1), str(n % 3 + 1)})), "file_kind": ["pdf", "docx", "link"][n % 3],
                    "title": f"เอกสาร {n}", "content": text, "content_bigram": text, "page": 1,
-                   "updated": epoch + timedelta(hours=n * 7 % 1000), "document_date": epoch + timedelta(days=n % 400)}
+                   "updated": epoch + timedelta(hours=n * 7 % 1000), "document_date": epoch + timedelta(days=n % 400),
+                   # Ten documents a group, sharing agency and kind (n % 15), not categories.
+                   "group": group_of(n), "evidence_number": n}
             writer.add_document(**doc)
             stored[str(n)] = doc
         writer.commit(merge=False)
@@ -44,6 +47,10 @@ def index(tmp_path_factory):
     with ix.searcher() as searcher:
         assert len(searcher.reader().leaf_readers()) == 3 and searcher.reader().has_deletions()
         yield ix, searcher, stored
+
+
+def group_of(n: int) -> int:
+    return group_key("file", n % 15, n // 150)
 
 
 def _docs(mask) -> set[int]:
@@ -78,14 +85,24 @@ def test_portal_queries_with_bigrams_match_as_whoosh(index, text):
         assert _docs(match_mask(searcher, query)) == set(searcher.docs_for_query(query))
 
 
-def test_facets_count_the_matching_live_documents(index):
+def test_facets_and_totals_count_the_matching_live_results(index):
     ix, searcher, stored = index
     mask = match_mask(searcher, Term("content", "ข้อมูล"))
     matching = [searcher.stored_fields(d) for d in _docs(mask)]
+    group = {d["evidence"]: group_of(int(d["evidence"])) for d in matching}
     facets = facet_counts(searcher, mask)
-    assert facets["agency"] == dict(Counter(d["agency"] for d in matching))
-    assert facets["kind"] == dict(Counter(d["file_kind"] for d in matching))
-    assert facets["category"] == dict(Counter(c for d in matching for c in d["categories"].split(",")))
+
+    def groups_by(values_of) -> dict:
+        found = {}
+        for d in matching:
+            for value in values_of(d):
+                found.setdefault(value, set()).add(group[d["evidence"]])
+        return {value: len(groups) for value, groups in found.items()}
+
+    assert group_count(searcher, mask) == len(set(group.values())) < len(matching)
+    assert facets["agency"] == groups_by(lambda d: [d["agency"]])
+    assert facets["kind"] == groups_by(lambda d: [d["file_kind"]])
+    assert facets["category"] == groups_by(lambda d: d["categories"].split(","))
     counts = list(facets["agency"].values())
     assert counts == sorted(counts, reverse=True)
     assert all(d["evidence"] in stored for d in matching)  # deleted ones never counted
@@ -133,3 +150,29 @@ def test_top_docs_newest_first_by_date(index):
     every_date = sorted((searcher.stored_fields(d)["updated"] for d in _docs(mask)), reverse=True)
     assert dates == every_date[:15]
     assert top_docs(searcher, query, mask & False, 10) == []
+
+
+@pytest.mark.parametrize("text", ["นวัตกรรม", "แผน ดิจิทัล"])
+def test_top_groups_rank_each_group_by_its_best_document(index, text):
+    ix, searcher, _ = index
+    query = build_query(text, ix.schema, True)
+    mask = match_mask(searcher, query)
+    reference = _reference_bm25(searcher, query, _docs(mask))
+    members: dict[int, list] = {}
+    for docnum, score in sorted(reference.items(), key=lambda item: (-item[1], item[0])):
+        members.setdefault(group_of(int(searcher.stored_fields(docnum)["evidence"])), []).append(docnum)
+    expected = sorted(members.values(), key=lambda docs: (-reference[docs[0]], docs[0]))
+    groups = top_groups(searcher, query, mask, 8)
+    assert [g.best for g in groups] == [docs[0] for docs in expected[:8]]
+    assert [g.members.tolist() for g in groups] == expected[:8]
+    assert [g.score for g in groups] == pytest.approx([reference[docs[0]] for docs in expected[:8]])
+    assert top_groups(searcher, query, mask & False, 8) == []
+
+
+def test_top_groups_newest_first_by_date(index):
+    ix, searcher, _ = index
+    query = Term("content", "นวัตกรรม")
+    mask = match_mask(searcher, query)
+    newest = top_groups(searcher, query, mask, 5, by_date=True)
+    dates = [searcher.stored_fields(g.best)["updated"] for g in newest]
+    assert dates == sorted(dates, reverse=True) and len({g.best for g in newest}) == 5

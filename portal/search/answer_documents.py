@@ -12,6 +12,7 @@ from portal.database import end_transaction, reading
 from portal.extensions import db
 from portal.models import Question, SubItem
 from portal.models.answer import Answer
+from portal.search.matching import group_key
 
 KIND = "answer"  # its value in file_kind: the type facet and filter, and no file kind matches it
 ANSWERS_PER_COMMIT = 1000  # answers are a few KB of text: like one commit of pages
@@ -53,6 +54,8 @@ def document_for(answer: Answer) -> dict | None:
         "content": text,
         "content_bigram": text,
         "updated": answer.updated_at.replace(tzinfo=None),
+        "group": group_key("answer", answer.id),
+        "evidence_number": 0,
     }
 
 

@@ -13,7 +13,8 @@ from typing import Callable, Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from whoosh import index as whoosh_index
-from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.columns import NumericColumn
+from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.reading import SegmentReader
 from whoosh.util.times import datetime_to_long
 
@@ -24,9 +25,10 @@ from portal.models.evidence import Evidence, EvidenceAttachment, EvidencePage
 from portal.models.user import utcnow
 from portal.search import answer_documents
 from portal.search.analyzer import bigram_analyzer, thai_analyzer
+from portal.search.matching import group_key
 from portal.thai.dates import BANGKOK
 
-SCHEMA_VERSION = "7"  # 7: answers to the questions
+SCHEMA_VERSION = "8"  # 8: results grouped per evidence and copy (group, evidence_number, dated)
 VERSION_FILE = "portal-schema-version"
 PROGRESS_FILE = "portal-rebuild-progress"  # "<schema version> <last evidence id committed>"
 # A commit's postings must fit the writer's pool (WRITER_LIMIT_MB, Whoosh's estimate of
@@ -68,7 +70,11 @@ def schema() -> Schema:
         content_bigram=TEXT(analyzer=bigram_analyzer(), phrase=False),
         updated=DATETIME(stored=True, sortable=True),
         document_date=DATETIME(),  # the date written on the document (may be missing)
+        dated=ID(),  # evidence only: "1" with a document date, "0" without (answers: none)
         uploaded=DATETIME(),  # when the evidence was added to the portal
+        # Columns only: the result a document folds into (matching.group_key) and its evidence.
+        group=COLUMN(NumericColumn("Q")),
+        evidence_number=COLUMN(NumericColumn("q")),
     )
 
 
@@ -125,6 +131,10 @@ def documents_for(evidence: Evidence) -> list[dict]:
         "title_bigram": evidence.title,
         "updated": evidence.updated_at.replace(tzinfo=None),
         "uploaded": _bangkok(evidence.created_at),
+        "dated": "1" if evidence.document_date else "0",
+        "group": (group_key("file", evidence.agency_id, evidence.current_version.sha256) if evidence.kind == "file"
+                  else group_key("evidence", evidence.id)),
+        "evidence_number": evidence.id,
     }
     if evidence.document_date:
         common["document_date"] = datetime.combine(evidence.document_date, datetime.min.time())

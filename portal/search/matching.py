@@ -4,9 +4,13 @@ Whoosh's own matchers visit one document per Python call (~25 µs each: seconds 
 found on most of 100k pages). Here each term's postings are read a whole block at a time
 into numpy arrays, a query becomes a boolean mask over the index's document numbers, BM25
 is summed with array arithmetic and facets are counted from per-document columns.
+A result is a group of documents, not one page: the pages of one evidence, and the copies
+of one file within one agency (same SHA-256), are one hit, ranked by their best page; totals
+and facets count groups (the "group" column, index.group_key).
 Segments never change once written (deletions are kept apart), so a segment's columns are
 built once per process and a commit only adds the new segment's.
 """
+import hashlib
 import math
 import pickle
 import threading
@@ -22,14 +26,25 @@ from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 FACETS = {"agency": "agency", "kind": "file_kind", "category": "categories"}
-SINGLE_VALUED = ("agency", "file_kind")
-MULTI_VALUED = ("categories",)
+SINGLE_VALUED = ("agency", "file_kind")  # one value per group as well (an agency's file, one kind)
+MULTI_VALUED = ("categories",)  # copies in a group may sit on different items
+# Numeric per-document columns: "updated" (sorting by date, stale checks), the result group
+# and the evidence number (0 for answers) a page belongs to.
+NUMBER_COLUMNS = {"updated": np.int64, "group": np.uint64, "evidence_number": np.int64}
 K1, B = 1.2, 0.75
 BOOSTS = {"title": 2.0, "content": 1.0, "file_name": 1.0, "title_bigram": 0.5, "content_bigram": 0.25}
 LENGTH_FIELD = "content"  # the one long field; short fields and bigrams are scored without length
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 _NO_IDS, _NO_WEIGHTS = np.zeros(0, np.int64), np.zeros(0, np.float32)
 _lock = threading.Lock()
+
+
+def group_key(kind: str, *parts) -> int:
+    """The number in a document's "group" column: documents with the same one are one
+    result. ("file", agency id, SHA-256) for a file's pages, so copies of a file in one
+    agency meet; ("evidence", id) for a link; ("answer", id) for an answer."""
+    digest = hashlib.blake2b("\x1f".join(map(str, (kind, *parts))).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
 
 
 # Postings ---------------------------------------------------------------------------
@@ -251,8 +266,9 @@ def _segment_columns(leaf) -> dict:
     lengths = leaf._perdoc._cached_reader(_lenfield(LENGTH_FIELD), LENGTHS_COLUMN)
     table["length"] = (_LENGTHS[np.fromiter(iter(lengths), dtype=np.uint8, count=size)]
                        if lengths is not None else np.zeros(size, dtype=np.float32))
-    table["updated"] = (np.array(list(leaf.column_reader("updated", translate=False)), dtype=np.int64)
-                        if leaf.has_column("updated") else np.zeros(size, dtype=np.int64))
+    for column, kind in NUMBER_COLUMNS.items():
+        table[column] = (np.array(list(leaf.column_reader(column, translate=False)), dtype=kind)
+                         if leaf.has_column(column) else np.zeros(size, dtype=kind))
     return table
 
 
@@ -270,8 +286,11 @@ def _combine(tables: list[dict], sizes: list[int], live: np.ndarray) -> dict:
         values = sorted({v for t in tables for v in t[column]})
         combined[column] = {v: np.concatenate([t[column].get(v, np.zeros(n, dtype=bool)) for t, n in zip(tables, sizes)])
                             for v in values}
-    for column in ("length", "updated"):
+    for column in ("length", *NUMBER_COLUMNS):
         combined[column] = np.concatenate([t[column] for t in tables]) if tables else np.zeros(0)
+    # Group keys made dense (0 … groups - 1), so groups are counted with bincount.
+    combined["groups"], combined["group"] = np.unique(combined["group"], return_inverse=True)
+    combined["group"] = combined["group"].astype(np.int64).reshape(-1)
     return combined
 
 
@@ -316,28 +335,40 @@ def columns(searcher) -> dict:
 
 # Facets and ranking -----------------------------------------------------------------
 
+def group_count(searcher, mask: np.ndarray) -> int:
+    """How many results (groups) have a matching document."""
+    return int(np.count_nonzero(_groups_in(columns(searcher), mask)))
+
+
+def _groups_in(table: dict, mask: np.ndarray) -> np.ndarray:
+    """Matching documents per dense group number."""
+    return np.bincount(table["group"][mask], minlength=len(table["groups"]))
+
+
 def facet_counts(searcher, mask: np.ndarray) -> dict[str, dict[str, int]]:
-    """{facet: {value: matching documents}}, most frequent first."""
+    """{facet: {value: matching results (groups)}}, most frequent first. A single-valued
+    facet is the same on every document of a group, so each group is counted at its first
+    matching document; a category counts the groups with a matching document in it."""
     table = columns(searcher)
+    matching = np.flatnonzero(mask)
+    _, first = np.unique(table["group"][matching], return_index=True)
+    leaders = np.zeros(len(mask), dtype=bool)
+    leaders[matching[first]] = True
     out = {}
     for name, column in FACETS.items():
         if column in SINGLE_VALUED:
             coded = table[column]
-            counts = np.bincount(coded.codes[mask & (coded.codes >= 0)], minlength=len(coded.values))
+            counts = np.bincount(coded.codes[leaders & (coded.codes >= 0)], minlength=len(coded.values))
             pairs = [(coded.values[i], int(c)) for i, c in enumerate(counts) if c]
         else:
-            pairs = [(value, int(np.count_nonzero(mask & has))) for value, has in table[column].items()]
+            pairs = [(value, int(np.count_nonzero(_groups_in(table, mask & has)))) for value, has in table[column].items()]
             pairs = [(value, count) for value, count in pairs if count]
         out[name] = dict(sorted(pairs, key=lambda pair: (-pair[1], pair[0])))
     return out
 
 
-def top_docs(searcher, query, mask: np.ndarray, limit: int, by_date: bool = False) -> list[tuple[float, int]]:
-    """[(score, docnum)] best first (BM25 over the query's text terms, ties by document
-    number), or newest first."""
-    candidates = np.flatnonzero(mask)
-    if not len(candidates) or limit <= 0:
-        return []
+def _scores(searcher, query, mask: np.ndarray) -> np.ndarray:
+    """BM25 of every document over the query's text terms (0 outside `mask`)."""
     table = columns(searcher)
     total = searcher.doc_count_all() or 1
     average = (searcher.reader().field_length(LENGTH_FIELD) / total) or 1.0
@@ -355,7 +386,17 @@ def top_docs(searcher, query, mask: np.ndarray, limit: int, by_date: bool = Fals
         idf = boost * math.log(1 + (total - found_in + 0.5) / (found_in + 0.5))
         norm = 1 - B + B * table["length"][ids] / average if fieldname == LENGTH_FIELD else 1.0
         scores[ids] += idf * frequencies * (K1 + 1) / (frequencies + K1 * norm)
-    chosen = scores[candidates]
+    return scores
+
+
+def top_docs(searcher, query, mask: np.ndarray, limit: int, by_date: bool = False) -> list[tuple[float, int]]:
+    """[(score, docnum)] best first (BM25 over the query's text terms, ties by document
+    number), or newest first."""
+    candidates = np.flatnonzero(mask)
+    if not len(candidates) or limit <= 0:
+        return []
+    table = columns(searcher)
+    chosen = _scores(searcher, query, mask)[candidates]
     if by_date:
         order = np.lexsort((-chosen, -table["updated"][candidates]))[:limit]
     else:
@@ -365,3 +406,36 @@ def top_docs(searcher, query, mask: np.ndarray, limit: int, by_date: bool = Fals
             candidates, chosen = candidates[keep], chosen[keep]
         order = np.lexsort((candidates, -chosen))[:limit]
     return [(float(chosen[i]), int(candidates[i])) for i in order]
+
+
+class Group(NamedTuple):
+    """One result: its best matching document and every matching document of the group."""
+    score: float
+    best: int  # docnum
+    members: np.ndarray  # docnums, best first
+
+
+def top_groups(searcher, query, mask: np.ndarray, limit: int, by_date: bool = False) -> list[Group]:
+    """The best `limit` groups, each ranked by its best document (ties by document number),
+    or newest first; with their matching documents, so a hit can list its pages and copies."""
+    candidates = np.flatnonzero(mask)
+    if not len(candidates) or limit <= 0:
+        return []
+    table = columns(searcher)
+    chosen = _scores(searcher, query, mask)[candidates]
+    groups = table["group"][candidates]
+    order = np.lexsort((candidates, -chosen, groups))  # by group, best document first
+    starts = np.flatnonzero(np.r_[True, groups[order][1:] != groups[order][:-1]])
+    ends = np.r_[starts[1:], len(order)]
+    leaders = order[starts]
+    best_scores, best_docs = chosen[leaders], candidates[leaders]
+    if by_date:
+        ranked = np.lexsort((best_docs, -best_scores, -table["updated"][best_docs]))[:limit]
+    else:
+        ranked = np.lexsort((best_docs, -best_scores))[:limit]
+    return [Group(float(best_scores[r]), int(best_docs[r]), candidates[order[starts[r]:ends[r]]]) for r in ranked]
+
+
+def evidence_numbers(searcher, docnums: np.ndarray) -> np.ndarray:
+    """The evidence each document belongs to (0: an answer)."""
+    return columns(searcher)["evidence_number"][docnums]

@@ -1,5 +1,7 @@
 """Searching: Thai words and phrases, a bigram fallback, filters inside the index query
-(never applied afterwards), highlighted snippets and facets within the permitted agencies."""
+(never applied afterwards), highlighted snippets and facets within the permitted agencies.
+One hit per evidence (its best page, and the other pages that matched) and per file copied
+within an agency (matching.group_key); totals and facets count those hits."""
 import os
 import re
 import threading
@@ -14,7 +16,7 @@ from whoosh.query import And, ConstantScoreQuery, DateRange, Every, Or, Term
 
 from portal.search.analyzer import THAI_DIGITS, thai_bigrams
 from portal.search.analyzer import words as split_words
-from portal.search.matching import facet_counts, match_mask, top_docs
+from portal.search.matching import evidence_numbers, facet_counts, group_count, match_mask, top_groups
 from portal.search.suggest import suggest
 
 FILTER_FIELDS = {"agency": "agency", "cycle": "cycle", "category": "categories",
@@ -24,6 +26,7 @@ DATE_FIELDS = {"document": "document_date", "uploaded": "uploaded"}
 FRAGMENTER = highlight.ContextFragmenter(maxchars=220, surround=60)
 SNIPPET_BEFORE, SNIPPET_WINDOW = 200, 900  # characters of the page searched for passages
 WHOLE = highlight.WholeFragmenter()
+LISTED_PAGES = 30  # matching pages named on one hit ("พบใน N หน้า" counts them all)
 FORMATTER = highlight.HtmlFormatter(tagname="mark", between=" … ")
 
 
@@ -32,6 +35,7 @@ class DateFilter:
     field: str = "document"  # a key of DATE_FIELDS
     start: date | None = None
     end: date | None = None
+    include_undated: bool = False  # a document-date range also finds evidence with no date
 
 
 @dataclass
@@ -53,6 +57,11 @@ class Hit:
     question_text: str = ""
     category: str = ""
     sub_item: str = ""
+    cycle_id: int = 0
+    # Every matching page of the evidence as (number, label), by number, and how many there are.
+    pages: list[tuple[int, str]] = field(default_factory=list)
+    page_count: int = 0
+    copies: list[int] = field(default_factory=list)  # other evidence of the same file in the agency
 
 
 @dataclass
@@ -64,6 +73,7 @@ class Results:
     hits: list[Hit]
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     suggestion: str = ""  # "did you mean", from terms in documents the user may see
+    undated: int = 0  # evidence without a document date that a document-date range left out
 
 
 def build_query(text: str, schema, with_bigrams: bool = True):
@@ -95,7 +105,9 @@ def scope_filter(agency_ids: set[int] | None, filters: dict[str, str], dates: "D
     if dates and (dates.start or dates.end):
         start = datetime.combine(dates.start, time.min) if dates.start else None
         end = datetime.combine(dates.end, time.max) if dates.end else None
-        parts.append(DateRange(DATE_FIELDS[dates.field], start, end))
+        in_range = DateRange(DATE_FIELDS[dates.field], start, end)
+        undated = dates.include_undated and dates.field == "document"
+        parts.append(Or([in_range, Term("dated", "0")]) if undated else in_range)
     return And(parts) if parts else None
 
 
@@ -112,22 +124,43 @@ def search(ix, text: str, agency_ids: set[int] | None, filters: dict[str, str] |
         # Words first; the costlier bigram query only when the words find less than a page.
         query = _scoped(build_query(text, ix.schema, False) if text else Every(), allowed)
         matched = match_mask(searcher, query)
-        total = int(matched.sum())
+        total, with_bigrams = group_count(searcher, matched), False
         if text and total < per_page:
+            with_bigrams = True
             query = _scoped(build_query(text, ix.schema), allowed)
             matched = match_mask(searcher, query)
-            total = int(matched.sum())
-        best = top_docs(searcher, query, matched, page * per_page, by_date=sort == "date")
+            total = group_count(searcher, matched)
+        best = top_groups(searcher, query, matched, page * per_page, by_date=sort == "date")
         words = {term for name, term in query.iter_all_terms() if name == "content"}
-        hits = [_hit(searcher, docnum, score, words) for score, docnum in best[(page - 1) * per_page:]]
+        hits = [_hit(searcher, group, words) for group in best[(page - 1) * per_page:]]
         facets = facet_counts(searcher, matched)
         suggestion = suggest(searcher, text, allowed) if text and not total else ""
         return Results(query=text, total=total, page=page, pages=max(1, -(-total // per_page)),
-                       hits=hits, facets=facets, suggestion=suggestion)
+                       hits=hits, facets=facets, suggestion=suggestion,
+                       undated=_undated_left_out(searcher, build_query(text, ix.schema, with_bigrams) if text else Every(),
+                                                 agency_ids, filters, dates))
 
 
-def _hit(searcher, docnum: int, score: float, words: set) -> Hit:
-    return make_hit(searcher.stored_fields(docnum), score, words, searcher.schema["content"].analyzer)
+def _undated_left_out(searcher, words, agency_ids, filters: dict, dates: "DateFilter | None") -> int:
+    """Evidence the same words and filters find without the document-date range that has
+    no document date (the search left it out)."""
+    if not dates or dates.field != "document" or dates.include_undated or not (dates.start or dates.end):
+        return 0
+    undated = And([Term("dated", "0")] + ([allowed] if (allowed := scope_filter(agency_ids, filters)) else []))
+    return group_count(searcher, match_mask(searcher, _scoped(words, undated)))
+
+
+def _hit(searcher, group, words: set) -> Hit:
+    hit = make_hit(searcher.stored_fields(group.best), group.score, words, searcher.schema["content"].analyzer)
+    if hit.evidence_id is None:
+        return hit
+    numbers = evidence_numbers(searcher, group.members)
+    own = group.members[numbers == hit.evidence_id]
+    hit.page_count = len(own)
+    hit.pages = sorted((int(stored.get("page") or 0), stored.get("page_label") or "")
+                       for stored in map(searcher.stored_fields, own[:LISTED_PAGES].tolist()))
+    hit.copies = sorted({int(n) for n in numbers} - {hit.evidence_id})
+    return hit
 
 
 def make_hit(stored, score: float, words: set, analyzer) -> Hit:
@@ -138,7 +171,7 @@ def make_hit(stored, score: float, words: set, analyzer) -> Hit:
         content = content.rstrip()[:-len(file_name)].rstrip()
     title = stored.get("title") or ""
     hit = Hit(evidence_id=int(stored["evidence"]) if stored.get("evidence") else None,
-              agency_id=int(stored["agency"]), title=title,
+              agency_id=int(stored["agency"]), cycle_id=int(stored.get("cycle") or 0), title=title,
               file_name=file_name, file_kind=kind, page=int(stored.get("page") or 0),
               page_label=stored.get("page_label") or "",
               items=[i for i in (stored.get("items") or "").split(",") if i], score=score,

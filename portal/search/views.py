@@ -4,14 +4,17 @@ import re
 
 from flask import abort, request
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from portal import cycles
 from portal.access import visible_agency_ids
 from portal.criteria.schema import CODE_PATTERN
 from portal.extensions import db
 from portal.fragments import render
-from portal.models import Agency, Category
+from portal.models import Agency, Category, ChecklistItem, SubItem
+from portal.models.review import STATUS_LABELS, ItemReview
 from portal.search import backend
+from portal.evidence.queries import item_url
 from portal.search import bp
 from portal.search.index import SearchUnavailable
 from portal.search.query import DATE_FIELDS, FILTER_FIELDS, DateFilter
@@ -50,6 +53,7 @@ def page():
         Category.version == cycles.criteria_edition()).order_by(Category.position)))
     return render("search/page.html", "results", 422 if form_error else 200,
                   text=text, filters=filters, sort=sort, results=results,
+                  places=_item_places(results.hits) if results else {},
                   dates=request.args, date_field=dates.field, form_error=form_error,
                   agencies=agencies, agency_names={str(a.id): a.name for a in agencies},
                   categories=categories, cycles=cycles.all_cycles(), show_agency_filter=allowed is None or len(allowed) > 1)
@@ -75,4 +79,34 @@ def _dates(args) -> tuple[DateFilter, str]:
         return DateFilter(field), str(error)
     if start and end and start > end:
         return DateFilter(field), "วันที่เริ่มต้องไม่หลังวันที่สิ้นสุด"
-    return DateFilter(field, start, end), ""
+    return DateFilter(field, start, end, include_undated=args.get("undated") == "1"), ""
+
+
+def _item_places(hits) -> dict[str, dict]:
+    """For each item code on the shown hits ("<cycle>:<agency>:<code>"): the item's place
+    in its agency's workspace and its review status there, in a few queries."""
+    wanted = {(hit.cycle_id, hit.agency_id, code) for hit in hits for code in hit.items}
+    if not wanted:
+        return {}
+    editions = {c.id: cycles.criteria_edition(c) for c in cycles.all_cycles() if c.id in {w[0] for w in wanted}}
+    codes = {code for _, _, code in wanted}
+    items = {}
+    for item in db.session.scalars(
+            select(ChecklistItem).join(SubItem).join(Category)
+            .options(contains_eager(ChecklistItem.sub_item).contains_eager(SubItem.category))
+            .where(Category.version.in_(set(editions.values())),
+                   SubItem.code.in_({c.partition("-")[0] for c in codes}),
+                   ChecklistItem.code.in_({c.partition("-")[2] for c in codes}))):
+        items[(item.sub_item.category.version, item.full_code)] = item
+    statuses = {(r.cycle_id, r.agency_id, r.checklist_item_id): r.status for r in db.session.scalars(
+        select(ItemReview).where(ItemReview.agency_id.in_({w[1] for w in wanted}),
+                                 ItemReview.cycle_id.in_(set(editions))))}
+    places = {}
+    for cycle_id, agency_id, code in wanted:
+        item = items.get((editions.get(cycle_id), code))
+        if item is None:  # a code of another edition, no longer loaded
+            continue
+        status = statuses.get((cycle_id, agency_id, item.id), "")
+        places[f"{cycle_id}:{agency_id}:{code}"] = {
+            "url": item_url(agency_id, item), "status": status, "status_label": STATUS_LABELS.get(status, "")}
+    return places

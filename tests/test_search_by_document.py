@@ -123,6 +123,9 @@ def test_a_document_date_range_says_how_many_undated_evidence_it_left_out(app, t
     assert "undated=1" in link
     both = client.get(link, headers=HX).get_data(as_text=True)
     assert "พบ 2 รายการ" in both and f"/evidence/{undated}?" in both and "เฉพาะที่มีวันที่ในช่วง" in both
+    whole_page = client.get(link).get_data(as_text=True)  # the link is a page: its form keeps the choice
+    assert '<option value="1" selected>รวมด้วย</option>' in whole_page
+    assert "ไม่ระบุวันที่ในเอกสาร: รวมด้วย" in whole_page  # and shows it among the active filters
     # Upload dates have no undated evidence to leave out; neither does a search without a range.
     assert "ไม่รวมหลักฐาน" not in results(client, **dict(in_range, date_field="uploaded"))
     assert "ไม่รวมหลักฐาน" not in results(client, q="strategic")

@@ -5,7 +5,7 @@
 (function () {
   "use strict";
   // namedItem, not elements[name]: elements.item is the collection's own method
-  var FILTERS = ["agency", "category", "sub_item", "item", "level", "kind", "cycle", "date_from", "date_to"];
+  var FILTERS = ["agency", "category", "sub_item", "item", "level", "kind", "cycle", "date_from", "date_to", "undated"];
 
   function shown(field) {
     // a sub-item's option carries its title too: its code is enough on a chip

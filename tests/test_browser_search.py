@@ -180,3 +180,53 @@ def test_on_a_wide_screen_the_filters_show_as_before(app, live_server, browser):
         page.screenshot(path=str(shots / "desktop-after.png"))
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_a_document_is_one_hit_whose_pages_open_it_at_the_matched_words(app, live_server, browser, width):
+    from portal.models import AssessmentCycle, ItemReview
+    from sqlalchemy import select
+
+    from tests.helpers import checklist_item, stored_text_evidence
+
+    with app.app_context():
+        admin_ops.make_current(admin_ops.create_cycle(2569, "pmqa-4.0"))
+        agency = make_agency("DOC-BROWSER", "กรมทดสอบการค้นหาแบบเอกสาร")
+        editor = make_user("doc-searcher", ("agency_editor", agency))
+        item = checklist_item("1.1", "B1")
+        pages = ["บทนำของรายงาน", "แผนยุทธศาสตร์ด้านการบริการประชาชน", "งบประมาณประจำปี",
+                 "การทบทวนแผนยุทธศาสตร์ร่วมกับผู้มีส่วนได้ส่วนเสีย"]
+        for title in ("รายงานประจำปี 2569", "รายงานประจำปี 2569 (สำเนา)"):  # the same bytes twice
+            evidence = stored_text_evidence(agency, item, editor, title, "รายงานประจำปีฉบับเดียวกัน")
+            for number, text in enumerate(pages, 1):
+                evidence.pages.append(EvidencePage(number=number, label=f"หน้า {number}", text=text))
+        cycle = db.session.scalar(select(AssessmentCycle).where(AssessmentCycle.is_current))
+        db.session.add(ItemReview(agency_id=agency.id, cycle_id=cycle.id, checklist_item_id=item.id, status="accepted"))
+        db.session.commit()
+        rebuild(index_folder())
+    context = browser.new_context(locale="th-TH", viewport={"width": width, "height": 844 if width == 390 else 768})
+    page = context.new_page()
+    try:
+        sign_in(page, live_server.url, "doc-searcher", PASSWORD)
+        page.goto(f"{live_server.url}/search/?q=ยุทธศาสตร์")
+        hits = page.locator("#results .hit")
+        assert hits.count() == 1
+        hit = hits.first
+        assert "พบใน 2 หน้า" in hit.inner_text() and "มีสำเนาไฟล์เดียวกันอีก 1 รายการ" in hit.inner_text()
+        assert hit.locator(".review-badge").inner_text() == "ผ่านการพิจารณา"
+        assert layout_problems(page, f"search {width}", width) == []
+        page.screenshot(path=str(ARTIFACTS / "search" / f"document-hit-{width}.png"), full_page=True)
+        hit.locator(".hit-pages a", has_text="หน้า 4").click()
+        page.wait_for_url("**page=4**")
+        opened = page.locator("#page-4")
+        assert opened.is_visible() and opened.locator("mark").count() >= 1  # a text file's pages are its preview
+        assert "ยุทธศาสตร์" in opened.locator("mark").first.inner_text()
+        assert opened.locator("mark").first.is_visible()
+        page.screenshot(path=str(ARTIFACTS / "search" / f"document-opened-{width}.png"))
+        page.go_back()
+        hit = page.locator("#results .hit").first
+        hit.locator(".hit-items a", has_text="1.1-B1").click()
+        page.wait_for_url("**/criteria/1/1.1**")
+        assert page.url.endswith(f"#item-{item.id}") and page.locator(f"#item-{item.id}").is_visible()
+    finally:
+        context.close()

@@ -11,7 +11,7 @@ from portal.access import visible_agency_ids
 from portal.criteria.schema import CODE_PATTERN
 from portal.extensions import db
 from portal.fragments import render
-from portal.models import Agency, Category, ChecklistItem, SubItem
+from portal.models import Agency, Category, ChecklistItem, Evidence, SubItem
 from portal.models.review import STATUS_LABELS, ItemReview
 from portal.search import backend
 from portal.evidence.queries import item_url
@@ -21,6 +21,7 @@ from portal.search.query import DATE_FIELDS, FILTER_FIELDS, DateFilter
 from portal.thai.dates import ThaiDateError, parse_thai_date
 
 PER_PAGE = 10
+COPIES_NAMED = 5  # copies of a file named on its hit; the rest are counted
 SUB_ITEM_CODE = re.compile(r"[1-6]\.[1-4]")
 
 
@@ -54,6 +55,7 @@ def page():
     return render("search/page.html", "results", 422 if form_error else 200,
                   text=text, filters=filters, sort=sort, results=results,
                   places=_item_places(results.hits) if results else {},
+                  copy_titles=_copy_titles(results.hits) if results else {},
                   dates=request.args, date_field=dates.field, form_error=form_error,
                   agencies=agencies, agency_names={str(a.id): a.name for a in agencies},
                   categories=categories, cycles=cycles.all_cycles(), show_agency_filter=allowed is None or len(allowed) > 1)
@@ -80,6 +82,12 @@ def _dates(args) -> tuple[DateFilter, str]:
     if start and end and start > end:
         return DateFilter(field), "วันที่เริ่มต้องไม่หลังวันที่สิ้นสุด"
     return DateFilter(field, start, end, include_undated=args.get("undated") == "1"), ""
+
+
+def _copy_titles(hits) -> dict[int, str]:
+    """The titles of the copies named on the shown hits (the same agency's, so visible)."""
+    ids = {copy for hit in hits for copy in hit.copies[:COPIES_NAMED]}
+    return dict(db.session.execute(select(Evidence.id, Evidence.title).where(Evidence.id.in_(ids))).all()) if ids else {}
 
 
 def _item_places(hits) -> dict[str, dict]:

@@ -2,28 +2,27 @@
 
 Whoosh's own matchers visit one document per Python call (~25 µs each: seconds for a word
 found on most of 100k pages). Here each term's postings are read a whole block at a time
-into numpy arrays, a query becomes a boolean mask over the index's document numbers, BM25
+into numpy arrays (whoosh_codec.py, the one module that knows Whoosh's private codec), a query becomes a boolean mask over the index's document numbers, BM25
 is summed with array arithmetic and facets are counted from per-document columns.
 A result is a group of documents, not one page: the pages of one evidence, and the copies
 of one file within one agency (same SHA-256), are one hit, ranked by their best page; totals
-and facets count groups (the "group" column, index.group_key).
+and facets count groups (the "group" column, group_key).
 Segments never change once written (deletions are kept apart), so a segment's columns are
 built once per process and a commit only adds the new segment's.
 """
 import hashlib
 import math
-import pickle
 import threading
 from collections import OrderedDict
 from functools import reduce
 from typing import NamedTuple
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, ConstantScoreQuery, Every, NumericRange, Or, Phrase, Term
 from whoosh.reading import TermNotFound
-from whoosh.util.numeric import byte_to_length
+
+from portal.search import whoosh_codec
 
 FACETS = {"agency": "agency", "kind": "file_kind", "category": "categories"}
 SINGLE_VALUED = ("agency", "file_kind")  # one value per group as well (an agency's file, one kind)
@@ -34,7 +33,6 @@ NUMBER_COLUMNS = {"updated": np.int64, "group": np.uint64, "evidence_number": np
 K1, B = 1.2, 0.75
 BOOSTS = {"title": 2.0, "content": 1.0, "file_name": 1.0, "title_bigram": 0.5, "content_bigram": 0.25}
 LENGTH_FIELD = "content"  # the one long field; short fields and bigrams are scored without length
-_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 _NO_IDS, _NO_WEIGHTS = np.zeros(0, np.int64), np.zeros(0, np.float32)
 _lock = threading.Lock()
 
@@ -56,48 +54,16 @@ def _raw_matcher(leaf, fieldname: str, text):
         matcher = leaf.postings(fieldname, text)
     except TermNotFound:  # only that: a damaged file must fail the search (repair.py), not find nothing
         return None
-    return matcher.child if isinstance(matcher, FilterMatcher) else matcher
+    if isinstance(matcher, FilterMatcher):  # it has already stepped past leading deleted documents
+        matcher = matcher.child
+        matcher.reset()
+    return matcher
 
 
-def _leaf_postings(leaf, fieldname: str, text, with_values: bool = False):
-    """(local docnums, weights[, encoded values]) of one term in one segment. Whoosh 3
-    blocks hold delta-coded ids (each block starting from its first absolute id), so one
-    running sum over all blocks needs each block's first id made relative to the
-    previous block's last."""
+def _leaf_postings(leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
+    """(local docnums, weights) of one term in one segment."""
     matcher = _raw_matcher(leaf, fieldname, text)
-    if matcher is None:
-        return (_NO_IDS, _NO_WEIGHTS, []) if with_values else (_NO_IDS, _NO_WEIGHTS)
-    deltas, weights, values = [], [], []
-    if isinstance(matcher, W3LeafMatcher):
-        previous_last = 0
-        while matcher.is_active():
-            if matcher._data is None:
-                matcher._read_data()
-            block_ids, block_weights = matcher._data[0], matcher._data[1]
-            start = len(deltas)
-            deltas.extend(block_ids)
-            deltas[start] -= previous_last
-            previous_last = matcher._maxid
-            if isinstance(block_weights, tuple):
-                weights.extend(block_weights)
-            else:  # None: all 1.0; a float: all the same
-                weights.extend([1.0 if block_weights is None else block_weights] * len(block_ids))
-            if with_values:
-                matcher._read_values()
-                values.extend(matcher._values)
-            matcher._next_block()
-        ids = np.cumsum(np.array(deltas, dtype=np.int64))
-    else:  # another codec: one posting at a time
-        plain = []
-        while matcher.is_active():
-            plain.append(matcher.id())
-            weights.append(matcher.weight())
-            if with_values:
-                values.append(matcher.value())
-            matcher.next()
-        ids = np.array(plain, dtype=np.int64)
-    weights = np.array(weights, dtype=np.float32)
-    return (ids, weights, values) if with_values else (ids, weights)
+    return whoosh_codec.read_postings(matcher) if matcher is not None else (_NO_IDS, _NO_WEIGHTS)
 
 
 def term_postings(searcher, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
@@ -220,24 +186,17 @@ def _position_keys(searcher, fieldname: str, word) -> np.ndarray:
 
 def _cached_positions(leaf, fieldname: str, word) -> np.ndarray:
     """A segment's (local docnum << 32) + position keys of a word, decoded from Whoosh's
-    Positions values (a length, then pickled deltas) and kept like postings; its ids and
+    Positions values (whoosh_codec.read_postings) and kept like postings; its ids and
     weights are kept on the way, so ranking the phrase does not read the blocks again."""
     key = (leaf.segment().segment_id(), fieldname, word, "positions")
     found = _recall(key)
     if found is not None:
         return found[0]
-    ids, weights, values = _leaf_postings(leaf, fieldname, word, with_values=True)
+    matcher = _raw_matcher(leaf, fieldname, word)
+    if matcher is None:
+        return _NO_IDS
+    ids, weights, (counts, positions) = whoosh_codec.read_postings(matcher, with_positions=True)
     _remember(key[:3], (ids, weights))
-    deltas, counts = [], []
-    for value in values:
-        codes = pickle.loads(value[4:] if value.endswith(b".") else value[4:] + b".")
-        deltas.extend(codes)
-        counts.append(len(codes))
-    counts = np.array(counts, dtype=np.int64)
-    deltas = np.array(deltas, dtype=np.int64)
-    running = np.cumsum(deltas)
-    firsts = np.cumsum(counts) - counts
-    positions = running - np.repeat(running[firsts] - deltas[firsts], counts)  # each document from 0
     keys = (np.repeat(ids, counts) << 32) + positions
     _remember(key, (keys,))
     return keys
@@ -263,9 +222,7 @@ def _segment_columns(leaf) -> dict:
     for column in MULTI_VALUED:  # few values (categories): one mask each
         table[column] = {value: _from_ids(size, _leaf_postings(leaf, column, value)[0])
                          for value in leaf.field_terms(column)}
-    lengths = leaf._perdoc._cached_reader(_lenfield(LENGTH_FIELD), LENGTHS_COLUMN)
-    table["length"] = (_LENGTHS[np.fromiter(iter(lengths), dtype=np.uint8, count=size)]
-                       if lengths is not None else np.zeros(size, dtype=np.float32))
+    table["length"] = whoosh_codec.field_lengths(leaf, LENGTH_FIELD)
     for column, kind in NUMBER_COLUMNS.items():
         table[column] = (np.array(list(leaf.column_reader(column, translate=False)), dtype=kind)
                          if leaf.has_column(column) else np.zeros(size, dtype=kind))

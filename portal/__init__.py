@@ -79,9 +79,11 @@ def register_events(app: Flask) -> None:
     after-commit hook (portal.effects), and the worker's tasks, which the queue enqueues by
     name."""
     from portal import audit, effects, queue, tasks
+    from portal.search import pg as search_pg
     from portal.main import errors
 
     errors.register(app)
     audit.register(app)
     effects.listen()
+    search_pg.listen()  # the PostgreSQL engine writes its rows before each commit
     queue.require_tasks(tasks.ALL)

@@ -1,4 +1,5 @@
 """Small helpers for tests: accounts per role, signing in, CSRF tokens."""
+import os
 import re
 
 from sqlalchemy import select
@@ -8,6 +9,8 @@ from portal.extensions import db
 from portal.models import Agency, ChecklistItem, SubItem
 
 PASSWORD = "correct-horse-battery"
+# The search engines a search test runs on: Whoosh always, PostgreSQL's in the PostgreSQL pass.
+SEARCH_ENGINES = ("whoosh", "postgres") if os.environ.get("TEST_PG_ADMIN_URL") else ("whoosh",)
 CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
 
 

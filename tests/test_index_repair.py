@@ -22,7 +22,7 @@ from tests.helpers import login, make_agency, make_user
 TITLES = ["แผนยุทธศาสตร์กรม", "รายงานผลการดำเนินงาน", "คู่มือการปฏิบัติงาน", "แผนปฏิบัติราชการประจำปี"]
 
 
-@pytest.fixture(params=backend.BACKENDS)
+@pytest.fixture(params=["whoosh"])  # the damage of files on disk: Whoosh only
 def indexed(request, app, tmp_path, monkeypatch):
     """Four evidence of one agency in an index of their own, written in several commits."""
     monkeypatch.setitem(app.config, "SEARCH_INDEX_DIR", str(tmp_path / "index"))

@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.models import Answer, OutboxEffect, Question, SubItem
 from portal.search import backend, index, repair
 from portal.search.query import DateFilter
-from tests.helpers import checklist_item, make_agency, make_user, signed_in
+from tests.helpers import SEARCH_ENGINES, checklist_item, make_agency, make_user, signed_in
 
 HX = {"HX-Request": "true"}
 FIRST = "ผู้บริหารทบทวนวิสัยทัศน์ร่วมกับผู้มีส่วนได้ส่วนเสียทุกไตรมาส และเตรียมรับมืออุทกภัย"
@@ -35,7 +35,7 @@ def immediate():
         queue.huey.immediate = False
 
 
-@pytest.fixture(params=backend.BACKENDS)
+@pytest.fixture(params=SEARCH_ENGINES)
 def world(request, app, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "SEARCH_BACKEND", request.param)
     monkeypatch.setitem(app.config, "SEARCH_INDEX_DIR", str(tmp_path / "index"))

@@ -7,6 +7,7 @@ goes through the upload route, the duplicate offer and the worker, as an agency'
 import io
 import re
 
+import pytest
 from sqlalchemy import select
 
 from portal import tasks
@@ -14,12 +15,20 @@ from portal.extensions import db
 from portal.models import AssessmentCycle, ChecklistItem, Evidence, SubItem
 from portal.models.review import ItemReview
 from portal.search import backend
+from tests.helpers import SEARCH_ENGINES
 from tests.test_evidence import duplicate_offer
 from tests.uploading import upload_and_process, uploading_editor
 
 PAGE_TEXTS = ["Strategic plan of the department 2569", "Budget tables and staff numbers",
               "Review of the strategic plan with stakeholders"]
 HX = {"HX-Request": "true"}
+
+
+@pytest.fixture(params=SEARCH_ENGINES, autouse=True)
+def engine(request, app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "SEARCH_BACKEND", request.param)
+    monkeypatch.setitem(app.config, "SEARCH_INDEX_DIR", str(tmp_path / "index"))
+    return request.param
 
 
 def three_page_pdf(path):

@@ -7,12 +7,11 @@ from datetime import date, timedelta
 import pytest
 
 from portal.extensions import db
-from portal.search.backend import BACKENDS
 from portal.models import Evidence
 from portal.search.index import open_index, rebuild
 from portal.search.query import DateFilter, search
 from portal.search.backend import index_folder
-from tests.helpers import login
+from tests.helpers import SEARCH_ENGINES, login
 from tests.test_search import DOCS, corpus, titles  # noqa: F401  (the shared fixture)
 
 
@@ -200,7 +199,7 @@ def scope_filter_for(dates):
     return scope_filter(None, {}, dates)
 
 
-@pytest.mark.parametrize("engine", BACKENDS)
+@pytest.mark.parametrize("engine", SEARCH_ENGINES)
 def test_link_hits_highlight_the_title_and_keep_the_address_out_of_the_snippet(app, corpus, engine, monkeypatch):
     from portal.evidence import operations as ops
     from portal.models import Agency, ChecklistItem
@@ -276,7 +275,7 @@ def test_marks_inside_words_are_escaped_and_cut_at_word_boundaries():
     assert _marked_inside_words("ไม่มี", {"แผน"}) == ""
 
 
-@pytest.mark.parametrize("engine", BACKENDS)
+@pytest.mark.parametrize("engine", SEARCH_ENGINES)
 def test_page_filters_by_sub_item_and_item_and_rejects_bad_codes(app, corpus, engine, monkeypatch):
     from portal.search import backend
 
@@ -299,7 +298,7 @@ def test_page_filters_by_sub_item_and_item_and_rejects_bad_codes(app, corpus, en
         assert "แผนยุทธศาสตร์กรม" not in body
 
 
-@pytest.mark.parametrize("engine", BACKENDS)
+@pytest.mark.parametrize("engine", SEARCH_ENGINES)
 def test_a_thai_run_typed_without_spaces_is_a_phrase(app, corpus, engine, monkeypatch):
     from portal.evidence import operations as ops
     from portal.models import Agency, EvidencePage

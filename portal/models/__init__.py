@@ -25,6 +25,7 @@ from portal.models.audit import AuditEvent
 from portal.models.evidence import Evidence, EvidenceAttachment, EvidencePage, FileVersion
 from portal.models.outbox import EFFECT_KINDS, OutboxEffect
 from portal.models.rate_limit import RateLimitCounter
+from portal.models.search import SearchPage
 from portal.models.results import ResultMetric, ResultMetricEvidence
 from portal.models.review import (
     REVIEW_STATUSES,
@@ -46,5 +47,5 @@ __all__ = [
     "Comment", "CommentThread", "ItemReview", "ThreadRead", "RateLimitCounter", "EFFECT_KINDS", "OutboxEffect",
     "Answer", "AnswerCitation", "AnswerRevision", "ItemStatement", "SubItemClaim", "Submission",
     "FINDING_KINDS", "JUDGED_LEVELS", "AssessmentAssignment", "AssessmentState", "Finding", "GoodPractice",
-    "ImprovementPlanEntry", "Judgement",
+    "ImprovementPlanEntry", "Judgement", "SearchPage",
 ]

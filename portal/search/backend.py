@@ -1,8 +1,9 @@
-"""The small search interface the rest of the portal uses, so an engine for national scale
-can sit beside the embedded Whoosh index (DESIGN): SEARCH_BACKEND = "whoosh" (default).
-The SQLite FTS5 backend that sat here was retired: slower than Whoosh on counts and facets
-and no help past one machine (its figures stay in the README). Errors reading an index
-become SearchUnavailable and a rebuild (repair.py)."""
+"""The small search interface the rest of the portal uses: two engines behind it (DESIGN).
+SEARCH_BACKEND = "whoosh" (default): the embedded index on disk, for one agency or a pilot;
+"postgres": rows in the database itself (pg.py), for a national installation on
+PostgreSQL. The SQLite FTS5 backend that sat here was retired: slower than Whoosh on counts
+and facets and no help past one machine (its figures stay in the README). Errors reading
+an index become SearchUnavailable and a rebuild (repair.py)."""
 import logging
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from portal.search import repair
 from portal.models.user import utcnow
 from portal.search.index import SearchUnavailable, answers_changed_since, changed_since
 
-BACKENDS = ("whoosh",)
+BACKENDS = ("whoosh", "postgres")
 log = logging.getLogger(__name__)
 
 
@@ -25,11 +26,15 @@ def name() -> str:
 
 
 def index_folder() -> Path:
-    return Path(current_app.config["SEARCH_INDEX_DIR"]) / "pmqa"
+    # PostgreSQL keeps its rows in the database; the folder holds only its rebuild markers.
+    return Path(current_app.config["SEARCH_INDEX_DIR"]) / ("pmqa" if name() == "whoosh" else "pmqa-postgres")
 
 
 def _modules():
-    name()  # refuses an unknown engine
+    if name() == "postgres":
+        from portal.search import pg
+
+        return pg, pg
     from portal.search import index, query
 
     return index, query

@@ -74,6 +74,7 @@ class Results:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     suggestion: str = ""  # "did you mean", from terms in documents the user may see
     undated: int = 0  # evidence without a document date that a document-date range left out
+    more_than: bool = False  # the total is a lower bound (an engine that reads a capped set of matches)
 
 
 def build_query(text: str, schema, with_bigrams: bool = True):

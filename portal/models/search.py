@@ -1,0 +1,49 @@
+"""The PostgreSQL search engine's table (portal/search/pg.py): one row per evidence page
+(or link) and per answer, written in the same transaction as the change it indexes. The
+tsvector and array columns are PostgreSQL's own; on SQLite the table exists (one schema
+for every database) but the embedded Whoosh index is used instead."""
+from datetime import date, datetime
+
+from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+
+Words = Text().with_variant(TSVECTOR(), "postgresql")
+Codes = JSON().with_variant(ARRAY(Text), "postgresql")
+
+
+class SearchPage(db.Model):
+    __tablename__ = "search_page"
+    __table_args__ = (
+        Index("ix_search_page_agency_cycle", "agency_id", "cycle_id"),
+        # GIN on PostgreSQL (the words index is RUM where the extension exists: migration 0018).
+        Index("ix_search_page_words", "words", postgresql_using="gin"),
+        Index("ix_search_page_bigrams", "bigrams", postgresql_using="gin"),
+        Index("ix_search_page_items", "items", postgresql_using="gin"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id", ondelete="CASCADE"), index=True)
+    answer_id: Mapped[int | None] = mapped_column(ForeignKey("answer.id", ondelete="CASCADE"), index=True)
+    agency_id: Mapped[int]
+    cycle_id: Mapped[int]
+    group_key: Mapped[int] = mapped_column(BigInteger)  # portal.search.matching.group_key
+    categories: Mapped[list[str]] = mapped_column(Codes)
+    sub_items: Mapped[list[str]] = mapped_column(Codes)
+    items: Mapped[list[str]] = mapped_column(Codes)
+    levels: Mapped[list[str]] = mapped_column(Codes)
+    file_kind: Mapped[str] = mapped_column(String(16))
+    file_name: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    page: Mapped[int]
+    page_label: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(Text)  # shown in snippets
+    question_id: Mapped[int | None]
+    question_text: Mapped[str] = mapped_column(Text, default="")
+    updated: Mapped[datetime] = mapped_column(DateTime)  # the evidence's or answer's updated_at (UTC)
+    document_date: Mapped[date | None] = mapped_column(Date)
+    uploaded: Mapped[date | None] = mapped_column(Date)  # Bangkok date the evidence was added
+    words = mapped_column(Words)  # the Thai analyzer's tokens with positions: title A, file name C, text D
+    bigrams = mapped_column(Words)  # letter-pair recall field of title and text, no positions

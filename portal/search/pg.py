@@ -1,0 +1,341 @@
+"""The PostgreSQL search engine (SEARCH_BACKEND = "postgres"), for a national installation
+where every web worker on every machine reads one database. The same analyzer's tokens as
+the Whoosh index, kept in the table search_page (portal/models/search.py): a tsvector of
+words with positions (title weighted A, file name C, text D) and one of letter pairs.
+
+- Rows are written **in the transaction of the change**: a session hook before each commit
+  rewrites the rows of the evidence and answers the transaction recorded for indexing
+  (effects.record "index"/"index_answer"), so nothing can drift from the database and
+  nothing is lost when a process dies. The worker's later index job rewrites them again
+  (harmless), and `search reindex` rebuilds them from the stored text.
+- Matching, scope and every filter are SQL; the tsvector literals are built here from the
+  analyzer's tokens (PostgreSQL's own parser never splits Thai).
+- At most CANDIDATE_CAP matching pages are read, in no particular order, then grouped per
+  result (evidence and copies, as Whoosh's index does) and ranked by ts_rank: above the cap
+  the total shows as "มากกว่า N" and ranking only sees the pages read (the README says what
+  this costs in relevance).
+"""
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import and_, bindparam, cast, delete, event, func, literal, literal_column, or_, select
+from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
+from sqlalchemy.orm import Session, selectinload
+
+from portal.database import end_transaction, reading, write
+from portal.extensions import db
+from portal.models import Answer
+from portal.models.search import SearchPage
+from portal.search import answer_documents
+from portal.search.analyzer import thai_analyzer, thai_bigrams
+from portal.search.matching import BOOSTS
+from portal.search.index import SearchUnavailable, _live_evidence, documents_for, rebuild_todo, stamp
+from portal.search.query import QUOTED, Results, make_hit
+
+CANDIDATE_CAP = 10_000  # matching pages read per search; more are counted as "more than"
+LISTED_PAGES = 30
+POSITION_LIMIT = 16383  # PostgreSQL's largest lexeme position
+# ts_rank's weights {D (text), C (file name), B (unused), A (title)} from the ranking table
+# both engines use, scaled to PostgreSQL's 0…1.
+_TOP = max(BOOSTS["content"], BOOSTS["file_name"], BOOSTS["title"])
+RANK_WEIGHTS = "{%g, %g, 0, %g}" % (BOOSTS["content"] / _TOP, BOOSTS["file_name"] / _TOP, BOOSTS["title"] / _TOP)
+FILTER_COLUMNS = {"category": "categories", "sub_item": "sub_items", "item": "items", "level": "levels"}
+TABLE = SearchPage.__table__
+
+
+@dataclass
+class Handle:
+    """What backend.open_index() hands to search(): the database is the index."""
+    name: str = "postgres"
+
+
+def open_index(_folder=None) -> Handle:
+    if db.engine.dialect.name != "postgresql":
+        raise SearchUnavailable("ดัชนีค้นหาแบบ PostgreSQL ใช้ได้เฉพาะเมื่อฐานข้อมูลเป็น PostgreSQL")
+    return Handle()
+
+
+# Tokens and tsvector literals --------------------------------------------------------
+
+def _quoted(lexeme: str) -> str:
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tokens(text: str) -> list[str]:
+    """The analyzer's lowercased words, as the Whoosh index has them."""
+    return [token.text for token in thai_analyzer()(text or "")]
+
+
+def bigram_tokens(text: str) -> set[str]:
+    return {gram.lower() for gram, _, _ in thai_bigrams(text or "")}
+
+
+def words_vector(title: str, file_name: str, content: str) -> str:
+    """A tsvector literal: title tokens weighted A, file name C, text D, positions kept
+    per field with gaps between them, so a phrase never runs from one field into the next."""
+    parts, position = [], 1
+    for text, weight in ((title, "A"), (file_name, "C"), (content, "D")):
+        for token in tokens(text):
+            parts.append(f"{_quoted(token)}:{min(position, POSITION_LIMIT)}{weight}")
+            position += 1
+        position += 10
+    return " ".join(parts)
+
+
+def bigrams_vector(title: str, content: str) -> str:
+    return " ".join(_quoted(g) for g in sorted(bigram_tokens(title) | bigram_tokens(content)))
+
+
+# Writing -------------------------------------------------------------------------
+
+def _row(document: dict) -> dict:
+    """A search_page row from the same document dict the Whoosh index is written from."""
+    codes = lambda name: [c for c in (document.get(name) or "").split(",") if c]  # noqa: E731
+    return {
+        "evidence_id": int(document["evidence"]) if document.get("evidence") else None,
+        "answer_id": int(document["answer"]) if document.get("answer") else None,
+        "agency_id": int(document["agency"]), "cycle_id": int(document["cycle"]),
+        "group_key": document["group"], "categories": codes("categories"), "sub_items": codes("sub_items"),
+        "items": codes("items"), "levels": codes("levels"), "file_kind": document.get("file_kind") or "",
+        "file_name": document.get("file_name") or "", "title": document.get("title") or "",
+        "page": int(document.get("page") or 0), "page_label": document.get("page_label") or "",
+        "content": document.get("content") or "",
+        "question_id": int(document["question"]) if document.get("question") else None,
+        "question_text": document.get("question_text") or "", "updated": document["updated"],
+        "document_date": document["document_date"].date() if document.get("document_date") else None,
+        "uploaded": document["uploaded"].date() if document.get("uploaded") else None,
+        "words": words_vector(document.get("title") or "", document.get("file_name") or "",
+                              document.get("content") or ""),
+        "bigrams": bigrams_vector(document.get("title") or "", document.get("content") or ""),
+    }
+
+
+INSERT = TABLE.insert().values(words=cast(bindparam("words"), TSVECTOR), bigrams=cast(bindparam("bigrams"), TSVECTOR))
+
+
+def write_rows(session, evidence_ids=(), answer_ids=()) -> None:
+    """Make the rows of these evidence and answers agree with the session's state (in the
+    caller's transaction): old rows out, the live ones' rows in."""
+    evidence_ids, answer_ids = sorted(set(evidence_ids)), sorted(set(answer_ids))
+    if evidence_ids:
+        session.execute(delete(SearchPage).where(SearchPage.evidence_id.in_(evidence_ids)))
+    if answer_ids:
+        session.execute(delete(SearchPage).where(SearchPage.answer_id.in_(answer_ids)))
+    documents = []
+    if evidence_ids:
+        documents += [d for evidence in _live_evidence(evidence_ids) for d in documents_for(evidence)]
+    if answer_ids:
+        answers = session.scalars(select(Answer).where(Answer.id.in_(answer_ids))
+                                  .options(selectinload(Answer.question)))
+        documents += [d for d in map(answer_documents.document_for, answers) if d]
+    if documents:
+        session.execute(INSERT, [_row(d) for d in documents])
+
+
+def in_use() -> bool:
+    return current_app.config.get("SEARCH_BACKEND") == "postgres"
+
+
+def _before_commit(session) -> None:
+    """The transaction's own index rows, written before it commits (effects.record)."""
+    from portal import effects
+
+    if not session.info.get(effects.PENDING) or not _session_in_app():
+        return
+    wanted = effects.pending(session)
+    if not (wanted.get("index") or wanted.get("index_answer")) or not in_use():
+        return
+    session.flush()
+    write_rows(session, wanted.get("index", ()), wanted.get("index_answer", ()))
+
+
+def _session_in_app() -> bool:
+    try:
+        return bool(current_app)
+    except RuntimeError:
+        return False
+
+
+def listen() -> None:
+    if not event.contains(Session, "before_commit", _before_commit):
+        event.listen(Session, "before_commit", _before_commit)
+
+
+def update_evidence(_folder, evidence_ids) -> None:
+    write(lambda: write_rows(db.session, [int(i) for i in evidence_ids]))
+
+
+def update_answers(_folder, answer_ids) -> None:
+    write(lambda: write_rows(db.session, (), [int(i) for i in answer_ids]))
+
+
+def rebuild(_folder, progress=None, batch: int = 200, fresh: bool = False) -> int:
+    """Every row again from the stored text, a batch of evidence per transaction (searches
+    meanwhile see the rows not yet rewritten, never a half-written evidence)."""
+    todo, done, total = rebuild_todo(0, progress)
+    write(lambda: db.session.execute(delete(SearchPage).where(SearchPage.evidence_id.not_in(todo or [-1]))))
+    for start in range(0, len(todo), batch):
+        chunk = todo[start:start + batch]
+        write(lambda: write_rows(db.session, chunk))
+        db.session.expunge_all()
+        done += len(chunk)
+        if progress:
+            progress(done, total)
+    for chunk in answer_documents.batches(answer_documents.all_answer_ids()):
+        write(lambda: write_rows(db.session, (), chunk))
+    write(lambda: db.session.execute(delete(SearchPage).where(
+        SearchPage.answer_id.is_not(None), SearchPage.answer_id.not_in(answer_documents.all_answer_ids() or [-1]))))
+    return total
+
+
+def indexed_stamps(_folder, field: str = "evidence") -> dict[int, int]:
+    column = SearchPage.evidence_id if field == "evidence" else SearchPage.answer_id
+    with reading():
+        rows = db.session.execute(select(column, func.max(SearchPage.updated)).where(column.is_not(None))
+                                  .group_by(column)).all()
+    end_transaction(keep_loaded=True)
+    return {key: stamp(updated) for key, updated in rows}
+
+
+# Searching -------------------------------------------------------------------------
+
+def _tsquery(pieces: list[list[str]]) -> str:
+    """Each piece's words side by side (a phrase), every piece required."""
+    return " & ".join("(" + " <-> ".join(_quoted(w) for w in words) + ")" for words in pieces if words)
+
+
+def parse(text: str) -> tuple[list[list[str]], list[set[str]]]:
+    """Query pieces: a quoted phrase, or a space-separated word (a Thai run the analyzer
+    splits into several words is a phrase, as in Whoosh's multitoken_query); and each
+    piece's letter pairs for the recall fallback."""
+    raw = QUOTED.findall(text) + QUOTED.sub(" ", text).split()
+    pieces = [tokens(piece) for piece in raw]
+    grams = [bigram_tokens(piece) for piece in raw]
+    return [p for p in pieces if p], [g for g in grams if g]
+
+
+def _filters(agency_ids, filters: dict, dates) -> list:
+    parts = []
+    if agency_ids is not None:
+        parts.append(SearchPage.agency_id.in_(sorted(agency_ids) or [-1]))
+    for name, value in filters.items():
+        if not value:
+            continue
+        if name == "agency":
+            parts.append(SearchPage.agency_id == int(value) if str(value).isdigit() else literal(False))
+        elif name == "cycle":
+            parts.append(SearchPage.cycle_id == int(value) if str(value).isdigit() else literal(False))
+        elif name == "kind":
+            parts.append(SearchPage.file_kind == value)
+        elif name in FILTER_COLUMNS:
+            parts.append(getattr(SearchPage, FILTER_COLUMNS[name]).contains([str(value)]))
+    if dates and (dates.start or dates.end):
+        column = SearchPage.document_date if dates.field == "document" else SearchPage.uploaded
+        in_range = and_(*([column >= dates.start] if dates.start else []), *([column <= dates.end] if dates.end else []))
+        if dates.include_undated and dates.field == "document":
+            in_range = or_(in_range, and_(SearchPage.evidence_id.is_not(None), SearchPage.document_date.is_(None)))
+        parts.append(in_range)
+    return parts
+
+
+def _candidates(match, rank, where: list) -> list:
+    statement = (select(SearchPage.id, SearchPage.group_key, SearchPage.evidence_id, SearchPage.agency_id,
+                        SearchPage.file_kind, SearchPage.categories, SearchPage.page, SearchPage.page_label,
+                        SearchPage.updated, rank.label("rank"))
+                 .where(match, *where).limit(CANDIDATE_CAP))
+    return db.session.execute(statement).all()
+
+
+def _ts(query: str):
+    """A tsquery from its literal (lexemes quoted as they are: no parser, no stemming)."""
+    return cast(literal(query), TSQUERY)
+
+
+def _match(pieces, grams, with_bigrams: bool):
+    words = SearchPage.words.op("@@")(_ts(_tsquery(pieces))) if pieces else None
+    if not with_bigrams or not grams:
+        return words
+    by_letters = SearchPage.bigrams.op("@@")(_ts(" & ".join(_quoted(g) for piece in grams for g in sorted(piece))))
+    return or_(words, by_letters) if words is not None else by_letters
+
+
+def search(_handle, text: str, agency_ids: set[int] | None, filters: dict[str, str] | None = None,
+           page: int = 1, per_page: int = 10, sort: str = "relevance", searcher=None, dates=None) -> Results:
+    filters = filters or {}
+    text = (text or "").strip()[:500]
+    page = max(page, 1)
+    pieces, grams = parse(text)
+    where = _filters(agency_ids, filters, dates)
+    if text and not pieces and not grams:  # only punctuation: nothing to find
+        return Results(query=text, total=0, page=page, pages=1, hits=[])
+    rank = (func.ts_rank(literal_column(f"'{RANK_WEIGHTS}'::float4[]"), SearchPage.words, _ts(_tsquery(pieces)))
+            if pieces else literal(0.0))
+    with_bigrams = False
+    rows = _candidates(_match(pieces, grams, False) if text else literal(True), rank, where) if pieces or not text else []
+    groups = _group(rows)
+    if text and len(groups) < per_page and grams:
+        with_bigrams = True
+        rows = _candidates(_match(pieces, grams, True), rank, where)
+        groups = _group(rows)
+    ordered = sorted(groups.values(), key=(lambda g: (-g[0].updated.timestamp(), -g[0].rank, g[0].id)) if sort == "date"
+                     else (lambda g: (-g[0].rank, g[0].id)))
+    shown = ordered[(page - 1) * per_page:page * per_page]
+    words = {w for piece in pieces for w in piece}
+    total = len(groups)
+    return Results(query=text, total=total, page=page, pages=max(1, -(-total // per_page)),
+                   hits=_hits(shown, words), facets=_facets(groups.values()), more_than=len(rows) >= CANDIDATE_CAP,
+                   undated=_undated(pieces, grams, with_bigrams, text, agency_ids, filters, dates))
+
+
+def _group(rows) -> dict:
+    """group key → its matching pages, best first (rank, then row id)."""
+    groups: dict = {}
+    for row in sorted(rows, key=lambda r: (-r.rank, r.id)):
+        groups.setdefault(row.group_key, []).append(row)
+    return groups
+
+
+def _facets(groups) -> dict[str, dict[str, int]]:
+    agency, kind, category = {}, {}, {}
+    for members in groups:
+        leader = members[0]
+        agency[str(leader.agency_id)] = agency.get(str(leader.agency_id), 0) + 1
+        kind[leader.file_kind] = kind.get(leader.file_kind, 0) + 1
+        for value in {c for row in members for c in (row.categories or [])}:
+            category[value] = category.get(value, 0) + 1
+    order = lambda counts: dict(sorted(counts.items(), key=lambda pair: (-pair[1], pair[0])))  # noqa: E731
+    return {"agency": order(agency), "kind": order(kind), "category": order(category)}
+
+
+def _hits(shown: list[list], words: set) -> list:
+    if not shown:
+        return []
+    stored = {row.id: row for row in db.session.scalars(
+        select(SearchPage).where(SearchPage.id.in_([members[0].id for members in shown])))}
+    analyzer = thai_analyzer()
+    hits = []
+    for members in shown:
+        leader = stored[members[0].id]
+        hit = make_hit({"evidence": str(leader.evidence_id or ""), "answer": str(leader.answer_id or ""),
+                        "question": str(leader.question_id or ""), "question_text": leader.question_text,
+                        "agency": str(leader.agency_id), "cycle": str(leader.cycle_id), "title": leader.title,
+                        "file_name": leader.file_name, "file_kind": leader.file_kind, "page": leader.page,
+                        "page_label": leader.page_label, "items": ",".join(leader.items or []),
+                        "categories": ",".join(leader.categories or []), "sub_items": ",".join(leader.sub_items or []),
+                        "content": leader.content}, float(members[0].rank), words, analyzer)
+        if hit.evidence_id is not None:
+            own = [row for row in members if row.evidence_id == hit.evidence_id]
+            hit.page_count = len(own)
+            hit.pages = sorted((row.page, row.page_label) for row in own[:LISTED_PAGES])
+            hit.copies = sorted({row.evidence_id for row in members} - {hit.evidence_id})
+        hits.append(hit)
+    return hits
+
+
+def _undated(pieces, grams, with_bigrams, text, agency_ids, filters, dates) -> int:
+    if not dates or dates.field != "document" or dates.include_undated or not (dates.start or dates.end):
+        return 0
+    where = _filters(agency_ids, filters, None) + [SearchPage.evidence_id.is_not(None), SearchPage.document_date.is_(None)]
+    match = _match(pieces, grams, with_bigrams) if text else literal(True)
+    statement = select(func.count(func.distinct(SearchPage.group_key))).where(match, *where)
+    return db.session.scalar(statement) or 0

@@ -14,7 +14,7 @@ from portal.admin import operations as admin_ops
 from portal.extensions import db
 from portal.models import (Agency, AnswerCitation, AssessmentAssignment, AssessmentCycle, Evidence, ImprovementPlanEntry,
                            ItemReview, ItemStatement, Judgement, MetricGroup, ResultMetric, RoleGrant, SubItem,
-                           SubItemClaim, User)
+                           SubItemClaim, Submission, User)
 from portal.models.assessment import GoodPractice
 from portal.models.review import Comment, CommentThread
 from portal.reviews import operations as review_ops
@@ -113,6 +113,7 @@ STATES = {
     "judgements": lambda w: db.session.scalar(select(func.count(Judgement.id))),
     "plans": lambda w: db.session.scalar(select(func.count(ImprovementPlanEntry.id))),
     "practices": lambda w: db.session.scalar(select(func.count(GoodPractice.id))),
+    "submissions": lambda w: [(s.number, s.reopened_at, s.reopen_reason) for s in db.session.scalars(select(Submission))],
 }
 
 TITLE, DESCRIPTION = "แผนยุทธศาสตร์ ฉบับทบทวน <ครั้งที่ 2>", "ฉบับที่ผ่านที่ประชุมผู้บริหาร\nเมื่อ 15 มี.ค. 2569"
@@ -217,6 +218,11 @@ ROWS = [
     Row("good practice, a reason too long", "fp-lead", "/agencies/{agency}/good-practices",
         {"code": "1.1", "reason": "ข" * 2001}, "reason-1-1", "เหตุผลยาวเกิน 2000 ตัวอักษร", {"reason-1-1": "ข" * 2001},
         state="practices", modes=("page",), world="published"),
+    Row("submission, the confirmation not ticked", "fk-signer", "/agencies/{agency}/submission", {},
+        "confirm", "กรุณาทำเครื่องหมายรับรอง", state="submissions", modes=("page",)),
+    Row("reopening a submission, a reason too long", "fp-admin", "/agencies/{agency}/submissions/{submission}/reopen",
+        {"reason": "ค" * 2001}, "reopen-reason", "ยาวเกิน 2,000 ตัวอักษร", {"reopen-reason": "ค" * 2001},
+        state="submissions", modes=("page",), world="published"),
 ]
 
 
@@ -228,6 +234,7 @@ def open_world(app):
         editor = make_user("fk-editor", ("agency_editor", agency))
         reviewer = make_user("fk-reviewer", ("reviewer", agency))
         make_user("fk-admin", ("admin", None))
+        make_user("fk-signer", ("agency_signer", agency))
         target = make_user("fk-target")
         lead, member = make_user("fk-lead", ("assessor", None)), make_user("fk-member", ("assessor", None))
         cycle = admin_ops.create_cycle(2569, "pmqa-4.0")
@@ -254,7 +261,7 @@ def published_world(app):
     with app.app_context():
         world = assessed_world("fp")
         publish_now(world)
-        return world
+        return {**world, "submission": db.session.scalar(select(Submission.id))}
 
 
 def _format(value, world):

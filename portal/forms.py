@@ -10,3 +10,17 @@ class Required(DataRequired):
     def __init__(self, message: str | None = None):
         super().__init__(message)
         self.field_flags = {}  # set per instance by DataRequired
+
+
+def place_refusal(form, refusal) -> str | None:
+    """Put a refusal's message (portal.errors.Refused) on the field of `form` it names, so the
+    template shows it there with what was typed. Returns the message when no field takes it,
+    to show above the form; None also when the form's own validators already marked fields."""
+    field = getattr(form, refusal.field, None) if refusal.field else None
+    if field is not None and hasattr(field, "errors"):
+        if not field.errors:  # else its validator said it already
+            field.errors = [refusal.message]
+        return None
+    if refusal.status == 422 and form.errors:
+        return None  # "please fill in …": each field says what it lacks
+    return refusal.message

@@ -1,5 +1,7 @@
 """Category 7 results page: editors add, edit and delete metrics inline; invalid input
 answers 422 with Thai messages and stores nothing; other agencies get 404, readers 403."""
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -289,8 +291,9 @@ def test_bad_definition_answers_422_at_the_field_and_keeps_the_input(app, world)
     response = client.post(base, data=data, headers={**HX, "X-CSRFToken": token})
     body = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert 'id="baseline-error">ค่าฐาน “ประมาณแปดสิบ” ไม่ใช่ตัวเลข' in body
-    assert 'id="process_sub_item-error">ไม่พบหัวข้อ “9.9” ในหมวด 1–6' in body
+    # The message's id is the input's id + "-error", which the input points at.
+    assert re.search(r'aria-describedby="(m\d+-baseline-error)".*id="\1" role="alert">ค่าฐาน “ประมาณแปดสิบ” ไม่ใช่ตัวเลข', body, re.S)
+    assert re.search(r'id="m\d+-process_sub_item-error" role="alert">ไม่พบหัวข้อ “9.9” ในหมวด 1–6', body)
     assert 'value="ประมาณแปดสิบ"' in body and 'value="9.9"' in body
     assert "แบบสำรวจประจำปี</textarea>" in body  # the valid fields are kept too
     # a category 7 code is not a process sub-item; on the add form too

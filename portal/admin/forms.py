@@ -1,7 +1,8 @@
 """Admin forms (Flask-WTF): Thai labels and messages; CSRF included."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms.widgets import TextInput
+from wtforms.validators import Length, NumberRange, Optional, StopValidation
 
 from portal.forms import Required
 from portal.models import AGENCY_KINDS, ROLES, UNIT_TYPES
@@ -36,8 +37,25 @@ class AgencyForm(FlaskForm):
                                    render_kw={"placeholder": "ค่าเริ่มต้น", "inputmode": "decimal"})
 
 
+class YearField(IntegerField):
+    """A year typed in a text box (a number box lets the browser refuse in its own words),
+    refused in Thai when it is not a number."""
+
+    widget = TextInput()
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("ปีงบประมาณต้องเป็นตัวเลขปีพุทธศักราช เช่น 2569") from None
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()  # the Thai message above, not "please fill in" over it
+
+
 class CycleForm(FlaskForm):
-    fiscal_year = IntegerField("ปีงบประมาณ (พ.ศ.)", validators=[
+    fiscal_year = YearField("ปีงบประมาณ (พ.ศ.)", render_kw={"inputmode": "numeric"}, validators=[
         Required("กรุณากรอกปีงบประมาณ เช่น 2569"),
         NumberRange(2500, 2700, "ปีงบประมาณต้องเป็นปีพุทธศักราช เช่น 2569")])
     criteria_version = StringField("รุ่นของเกณฑ์", validators=[Required("กรุณากรอกรุ่นของเกณฑ์"), Length(max=32)])

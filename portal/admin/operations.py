@@ -35,9 +35,9 @@ def generate_password() -> str:
 
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise Refused(422, f"รหัสผ่านต้องยาวอย่างน้อย {MIN_PASSWORD_LENGTH} ตัวอักษร")
+        raise Refused(422, f"รหัสผ่านต้องยาวอย่างน้อย {MIN_PASSWORD_LENGTH} ตัวอักษร", field="password")
     if len(password) > 256:
-        raise Refused(422, "รหัสผ่านยาวเกินไป")
+        raise Refused(422, "รหัสผ่านยาวเกินไป", field="password")
 
 
 def create_user(username: str, display_name: str, password: str | None = None,
@@ -45,12 +45,12 @@ def create_user(username: str, display_name: str, password: str | None = None,
     """Returns the user and the password (generated when none was given)."""
     username = username.strip().lower()
     if not USERNAME_PATTERN.match(username):
-        raise Refused(422, "ชื่อผู้ใช้ต้องเป็นตัวอักษรอังกฤษพิมพ์เล็ก ตัวเลข . _ - ยาว 2–64 ตัว")
+        raise Refused(422, "ชื่อผู้ใช้ต้องเป็นตัวอักษรอังกฤษพิมพ์เล็ก ตัวเลข . _ - ยาว 2–64 ตัว", field="username")
     if db.session.scalar(select(User).where(func.lower(User.username) == username)):
-        raise Refused(422, f"มีชื่อผู้ใช้ {username} อยู่แล้ว")
+        raise Refused(422, f"มีชื่อผู้ใช้ {username} อยู่แล้ว", field="username")
     display_name = display_name.strip()
     if not display_name or len(display_name) > 200:
-        raise Refused(422, "กรุณากรอกชื่อที่แสดง (ไม่เกิน 200 ตัวอักษร)")
+        raise Refused(422, "กรุณากรอกชื่อที่แสดง (ไม่เกิน 200 ตัวอักษร)", field="display_name")
     email = clean_email(email)
     password = password or generate_password()
     check_password(password)
@@ -69,7 +69,7 @@ def clean_email(value: str | None) -> str | None:
     if not email:
         return None
     if len(email) > 254 or not EMAIL_PATTERN.match(email):
-        raise Refused(422, f"อีเมล “{email[:80]}” ไม่ถูกต้อง (ตัวอย่าง: somchai@agency.go.th)")
+        raise Refused(422, f"อีเมล “{email[:80]}” ไม่ถูกต้อง (ตัวอย่าง: somchai@agency.go.th)", field="email")
     return email
 
 
@@ -79,7 +79,7 @@ def update_user(user: User, display_name: str, email: str | None = None, version
     versions.check(user, version, lambda: user_conflict(user, acting_user))
     display_name = display_name.strip()
     if not display_name or len(display_name) > 200:
-        raise Refused(422, "กรุณากรอกชื่อที่แสดง (ไม่เกิน 200 ตัวอักษร)")
+        raise Refused(422, "กรุณากรอกชื่อที่แสดง (ไม่เกิน 200 ตัวอักษร)", field="display_name")
     email = clean_email(email)
     changes = {}
     if display_name != user.display_name:
@@ -102,14 +102,14 @@ def user_conflict(user: User, acting_user: User | None) -> Refused:
 
 def grant_role(user: User, role: str, agency: Agency | None = None) -> RoleGrant:
     if role not in ROLES:
-        raise Refused(422, f"ไม่รู้จักบทบาท {role}")
+        raise Refused(422, f"ไม่รู้จักบทบาท {role}", field="role")
     if role in AGENCY_SCOPED_ROLES and agency is None:
-        raise Refused(422, f"บทบาท {ROLES[role]} ต้องระบุส่วนราชการ")
+        raise Refused(422, f"บทบาท {ROLES[role]} ต้องระบุส่วนราชการ", field="agency_id")
     if role not in AGENCY_SCOPED_ROLES:
         agency = None
     for grant in user.grants:
         if grant.role == role and grant.agency_id == (agency.id if agency else None):
-            raise Refused(422, "ผู้ใช้มีบทบาทนี้อยู่แล้ว")
+            raise Refused(422, "ผู้ใช้มีบทบาทนี้อยู่แล้ว", field="role")
     grant = RoleGrant(role=role, agency=agency)
     user.grants.append(grant)
     db.session.flush()
@@ -152,20 +152,20 @@ def _agency_fields(code: str, name: str, kind: str, unit_type: str) -> dict:
     code = code.strip().upper()
     name = name.strip()
     if not AGENCY_CODE_PATTERN.match(code):
-        raise Refused(422, "รหัสส่วนราชการต้องเป็นตัวอักษรอังกฤษพิมพ์ใหญ่ ตัวเลข _ - ยาว 2–32 ตัว")
+        raise Refused(422, "รหัสส่วนราชการต้องเป็นตัวอักษรอังกฤษพิมพ์ใหญ่ ตัวเลข _ - ยาว 2–32 ตัว", field="code")
     if not name or len(name) > 300:
-        raise Refused(422, "กรุณากรอกชื่อส่วนราชการ (ไม่เกิน 300 ตัวอักษร)")
+        raise Refused(422, "กรุณากรอกชื่อส่วนราชการ (ไม่เกิน 300 ตัวอักษร)", field="name")
     if kind not in AGENCY_KINDS:
-        raise Refused(422, "ประเภทส่วนราชการต้องเป็น กรม จังหวัด หรือ องค์การมหาชน")
+        raise Refused(422, "ประเภทส่วนราชการต้องเป็น กรม จังหวัด หรือ องค์การมหาชน", field="kind")
     if unit_type not in UNIT_TYPES:
-        raise Refused(422, "ลักษณะหน่วยงานต้องเป็น หน่วยบริการ หรือ หน่วยนโยบาย")
+        raise Refused(422, "ลักษณะหน่วยงานต้องเป็น หน่วยบริการ หรือ หน่วยนโยบาย", field="unit_type")
     return {"code": code, "name": name, "kind": kind, "unit_type": unit_type}
 
 
 def create_agency(code: str, name: str, kind: str, unit_type: str) -> Agency:
     fields = _agency_fields(code, name, kind, unit_type)
     if db.session.scalar(select(Agency).where(Agency.code == fields["code"])):
-        raise Refused(422, f"มีรหัสส่วนราชการ {fields['code']} อยู่แล้ว")
+        raise Refused(422, f"มีรหัสส่วนราชการ {fields['code']} อยู่แล้ว", field="code")
     agency = Agency(**fields)
     db.session.add(agency)
     db.session.flush()
@@ -182,7 +182,7 @@ def update_agency(agency: Agency, code: str, name: str, kind: str, unit_type: st
     fields = _agency_fields(code, name, kind, unit_type)
     clash = db.session.scalar(select(Agency).where(Agency.code == fields["code"], Agency.id != agency.id))
     if clash:
-        raise Refused(422, f"มีรหัสส่วนราชการ {fields['code']} อยู่แล้ว")
+        raise Refused(422, f"มีรหัสส่วนราชการ {fields['code']} อยู่แล้ว", field="code")
     fields["active"] = bool(active)
     changes = {k: {"from": getattr(agency, k), "to": v} for k, v in fields.items() if getattr(agency, k) != v}
     with versions.saving(lambda: agency_conflict(agency, acting_user)):
@@ -206,12 +206,12 @@ def agency_conflict(agency: Agency, acting_user: User | None) -> Refused:
 
 def create_cycle(fiscal_year: int, criteria_version: str) -> AssessmentCycle:
     if not 2500 <= fiscal_year <= 2700:
-        raise Refused(422, "ปีงบประมาณต้องเป็นปีพุทธศักราช เช่น 2569")
+        raise Refused(422, "ปีงบประมาณต้องเป็นปีพุทธศักราช เช่น 2569", field="fiscal_year")
     if db.session.scalar(select(AssessmentCycle).where(AssessmentCycle.fiscal_year == fiscal_year)):
-        raise Refused(422, f"มีรอบการประเมินปีงบประมาณ {fiscal_year} อยู่แล้ว")
+        raise Refused(422, f"มีรอบการประเมินปีงบประมาณ {fiscal_year} อยู่แล้ว", field="fiscal_year")
     if not cycles.edition_loaded(criteria_version):
         raise Refused(422, f"ยังไม่ได้โหลดเกณฑ์รุ่น “{criteria_version}” เข้าสู่ระบบ กรุณาตรวจชื่อรุ่น "
-                           "หรือโหลดเกณฑ์ก่อน (flask --app portal criteria load)")
+                           "หรือโหลดเกณฑ์ก่อน (flask --app portal criteria load)", field="criteria_version")
     cycle = AssessmentCycle(fiscal_year=fiscal_year, criteria_version=criteria_version)
     db.session.add(cycle)
     db.session.flush()

@@ -16,6 +16,7 @@ from portal.cycles import all_cycles, configured_edition
 from portal.errors import Refused
 from portal.evidence import quota
 from portal.extensions import db
+from portal.forms import place_refusal
 from portal.fragments import render
 from portal.models import Agency, AssessmentCycle, AuditEvent
 from portal.thai.dates import BANGKOK, ThaiDateError, format_thai_date, parse_thai_date
@@ -60,7 +61,7 @@ def create_agency():
 
     return act(change, lambda agency: f"สร้างส่วนราชการ {agency.code} แล้ว", full_page=True,
                show=lambda text, _: _agencies_page(AgencyForm(formdata=None), message=text),
-               form=lambda refusal: _agencies_page(form, status=refusal.status, error=refusal.message))
+               form=lambda refusal: _agencies_page(form, status=refusal.status, error=place_refusal(form, refusal)))
 
 
 @bp.get("/agencies/<int:agency_id>/edit")
@@ -87,13 +88,15 @@ def update_agency(agency_id: int):
 
     return act(change, "บันทึกส่วนราชการแล้ว", show=lambda _text, _: _row(agency, editing=False),
                form=lambda refusal: render("admin/_agency_row.html", "row", status=refusal.status,
-                                           agency=agency, editing=True, form=form, error=refusal.message,
+                                           agency=agency, editing=True, form=form, error=place_refusal(form, refusal),
                                            storage=quota.usages([agency])))
 
 
-def _cycles_page(form: CycleForm, status: int = 200, error: str | None = None, message: str | None = None):
+def _cycles_page(form: CycleForm, status: int = 200, error: str | None = None, message: str | None = None,
+                 deadline_draft: dict | None = None):
+    """`deadline_draft`: a refused deadline (cycle id, the text typed, the reason), shown in its row."""
     return render("admin/cycles.html", "content", status=status, cycles=all_cycles(), form=form,
-                  error=error, message=message)
+                  error=error, message=message, deadline_draft=deadline_draft)
 
 
 @bp.get("/cycles")
@@ -113,7 +116,7 @@ def create_cycle():
     return act(change, lambda cycle: f"สร้างรอบการประเมินปีงบประมาณ {cycle.fiscal_year} แล้ว",
                full_page=True,
                show=lambda _text, _: _cycles_page(CycleForm(formdata=None, criteria_version=configured_edition())),
-               form=lambda refusal: _cycles_page(form, status=refusal.status, error=refusal.message))
+               form=lambda refusal: _cycles_page(form, status=refusal.status, error=place_refusal(form, refusal)))
 
 
 @bp.post("/cycles/<int:cycle_id>/current")
@@ -131,7 +134,7 @@ def set_deadline(cycle_id: int):
     cycle = db.session.get(AssessmentCycle, cycle_id)
     if cycle is None:
         abort(404)
-    raw = request.form.get("deadline", "")
+    raw = request.form.get("deadline", "")[:32]
 
     def change():
         try:
@@ -147,7 +150,8 @@ def set_deadline(cycle_id: int):
                show=lambda text, _: _cycles_page(CycleForm(formdata=None, criteria_version=configured_edition()),
                                                  message=text),
                form=lambda refusal: _cycles_page(CycleForm(formdata=None, criteria_version=configured_edition()),
-                                                 status=refusal.status, error=refusal.message))
+                                                 status=refusal.status, deadline_draft={
+                                                     "cycle_id": cycle.id, "value": raw, "error": refusal.message}))
 
 
 def _day(raw: str, errors: dict, name: str) -> date | None:

@@ -13,6 +13,7 @@ from portal.admin import operations as ops
 from portal.admin.forms import DisplayNameForm, GrantForm, UserForm
 from portal.errors import Refused
 from portal.extensions import db
+from portal.forms import place_refusal
 from portal.fragments import render
 from portal.models import ROLES, Agency, RoleGrant, User
 
@@ -36,7 +37,7 @@ def _agency(raw: str | None) -> Agency | None:
         return None
     agency = db.session.get(Agency, int(raw)) if raw.isdigit() else None
     if agency is None:
-        raise Refused(422, "ไม่พบส่วนราชการที่เลือก")
+        raise Refused(422, "ไม่พบส่วนราชการที่เลือก", field="agency_id")
     return agency
 
 
@@ -94,7 +95,7 @@ def create_user():
     return act(change, "สร้างบัญชีแล้ว", full_page=True,
                show=lambda _text, created: _users_page(UserForm(formdata=None), created=created,
                                                        block="create_user"),
-               form=lambda refusal: _users_page(form, status=refusal.status, error=refusal.message,
+               form=lambda refusal: _users_page(form, status=refusal.status, error=place_refusal(form, refusal),
                                                 block="create_user"))
 
 
@@ -106,21 +107,27 @@ def _user_or_404(user_id: int) -> User:
 
 
 def _user_page(user: User, status: int = 200, error: str | None = None, message: str | None = None,
-               new_password: str | None = None, name_form: DisplayNameForm | None = None):
-    """`name_form`: the account form as typed, shown again after a refusal."""
-    grant_form = GrantForm()
+               new_password: str | None = None, name_form: DisplayNameForm | None = None,
+               grant_form: GrantForm | None = None, refusal: Refused | None = None):
+    """`name_form`, `grant_form`: the form as typed, shown again after a `refusal`, whose
+    message goes to the field it names (or above the page)."""
+    grant_form = grant_form or GrantForm(formdata=None)
     grant_form.agency_id.choices = agency_choices()
     name_form = name_form or DisplayNameForm(formdata=None, display_name=user.display_name, email=user.email)
+    if refusal is not None:
+        typed = {"display_name": name_form, "email": name_form, "role": grant_form, "agency_id": grant_form}
+        error = place_refusal(typed[refusal.field], refusal) if refusal.field in typed else refusal.message
     return render("admin/user.html", "user_detail", status=status, user=user,
                   name_form=name_form, grant_form=grant_form,
                   error=error, message=message, new_password=new_password)
 
 
-def _user_action(user: User, change, message, name_form: DisplayNameForm | None = None):
+def _user_action(user: User, change, message, name_form: DisplayNameForm | None = None,
+                 grant_form: GrantForm | None = None):
     """One change to an account, answered with its page (portal.actions)."""
     return act(change, message, show=lambda text, _: _user_page(user, message=text),
-               form=lambda refusal: _user_page(user, status=refusal.status, error=refusal.message,
-                                               name_form=name_form),
+               form=lambda refusal: _user_page(user, status=refusal.status, name_form=name_form,
+                                               grant_form=grant_form, refusal=refusal),
                back=url_for("admin.user", user_id=user.id), full_page=True)
 
 
@@ -136,7 +143,7 @@ def update_user(user_id: int):
 
     def change():
         if not form.validate():
-            raise Refused(422, "กรุณากรอกชื่อที่แสดง (ไม่เกิน 200 ตัวอักษร)")
+            raise Refused(422, "กรุณากรอกชื่อที่แสดง (ไม่เกิน 200 ตัวอักษร)", field="display_name")
         ops.update_user(user, form.display_name.data, form.email.data, version=versions.submitted(request.form),
                         acting_user=current_user)
 
@@ -147,8 +154,9 @@ def update_user(user_id: int):
 def grant_role(user_id: int):
     user = _user_or_404(user_id)
     form = GrantForm()
+    form.agency_id.choices = agency_choices()
     return _user_action(user, lambda: ops.grant_role(user, form.role.data or "", _agency(form.agency_id.data)),
-                        lambda _: f"เพิ่มบทบาท {ROLES[form.role.data]} แล้ว")
+                        lambda _: f"เพิ่มบทบาท {ROLES[form.role.data]} แล้ว", grant_form=form)
 
 
 @bp.post("/users/<int:user_id>/roles/<int:grant_id>/delete")

@@ -103,9 +103,9 @@ def cite(agency: Agency, question: Question, evidence: Evidence, page: int | Non
     if page is not None and evidence.kind == "file":
         pages = len(evidence.pages)
         if pages and not 1 <= page <= pages:
-            raise Refused(422, f"หลักฐาน “{evidence.title}” มี {pages} หน้า (ระบุหน้า 1–{pages})")
+            raise Refused(422, f"หลักฐาน “{evidence.title}” มี {pages} หน้า (ระบุหน้า 1–{pages})", field="page")
     if page is not None and evidence.kind != "file":
-        raise Refused(422, "ลิงก์ไม่มีเลขหน้า เว้นช่องหน้าว่างไว้")
+        raise Refused(422, "ลิงก์ไม่มีเลขหน้า เว้นช่องหน้าว่างไว้", field="page")
     answer = answer_of(agency.id, cycle.id, question.id)
     if answer is None:
         answer = Answer(agency_id=agency.id, cycle_id=cycle.id, question_id=question.id, parts=[],
@@ -186,14 +186,14 @@ def save_claim(agency: Agency, sub_item: SubItem, level: str, note: str, user: U
     """The level the agency asks to be assessed at; the computed level stays beside it."""
     _require_writer(agency, user)
     if level not in CLAIM_LABELS:
-        raise Refused(422, "กรุณาเลือกระดับที่ขอรับการประเมิน")
-    note = clean_text(note, "หมายเหตุ", limit=MAX_STATEMENT, required=False)
+        raise Refused(422, "กรุณาเลือกระดับที่ขอรับการประเมิน", field="claim-level")
+    note = clean_text(note, "หมายเหตุ", limit=MAX_STATEMENT, required=False, field="claim-note")
     cycle = cycles.current_cycle()
     claim = claim_of(agency.id, cycle.id, sub_item.id)
     versions.check(claim, version, lambda: claim_conflict(agency, sub_item, user))
     before = claim.level if claim else None
     if claim is not None and (claim.level, claim.note) == (level, note):
-        raise Refused(422, f"ขอรับการประเมินที่{CLAIM_LABELS[level]}อยู่แล้ว")
+        raise Refused(422, f"ขอรับการประเมินที่{CLAIM_LABELS[level]}อยู่แล้ว", field="claim-level")
     with versions.saving(lambda: claim_conflict(agency, sub_item, user)):
         if claim is None:
             claim = SubItemClaim(agency_id=agency.id, cycle_id=cycle.id, sub_item_id=sub_item.id)

@@ -57,7 +57,7 @@ def card_context(agency: Agency, question: Question, **extra) -> dict:
     return {"agency": agency, "q": question, "answer": answer, "can_edit": can_edit,
             "choices": citable_evidence(agency.id, cycle.id) if can_edit else [],
             "message": None, "error": None, "conflict": None, "typed": None,
-            "citation_message": None, "citation_error": None, **extra}
+            "citation_message": None, "citation_error": None, "typed_citation": None, **extra}
 
 
 def _block(agency: Agency, question: Question, block: str, status: int = 200, **extra):
@@ -103,24 +103,33 @@ def history(agency_id: int, question_id: int):
                   workspace=workspace_url(agency, question))
 
 
-def _citation_action(agency: Agency, question: Question, change, message: str):
+def _citation_action(agency: Agency, question: Question, change, message, typed: dict | None = None):
+    """`typed`: the evidence chosen and the page typed, kept in the form after a refusal with
+    the message at the input it is about (field "evidence" or "page")."""
     return act(change, message, back=workspace_url(agency, question),
                show=lambda text, _: _block(agency, question, "citations", citation_message=text),
                form=lambda refusal: _block(agency, question, "citations", status=refusal.status,
-                                           citation_error=refusal.message))
+                                           citation_error=refusal.message,
+                                           typed_citation=typed and {**typed, "field": refusal.field or "evidence"}))
 
 
 @bp.post("/agencies/<int:agency_id>/questions/<int:question_id>/citations")
 def cite(agency_id: int, question_id: int):
     agency, question = _writable(agency_id), _question_of_cycle(question_id)
-    evidence_id = request.form.get("evidence_id", type=int)
-    evidence = evidence_or_404(evidence_id) if evidence_id else abort(422, description="กรุณาเลือกหลักฐานที่อ้างอิง")
-    raw_page = (request.form.get("page") or "").strip()
-    if raw_page and not (raw_page.isdigit() and len(raw_page) < 6):
-        abort(422, description="เลขหน้าต้องเป็นตัวเลข เช่น 3")
-    page = int(raw_page) if raw_page else None
-    return _citation_action(agency, question, lambda: ops.cite(agency, question, evidence, page, current_user),
-                            f"อ้างอิง “{evidence.title}” แล้ว")
+    raw_evidence = (request.form.get("evidence_id") or "").strip()[:12]
+    raw_page = (request.form.get("page") or "").strip()[:12]
+
+    def change():
+        if not raw_evidence.isdigit():
+            raise Refused(422, "กรุณาเลือกหลักฐานที่อ้างอิง", field="evidence")
+        if raw_page and not (raw_page.isdigit() and len(raw_page) < 6):
+            raise Refused(422, "เลขหน้าต้องเป็นตัวเลข เช่น 3", field="page")
+        evidence = evidence_or_404(int(raw_evidence))
+        ops.cite(agency, question, evidence, int(raw_page) if raw_page else None, current_user)
+        return evidence
+
+    return _citation_action(agency, question, change, lambda evidence: f"อ้างอิง “{evidence.title}” แล้ว",
+                            typed={"evidence_id": raw_evidence, "page": raw_page})
 
 
 @bp.post("/agencies/<int:agency_id>/questions/<int:question_id>/citations/<int:citation_id>/delete")
@@ -141,8 +150,8 @@ def save_statement(agency_id: int, item_id: int):
                else f"บันทึกว่ารายการ {item.code} ไม่เกี่ยวข้อง พร้อมเหตุผลแล้ว",
                back=item_url(agency.id, item), trigger="coverage-changed",
                show=lambda message, _: panel(agency, item, message=message),
-               form=lambda refusal: panel(agency, item, status=refusal.status, error=refusal.message,
-                                          statement_draft=text))
+               form=lambda refusal: panel(agency, item, status=refusal.status, statement_draft={
+                   "text": text, "not_applicable": not_applicable, "error": refusal.message}))
 
 
 @bp.post("/agencies/<int:agency_id>/sub-items/<int:sub_item_id>/claim")
@@ -155,7 +164,7 @@ def save_claim(agency_id: int, sub_item_id: int):
                lambda claim: f"บันทึกแล้ว: ขอรับการประเมินที่{CLAIM_LABELS[claim.level]}", back=back,
                show=lambda message, _: _claim(agency, sub_item, claim_message=message),
                form=lambda refusal: _claim(agency, sub_item, status=refusal.status, claim_error=refusal.message,
-                                           typed_claim={"level": level, "note": note}))
+                                           typed_claim={"level": level, "note": note, "field": refusal.field}))
 
 
 def _sub_item_of_cycle(sub_item_id: int) -> SubItem:

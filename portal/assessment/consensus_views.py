@@ -60,7 +60,7 @@ def _code_context(agency, cycle, scope, seen=None, **extra) -> dict:
     lone = {(f.assessor_id, f.kind, f.text) for f in diff.lone_findings}
     columns = [{"member": a, "judgement": everyone.get((scope.code, a.assessor_id))} for a in members]
     url = url_for("assessment.save_consensus", agency_id=agency.id, code=scope.code)
-    form_extra = {k: extra.pop(k) for k in ("typed", "rows", "message", "error") if k in extra}
+    form_extra = {k: extra.pop(k) for k in ("typed", "rows", "message", "error", "error_field") if k in extra}
     return {"agency": agency, "cycle": cycle, "scope": scope, "material": seen, "live_text": LIVE,
             "columns": columns, "diff": diff, "lone": lone, "done": done, "take_error": None,
             "suggestion": seen.suggested_levels().get(scope.code), "ref_label": ops.ref_label,
@@ -107,7 +107,8 @@ def save_consensus(agency_id: int, code: str):
             done = ops.consensus_done(agency.id, cycle.id)
             return status_answer(TEMPLATE, judgement, status=refusal.status, error=refusal.message,
                                  version=refused_version(refusal, judgement, done, request.form))
-        context = _code_context(agency, cycle, scope, seen, error=refusal.message, typed=typed_form(),
+        context = _code_context(agency, cycle, scope, seen, error=refusal.message, error_field=refusal.field,
+                                typed=typed_form(),
                                 rows=editor_rows(None, typed=typed, add=add, delete=delete))
         if refusal.status == 409:
             context["version"] = refused_version(refusal, context["judgement"], context["done"], request.form)

@@ -47,7 +47,8 @@ def editor_rows(judgement: Judgement | None, typed: list[ops.TypedFinding] | Non
         if not any(r.kind == kind and r.id is None and not r.text.strip() for r in rows):
             rows.append(ops.TypedFinding(None, kind, "", []))
     ordered = sorted(rows, key=lambda r: FINDING_KINDS.index(r.kind) if r.kind in FINDING_KINDS else 9)
-    return [{"n": n, "id": r.id, "kind": r.kind, "text": r.text, "refs": set(r.refs)}
+    # "sent": the row's number in the form that was refused, which a refusal's field names.
+    return [{"n": n, "id": r.id, "kind": r.kind, "text": r.text, "refs": set(r.refs), "sent": r.n}
             for n, r in enumerate(ordered, start=1)]
 
 
@@ -61,7 +62,8 @@ def form_context(judgement: Judgement | None, refs: ops.Refs, *, url: str, reado
             else (judgement.private_note if judgement else ""),
             "version": judgement.version if judgement else 0, "saved_at": saved_at(judgement),
             "JUDGED_LEVELS": JUDGED_LEVELS, "FINDING_KINDS": FINDING_KINDS, "FINDING_LABELS": FINDING_LABELS,
-            "REF_TYPES": ops.REF_TYPES, "message": None, "error": None, "oob": False, "new_ids": {},
+            "REF_TYPES": ops.REF_TYPES, "message": None, "error": None, "error_field": None, "oob": False,
+            "new_ids": {},
             "readonly_text": READONLY, **extra}
 
 
@@ -138,7 +140,7 @@ def _judge_context(agency, cycle, assignment, scope, seen=None, **extra) -> dict
     sub = next((s for s in category.sub_items if s.code == scope.code), None) if category else None
     done = ops.consensus_done(agency.id, cycle.id)
     url = url_for("assessment.save_judgement", agency_id=agency.id, code=scope.code)
-    form_extra = {k: extra.pop(k) for k in ("typed", "rows", "message", "error") if k in extra}
+    form_extra = {k: extra.pop(k) for k in ("typed", "rows", "message", "error", "error_field") if k in extra}
     return {"agency": agency, "cycle": cycle, "assignment": assignment, "scope": scope, "material": seen,
             "r": content, "category": category, "sub": sub, "web": True, "live_text": LIVE,
             "suggestion": seen.suggested_levels().get(scope.code), "consensus_done": done,
@@ -193,7 +195,8 @@ def save_judgement(agency_id: int, code: str):
             done = ops.consensus_done(agency.id, cycle.id)
             return status_answer(TEMPLATE, judgement, status=refusal.status, error=refusal.message,
                                  version=refused_version(refusal, judgement, done, request.form))
-        context = _judge_context(agency, cycle, assignment, scope, seen, error=refusal.message, typed=typed_form(),
+        context = _judge_context(agency, cycle, assignment, scope, seen, error=refusal.message,
+                                 error_field=refusal.field, typed=typed_form(),
                                  rows=editor_rows(None, typed=typed, add=add, delete=delete))
         if refusal.status == 409:
             context["version"] = refused_version(refusal, context["judgement"], context["consensus_done"], request.form)

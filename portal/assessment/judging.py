@@ -160,7 +160,7 @@ def _level(level: str) -> str | None:
     if level == "":
         return None
     if level not in JUDGED_LEVELS:
-        raise Refused(422, "กรุณาเลือกระดับจากรายการ")
+        raise Refused(422, "กรุณาเลือกระดับจากรายการ", field="level")
     return level
 
 
@@ -169,7 +169,8 @@ def _refs(row: TypedFinding, refs: Refs, n: int) -> list[dict]:
     for key in row.refs:
         if key not in refs.choices:
             raise Refused(422, f"{FINDING_LABELS.get(row.kind, 'ข้อค้นพบ')}ข้อที่ {n} อ้างถึง “{key}” ซึ่งไม่อยู่ในรายงานที่ส่ง"
-                               " กรุณาเลือกรายการตรวจสอบ คำถาม หรือหลักฐานของหัวข้อนี้")
+                               " กรุณาเลือกรายการตรวจสอบ คำถาม หรือหลักฐานของหัวข้อนี้",
+                          field=f"finding-{row.n}")
         kind, ref = key.split(":", 1)
         value = int(ref) if kind == "evidence" else ref
         if {"type": kind, "ref": value} not in found:
@@ -195,11 +196,12 @@ def _apply_findings(judgement: Judgement, rows: list[TypedFinding], refs: Refs) 
     for n, row in enumerate(rows, start=1):
         if row.kind not in FINDING_KINDS:
             raise Refused(422, "ประเภทข้อค้นพบไม่ถูกต้อง")
-        text = clean_text(row.text, f"{FINDING_LABELS[row.kind]}ข้อที่ {n}", limit=MAX_FINDING, required=False)
+        text = clean_text(row.text, f"{FINDING_LABELS[row.kind]}ข้อที่ {n}", limit=MAX_FINDING, required=False,
+                          field=f"finding-{row.n}")
         if not text and row.id is None:
             continue  # the empty row the editor always offers
         if not text:
-            raise Refused(422, f"กรุณาพิมพ์{FINDING_LABELS[row.kind]}ข้อที่ {n} หรือกดลบข้อนี้")
+            raise Refused(422, f"กรุณาพิมพ์{FINDING_LABELS[row.kind]}ข้อที่ {n} หรือกดลบข้อนี้", field=f"finding-{row.n}")
         wanted.append((row, text, _refs(row, refs, n)))
     if len(wanted) > MAX_FINDINGS:
         raise Refused(422, f"บันทึกข้อค้นพบได้ไม่เกิน {MAX_FINDINGS} ข้อต่อหัวข้อ")
@@ -231,7 +233,7 @@ def save(agency: Agency, cycle: AssessmentCycle, scope: Scope, user: User, *, co
     if consensus_done(agency.id, cycle.id):
         raise Refused(409, CONSENSUS_DONE)
     chosen = _level(level)
-    note = clean_text(note, "บันทึกส่วนตัว", limit=MAX_NOTE, required=False) if note is not None else None
+    note = clean_text(note, "บันทึกส่วนตัว", limit=MAX_NOTE, required=False, field="note") if note is not None else None
     owner = None if consensus else user.id
     judgement = judgements(agency.id, cycle.id, owner).get(scope.code) if owner is not None else \
         judgements(agency.id, cycle.id).get(scope.code)

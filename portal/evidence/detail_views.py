@@ -29,13 +29,15 @@ DRAFT_FIELDS = ("title", "document_date", "description")  # the details form, ke
 
 
 def _show(evidence: Evidence, status: int = 200, error: str | None = None, message: str | None = None,
-          draft: dict | None = None):
-    """`draft`: what the user typed into the details form, shown again after a refusal."""
+          draft: dict | None = None, error_field: str | None = None):
+    """`draft`: what the user typed into the details form, shown again after a refusal, with
+    the message beside `error_field` (the input it is about) when there is one."""
     can_edit = editable(evidence.agency_id)
     choices = (attachable_items(evidence, cycles.criteria_edition(evidence.cycle), "")
                if can_edit and evidence.deleted_at is None else [])
     return render("evidence/show.html", "content", status=status, evidence=evidence,
-                  can_edit=can_edit, error=error, message=message, draft=draft, attach_choices=choices)
+                  can_edit=can_edit, error=error, message=message, draft=draft, attach_choices=choices,
+                  error_field=error_field)
 
 
 @bp.get("/evidence/<int:evidence_id>")
@@ -59,7 +61,8 @@ def _change(evidence_id: int, change, message, files=(), keeps_draft: bool = Fal
 
     return act(change_and_commit, lambda _: message(evidence) if callable(message) else message,
                show=lambda text, _: _show(evidence, message=text),
-               form=lambda refusal: _show(evidence, status=refusal.status, error=refusal.message, draft=draft),
+               form=lambda refusal: _show(evidence, status=refusal.status, error=refusal.message, draft=draft,
+                                          error_field=refusal.field if keeps_draft else None),
                back=url_for("evidence.show", evidence_id=evidence.id), full_page=True)
 
 

@@ -156,7 +156,7 @@ def parse_document_date(text: str) -> date | None:
     try:
         return parse_thai_date(text[:32])
     except ThaiDateError as error:
-        raise Refused(422, f"วันที่ของเอกสาร: {error}") from None
+        raise Refused(422, f"วันที่ของเอกสาร: {error}", field="document_date") from None
 
 
 @dataclass(frozen=True)
@@ -314,8 +314,9 @@ def update_details(evidence: Evidence, user: User, *, title: str, description: s
     _require_live(evidence)
     versions.check(evidence, version, lambda: edit_conflict(evidence, user))
     values = {
-        "title": clean_text(title, "ชื่อหลักฐาน", limit=MAX_TITLE, required=True, ask="กรุณากรอก"),
-        "description": clean_text(description, "คำอธิบาย", limit=MAX_DESCRIPTION, required=False),
+        "title": clean_text(title, "ชื่อหลักฐาน", limit=MAX_TITLE, required=True, ask="กรุณากรอก", field="title"),
+        "description": clean_text(description, "คำอธิบาย", limit=MAX_DESCRIPTION, required=False,
+                                  field="description"),
         "document_date": document_date,
     }
     changes = {k: {"from": str(getattr(evidence, k) or ""), "to": str(v or "")}

@@ -11,11 +11,11 @@ from portal.submissions.lock import editable
 
 def panel(agency: Agency, item: ChecklistItem, status: int = 200, error: str | None = None,
           message: str | None = None, note_drafts: dict[int, str] | None = None,
-          statement_draft: str | None = None, duplicates: list | None = None,
+          statement_draft: dict | None = None, duplicates: list | None = None,
           link_draft: dict | None = None):
     """The item's panel: the fragment every item action answers with (evidence, and the
     agency's statement: portal/answers). `note_drafts`: evidence id → the note the user
-    typed, `statement_draft` the statement, shown again after a refused save; `duplicates`
+    typed, `statement_draft` the statement (text, not_applicable, error), shown again after a refused save; `duplicates`
     the uploads that repeat existing evidence, asked about (operations.Duplicate);
     `link_draft` a refused link's url, title and error, shown in its open form."""
     cycle = cycles.current_cycle()

@@ -103,9 +103,9 @@ def parse_megabytes(text: str | None) -> Decimal | None:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise Refused(422, f"โควตาพื้นที่ “{text[:20]}” ไม่ใช่ตัวเลข (หน่วย MB เช่น 500 หรือ 0.5)") from None
+        raise Refused(422, f"โควตาพื้นที่ “{text[:20]}” ไม่ใช่ตัวเลข (หน่วย MB เช่น 500 หรือ 0.5)", field="storage_quota_mb") from None
     if not value.is_finite() or value <= 0 or value > 10**9:
-        raise Refused(422, "โควตาพื้นที่ต้องมากกว่า 0 MB (เว้นว่างเพื่อใช้ค่าเริ่มต้นของระบบ)")
+        raise Refused(422, "โควตาพื้นที่ต้องมากกว่า 0 MB (เว้นว่างเพื่อใช้ค่าเริ่มต้นของระบบ)", field="storage_quota_mb")
     return value
 
 

@@ -27,10 +27,15 @@ def _back_to_feedback(agency_id: int, code: str) -> str:
 def mark_practice(agency_id: int):
     cycle = cycles.current_cycle()
     agency, assignment = feedback_reader_or_404(agency_id, cycle)
-    code = (request.form.get("code") or "").strip()
-    return act(lambda: practices.mark(agency, cycle, code, request.form.get("reason", ""), current_user),
+    code, reason = (request.form.get("code") or "").strip()[:20], request.form.get("reason", "")
+    return act(lambda: practices.mark(agency, cycle, code, reason, current_user),
                f"เสนอหัวข้อ {code} เป็นแนวปฏิบัติที่ดีแล้ว รอส่วนราชการตอบรับ",
                show=lambda _t, _p: render(TEMPLATE, "content", **context(agency, cycle, assignment)),
+               # The reason as typed stays in the sub-item's open form, the message under it.
+               form=lambda refusal: render(TEMPLATE, "content", status=refusal.status, **context(
+                   agency, cycle, assignment, practice_state={"code": code, "reason": reason,
+                                                              "error": refusal.message})),
+               full_page=True,
                back=_back_to_feedback(agency.id, code))
 
 

@@ -28,10 +28,11 @@ TEMPLATE = "feedback/page.html"
 
 
 def context(agency: Agency, cycle: AssessmentCycle, assignment: AssessmentAssignment | None,
-            plan_state: dict | None = None) -> dict:
+            plan_state: dict | None = None, practice_state: dict | None = None) -> dict:
     """The published feedback (or, for the team only, the preview) and what each reader
     may do beside it: the agency's editors plan per OFI, the lead marks good practice,
-    the agency's editor or signer answers the lead's proposal."""
+    the agency's editor or signer answers the lead's proposal. `plan_state`, `practice_state`:
+    a refused plan entry or good practice proposal, shown again in its form as typed."""
     state = publication.published_state(agency.id, cycle.id)
     if state is not None:
         feedback, live = state.feedback, False
@@ -49,7 +50,8 @@ def context(agency: Agency, cycle: AssessmentCycle, assignment: AssessmentAssign
                 can_plan=state is not None and can_edit_agency(agency.id),
                 can_answer=state is not None and can_answer_for_agency(agency.id),
                 plans_by_ofi=by_ofi, practices=practices.of_agency(agency.id, cycle.id),
-                plan_state=plan_state or {}, statuses=PLAN_STATUS_LABELS, empty_plan=plans.empty_form())
+                plan_state=plan_state or {}, practice_state=practice_state or {},
+                statuses=PLAN_STATUS_LABELS, empty_plan=plans.empty_form())
 
 
 @bp.get("/agencies/<int:agency_id>/feedback")

@@ -44,7 +44,7 @@ def start_thread(agency: Agency, item: ChecklistItem, visibility: str, body: str
     if not perm.can_start(agency.id, "shared", user):
         raise Refused(403, perm.FORBIDDEN_WRITE)
     if visibility not in THREAD_VISIBILITIES:
-        raise Refused(422, "กรุณาเลือกว่าจะแสดงกระทู้ต่อส่วนราชการ หรือเฉพาะผู้ตรวจ")
+        raise Refused(422, "กรุณาเลือกว่าจะแสดงกระทู้ต่อส่วนราชการ หรือเฉพาะผู้ตรวจ", field="visibility")
     if not perm.can_start(agency.id, visibility, user):
         raise Refused(403, perm.FORBIDDEN_INTERNAL)
     text = clean_body(body)
@@ -169,13 +169,13 @@ def set_status(agency: Agency, item: ChecklistItem, status: str, reason: str, us
     review = _review_of(agency, item, cycle.id)
     versions.check(review, version, lambda: review_conflict(agency, item, user))
     if status not in REVIEW_STATUSES:
-        raise Refused(422, "กรุณาเลือกสถานะการพิจารณา")
+        raise Refused(422, "กรุณาเลือกสถานะการพิจารณา", field="status")
     reason = clean_body(reason, "เหตุผล", required=False)
     if status == "needs_revision" and not reason:
         raise Refused(422, "กรุณาระบุเหตุผลที่ต้องแก้ไข")
     before = review.status if review else None
     if review is not None and review.status == status and review.reason == reason:
-        raise Refused(422, f"สถานะเป็น “{STATUS_LABELS[status]}” อยู่แล้ว")
+        raise Refused(422, f"สถานะเป็น “{STATUS_LABELS[status]}” อยู่แล้ว", field="status")
     # Two reviewers saving the first status at once: the unique (agency, cycle, item) row
     # lets one in; the other request runs again and its check shows it what that says.
     with versions.saving(lambda: review_conflict(agency, item, user)):

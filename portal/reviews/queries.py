@@ -108,6 +108,7 @@ class Feedback:
     form: str | None = None  # which form keeps the typed text, e.g. "reply-12"
     body: str = ""
     choice: str = ""  # the status the reviewer picked, kept with the reason
+    field: str | None = None  # the input the error is about ("status", "visibility"), else the text
 
 
 @dataclass

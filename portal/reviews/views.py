@@ -50,11 +50,13 @@ def threads(agency_id: int, item_id: int):
 def start_thread(agency_id: int, item_id: int):
     agency, item = agency_or_404(agency_id), item_or_404(item_id)
     where, body = f"threads-{item.id}", request.form.get("body", "")
-    return act(lambda: ops.start_thread(agency, item, request.form.get("visibility", ""), body, current_user),
+    visibility = request.form.get("visibility", "")
+    return act(lambda: ops.start_thread(agency, item, visibility, body, current_user),
                "เริ่มกระทู้แล้ว",
                show=lambda text, _: item_block(agency, item, "threads", feedback=Feedback(where, message=text)),
                form=lambda refusal: item_block(agency, item, "threads", refusal.status, Feedback(
-                   where, error=refusal.message, form="start", body=body)),
+                   where, error=refusal.message, form="start", body=body, choice=visibility,
+                   field=refusal.field)),
                back=item_url(agency.id, item))
 
 
@@ -68,7 +70,7 @@ def _thread_action(thread: CommentThread, action, message: str, form: str | None
 
     return act(change, message, show=lambda text, _: thread_block(thread, feedback=Feedback(where, message=text)),
                form=lambda refusal: thread_block(thread, refusal.status, Feedback(
-                   where, error=refusal.message, form=form, body=body)),
+                   where, error=refusal.message, form=form, body=body, field=refusal.field)),
                back=url_for("reviews.thread", thread_id=thread.id))
 
 
@@ -142,5 +144,6 @@ def set_status(agency_id: int, item_id: int):
                lambda review: f"บันทึกสถานะ “{ops.STATUS_LABELS[review.status]}” แล้ว",
                show=lambda text, _: item_block(agency, item, "status", feedback=Feedback(where, message=text)),
                form=lambda refusal: item_block(agency, item, "status", refusal.status, Feedback(
-                   where, error=refusal.message, form="status", body=reason, choice=choice)),
+                   where, error=refusal.message, form="status", body=reason, choice=choice,
+                   field=refusal.field)),
                back=item_url(agency.id, item))

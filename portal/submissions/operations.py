@@ -30,7 +30,7 @@ def submit(agency: Agency, user: User, confirmed: bool) -> Submission:
     if not can_sign(agency.id, user):
         raise Refused(403, FORBIDDEN_SUBMIT)
     if not confirmed:
-        raise Refused(422, NOT_CONFIRMED)
+        raise Refused(422, NOT_CONFIRMED, field="confirm")
     cycle = cycles.current_cycle()
     lock_agency(agency.id)  # no change of the agency lands between the snapshot and the commit
     if open_submission(agency.id, cycle.id) is not None:
@@ -54,7 +54,7 @@ def reopen(submission: Submission, user: User, reason: str) -> Submission:
     """Give the agency its cycle back for changes; the snapshot itself stays as it was."""
     if not can_reopen(user):
         raise Refused(403, FORBIDDEN_REOPEN)
-    reason = clean_text(reason, "เหตุผลที่เปิดให้แก้ไข", limit=MAX_REASON, required=True)
+    reason = clean_text(reason, "เหตุผลที่เปิดให้แก้ไข", limit=MAX_REASON, required=True, field="reason")
     if not submission.is_open:
         raise Refused(409, ALREADY_REOPENED)
     submission.reopened_at, submission.reopened_by_id, submission.reopen_reason = utcnow(), user.id, reason

@@ -21,7 +21,8 @@ from portal.submissions.queries import figures, previous_of, submission_or_404, 
 CONFIRMATION = "ข้าพเจ้าได้ตรวจสอบและรับรองความถูกต้องของรายงานการประเมินตนเอง"
 
 
-def _summary(agency: Agency, status: int = 200, error: str | None = None):
+def _summary(agency: Agency, status: int = 200, error: str | None = None, error_field: str | None = None):
+    """`error_field`: the input the refusal is about (the confirmation box), which shows it."""
     cycle = cycles.current_cycle()
     history = submissions_of(agency.id, cycle.id)
     now = utcnow()
@@ -31,7 +32,7 @@ def _summary(agency: Agency, status: int = 200, error: str | None = None):
     return render("submissions/summary.html", "content", status=status, agency=agency, cycle=cycle,
                   figures=figures(live), history=history, current=open_submission(agency.id, cycle.id),
                   late=snapshot.is_late(cycle, now), can_sign=can_sign(agency.id), error=error,
-                  confirmation=CONFIRMATION)
+                  error_field=error_field, confirmation=CONFIRMATION)
 
 
 @bp.get("/agencies/<int:agency_id>/submission")
@@ -47,17 +48,19 @@ def submit(agency_id: int):
                lambda s: f"ส่งรายงานแล้ว (ครั้งที่ {s.number}) รหัสตรวจสอบ {s.manifest_sha256}",
                show=lambda text, s: _receipt(agency, s, message=text),
                back=lambda s: url_for("submissions.receipt", agency_id=agency.id, submission_id=s.id),
-               form=lambda refusal: _summary(agency, status=refusal.status, error=refusal.message),
+               form=lambda refusal: _summary(agency, status=refusal.status, error=refusal.message,
+                                             error_field=refusal.field),
                full_page=True)
 
 
 def _receipt(agency: Agency, submission: Submission, status: int = 200, error: str | None = None,
-             message: str | None = None, reason: str = ""):
+             message: str | None = None, reason: str = "", error_field: str | None = None):
     frozen = submission.snapshot
     deadline = frozen["cycle"]["deadline"]
     return render("submissions/receipt.html", "content", status=status, agency=agency, submission=submission,
                   frozen=frozen, deadline=date.fromisoformat(deadline) if deadline else None, figures=figures(frozen), can_reopen=ops.can_reopen(current_user),
-                  previous=previous_of(submission), error=error, message=message, reason=reason)
+                  previous=previous_of(submission), error=error, message=message, reason=reason,
+                  error_field=error_field)
 
 
 @bp.get("/agencies/<int:agency_id>/submissions/<int:submission_id>")
@@ -86,7 +89,7 @@ def reopen(agency_id: int, submission_id: int):
                show=lambda text, s: _receipt(agency, s, message=text),
                back=url_for("submissions.receipt", agency_id=agency.id, submission_id=submission.id),
                form=lambda refusal: _receipt(agency, submission, status=refusal.status, error=refusal.message,
-                                             reason=reason),
+                                             reason=reason, error_field=refusal.field),
                full_page=True)
 
 

@@ -15,11 +15,12 @@ words with positions (title weighted A, file name C, text D) and one of letter p
   the total shows as "มากกว่า N" and ranking only sees the pages read (the README says what
   this costs in relevance).
 """
+import re
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, cast, delete, event, func, literal, literal_column, or_, select
-from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
+from sqlalchemy import Text, and_, bindparam, cast, delete, event, func, literal, literal_column, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR
 from sqlalchemy.orm import Session, selectinload
 
 from portal.database import end_transaction, reading, write
@@ -31,6 +32,7 @@ from portal.search.analyzer import thai_analyzer, thai_bigrams
 from portal.search.matching import BOOSTS
 from portal.search.index import SearchUnavailable, _live_evidence, documents_for, rebuild_todo, stamp
 from portal.search.query import QUOTED, Results, make_hit
+from portal.search.suggest import closest, corrected
 
 CANDIDATE_CAP = 10_000  # matching pages read per search; more are counted as "more than"
 LISTED_PAGES = 30
@@ -161,29 +163,40 @@ def listen() -> None:
         event.listen(Session, "before_commit", _before_commit)
 
 
+def _commit(work) -> None:
+    """One transaction of index rows that leaves the caller's loaded objects as they were
+    (the worker and a rebuild hold objects across it, as with the Whoosh index)."""
+    session = db.session()
+    previous, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        write(work)
+    finally:
+        session.expire_on_commit = previous
+
+
 def update_evidence(_folder, evidence_ids) -> None:
-    write(lambda: write_rows(db.session, [int(i) for i in evidence_ids]))
+    _commit(lambda: write_rows(db.session, [int(i) for i in evidence_ids]))
 
 
 def update_answers(_folder, answer_ids) -> None:
-    write(lambda: write_rows(db.session, (), [int(i) for i in answer_ids]))
+    _commit(lambda: write_rows(db.session, (), [int(i) for i in answer_ids]))
 
 
 def rebuild(_folder, progress=None, batch: int = 200, fresh: bool = False) -> int:
     """Every row again from the stored text, a batch of evidence per transaction (searches
     meanwhile see the rows not yet rewritten, never a half-written evidence)."""
     todo, done, total = rebuild_todo(0, progress)
-    write(lambda: db.session.execute(delete(SearchPage).where(SearchPage.evidence_id.not_in(todo or [-1]))))
+    _commit(lambda: db.session.execute(delete(SearchPage).where(SearchPage.evidence_id.not_in(todo or [-1]))))
     for start in range(0, len(todo), batch):
         chunk = todo[start:start + batch]
-        write(lambda: write_rows(db.session, chunk))
+        _commit(lambda: write_rows(db.session, chunk))
         db.session.expunge_all()
         done += len(chunk)
         if progress:
             progress(done, total)
     for chunk in answer_documents.batches(answer_documents.all_answer_ids()):
-        write(lambda: write_rows(db.session, (), chunk))
-    write(lambda: db.session.execute(delete(SearchPage).where(
+        _commit(lambda: write_rows(db.session, (), chunk))
+    _commit(lambda: db.session.execute(delete(SearchPage).where(
         SearchPage.answer_id.is_not(None), SearchPage.answer_id.not_in(answer_documents.all_answer_ids() or [-1]))))
     return total
 
@@ -228,7 +241,7 @@ def _filters(agency_ids, filters: dict, dates) -> list:
         elif name == "kind":
             parts.append(SearchPage.file_kind == value)
         elif name in FILTER_COLUMNS:
-            parts.append(getattr(SearchPage, FILTER_COLUMNS[name]).contains([str(value)]))
+            parts.append(getattr(SearchPage, FILTER_COLUMNS[name]).op("@>")(cast(literal([str(value)]), ARRAY(Text))))
     if dates and (dates.start or dates.end):
         column = SearchPage.document_date if dates.field == "document" else SearchPage.uploaded
         in_range = and_(*([column >= dates.start] if dates.start else []), *([column <= dates.end] if dates.end else []))
@@ -284,6 +297,7 @@ def search(_handle, text: str, agency_ids: set[int] | None, filters: dict[str, s
     total = len(groups)
     return Results(query=text, total=total, page=page, pages=max(1, -(-total // per_page)),
                    hits=_hits(shown, words), facets=_facets(groups.values()), more_than=len(rows) >= CANDIDATE_CAP,
+                   suggestion=_suggestion(text, where) if text and not total else "",
                    undated=_undated(pieces, grams, with_bigrams, text, agency_ids, filters, dates))
 
 
@@ -339,3 +353,29 @@ def _undated(pieces, grams, with_bigrams, text, agency_ids, filters, dates) -> i
     match = _match(pieces, grams, with_bigrams) if text else literal(True)
     statement = select(func.count(func.distinct(SearchPage.group_key))).where(match, *where)
     return db.session.scalar(statement) or 0
+
+
+SUGGESTION_ROWS = 300  # rows sharing letter pairs with a misspelt word, read for its neighbours
+LEXEME = re.compile(r"'((?:[^']|'')*)':")
+
+
+def _suggestion(text: str, where: list) -> str:
+    """The same rule as Whoosh's (suggest.corrected), over the rows the user may see."""
+    def visible(term: str) -> int:
+        found = select(SearchPage.id).where(SearchPage.words.op("@@")(_ts(_quoted(term))), *where).limit(1)
+        return 1 if db.session.execute(found).first() else 0
+
+    def correction(word: str) -> str | None:
+        grams = bigram_tokens(word)
+        if not grams:
+            return None
+        nearby = (select(cast(SearchPage.words, Text)).where(
+            SearchPage.bigrams.op("@@")(_ts(" | ".join(_quoted(g) for g in sorted(grams)))), *where)
+            .limit(SUGGESTION_ROWS))
+        counts: dict[str, int] = {}
+        for (vector,) in db.session.execute(nearby):
+            for term in {match.replace("''", "'").replace("\\\\", "\\") for match in LEXEME.findall(vector or "")}:
+                counts[term] = counts.get(term, 0) + 1
+        return closest(word, counts)
+
+    return corrected(text, visible, correction)

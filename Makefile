@@ -47,6 +47,7 @@ test-deps: system-deps $(JS_STAMP)
 # axe-core, which the browser layout sweep injects into every page, pinned in tests/js's lock
 # file; installed again whenever the lock changes.
 $(JS_STAMP): tests/js/package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js (18 or later) with npm, e.g. Debian's nodejs and npm"; exit 1; }
 	npm ci --prefix tests/js --no-audit --no-fund
 	rm -f tests/js/node_modules/.installed-* && touch $@
 

@@ -109,7 +109,7 @@ def test_attach_evidence_from_the_picker_with_the_keyboard(browser, live_server,
     page.keyboard.press("Enter")
     expect(page.locator(f"#item-{workspace['item']} .evidence-list")).to_contain_text(EVIDENCE)
     # Focus stays in the item htmx replaced (its message), not back at the top of the page.
-    assert page.evaluate(f"!!document.activeElement.closest('#item-{workspace['item']}')"), focused(page)
+    page.wait_for_function(f"!!document.activeElement.closest('#item-{workspace['item']}')", timeout=5000)
     context.close()
 
 
@@ -138,5 +138,5 @@ def test_review_form_from_the_keyboard(browser, live_server, workspace):
     page.keyboard.press("Enter")
     expect(page.locator(f"#item-review-{workspace['item']}")).to_contain_text(REASON)
     expect(page.locator(f"#item-review-{workspace['item']}")).to_contain_text("ต้องแก้ไข")
-    assert page.evaluate(f"!!document.activeElement.closest('#item-review-{workspace['item']}')"), focused(page)
+    page.wait_for_function(f"!!document.activeElement.closest('#item-review-{workspace['item']}')", timeout=5000)
     context.close()

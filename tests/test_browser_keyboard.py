@@ -56,7 +56,7 @@ def tab_to(page, matches, what: str, key: str = "Tab", limit: int = 200) -> dict
     raise AssertionError(f"{what} is not reachable with {key} ({limit} presses)")
 
 
-def test_skip_link_and_phone_menu_from_the_keyboard(browser, live_server, workspace):
+def test_skip_link_and_phone_menu_from_the_keyboard(browser, live_server, workspace, artifacts_dir):
     context = browser.new_context(locale="th-TH", viewport={"width": 390, "height": 844})
     page = context.new_page()
     sign_in(page, live_server.url, "keys-editor", PASSWORD)
@@ -66,6 +66,7 @@ def test_skip_link_and_phone_menu_from_the_keyboard(browser, live_server, worksp
     first = focused(page)
     assert "skip-link" in first["cls"] and first["ring"], first
     assert page.locator(".skip-link").bounding_box()["x"] >= 0  # shown when focused
+    page.screenshot(path=str(artifacts_dir / "keyboard-skip-link-390.png"))
     page.keyboard.press("Enter")
     assert focused(page)["id"] == "main"
     after = tab_to(page, lambda f: f["tag"] != "body", "the first control after the skip link", limit=1)
@@ -81,6 +82,7 @@ def test_skip_link_and_phone_menu_from_the_keyboard(browser, live_server, worksp
     page.keyboard.press("Escape")
     assert toggle.get_attribute("aria-expanded") == "false" and not page.locator("#main-nav").is_visible()
     assert "menu-toggle" in focused(page)["cls"]
+    page.locator(".site-header").screenshot(path=str(artifacts_dir / "keyboard-menu-button-focused-390.png"))
     page.keyboard.press("Space")  # a button: Space works as well as Enter
     assert toggle.get_attribute("aria-expanded") == "true"
     page.keyboard.press("Escape")
@@ -113,7 +115,7 @@ def test_attach_evidence_from_the_picker_with_the_keyboard(browser, live_server,
     context.close()
 
 
-def test_review_form_from_the_keyboard(browser, live_server, workspace):
+def test_review_form_from_the_keyboard(browser, live_server, workspace, artifacts_dir):
     context = browser.new_context(locale="th-TH", viewport={"width": 1366, "height": 900})
     page = context.new_page()
     sign_in(page, live_server.url, "keys-reviewer", PASSWORD)
@@ -134,6 +136,7 @@ def test_review_form_from_the_keyboard(browser, live_server, workspace):
     assert review.get_by_role("radio", name="ต้องแก้ไข").is_checked()
     tab_to(page, lambda f: f["tag"] == "textarea", "the reason", limit=3)
     page.keyboard.type(REASON)
+    review.screenshot(path=str(artifacts_dir / "keyboard-review-form-1366.png"))
     tab_to(page, lambda f: f["text"] == "บันทึกสถานะ", "the submit button", limit=3)
     page.keyboard.press("Enter")
     expect(page.locator(f"#item-review-{workspace['item']}")).to_contain_text(REASON)

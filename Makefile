@@ -11,6 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Reinstall whenever pyproject.toml changes.
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 FLASK := $(BIN)/flask --app portal
+JS_STAMP := tests/js/node_modules/.installed-$(shell sha1sum tests/js/package-lock.json | cut -c1-12)
 
 .PHONY: install system-deps test-deps db run test test-sqlite test-postgres bench bench-search bench-fidelity bench-soak bench-assessment clean
 
@@ -38,10 +39,17 @@ system-deps:
 	if [ -n "$$missing" ]; then echo "Installing Debian packages: $$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi
 
-test-deps: system-deps
+test-deps: system-deps $(JS_STAMP)
 	@missing=$$(for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then echo "Installing Debian packages: $$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi
+
+# axe-core, which the browser layout sweep injects into every page, pinned in tests/js's lock
+# file; installed again whenever the lock changes.
+$(JS_STAMP): tests/js/package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js (18 or later) with npm, e.g. Debian's nodejs and npm"; exit 1; }
+	npm ci --prefix tests/js --no-audit --no-fund
+	rm -f tests/js/node_modules/.installed-* && touch $@
 
 db: install
 	$(FLASK) db upgrade
@@ -98,4 +106,4 @@ bench-soak: install system-deps
 	  $(BIN)/python -m bench.soak_bench --seconds 300 --postgres "$(PG_ADMIN_URL)"; fi
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache tests/_artifacts
+	rm -rf $(VENV) instance .pytest_cache tests/_artifacts tests/js/node_modules

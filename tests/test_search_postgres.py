@@ -1,0 +1,110 @@
+"""The PostgreSQL search engine (portal/search/pg.py), in the PostgreSQL pass: another
+agency's words never show in counts, facets, snippets, copies or suggestions; rows are
+written in the transaction of the change, so a failure between extraction and indexing
+leaves neither pages nor rows, and a rolled-back change leaves no rows."""
+import os
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from portal import tasks
+from portal.admin import operations as admin_ops
+from portal.evidence import operations as ops, pipeline
+from portal.extensions import db
+from portal.models import Agency, Evidence, EvidencePage, SearchPage
+from portal.search import backend, pg
+from tests.helpers import checklist_item, make_agency, make_user, stored_text_evidence
+
+pytestmark = pytest.mark.skipif(not os.environ.get("TEST_PG_ADMIN_URL"),
+                                reason="the PostgreSQL engine is tested in the PostgreSQL pass")
+
+
+@pytest.fixture
+def two_agencies(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "SEARCH_BACKEND", "postgres")
+    monkeypatch.setitem(app.config, "SEARCH_INDEX_DIR", str(tmp_path / "index"))
+    with app.app_context():
+        admin_ops.make_current(admin_ops.create_cycle(2569, "pmqa-4.0"))
+        own, other = make_agency("PG-A"), make_agency("PG-B")
+        editor = make_user("pg-editor", ("agency_editor", own))
+        outsider = make_user("pg-outsider", ("agency_editor", other))
+        item = checklist_item("1.1", "B1")
+        for agency, user, text in ((own, editor, "แผนยุทธศาสตร์ของกรมหนึ่ง"),
+                                   (other, outsider, "แผนยุทธศาสตร์ลุ่มน้ำเจ้าพระยาอุทกภัย")):
+            for title in ("แผนยุทธศาสตร์", "แผนยุทธศาสตร์ (สำเนา)"):  # the same file twice in each agency
+                evidence = stored_text_evidence(agency, item, user, title, "ไฟล์เดียวกันทั้งสองกรม")
+                evidence.pages.append(EvidencePage(number=1, label="หน้า 1", text=text))
+        db.session.commit()
+        ids = {"own": own.id, "other": other.id}
+        backend.rebuild()
+        return ids
+
+
+def _search(app, text, agencies, **kwargs):
+    with app.app_context():
+        return backend.search_or_unavailable(text, agencies, **kwargs)
+
+
+def test_another_agencys_words_never_show(app, two_agencies):
+    mine = {two_agencies["own"]}
+    found = _search(app, "แผนยุทธศาสตร์", mine)
+    assert found.total == 1 and [h.agency_id for h in found.hits] == [two_agencies["own"]]
+    assert found.facets["agency"] == {str(two_agencies["own"]): 1} and sum(found.facets["kind"].values()) == 1
+    (hit,) = found.hits
+    assert len(hit.copies) == 1  # its own copy only: the other agency's same file is not a copy of it
+    with app.app_context():
+        assert db.session.get(Evidence, hit.copies[0]).agency_id == two_agencies["own"]
+    assert "เจ้าพระยา" not in hit.snippet and "อุทกภัย" not in hit.snippet
+    nothing = _search(app, "อุทกภัย", mine)
+    assert (nothing.total, nothing.hits, nothing.facets["agency"]) == (0, [], {})
+    assert _search(app, "อุทกภับ", mine).suggestion == ""  # the other agency's word is never offered
+    assert _search(app, "อุทกภับ", {two_agencies["other"]}).suggestion == "อุทกภัย"
+    assert _search(app, "อุทกภัย", None).total == 1  # an assessor's search across agencies finds it
+
+
+def test_a_failure_between_extraction_and_indexing_leaves_nothing_half_done(app, two_agencies, monkeypatch):
+    with app.app_context():
+        agency = db.session.get(Agency, two_agencies["own"])
+        evidence = stored_text_evidence(agency, checklist_item("1.1", "B2"), None, "รายงานใหม่", "รายงานผลการดำเนินงานไตรมาสสาม")
+        evidence.extraction_status = "queued"
+        db.session.commit()
+        evidence_id = evidence.id
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the process died while writing the index rows")
+
+    monkeypatch.setattr(pg, "write_rows", broken)
+    with app.app_context():
+        with pytest.raises(RuntimeError):
+            pipeline.run_extraction(evidence_id)
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(EvidencePage)
+                                 .where(EvidencePage.evidence_id == evidence_id)) == 0
+        assert db.session.scalar(select(func.count()).select_from(SearchPage)
+                                 .where(SearchPage.evidence_id == evidence_id)) == 0
+        held = db.session.get(Evidence, evidence_id)
+        assert held.extraction_status == "extracting"  # claimed; the claim lapses as the process is gone
+        held.extraction_heartbeat_at = held.extraction_started_at = held.extraction_started_at - timedelta(hours=1)
+        db.session.commit()
+    monkeypatch.undo()
+    monkeypatch.setitem(app.config, "SEARCH_BACKEND", "postgres")
+    with app.app_context():
+        tasks.extract_evidence_task.call_local(evidence_id)  # the job again, as the outbox sends it
+        pages = db.session.scalar(select(func.count()).select_from(EvidencePage).where(EvidencePage.evidence_id == evidence_id))
+        rows = db.session.scalar(select(func.count()).select_from(SearchPage).where(SearchPage.evidence_id == evidence_id))
+        assert pages == rows == 1
+    assert [h.evidence_id for h in _search(app, "ไตรมาส", None).hits] == [evidence_id]
+
+
+def test_a_rolled_back_change_leaves_no_rows_and_a_committed_one_is_found_at_once(app, two_agencies):
+    with app.app_context():
+        agency = db.session.get(Agency, two_agencies["own"])
+        ops.add_link(agency, checklist_item("1.1", "B1"), "https://example.go.th/x", "ประกาศที่ไม่ได้บันทึก", None)
+        db.session.flush()
+        db.session.rollback()
+        assert _search(app, "ประกาศ", None).total == 0
+        link = ops.add_link(agency, checklist_item("1.1", "B1"), "https://example.go.th/y", "ประกาศเจตนารมณ์", None)
+        db.session.commit()  # no worker has run: the rows came with the commit
+        assert [h.evidence_id for h in _search(app, "ประกาศ", None).hits] == [link.id]
+        assert backend.stale_evidence_ids() == []

@@ -108,3 +108,29 @@ def test_a_rolled_back_change_leaves_no_rows_and_a_committed_one_is_found_at_onc
         db.session.commit()  # no worker has run: the rows came with the commit
         assert [h.evidence_id for h in _search(app, "ประกาศ", None).hits] == [link.id]
         assert backend.stale_evidence_ids() == []
+
+
+def test_the_words_index_is_rum_where_the_extension_is_installed_and_gin_serves_the_same(app, two_agencies):
+    from sqlalchemy import text
+
+    def index_method():
+        return db.session.scalar(text("SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam "
+                                      "WHERE c.relname = 'ix_search_page_words'"))
+
+    with app.app_context():
+        installed = db.session.scalar(text("SELECT 1 FROM pg_available_extensions WHERE name = 'rum'"))
+        method = index_method()
+        assert method == ("rum" if installed else "gin")
+        before = _search(app, "แผนยุทธศาสตร์", None)
+        db.session.execute(text("DROP INDEX ix_search_page_words"))
+        db.session.execute(text("CREATE INDEX ix_search_page_words ON search_page USING gin (words)"))
+        db.session.commit()
+        try:
+            assert index_method() == "gin"
+            after = _search(app, "แผนยุทธศาสตร์", None)
+            assert (after.total, [h.evidence_id for h in after.hits]) == (before.total, [h.evidence_id for h in before.hits])
+        finally:
+            db.session.execute(text("DROP INDEX ix_search_page_words"))
+            using = "rum (words rum_tsvector_ops)" if method == "rum" else "gin (words)"
+            db.session.execute(text(f"CREATE INDEX ix_search_page_words ON search_page USING {using}"))
+            db.session.commit()

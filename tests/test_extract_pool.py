@@ -11,6 +11,7 @@ import pytest
 from portal.evidence.extract import ExtractedPage, ExtractionError, extract
 from portal.evidence.pool import ExtractionPool
 from tests import thai_documents as make
+from tests.test_extraction_jobs import editor, upload  # noqa: F401  (editor is a fixture)
 
 THAI = "แผนปฏิบัติราชการประจำปี ร้อยละ 95"
 HOARD = []
@@ -203,3 +204,39 @@ def test_workers_outlive_the_thread_that_started_them(pools, text):
     starter.join(60)
     time.sleep(0.5)
     assert pool.run(text, "txt", extractor=pid_extractor).pages[0].text == pids[0]
+
+
+def test_the_pipeline_marks_overruns_failed_and_extracts_the_next_file(app, editor, monkeypatch):
+    """Through run_extraction, as the worker's job runs it: a file over its memory limit,
+    then one over its time limit, end "failed" with the reason (nothing stays
+    "extracting"), and the next file is extracted."""
+    from functools import partial
+
+    from sqlalchemy import select
+
+    from portal.evidence import extract as extraction
+    from portal.evidence import pipeline
+    from portal.extensions import db
+    from portal.models import Evidence
+
+    def outcome(title):
+        with app.app_context():
+            evidence = db.session.scalar(select(Evidence).where(Evidence.title == title))
+            pipeline.run_extraction(evidence.id)
+            db.session.expire_all()
+            evidence = db.session.get(Evidence, evidence.id)
+            return evidence.extraction_status, evidence.extraction_error, [p.text for p in evidence.pages]
+
+    for name in ("ใหญ่", "ช้า", "ปกติ"):
+        upload(editor, f"{name}.txt", f"{THAI} {name}".encode())  # distinct: a copy would be offered to attach
+    monkeypatch.setattr(pipeline, "extract_with_limits",
+                        partial(extraction.extract_with_limits, extractor=hungry_extractor))
+    status, error, _ = outcome("ใหญ่")
+    assert status == "failed" and f"หน่วยความจำเกิน {app.config['EXTRACTION_MEMORY_MB']} MB" in error
+    monkeypatch.setattr(pipeline, "extract_with_limits",
+                        partial(extraction.extract_with_limits, extractor=sleepy_extractor))
+    monkeypatch.setitem(app.config, "EXTRACTION_TIMEOUT_SECONDS", 2)
+    status, error, _ = outcome("ช้า")
+    assert status == "failed" and "เกิน 2 วินาที" in error
+    monkeypatch.undo()
+    assert outcome("ปกติ") == ("done", None, [f"{THAI} ปกติ"])

@@ -71,6 +71,12 @@ def crash_once_extractor(path, kind, progress):
     return extract(path, kind, progress)
 
 
+def model_extractor(path, kind, progress):
+    from portal.thai.language_model import thai_model
+
+    return [ExtractedPage(1, "model", str(thai_model.cache_info().currsize))]
+
+
 def crashing_extractor(path, kind, progress):
     os.abort()
 
@@ -240,3 +246,9 @@ def test_the_pipeline_marks_overruns_failed_and_extracts_the_next_file(app, edit
     assert status == "failed" and "เกิน 2 วินาที" in error
     monkeypatch.undo()
     assert outcome("ปกติ") == ("done", None, [f"{THAI} ปกติ"])
+
+
+def test_the_repair_model_is_built_up_front_only_when_asked(pools, text, monkeypatch):
+    assert pools(size=1).run(text, "txt", extractor=model_extractor).pages[0].text == "0"  # at the first damaged page
+    monkeypatch.setenv("EXTRACT_POOL_WARM_MODEL", "1")
+    assert pools(size=1).run(text, "txt", extractor=model_extractor).pages[0].text == "1"

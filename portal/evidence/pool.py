@@ -4,8 +4,10 @@ its imports (a spawned child per file took 2–3 s here even for a one-line text
 Each worker is started once with the spawn method (no forked locks), in its own process
 group (pdftoppm and Tesseract die with it), imports the readers, pypdf, Pillow and the
 Thai repair up front, and then extracts one file at a time. The character model of the
-repair (220 MB, about 5 s to build) is built the first time a worker meets a damaged PDF
-page and kept for the worker's life.
+repair (220 MB, 5–10 s to build here) is built the first time a worker meets a damaged PDF
+page and kept for the worker's life, or up front with EXTRACT_POOL_WARM_MODEL=1 (where
+most uploads are PDFs from Word or LibreOffice, whose Thai text layers often show the
+damage); left lazy, a worker that only ever reads Office files never pays for it.
 
 Limits per job, as the spawned child had them:
 - memory: RLIMIT_AS is per process, so before each job the worker sets its soft limit to
@@ -78,6 +80,10 @@ def warm_up() -> None:
     from portal.evidence.extract import normalise
 
     normalise("ผู้บริหาร ร้อยละ 95")
+    if os.environ.get("EXTRACT_POOL_WARM_MODEL") == "1":  # else built at the first damaged PDF page
+        from portal.thai.language_model import thai_model
+
+        thai_model()
 
 
 # --- the worker process ------------------------------------------------------------------

@@ -367,7 +367,7 @@ def test_bad_display_names(raw, words):
 
 
 # --- limits ----------------------------------------------------------------------------
-# Extractors for the child process: module-level so the spawned child can import them.
+# Extractors for the extraction process: module-level so the spawned process can import them.
 
 def sleepy_extractor(path, kind, progress):
     progress(1, 2)
@@ -421,7 +421,7 @@ def test_timeout_reports_progress_first_and_kills_helper_programs(tmp_path):
             break
         time.sleep(0.1)
     else:
-        pytest.fail("sleep helper outlived the extraction child")
+        pytest.fail("sleep helper outlived the extraction process")
     seen.clear()
     with pytest.raises(ExtractionError):
         extract_with_limits(tmp_path / "x", "pdf", progress=lambda *a: seen.append(a), timeout_s=4,

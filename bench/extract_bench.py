@@ -107,7 +107,7 @@ def main() -> None:
     print(f"\nOCR only: {ocr_pages} pages in {ocr_seconds:.1f} s = {ocr_pages / ocr_seconds:.2f} OCR pages/s "
           "(Tesseract tha+eng, one thread, 200 dpi for PDF scans)")
     print(f"PyThaiNLP dictionary load (once per process): {warm_up:.2f} s; "
-          f"extract_with_limits (spawned child) on a 1-paragraph DOCX: {child_seconds:.2f} s")
+          f"extract_with_limits on a 1-paragraph DOCX, starting its pool worker: {child_seconds:.2f} s")
     print("\nPDF engines on Thai (after repair_thai + NFC):")
     print("\n".join(engines))
 

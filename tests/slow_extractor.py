@@ -1,5 +1,5 @@
 """An extractor that sleeps before extracting, as a long OCR job does: for tests of what
-the portal does meanwhile. Importable, since extractions run in a spawned child."""
+the portal does meanwhile. Importable, since extractions run in a spawned process."""
 import time
 
 from portal.evidence.extract import extract

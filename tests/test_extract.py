@@ -367,7 +367,7 @@ def test_bad_display_names(raw, words):
 
 
 # --- limits ----------------------------------------------------------------------------
-# Extractors for the child process: module-level so the spawned child can import them.
+# Extractors for the extraction process: module-level so the spawned process can import them.
 
 def sleepy_extractor(path, kind, progress):
     progress(1, 2)
@@ -391,8 +391,15 @@ def forking_extractor(path, kind, progress):
     time.sleep(60)
 
 
+def warm_worker(tmp_path) -> None:
+    """A ready pool worker, so the clock below measures the job, not a worker starting."""
+    (tmp_path / "warm.txt").write_text(S1, encoding="utf-8")
+    assert extract_with_limits(tmp_path / "warm.txt", "txt", timeout_s=120).pages[0].text == S1
+
+
 def test_limits_stop_a_slow_extraction_quickly(tmp_path):
     path = make.image(tmp_path / "big.png", "\n".join([S1] * 12))  # OCR takes several seconds
+    warm_worker(tmp_path)
     started = time.monotonic()
     with pytest.raises(ExtractionError) as caught:
         extract_with_limits(path, "png", timeout_s=1)
@@ -401,6 +408,7 @@ def test_limits_stop_a_slow_extraction_quickly(tmp_path):
 
 def test_timeout_reports_progress_first_and_kills_helper_programs(tmp_path):
     seen = []
+    warm_worker(tmp_path)
     started = time.monotonic()
     with pytest.raises(ExtractionError, match="เกิน 4 วินาที"):
         extract_with_limits(tmp_path / "pid", "pdf", progress=lambda *a: seen.append(a), timeout_s=4,
@@ -413,7 +421,7 @@ def test_timeout_reports_progress_first_and_kills_helper_programs(tmp_path):
             break
         time.sleep(0.1)
     else:
-        pytest.fail("sleep helper outlived the extraction child")
+        pytest.fail("sleep helper outlived the extraction process")
     seen.clear()
     with pytest.raises(ExtractionError):
         extract_with_limits(tmp_path / "x", "pdf", progress=lambda *a: seen.append(a), timeout_s=4,

@@ -112,3 +112,17 @@ def test_repair_raises_the_share_of_dictionary_words():
     damaged = " ".join(d for d, _ in GUIDE_LINES)
     assert share(damaged) < 0.8
     assert share(repair_thai(damaged)) > 0.97
+
+
+def test_a_page_is_checked_for_damage_in_one_pass_as_line_by_line():
+    """The whole-page check finds what a check of each line finds: a mark at a line's
+    start, a short vowel open at a line's end, nothing made across a line break."""
+    from portal.thai.marks import evidence_count
+    from portal.thai.repair import EVIDENCE_ON_ANY_LINE
+
+    pages = {"ผู้บริหารกำหนดแผน\nร้อยละ 95 ของตัวชี้วัด": False, "ผู้บริหาร\n้กำหนด": True, "ผู้บริหารกั\nหนด": True,
+             "กำหนด\nก าหนด": True, "กำหนด ก\nาหนด": False, "เพ่ือ\nการ": False, "เ\nก": False, "ก่\n่ก": True}
+    for page, damaged in pages.items():
+        assert any(evidence_count(line) for line in page.split("\n")) == damaged, page
+        assert bool(EVIDENCE_ON_ANY_LINE.search(page)) == damaged, page
+    assert repair_page("ผู้บริหารกำหนดแผน\nร้อยละ 95") == "ผู้บริหารกำหนดแผน\nร้อยละ 95"

@@ -1,5 +1,6 @@
-"""Text extraction per page / sheet / slide, with OCR for scans, run in a child process
-with time and memory limits so a hostile file cannot hang or exhaust the worker.
+"""Text extraction per page / sheet / slide, with OCR for scans, run in a separate worker
+process (pool.py) with time and memory limits so a hostile file cannot hang or exhaust
+the background worker.
 
 Extractors were chosen by measured Thai accuracy and licence. PDF text comes from
 poppler's `pdftotext -raw` (run as a program): it honours /ActualText, which LibreOffice
@@ -15,18 +16,14 @@ clean-up (ocr.py): the repair, made for shifted PDF marks, took OCR's character 
 from 2.8 % to 5.3 % on real Thai lines (bench/pipeline_fidelity_bench.py).
 """
 import ctypes
-import multiprocessing
-import os
 import re
-import resource
 import signal
-import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from portal.evidence.metadata import DocumentMetadata, document_metadata
+from portal.evidence.metadata import DocumentMetadata
 from portal.evidence.ocr import OcrText, ocr_image, ocr_pdf_page
 from portal.evidence.programs import run_tool
 from portal.evidence.readers import READERS, ExtractionError  # noqa: F401  (ExtractionError is part of this API)
@@ -164,35 +161,13 @@ def extract(path: Path, kind: str, progress: Progress | None = None) -> list[Ext
 
 
 def _die_with_parent() -> None:
-    """Linux: SIGKILL this process when the worker that started it dies (a killed worker's
-    job runs again elsewhere; its OCR must not go on beside the new one)."""
+    """Linux: SIGKILL this process when the background worker that started it dies (a
+    killed worker's job runs again elsewhere; its OCR must not go on beside the new one)."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
         pass
-
-
-def _child(path: str, kind: str, memory_mb: int, cpu_seconds: int, channel, extractor, parent: int) -> None:
-    """Runs in a separate process: own process group (so OCR programs die with it), dies
-    with the worker, limits, then extraction."""
-    os.setpgrp()
-    _die_with_parent()
-    if os.getppid() != parent:  # the worker died before the line above took effect
-        os._exit(1)
-    limit = memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crashing parser leaves no core file
-    try:
-        pages = extractor(Path(path), kind, progress=lambda done, total: channel.send(("progress", done, total)))
-        channel.send(("done", Extracted(pages, document_metadata(Path(path), kind))))
-    except ExtractionError as error:
-        channel.send(("error", str(error)))
-    except MemoryError:
-        channel.send(("error", f"ไฟล์ใช้หน่วยความจำเกิน {memory_mb} MB ระหว่างดึงข้อความ ระบบหยุดการดึงข้อความไฟล์นี้"))
-    except Exception as error:  # a malformed file: report, never crash the worker
-        channel.send(("error", f"ไฟล์เสียหายหรืออ่านไม่ได้ ({type(error).__name__})"))
 
 
 def _death_reason(exitcode: int | None, timeout_s: int, memory_mb: int) -> str:
@@ -204,39 +179,10 @@ def _death_reason(exitcode: int | None, timeout_s: int, memory_mb: int) -> str:
 
 def extract_with_limits(path: Path, kind: str, progress: Progress | None = None, *, timeout_s: int = 300,
                         memory_mb: int = 1024, extractor: Callable = extract) -> "Extracted":
-    """extract() in a spawned child with RLIMIT_AS/RLIMIT_CPU and a wall-clock timeout,
-    with the document's own title and date read there too; any failure becomes
-    ExtractionError with a Thai reason. `extractor` must be importable."""
-    context = multiprocessing.get_context("spawn")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, daemon=True,
-                            args=(str(path), kind, memory_mb, timeout_s, sender, extractor, os.getpid()))
-    child.start()
-    sender.close()  # only the child writes: its death shows here as end of file
-    deadline = time.monotonic() + timeout_s
-    try:
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not receiver.poll(remaining):
-                raise ExtractionError(f"ใช้เวลาดึงข้อความเกิน {timeout_s} วินาที ระบบหยุดการดึงข้อความไฟล์นี้")
-            try:
-                message = receiver.recv()
-            except EOFError:
-                child.join(timeout=5)
-                raise ExtractionError(_death_reason(child.exitcode, timeout_s, memory_mb)) from None
-            if message[0] == "progress":
-                if progress:
-                    progress(message[1], message[2])
-            elif message[0] == "done":
-                return message[1]
-            else:
-                raise ExtractionError(message[1])
-    finally:
-        receiver.close()
-        try:
-            os.killpg(child.pid, signal.SIGKILL)  # the child and any pdftoppm/tesseract it started
-        except (ProcessLookupError, PermissionError):
-            pass
-        if child.is_alive():
-            child.kill()
-        child.join(timeout=5)
+    """extract() in a worker process of this process's pool (pool.py) under RLIMIT_AS,
+    RLIMIT_CPU and a wall-clock timeout for this job, with the document's own title and
+    date read there too; any failure becomes ExtractionError with a Thai reason.
+    `extractor` must be importable (it is sent to the worker by name)."""
+    from portal.evidence.pool import shared_pool
+
+    return shared_pool().run(path, kind, progress, timeout_s=timeout_s, memory_mb=memory_mb, extractor=extractor)

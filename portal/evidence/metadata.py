@@ -1,5 +1,5 @@
 """A document's own title and date, read from its metadata (PDF info dictionary, Office
-core properties, OpenDocument meta.xml) in the extraction child, under its limits. They
+core properties, OpenDocument meta.xml) in the extraction process, under its limits. They
 become the evidence's title and document date only where the person uploading gave none
 (portal/evidence/pipeline.py); programs' placeholders ("Untitled", "Microsoft Word - x.docx")
 and file names copied in by programs are not titles."""

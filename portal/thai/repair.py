@@ -24,6 +24,7 @@ from portal.thai.marks import CONSONANT, EVIDENCE, MARK, MARKS, TONE, canonical_
 
 THAI = re.compile("[\u0e01-\u0e4e]")
 OCR_SARA_AM = re.compile(rf"\u0e4d([{TONE}]?)\u0e32")
+EVIDENCE_ON_ANY_LINE = re.compile(EVIDENCE.pattern, re.MULTILINE)  # ^ at each line's start, as line by line
 TONE_MARK = re.compile(f"[{TONE}]")
 # A gap before า after a consonant (split sara am), or spaces before a mark.
 SPECIAL = re.compile(rf"(?<=[{CONSONANT}{MARK}])(?P<gap>[ \u00a0]+(?P<tone>[{TONE}]?)\u0e32)(?P<marks>[{MARK}]*)"
@@ -200,10 +201,10 @@ def repair_page(text: str) -> str:
     no spelling rule comes back as it was (only OCR's "ํา" and the order of marks fixed)."""
     if not text or not THAI.search(text):
         return text
-    original = text.split("\n")
-    lines = [_normalised(unicodedata.normalize("NFC", line)) for line in original]
-    if not any(evidence_count(line) for line in lines):
-        return text if lines == original else "\n".join(lines)
+    normalised = _normalised(unicodedata.normalize("NFC", text))  # line by line is the same: no rule spans "\n"
+    if not EVIDENCE_ON_ANY_LINE.search(normalised):
+        return normalised  # one pass over the page, not a regex per line
+    lines = normalised.split("\n")
     odds = page_odds(lines)
     return "\n".join(repair_line(line, odds) for line in lines)
 

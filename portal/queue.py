@@ -22,8 +22,10 @@ log = logging.getLogger(__name__)
 
 def _make_huey():
     if redis_url := os.environ.get("REDIS_URL"):
+        from redis import ConnectionPool
+
         # A Redis that does not answer fails a health check in seconds instead of hanging it.
-        return RedisHuey("pmqa-portal", url=redis_url, socket_connect_timeout=5)
+        return RedisHuey("pmqa-portal", connection_pool=ConnectionPool.from_url(redis_url, socket_connect_timeout=5))
     path = os.environ.get("JOBS_DB", str(PROJECT_ROOT / "instance" / "jobs.sqlite3"))
     os.makedirs(os.path.dirname(path), exist_ok=True)
     return SqliteHuey("pmqa-portal", filename=path)

@@ -23,7 +23,8 @@ from portal.extensions import db
 from portal.models import Comment, Evidence
 from tests.pg_available import main as postgres_answers
 
-PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+# Only in the first (SQLite) pass of `make test`: it makes its own PostgreSQL database either way.
+PG_ADMIN_URL = os.environ.get("PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS = ("127.0.0.1", 6379)
 FILES_PER_CLIENT, CLIENTS = 3, 4
 LOCK_ERRORS = ("database is locked", "deadlock detected", "could not obtain lock", "LockError", "lock timeout")

@@ -61,16 +61,26 @@ db: install
 	$(FLASK) db upgrade
 	$(FLASK) criteria load
 
-# The background worker (text extraction) runs beside the web server and stops with it.
-# The ready line is printed once the server answers /healthz, not before it listens; the
-# server runs in the foreground so Ctrl+C reaches it (background jobs ignore SIGINT).
+# The web server is gunicorn as in production (gunicorn.conf.py: WEB_WORKERS processes ×
+# WEB_THREADS threads, JSON log lines; LOG_FORMAT=text for plain ones). The background
+# worker (text extraction) runs beside it and stops with it; both keep their Prometheus
+# figures in instance/metrics, emptied at each start, which /metrics adds up.
+# The ready line is printed once the server answers /healthz, not before it listens.
+# Ctrl+C: gunicorn runs in a session of its own, so the terminal's SIGINT reaches only this
+# shell, which asks the gunicorn master to stop (SIGTERM) and waits for it; a SIGINT sent to
+# the workers as well as the master's own signal could deadlock a worker half-way through
+# its exit (then killed 30 s later). Then the other jobs are stopped; the ignored INT/TERM
+# and the cleared EXIT trap keep that from running the trap again.
 run: db system-deps
 	$(FLASK) demo load
-	@trap 'kill 0' EXIT INT TERM; \
+	@rm -rf instance/metrics && mkdir -p instance/metrics && export PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/instance/metrics; \
+	  web=; trap 'trap "" INT TERM; trap - EXIT; [ -n "$$web" ] && kill -TERM $$web 2>/dev/null && wait $$web; \
+	    kill $$(jobs -p) 2>/dev/null; wait' EXIT INT TERM; \
 	  $(BIN)/huey_consumer portal.worker.huey --workers 2 --worker-type thread --logfile instance/worker.log & \
 	  ( until $(BIN)/python -c "import urllib.request; urllib.request.urlopen('http://$(HOST):$(PORT)/healthz', timeout=2)" 2>/dev/null; do \
 	      sleep 1; done; echo "พอร์ทัลพร้อมใช้งาน: เข้าสู่ระบบที่ http://$(HOST):$(PORT)/auth/login" ) & \
-	  $(FLASK) run --host $(HOST) --port $(PORT)
+	  setsid $(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) 'portal:create_app()' & web=$$!; \
+	  wait $$web
 
 test: install test-deps test-sqlite test-postgres
 

@@ -31,10 +31,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from portal import database, rate_limits, security
+    from portal import database, logs, metrics, rate_limits, security
     from portal.auth import session as auth_session
 
     security.register(app)  # before the blueprints: it bounds the ids their routes accept
+    metrics.register(app)  # its after-request hook runs after the one of logs, which times the request
+    logs.register(app)  # request ids; its before-request hook goes first of all
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     database.register(app)  # SQLite settings, deferred reads, retries, 503 on contention

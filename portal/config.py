@@ -99,4 +99,9 @@ def from_environment(instance_path: Path) -> dict:
         "DB_RETRY_ATTEMPTS": int(os.environ.get("DB_RETRY_ATTEMPTS", "3")),
         # /healthz reports "low_disk" when a data folder has less free space than this.
         "DISK_LOW_MB": int(os.environ.get("DISK_LOW_MB", "500")),
+        # "json": one JSON object per log line (portal/logs.py); gunicorn.conf.py makes it the default there.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text"),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        # /metrics answers loopback, and other addresses that send "Authorization: Bearer <METRICS_TOKEN>".
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
     }

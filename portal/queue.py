@@ -22,7 +22,10 @@ log = logging.getLogger(__name__)
 
 def _make_huey():
     if redis_url := os.environ.get("REDIS_URL"):
-        return RedisHuey("pmqa-portal", url=redis_url)
+        from redis import ConnectionPool
+
+        # A Redis that does not answer fails a health check in seconds instead of hanging it.
+        return RedisHuey("pmqa-portal", connection_pool=ConnectionPool.from_url(redis_url, socket_connect_timeout=5))
     path = os.environ.get("JOBS_DB", str(PROJECT_ROOT / "instance" / "jobs.sqlite3"))
     os.makedirs(os.path.dirname(path), exist_ok=True)
     return SqliteHuey("pmqa-portal", filename=path)
@@ -111,3 +114,16 @@ def enqueue_review_notices(comment_ids: list[int], review_ids: list[int], effect
 def pending_count() -> int:
     """Jobs waiting in the queue (none in immediate mode)."""
     return 0 if huey.immediate else huey.pending_count()
+
+
+def storage_name() -> str:
+    return "redis" if isinstance(huey, RedisHuey) else "sqlite"
+
+
+def depth_or_none() -> int | None:
+    """Jobs waiting, or None when the queue's storage does not answer (/healthz, /metrics)."""
+    try:
+        return pending_count()
+    except Exception:  # noqa: BLE001  (Redis down, SQLite file unreadable: reported, not raised)
+        log.warning("the job queue (%s) does not answer", storage_name(), exc_info=True)
+        return None

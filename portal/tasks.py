@@ -14,6 +14,7 @@ from portal import effects, queue
 from portal.database import reading, write
 from portal.evidence.pipeline import orphaned_evidence_ids, run_extraction
 from portal.extensions import db
+from portal.metrics import INDEX_UPDATE_FAILURES
 from portal.reviews.notify import deliver
 from portal.search import backend, repair
 from portal.search.index import SearchUnavailable
@@ -35,6 +36,7 @@ def extract_evidence_task(evidence_id: int, effect_ids: list[int] = ()) -> None:
 def index_evidence_task(evidence_ids: list[int], effect_ids: list[int] = ()) -> None:
     with effects.job(effect_ids, index=evidence_ids) as job:
         if job.needed and not backend.update_or_repair(evidence_ids):
+            INDEX_UPDATE_FAILURES.labels("evidence").inc()
             job.retry_later("the index could not be written (disk full or damaged): see the worker log")
 
 
@@ -42,6 +44,7 @@ def index_evidence_task(evidence_ids: list[int], effect_ids: list[int] = ()) -> 
 def index_answers_task(answer_ids: list[int], effect_ids: list[int] = ()) -> None:
     with effects.job(effect_ids, index_answer=answer_ids) as job:
         if job.needed and not backend.update_or_repair(answer_ids=answer_ids):
+            INDEX_UPDATE_FAILURES.labels("answers").inc()
             job.retry_later("the index could not be written (disk full or damaged): see the worker log")
 
 

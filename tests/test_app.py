@@ -82,9 +82,14 @@ def test_unexpected_exception_shows_a_thai_500_without_internals(app, database_u
     assert "ระบบขัดข้อง" in page and "secret internal detail" not in page
 
 
-def test_health_check(client):
+def test_health_check(app, client, tmp_path, monkeypatch):
+    from portal.search import backend
+
+    monkeypatch.setitem(app.config, "SEARCH_INDEX_DIR", str(tmp_path / "index"))
+    with app.app_context():
+        backend.rebuild()  # a missing index is reported (tests/test_operations.py)
     health = client.get("/healthz").get_json()
-    assert health["status"] == "ok" and health["disk_low"] == []
+    assert health["status"] == "ok" and health["disk_low"] == [] and health["problems"] == []
     sqlite = client.application.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
     assert set(health["disk_free_mb"]) == {"uploads", "search_index", "temp"} | ({"database"} if sqlite else set())
 

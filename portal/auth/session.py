@@ -10,7 +10,7 @@ from portal.models import User
 from portal.models.user import AnonymousUser
 
 # Reachable without signing in.
-PUBLIC_ENDPOINTS = {"auth.login", "static", "main.health"}
+PUBLIC_ENDPOINTS = {"auth.login", "static", "main.health", "main.metrics"}
 
 
 def load_user(token: str) -> User | None:

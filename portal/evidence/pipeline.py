@@ -16,6 +16,7 @@ from portal.evidence.extract import ExtractionError, extract_with_limits
 from portal.evidence.metadata import DocumentMetadata, title_from
 from portal.evidence.storage import BlobStore
 from portal.extensions import db
+from portal.metrics import EXTRACTION_FAILURES
 from portal.models.evidence import Evidence, EvidencePage
 from portal.models.outbox import OutboxEffect
 
@@ -127,10 +128,12 @@ def run_extraction(evidence_id: int, job: "effects.Job | None" = None) -> bool:
             memory_mb=current_app.config["EXTRACTION_MEMORY_MB"],
         )
     except ExtractionError as error:
+        EXTRACTION_FAILURES.labels("error").inc()
         _finish(held, "failed", error=str(error))
         return True
     except Exception:  # a bug must not leave the evidence "extracting" forever
         log.exception("extraction of evidence %s crashed", evidence_id)
+        EXTRACTION_FAILURES.labels("crash").inc()
         _finish(held, "failed", error="เกิดข้อผิดพลาดภายในระหว่างดึงข้อความ กรุณาลองใหม่")
         return True
     _finish(held, "done", pages=extracted.pages, metadata=extracted.metadata)

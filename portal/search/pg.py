@@ -10,16 +10,18 @@ words with positions (title weighted A, file name C, text D) and one of letter p
   (harmless), and `search reindex` rebuilds them from the stored text.
 - Matching, scope and every filter are SQL; the tsvector literals are built here from the
   analyzer's tokens (PostgreSQL's own parser never splits Thai).
-- At most CANDIDATE_CAP matching pages are read, in no particular order, then grouped per
-  result (evidence and copies, as Whoosh's index does) and ranked by ts_rank: above the cap
-  the total shows as "มากกว่า N" and ranking only sees the pages read (the README says what
-  this costs in relevance).
+- Totals and facets count results (an evidence and its copies, grouped as Whoosh's index
+  groups them) over at most CANDIDATE_CAP matching pages in one statement: above the cap
+  the total shows as "มากกว่า N". Ranking sees at most RANKED_PAGES pages: with a RUM index
+  the best by its own distance, with GIN the first found (the README says what each costs).
 """
 import re
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import Text, and_, bindparam, cast, delete, event, func, literal, literal_column, or_, select
+from sqlalchemy import (Text, and_, bindparam, cast, delete, event, func, literal, literal_column, or_, select,
+                        union_all)
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR
 from sqlalchemy.orm import Session, selectinload
 
@@ -34,7 +36,8 @@ from portal.search.index import SearchUnavailable, _live_evidence, documents_for
 from portal.search.query import QUOTED, Results, make_hit
 from portal.search.suggest import closest, corrected
 
-CANDIDATE_CAP = 10_000  # matching pages read per search; more are counted as "more than"
+CANDIDATE_CAP = 10_000  # matching pages counted per search; more are shown as "more than"
+RANKED_PAGES = 1_000  # matching pages ranked per search (RUM: the best by its distance)
 LISTED_PAGES = 30
 POSITION_LIMIT = 16383  # PostgreSQL's largest lexeme position
 # ts_rank's weights {D (text), C (file name), B (unused), A (title)} from the ranking table
@@ -251,12 +254,55 @@ def _filters(agency_ids, filters: dict, dates) -> list:
     return parts
 
 
-def _candidates(match, rank, where: list) -> list:
-    statement = (select(SearchPage.id, SearchPage.group_key, SearchPage.evidence_id, SearchPage.agency_id,
-                        SearchPage.file_kind, SearchPage.categories, SearchPage.page, SearchPage.page_label,
-                        SearchPage.updated, rank.label("rank"))
-                 .where(match, *where).limit(CANDIDATE_CAP))
-    return db.session.execute(statement).all()
+def _counts(match, where: list) -> tuple[int, bool, dict[str, dict[str, int]]]:
+    """The total of results (groups) and the facets over at most CANDIDATE_CAP matching
+    pages, in one statement: (total, capped, facets)."""
+    capped = (select(SearchPage.group_key, SearchPage.agency_id, SearchPage.file_kind, SearchPage.categories)
+              .where(match, *where).limit(CANDIDATE_CAP + 1).cte("capped"))
+    groups = func.count(func.distinct(capped.c.group_key))
+    category = func.unnest(capped.c.categories).table_valued("value").render_derived(name="category")
+    statement = union_all(
+        select(literal("total"), literal(""), groups, func.count()).select_from(capped),
+        select(literal("agency"), cast(capped.c.agency_id, Text), groups, literal(0)).group_by(capped.c.agency_id),
+        select(literal("kind"), capped.c.file_kind, groups, literal(0)).group_by(capped.c.file_kind),
+        select(literal("category"), category.c.value, groups, literal(0))
+        .select_from(capped.join(category, literal(True))).group_by(category.c.value))
+    total, pages, facets = 0, 0, {"agency": {}, "kind": {}, "category": {}}
+    for facet, value, count, rows in db.session.execute(statement):
+        if facet == "total":
+            total, pages = count, rows
+        else:
+            facets[facet][value] = count
+    ordered = {name: dict(sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))) for name, counts in facets.items()}
+    return total, pages > CANDIDATE_CAP, ordered
+
+
+def _ranked(match, where: list, pieces, by_date: bool, limit: int) -> list:
+    """At most `limit` matching pages to rank: the best by RUM's own distance where the
+    words index is RUM (the index walks them best first), else the first found (GIN); each
+    with ts_rank (weights from the one ranking table), computed for those pages only."""
+    query = _ts(_tsquery(pieces)) if pieces else None
+    rank = (func.ts_rank(literal_column(f"'{RANK_WEIGHTS}'::float4[]"), SearchPage.words, query)
+            if pieces else literal(0.0))
+    statement = (select(SearchPage.id, SearchPage.group_key, SearchPage.evidence_id, SearchPage.updated,
+                        rank.label("rank")).where(match, *where))
+    if by_date:
+        statement = statement.order_by(SearchPage.updated.desc(), SearchPage.id)
+    elif pieces and _words_index_is_rum():
+        statement = statement.order_by(SearchPage.words.op("<=>")(query))
+    return db.session.execute(statement.limit(limit)).all()
+
+
+_rum: dict[str, bool] = {}
+
+
+def _words_index_is_rum() -> bool:
+    url = str(db.engine.url)
+    if url not in _rum:
+        _rum[url] = db.session.scalar(sql_text(
+            "SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam "
+            "WHERE c.relname = 'ix_search_page_words'")) == "rum"
+    return _rum[url]
 
 
 def _ts(query: str):
@@ -281,78 +327,64 @@ def search(_handle, text: str, agency_ids: set[int] | None, filters: dict[str, s
     where = _filters(agency_ids, filters, dates)
     if text and not pieces and not grams:  # only punctuation: nothing to find
         return Results(query=text, total=0, page=page, pages=1, hits=[])
-    rank = (func.ts_rank(literal_column(f"'{RANK_WEIGHTS}'::float4[]"), SearchPage.words, _ts(_tsquery(pieces)))
-            if pieces else literal(0.0))
-    with_bigrams = False
-    rows = _candidates(_match(pieces, grams, False) if text else literal(True), rank, where) if pieces or not text else []
-    groups = _group(rows)
-    if text and len(groups) < per_page and grams:
-        with_bigrams = True
-        rows = _candidates(_match(pieces, grams, True), rank, where)
-        groups = _group(rows)
-    ordered = sorted(groups.values(), key=(lambda g: (-g[0].updated.timestamp(), -g[0].rank, g[0].id)) if sort == "date"
-                     else (lambda g: (-g[0].rank, g[0].id)))
-    shown = ordered[(page - 1) * per_page:page * per_page]
-    words = {w for piece in pieces for w in piece}
-    total = len(groups)
+    # Words first; the letter pairs only when the words find less than a page (as Whoosh).
+    with_bigrams = bool(text) and not pieces
+    match = _match(pieces, grams, with_bigrams) if text else literal(True)
+    total, capped, facets = _counts(match, where)
+    if text and total < per_page and grams and not with_bigrams:
+        with_bigrams, match = True, _match(pieces, grams, True)
+        total, capped, facets = _counts(match, where)
+    leaders: dict = {}
+    for row in _ranked(match, where, pieces, sort == "date", max(RANKED_PAGES, page * per_page * 3)):
+        best = leaders.get(row.group_key)  # each group's best page among those ranked
+        if best is None or (sort != "date" and (-row.rank, row.id) < (-best.rank, best.id)):
+            leaders[row.group_key] = row
+    order = (lambda r: (-r.updated.timestamp(), -r.rank, r.id)) if sort == "date" else (lambda r: (-r.rank, r.id))
+    shown = sorted(leaders.values(), key=order)[(page - 1) * per_page:page * per_page]
     return Results(query=text, total=total, page=page, pages=max(1, -(-total // per_page)),
-                   hits=_hits(shown, words), facets=_facets(groups.values()), more_than=len(rows) >= CANDIDATE_CAP,
-                   suggestion=_suggestion(text, where) if text and not total else "",
-                   undated=_undated(pieces, grams, with_bigrams, text, agency_ids, filters, dates))
+                   hits=_hits(shown, match, where, {w for piece in pieces for w in piece}), facets=facets,
+                   more_than=capped, suggestion=_suggestion(text, where) if text and not total else "",
+                   undated=_undated(match if text else literal(True), agency_ids, filters, dates))
 
 
-def _group(rows) -> dict:
-    """group key → its matching pages, best first (rank, then row id)."""
-    groups: dict = {}
-    for row in sorted(rows, key=lambda r: (-r.rank, r.id)):
-        groups.setdefault(row.group_key, []).append(row)
-    return groups
-
-
-def _facets(groups) -> dict[str, dict[str, int]]:
-    agency, kind, category = {}, {}, {}
-    for members in groups:
-        leader = members[0]
-        agency[str(leader.agency_id)] = agency.get(str(leader.agency_id), 0) + 1
-        kind[leader.file_kind] = kind.get(leader.file_kind, 0) + 1
-        for value in {c for row in members for c in (row.categories or [])}:
-            category[value] = category.get(value, 0) + 1
-    order = lambda counts: dict(sorted(counts.items(), key=lambda pair: (-pair[1], pair[0])))  # noqa: E731
-    return {"agency": order(agency), "kind": order(kind), "category": order(category)}
-
-
-def _hits(shown: list[list], words: set) -> list:
+def _hits(shown: list, match, where: list, words: set) -> list:
+    """The shown results, highlighted, with every matching page and copy of their groups."""
     if not shown:
         return []
-    stored = {row.id: row for row in db.session.scalars(
-        select(SearchPage).where(SearchPage.id.in_([members[0].id for members in shown])))}
+    stored = {row.id: row for row in db.session.scalars(select(SearchPage).where(SearchPage.id.in_([r.id for r in shown])))}
+    members: dict = {}
+    for row in db.session.execute(select(SearchPage.group_key, SearchPage.evidence_id, SearchPage.page, SearchPage.page_label)
+                                  .where(match, *where, SearchPage.group_key.in_({r.group_key for r in shown}))
+                                  .order_by(SearchPage.page)):
+        members.setdefault(row.group_key, []).append(row)
     analyzer = thai_analyzer()
     hits = []
-    for members in shown:
-        leader = stored[members[0].id]
+    for best in shown:
+        leader = stored[best.id]
         hit = make_hit({"evidence": str(leader.evidence_id or ""), "answer": str(leader.answer_id or ""),
                         "question": str(leader.question_id or ""), "question_text": leader.question_text,
                         "agency": str(leader.agency_id), "cycle": str(leader.cycle_id), "title": leader.title,
                         "file_name": leader.file_name, "file_kind": leader.file_kind, "page": leader.page,
                         "page_label": leader.page_label, "items": ",".join(leader.items or []),
                         "categories": ",".join(leader.categories or []), "sub_items": ",".join(leader.sub_items or []),
-                        "content": leader.content}, float(members[0].rank), words, analyzer)
+                        "content": leader.content}, float(best.rank), words, analyzer)
         if hit.evidence_id is not None:
-            own = [row for row in members if row.evidence_id == hit.evidence_id]
+            group = members.get(best.group_key, [])
+            own = [row for row in group if row.evidence_id == hit.evidence_id]
             hit.page_count = len(own)
-            hit.pages = sorted((row.page, row.page_label) for row in own[:LISTED_PAGES])
-            hit.copies = sorted({row.evidence_id for row in members} - {hit.evidence_id})
+            hit.pages = [(row.page, row.page_label) for row in own[:LISTED_PAGES]]
+            hit.copies = sorted({row.evidence_id for row in group} - {hit.evidence_id})
         hits.append(hit)
     return hits
 
 
-def _undated(pieces, grams, with_bigrams, text, agency_ids, filters, dates) -> int:
+def _undated(match, agency_ids, filters: dict, dates) -> int:
+    """Evidence the same words and filters find without the document-date range that has
+    no document date (the search left it out)."""
     if not dates or dates.field != "document" or dates.include_undated or not (dates.start or dates.end):
         return 0
     where = _filters(agency_ids, filters, None) + [SearchPage.evidence_id.is_not(None), SearchPage.document_date.is_(None)]
-    match = _match(pieces, grams, with_bigrams) if text else literal(True)
-    statement = select(func.count(func.distinct(SearchPage.group_key))).where(match, *where)
-    return db.session.scalar(statement) or 0
+    return db.session.scalar(select(func.count(func.distinct(SearchPage.group_key))).where(match, *where)) or 0
 
 
 SUGGESTION_ROWS = 300  # rows sharing letter pairs with a misspelt word, read for its neighbours

@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 FLASK := $(BIN)/flask --app portal
 JS_STAMP := tests/js/node_modules/.installed-$(shell sha1sum tests/js/package-lock.json | cut -c1-12)
 
-.PHONY: install system-deps test-deps db run test test-sqlite test-postgres bench bench-search bench-fidelity bench-soak bench-assessment clean
+.PHONY: install system-deps test-deps db run test test-sqlite test-postgres bench bench-search bench-search-pg bench-fidelity bench-soak bench-assessment clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -108,6 +108,10 @@ bench-assessment: install
 # latency (cold and warm) with and without an agency filter.
 bench-search: install
 	$(BIN)/python -m bench.search_bench --pages 10000 --pages 100000 --repeats 3
+
+# The PostgreSQL search engine at 10k pages on the loopback server (a throwaway database).
+bench-search-pg: install
+	$(BIN)/python -m bench.search_pg_bench --pages 10000 --repeats 3
 
 # Thai text fidelity on text nobody here wrote: the repair (a few minutes; `--sample N`
 # for more), then the character error rate of upload → stored text per format and producer.

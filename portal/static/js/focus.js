@@ -5,15 +5,18 @@
 // the new content itself. htmx already keeps focus on an input whose id survives the swap.
 (function () {
   "use strict";
-  var held = null;
+  // Per swap target: another swap settling meanwhile (the level box that an attach
+  // refreshes) must not make this one forget where focus was.
+  var held = {};
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
-    held = target && target.id && target.contains(document.activeElement) ? target.id : null;
+    if (target && target.id && target.contains(document.activeElement)) held[target.id] = true;
   });
-  document.addEventListener("htmx:afterSettle", function () {
-    var id = held;
-    held = null;
-    if (!id || (document.activeElement && document.activeElement !== document.body)) return;
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var id = event.detail.target && event.detail.target.id;
+    if (!id || !held[id]) return;
+    delete held[id];
+    if (document.activeElement && document.activeElement !== document.body) return;
     var place = document.getElementById(id);
     if (!place) return;
     var spot = place.querySelector("[role=status], [role=alert], .alert") || place;

@@ -64,6 +64,9 @@ def signed_in(expected) -> dict:
 MATRIX = {
     "main.home": ("GET", signed_in(200)),
     "main.health": ("GET", {r: 200 for r in ROLES}),
+    # Open from the server itself (the test client is 127.0.0.1) whoever is signed in; from
+    # elsewhere only with METRICS_TOKEN (tests/test_operations.py).
+    "main.metrics": ("GET", {r: 200 for r in ROLES}),
     "auth.login": ("GET", {"anonymous": 200, **EVERYONE_SIGNED_IN}),
     "auth.logout": ("POST", {"anonymous": "login", **EVERYONE_SIGNED_IN}),
     "criteria.index": ("GET", signed_in(200)),

@@ -10,7 +10,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from portal.evidence.extract import extract, extract_with_limits, normalise
+from portal.evidence.extract import extract, normalise
+from portal.evidence.pool import extract_with_limits
 from tests import thai_documents as make
 
 LINE = " ".join(make.SENTENCES)

@@ -12,7 +12,8 @@ import pytest
 from portal.evidence import extract as extraction
 from portal.evidence import readers
 from portal.evidence import filetypes
-from portal.evidence.extract import ExtractedPage, ExtractionError, extract, extract_with_limits
+from portal.evidence.extract import ExtractedPage, ExtractionError, extract
+from portal.evidence.pool import extract_with_limits
 from tests import thai_documents as make
 
 S1, S2, S3 = make.SENTENCES

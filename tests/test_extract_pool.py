@@ -220,7 +220,7 @@ def test_the_pipeline_marks_overruns_failed_and_extracts_the_next_file(app, edit
 
     from sqlalchemy import select
 
-    from portal.evidence import extract as extraction
+    from portal.evidence import pool as extraction
     from portal.evidence import pipeline
     from portal.extensions import db
     from portal.models import Evidence

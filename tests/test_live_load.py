@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bench.live import Client, Installation, postgres_database
-from portal.evidence import extract, pipeline
+from portal.evidence import pipeline, pool
 from portal.extensions import db
 from portal.models import Evidence
 from tests import slow_extractor
@@ -107,7 +107,7 @@ def test_a_slow_extraction_blocks_no_reader_and_no_writer(installation, monkeypa
     evidence_id, status, _ = evidence_status(installation, "ช้ามาก")
     assert status == "queued"  # no worker runs here: the test runs the job itself
     monkeypatch.setattr(pipeline, "extract_with_limits",
-                        partial(extract.extract_with_limits, extractor=slow_extractor.sleep_then_extract))
+                        partial(pool.extract_with_limits, extractor=slow_extractor.sleep_then_extract))
     times = {}
 
     def run_job():

@@ -175,14 +175,3 @@ def _death_reason(exitcode: int | None, timeout_s: int, memory_mb: int) -> str:
         return f"ใช้เวลาประมวลผลเกิน {timeout_s} วินาที ระบบหยุดการดึงข้อความไฟล์นี้"
     return (f"กระบวนการดึงข้อความหยุดทำงานกะทันหัน (รหัส {exitcode}) ไฟล์อาจใช้หน่วยความจำเกิน "
             f"{memory_mb} MB หรือทำให้โปรแกรมอ่านไฟล์ขัดข้อง")
-
-
-def extract_with_limits(path: Path, kind: str, progress: Progress | None = None, *, timeout_s: int = 300,
-                        memory_mb: int = 1024, extractor: Callable = extract) -> "Extracted":
-    """extract() in a worker process of this process's pool (pool.py) under RLIMIT_AS,
-    RLIMIT_CPU and a wall-clock timeout for this job, with the document's own title and
-    date read there too; any failure becomes ExtractionError with a Thai reason.
-    `extractor` must be importable (it is sent to the worker by name)."""
-    from portal.evidence.pool import shared_pool
-
-    return shared_pool().run(path, kind, progress, timeout_s=timeout_s, memory_mb=memory_mb, extractor=extractor)

@@ -12,7 +12,8 @@ from sqlalchemy import or_, select, update
 
 from portal import effects
 from portal.database import DatabaseBusy, end_transaction, reading, write
-from portal.evidence.extract import ExtractionError, extract_with_limits
+from portal.evidence.extract import ExtractionError
+from portal.evidence.pool import extract_with_limits
 from portal.evidence.metadata import DocumentMetadata, title_from
 from portal.evidence.storage import BlobStore
 from portal.extensions import db

@@ -379,3 +379,12 @@ def shared_pool() -> ExtractionPool:
             _shared, _shared_pid = ExtractionPool.from_environment(), os.getpid()
             atexit.register(_shared.close)
         return _shared
+
+
+def extract_with_limits(path: Path, kind: str, progress: Progress | None = None, *, timeout_s: int = 300,
+                        memory_mb: int = 1024, extractor: Callable = extract) -> Extracted:
+    """extract() in a worker process of this process's pool (shared_pool) under RLIMIT_AS,
+    RLIMIT_CPU and a wall-clock timeout for this job, with the document's own title and
+    date read there too; any failure becomes ExtractionError with a Thai reason.
+    `extractor` must be importable (it is sent to the worker by name)."""
+    return shared_pool().run(path, kind, progress, timeout_s=timeout_s, memory_mb=memory_mb, extractor=extractor)

@@ -399,7 +399,7 @@ def warm_worker(tmp_path) -> None:
 
 
 def test_limits_stop_a_slow_extraction_quickly(tmp_path):
-    path = make.image(tmp_path / "big.png", "\n".join([S1] * 12))  # OCR takes several seconds
+    path = make.image(tmp_path / "big.png", "\n".join([S1] * 60))  # OCR takes many seconds, even in a warm worker
     warm_worker(tmp_path)
     started = time.monotonic()
     with pytest.raises(ExtractionError) as caught:

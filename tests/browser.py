@@ -1,4 +1,5 @@
 """Real-browser support: the app on a loopback port and Debian's chromium via Playwright."""
+from contextlib import contextmanager
 import os
 import shutil
 import threading
@@ -57,6 +58,17 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@contextmanager
+def page_at(browser, width: int, height: int | None = None, **options):
+    """A fresh Thai browser context at a phone or desktop width, closed afterwards."""
+    context = browser.new_context(locale="th-TH", viewport={"width": width, "height": height or (844 if width <= 480 else 768)},
+                                  **options)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def sign_in(page, base_url: str, username: str, password: str) -> None:

@@ -7,7 +7,7 @@ from portal.extensions import db
 from portal.models import EvidencePage
 from portal.search.index import rebuild
 from portal.search.backend import index_folder
-from tests.browser import sign_in
+from tests.browser import page_at, sign_in
 from tests.conftest import ARTIFACTS
 from tests.test_browser_layout import layout_problems
 from tests.helpers import PASSWORD, make_agency, make_user
@@ -71,9 +71,7 @@ def test_on_a_phone_the_results_come_first_and_the_filters_fold(app, live_server
     _two_agencies_with_plans(app)
     shots = ARTIFACTS / "search"
     shots.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(locale="th-TH", viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    try:
+    with page_at(browser, 390) as page:
         sign_in(page, live_server.url, "searcher", PASSWORD)
         page.goto(f"{live_server.url}/search/?q=ยุทธศาสตร์")
         page.screenshot(path=str(shots / "phone-folded.png"))
@@ -131,15 +129,11 @@ def test_on_a_phone_the_results_come_first_and_the_filters_fold(app, live_server
         assert "ตัวกรอง (1)" in page.locator("#search-filters > summary").inner_text()
         assert panel.get_attribute("open") is None
         assert page.locator("#results .hit").first.bounding_box()["y"] < 844
-    finally:
-        context.close()
 
 
 def test_without_javascript_the_panel_still_folds_counts_and_clears(app, live_server, browser):
     _two_agencies_with_plans(app)
-    context = browser.new_context(locale="th-TH", viewport={"width": 390, "height": 844}, java_script_enabled=False)
-    page = context.new_page()
-    try:
+    with page_at(browser, 390, java_script_enabled=False) as page:
         sign_in(page, live_server.url, "searcher", PASSWORD)
         page.goto(f"{live_server.url}/search/?q=ยุทธศาสตร์&kind=link&category=2")
         summary = page.locator("#search-filters > summary")
@@ -152,17 +146,13 @@ def test_without_javascript_the_panel_still_folds_counts_and_clears(app, live_se
         page.wait_for_url("**category=&**")
         assert "ตัวกรอง (1)" in summary.inner_text() and "kind=link" in page.url
         assert page.locator("#results .hit").count() == 2
-    finally:
-        context.close()
 
 
 def test_on_a_wide_screen_the_filters_show_as_before(app, live_server, browser):
     _two_agencies_with_plans(app)
     shots = ARTIFACTS / "search"
     shots.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(locale="th-TH", viewport={"width": 1366, "height": 768})
-    page = context.new_page()
-    try:
+    with page_at(browser, 1366) as page:
         sign_in(page, live_server.url, "searcher", PASSWORD)
         page.goto(f"{live_server.url}/search/?q=ยุทธศาสตร์")
         for field in ("#agency", "#category", "#sub_item", "#item", "#level", "#kind", "#cycle",
@@ -178,8 +168,6 @@ def test_on_a_wide_screen_the_filters_show_as_before(app, live_server, browser):
         page.locator("#results .hit").nth(1).wait_for()
         assert page.evaluate(NO_SIDEWAYS)
         page.screenshot(path=str(shots / "desktop-after.png"))
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("width", [390, 1366])
@@ -204,9 +192,7 @@ def test_a_document_is_one_hit_whose_pages_open_it_at_the_matched_words(app, liv
         db.session.add(ItemReview(agency_id=agency.id, cycle_id=cycle.id, checklist_item_id=item.id, status="accepted"))
         db.session.commit()
         rebuild(index_folder())
-    context = browser.new_context(locale="th-TH", viewport={"width": width, "height": 844 if width == 390 else 768})
-    page = context.new_page()
-    try:
+    with page_at(browser, width) as page:
         sign_in(page, live_server.url, "doc-searcher", PASSWORD)
         page.goto(f"{live_server.url}/search/?q=ยุทธศาสตร์")
         hits = page.locator("#results .hit")
@@ -228,5 +214,3 @@ def test_a_document_is_one_hit_whose_pages_open_it_at_the_matched_words(app, liv
         hit.locator(".hit-items a", has_text="1.1-B1").click()
         page.wait_for_url("**/criteria/1/1.1**")
         assert page.url.endswith(f"#item-{item.id}") and page.locator(f"#item-{item.id}").is_visible()
-    finally:
-        context.close()

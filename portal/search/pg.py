@@ -33,12 +33,11 @@ from portal.search import answer_documents
 from portal.search.analyzer import thai_analyzer, thai_bigrams
 from portal.search.matching import BOOSTS
 from portal.search.index import SearchUnavailable, _live_evidence, documents_for, rebuild_todo, stamp
-from portal.search.query import QUOTED, Results, make_hit
+from portal.search.query import LISTED_PAGES, QUOTED, Results, make_hit
 from portal.search.suggest import closest, corrected
 
 CANDIDATE_CAP = 10_000  # matching pages counted per search; more are shown as "more than"
 RANKED_PAGES = 1_000  # matching pages ranked per search (RUM: the best by its distance)
-LISTED_PAGES = 30
 POSITION_LIMIT = 16383  # PostgreSQL's largest lexeme position
 # ts_rank's weights {D (text), C (file name), B (unused), A (title)} from the ranking table
 # both engines use, scaled to PostgreSQL's 0…1.
@@ -248,7 +247,7 @@ def _filters(agency_ids, filters: dict, dates) -> list:
     if dates and (dates.start or dates.end):
         column = SearchPage.document_date if dates.field == "document" else SearchPage.uploaded
         in_range = and_(*([column >= dates.start] if dates.start else []), *([column <= dates.end] if dates.end else []))
-        if dates.include_undated and dates.field == "document":
+        if dates.undated_let_in:
             in_range = or_(in_range, and_(SearchPage.evidence_id.is_not(None), SearchPage.document_date.is_(None)))
         parts.append(in_range)
     return parts
@@ -381,7 +380,7 @@ def _hits(shown: list, match, where: list, words: set) -> list:
 def _undated(match, agency_ids, filters: dict, dates) -> int:
     """Evidence the same words and filters find without the document-date range that has
     no document date (the search left it out)."""
-    if not dates or dates.field != "document" or dates.include_undated or not (dates.start or dates.end):
+    if not dates or not dates.undated_left_out:
         return 0
     where = _filters(agency_ids, filters, None) + [SearchPage.evidence_id.is_not(None), SearchPage.document_date.is_(None)]
     return db.session.scalar(select(func.count(func.distinct(SearchPage.group_key))).where(match, *where)) or 0

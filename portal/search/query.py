@@ -37,6 +37,15 @@ class DateFilter:
     end: date | None = None
     include_undated: bool = False  # a document-date range also finds evidence with no date
 
+    @property
+    def undated_left_out(self) -> bool:
+        """A document-date range that leaves evidence without a date out of the search."""
+        return self.field == "document" and not self.include_undated and bool(self.start or self.end)
+
+    @property
+    def undated_let_in(self) -> bool:
+        return self.field == "document" and self.include_undated
+
 
 @dataclass
 class Hit:
@@ -107,8 +116,7 @@ def scope_filter(agency_ids: set[int] | None, filters: dict[str, str], dates: "D
         start = datetime.combine(dates.start, time.min) if dates.start else None
         end = datetime.combine(dates.end, time.max) if dates.end else None
         in_range = DateRange(DATE_FIELDS[dates.field], start, end)
-        undated = dates.include_undated and dates.field == "document"
-        parts.append(Or([in_range, Term("dated", "0")]) if undated else in_range)
+        parts.append(Or([in_range, Term("dated", "0")]) if dates.undated_let_in else in_range)
     return And(parts) if parts else None
 
 
@@ -145,7 +153,7 @@ def search(ix, text: str, agency_ids: set[int] | None, filters: dict[str, str] |
 def _undated_left_out(searcher, words, agency_ids, filters: dict, dates: "DateFilter | None") -> int:
     """Evidence the same words and filters find without the document-date range that has
     no document date (the search left it out)."""
-    if not dates or dates.field != "document" or dates.include_undated or not (dates.start or dates.end):
+    if not dates or not dates.undated_left_out:
         return 0
     undated = And([Term("dated", "0")] + ([allowed] if (allowed := scope_filter(agency_ids, filters)) else []))
     return group_count(searcher, match_mask(searcher, _scoped(words, undated)))

@@ -81,7 +81,8 @@ class Installation:
                     **self.extra_env}
         self.env.pop("REDIS_URL", None)
         self.app = create_app({"SQLALCHEMY_DATABASE_URI": self.database_url, "SECRET_KEY": "live-test-secret",
-                               "UPLOAD_DIR": self.env["UPLOAD_DIR"], "SEARCH_INDEX_DIR": self.env["SEARCH_INDEX_DIR"]})
+                               "UPLOAD_DIR": self.env["UPLOAD_DIR"], "SEARCH_INDEX_DIR": self.env["SEARCH_INDEX_DIR"],
+                               "SEARCH_BACKEND": self.env.get("SEARCH_BACKEND", "auto")})
         with self.app.app_context():
             upgrade()
             sync_criteria(load_criteria(self.app.config["CRITERIA_DIR"], self.app.config["CRITERIA_VERSION"]))

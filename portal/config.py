@@ -39,7 +39,9 @@ def from_environment(instance_path: Path) -> dict:
         # PDF pages drawn as images for the evidence page's preview (a file never changes); only a cache.
         "PREVIEW_CACHE_DIR": _path("PREVIEW_CACHE_DIR", instance_path / "previews"),
         "CRITERIA_VERSION": os.environ.get("CRITERIA_VERSION", "pmqa-4.0"),
-        "SEARCH_BACKEND": os.environ.get("SEARCH_BACKEND", "whoosh"),  # portal/search/backend.py
+        # "auto": PostgreSQL's own search when DATABASE_URL is PostgreSQL, else Whoosh;
+        # "whoosh" forces the embedded index (portal/search/backend.py).
+        "SEARCH_BACKEND": os.environ.get("SEARCH_BACKEND", "auto"),
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

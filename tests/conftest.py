@@ -121,6 +121,13 @@ def client(app):
 
 
 @pytest.fixture
+def whoosh_engine(app, monkeypatch):
+    """For tests of the Whoosh index's own files and functions: on the PostgreSQL pass the
+    portal would otherwise search with PostgreSQL (SEARCH_BACKEND=auto)."""
+    monkeypatch.setitem(app.config, "SEARCH_BACKEND", "whoosh")
+
+
+@pytest.fixture
 def app_ctx(app):
     with app.app_context():
         yield

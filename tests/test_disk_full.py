@@ -143,6 +143,7 @@ def test_an_index_job_that_met_a_full_disk_is_tried_again_until_space_is_back(ap
         assert db.session.get(OutboxEffect, row_id) is None and backend.stale_evidence_ids() == []
 
 
+@pytest.mark.usefixtures("whoosh_engine")  # PostgreSQL writes its rows in the change's own transaction
 def test_an_index_update_no_row_asks_for_is_found_by_comparing_with_the_database(app, world):
     """The backstop: an index that misses a change (restored from an older copy, a row
     removed by hand) is compared with the database and the difference recorded."""

@@ -74,6 +74,7 @@ def test_a_queue_that_does_not_answer_is_reported_but_the_portal_serves(client, 
     assert "pmqa_queue_depth -1.0" in client.get("/metrics").get_data(as_text=True)
 
 
+@pytest.mark.usefixtures("whoosh_engine")  # PostgreSQL's rows cannot go missing on their own
 def test_a_missing_index_is_reported_and_other_pages_still_work(app, client, tmp_path, monkeypatch):
     folder = tmp_path / "no-index"
     monkeypatch.setitem(app.config, "SEARCH_INDEX_DIR", str(folder))
@@ -87,6 +88,7 @@ def test_a_missing_index_is_reported_and_other_pages_still_work(app, client, tmp
     assert client.get("/healthz").get_json()["index"] == "rebuilding"
 
 
+@pytest.mark.usefixtures("whoosh_engine")
 def test_low_disk_is_named_before_a_missing_index(app, client, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "SEARCH_INDEX_DIR", str(tmp_path / "no-index"))
     monkeypatch.setitem(app.config, "DISK_LOW_MB", 10 ** 12)

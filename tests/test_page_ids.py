@@ -11,8 +11,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Agency, ChecklistItem, EvidenceAttachment, EvidencePage, SubItem, User
 from portal.reviews import operations as review_ops
-from portal.search.backend import index_folder
-from portal.search.index import rebuild
+from portal.search import backend
 from tests.helpers import stored_text_evidence
 from tests.review_helpers import Client, make_world
 
@@ -58,7 +57,7 @@ def busy(app):
             review_ops.start_thread(agency, item, "internal", "บันทึกภายใน", reviewer)
             review_ops.set_status(agency, item, "needs_revision" if n % 2 else "accepted", "ขาดลายมือชื่อ", reviewer)
         db.session.commit()
-        rebuild(index_folder(), fresh=True)
+        backend.rebuild(fresh=True)
     return world
 
 

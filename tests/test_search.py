@@ -10,10 +10,10 @@ from portal.admin import operations as admin_ops
 from portal.evidence import operations as ops
 from portal.extensions import db
 from portal.models import ChecklistItem, Evidence, EvidencePage, SubItem
-from portal.search.index import SearchUnavailable, open_index, rebuild, update_evidence
-from portal.search.query import search
+from portal.search import backend
+from portal.search.index import SearchUnavailable, open_index, rebuild
 from portal.search.backend import index_folder
-from tests.helpers import login, make_agency, make_user
+from tests.helpers import SEARCH_ENGINES, login, make_agency, make_user
 
 DOCS = {  # title → (agency, item, page texts)
     "แผนยุทธศาสตร์กรม": ("A", "1.1-B1", ["แผนยุทธศาสตร์ของส่วนราชการ ระยะ 5 ปี (พ.ศ. 2566-2570)"]),
@@ -39,8 +39,18 @@ QUERIES = {  # query → titles that must be in the top 10
 }
 
 
+@pytest.fixture(params=SEARCH_ENGINES)
+def search_engine(request, app, monkeypatch):
+    """Every test on the corpus runs on each engine the pass has (PostgreSQL's when it answers)."""
+    monkeypatch.setitem(app.config, "SEARCH_BACKEND", request.param)
+    return request.param
+
+
+whoosh_only = pytest.mark.parametrize("search_engine", ["whoosh"], indirect=True)
+
+
 @pytest.fixture
-def corpus(app):
+def corpus(app, search_engine):
     with app.app_context():
         agencies = {"A": make_agency("SRCH-A"), "B": make_agency("SRCH-B", kind="province")}
         make_user("srch-a", ("agency_editor", agencies["A"]))
@@ -59,13 +69,13 @@ def corpus(app):
             db.session.commit()
             ids[title] = evidence.id
         agency_ids = {k: a.id for k, a in agencies.items()}
-        rebuild(index_folder())
+        backend.rebuild()
         return {"ids": ids, "agencies": agency_ids}
 
 
 def titles(app, text, agency_ids=None, **filters):
     with app.app_context():
-        results = search(open_index(index_folder()), text, agency_ids, filters)
+        results = backend.search(backend.open_index(), text, agency_ids, filters)
     return [h.title for h in results.hits], results
 
 
@@ -112,7 +122,7 @@ def test_delete_restore_and_detach_update_the_index(app, corpus):
         evidence = db.session.get(Evidence, evidence_id)
         ops.delete(evidence, None)
         db.session.commit()
-        update_evidence(index_folder(), [evidence_id])
+        backend.update_evidence([evidence_id])
     assert "แผนยุทธศาสตร์กรม" not in titles(app, "ยุทธศาสตร์")[0]
     with app.app_context():
         evidence = db.session.get(Evidence, evidence_id)
@@ -120,7 +130,7 @@ def test_delete_restore_and_detach_update_the_index(app, corpus):
         item = evidence.attachments[0].checklist_item
         ops.detach(evidence, item, None)
         db.session.commit()
-        update_evidence(index_folder(), [evidence_id])
+        backend.update_evidence([evidence_id])
     assert "แผนยุทธศาสตร์กรม" in titles(app, "ยุทธศาสตร์")[0]
     assert "แผนยุทธศาสตร์กรม" not in titles(app, "", None, item="1.1-B1")[0]
 
@@ -133,10 +143,11 @@ def test_a_search_open_before_a_change_sees_the_change(app, corpus):
     with app.app_context():
         ops.delete(db.session.get(Evidence, evidence_id), None)
         db.session.commit()
-        update_evidence(index_folder(), [evidence_id])
+        backend.update_evidence([evidence_id])
     assert "แผนยุทธศาสตร์กรม" not in titles(app, "ยุทธศาสตร์")[0]
 
 
+@whoosh_only  # reads Whoosh's stored fields (PostgreSQL: tests/test_search_postgres.py)
 def test_reindex_from_the_database_equals_incremental(app, corpus):
     def documents():
         with app.app_context():
@@ -144,13 +155,14 @@ def test_reindex_from_the_database_equals_incremental(app, corpus):
                 return sorted((d["doc_id"], d["items"], d["content"]) for d in searcher.all_stored_fields())
 
     with app.app_context():
-        update_evidence(index_folder(), list(corpus["ids"].values()))
+        backend.update_evidence(list(corpus["ids"].values()))
     incremental = documents()
     with app.app_context():
         rebuild(index_folder())
     assert documents() == incremental
 
 
+@whoosh_only  # an index folder that can go missing
 def test_a_missing_index_answers_503_in_thai_then_rebuilds(app, corpus):
     with app.app_context():
         shutil.rmtree(index_folder())

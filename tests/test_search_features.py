@@ -15,6 +15,13 @@ from tests.helpers import SEARCH_ENGINES, login
 from tests.test_search import DOCS, corpus, titles  # noqa: F401  (the shared fixture)
 
 
+@pytest.fixture
+def search_engine(whoosh_engine):
+    """The shared corpus on Whoosh: most tests here drive the Whoosh index's own functions;
+    those parametrised with SEARCH_ENGINES set their engine themselves."""
+    return "whoosh"
+
+
 RESULTS = len(DOCS)  # one result per evidence, its pages folded into it
 
 

@@ -127,7 +127,7 @@ def test_a_worker_killed_mid_ocr_runs_the_job_again_within_about_a_minute(live, 
 
 
 def test_a_worker_killed_mid_index_leaves_the_evidence_indexed_after_restart(live):
-    installation = live(JOB_HEARTBEAT_SECONDS=1, JOB_DEAD_SECONDS=5, OUTBOX_SWEEP_SECONDS=1)
+    installation = live(JOB_HEARTBEAT_SECONDS=1, JOB_DEAD_SECONDS=5, OUTBOX_SWEEP_SECONDS=1, SEARCH_BACKEND="whoosh")
     base = installation.serve(workers=2)
     worker = installation.start_worker(threads=1)
     editor = Client(base, "e1")
@@ -154,7 +154,7 @@ def test_a_worker_killed_mid_index_leaves_the_evidence_indexed_after_restart(liv
 
 
 def test_an_index_on_a_full_disk_catches_up_once_space_is_back(live, small_disk, tmp_path):
-    installation = live(tmp_path / "live-disk", SEARCH_INDEX_DIR=small_disk.folder("index"),
+    installation = live(tmp_path / "live-disk", SEARCH_INDEX_DIR=small_disk.folder("index"), SEARCH_BACKEND="whoosh",
                         OUTBOX_RETRY_SECONDS=1, OUTBOX_RETRY_MAX_SECONDS=2, OUTBOX_SWEEP_SECONDS=1)
     base = installation.serve(workers=2)
     installation.start_worker(threads=1)

@@ -20,6 +20,9 @@ POSTGRES_FILE = "database.pgdump"
 # these rows and still count as empty.
 REFERENCE_TABLES = {"alembic_version", "category", "sub_item", "question", "checklist_item",
                     "result_dimension", "metric_group"}
+# The PostgreSQL search engine's rows: derived from the stored text, as large as the text
+# itself, and rebuilt by the restore (as Whoosh's folder, which is not backed up either).
+DERIVED_TABLES = {"search_page"}
 
 
 @dataclass
@@ -32,7 +35,7 @@ class Snapshot:
 
 
 def describe(connection: Connection) -> tuple[str | None, dict[str, int], set[str]]:
-    names = sorted(inspect(connection).get_table_names())
+    names = sorted(set(inspect(connection).get_table_names()) - DERIVED_TABLES)
     tables = {name: connection.scalar(select(func.count()).select_from(table(name))) for name in names}
     revision = connection.scalar(text("SELECT version_num FROM alembic_version")) if "alembic_version" in names else None
     blobs = set(connection.scalars(text("SELECT DISTINCT sha256 FROM file_version"))) if "file_version" in names else set()
@@ -154,6 +157,7 @@ def _dump_postgres(engine: Engine, target: Path) -> Snapshot:
             snapshot = connection.scalar(text("SELECT pg_export_snapshot()"))
             tool = _postgres_tool("pg_dump", _server_major(connection))
             _run([tool, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}",
+                  *(f"--exclude-table-data={name}" for name in sorted(DERIVED_TABLES)),
                   f"--file={target}", f"--dbname={_conninfo(engine)}"], engine)
             revision, tables, blobs = describe(connection)
     return Snapshot(target.name, _version_text(tool), revision, tables, blobs)

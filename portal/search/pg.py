@@ -52,6 +52,9 @@ class Handle:
     """What backend.open_index() hands to search(): the database is the index."""
     name: str = "postgres"
 
+    def close(self) -> None:
+        """Nothing to let go of: every query runs on the request's own session."""
+
 
 def open_index(_folder=None) -> Handle:
     if db.engine.dialect.name != "postgresql":
@@ -137,7 +140,9 @@ def write_rows(session, evidence_ids=(), answer_ids=()) -> None:
 
 
 def in_use() -> bool:
-    return current_app.config.get("SEARCH_BACKEND") == "postgres"
+    from portal.search import backend
+
+    return backend.name() == "postgres"
 
 
 def _before_commit(session) -> None:

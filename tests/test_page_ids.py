@@ -92,3 +92,20 @@ def test_the_pages_really_are_busy(app, busy):
 
 def test_duplicate_finder_finds_duplicates():
     assert duplicate_ids('<p id="status-1"></p><span id="status-1"></span><b id="x">') == {"status-1": 2}
+
+
+def test_admin_pages_have_no_duplicate_ids(app, busy):
+    """The users page holds the new-user form beside the list's filters (both have a role
+    and an agency): one label would name two fields."""
+    from tests.helpers import login, make_user
+
+    with app.app_context():
+        make_user("ids-admin", ("admin", None))
+        db.session.commit()
+    client = app.test_client()
+    login(client, "ids-admin")
+    for url in ("/admin/users", "/admin/agencies", "/admin/cycles", "/admin/import", "/admin/audit"):
+        response = client.get(url)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200 and 'id="' in html, url
+        assert duplicate_ids(html) == {}, url

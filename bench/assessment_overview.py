@@ -8,7 +8,7 @@ judgements and consensus for a realistic share.
 
 The loaded app is gc.freeze()d before the data is made, as gunicorn.conf.py's when_ready
 does in the server: otherwise every full collection walks the ~200k objects of the loaded
-code, criteria and dictionaries (100–300 ms on this machine) every 2–3 overview requests.
+code, criteria and dictionaries (40–170 ms each on this machine) every 2–3 overview requests.
 
 Target (issue 16): ≤ 300 ms p95 for both overviews.
 """

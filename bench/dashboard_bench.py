@@ -69,13 +69,16 @@ def timed(client, path: str, runs: int) -> tuple[float, float]:
     return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
 
 
-def arguments(description: str) -> argparse.Namespace:
-    """The options both overview benchmarks take (this one and bench/assessment_overview.py)."""
+def arguments(description: str, **flags: str) -> argparse.Namespace:
+    """The options both overview benchmarks take (this one and bench/assessment_overview.py),
+    and on/off `flags` of one of them (name → help)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--agencies", type=int, default=300)
     parser.add_argument("--evidence", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--database-url")
+    for name, help_text in flags.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", action="store_true", help=help_text)
     return parser.parse_args()
 
 

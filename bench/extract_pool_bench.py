@@ -183,8 +183,8 @@ def main() -> None:
     for label, through_pool, pdftotext in pdf_rows:
         print(f"PDF pages of {label} through the pool: {pdftotext[0] / through_pool[0]:.0%} of pdftotext's speed "
               f"in wall time, {pdftotext[1] / through_pool[1]:.0%} in CPU time")
-    print("(the pool also counts pages with pypdf, checks each page for Thai damage, repairs the lines that show "
-          "it, reads the metadata)")
+    print("(the pool also checks each page for Thai damage, repairs the lines that show it and reads the metadata; "
+          "pypdf counts the pages of a PDF only past the first pdftotext call's 100)")
 
 
 if __name__ == "__main__":

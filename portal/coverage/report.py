@@ -59,12 +59,27 @@ def _totals(items: Sequence[Item]) -> tuple[tuple[str, int], ...]:
     return tuple((level, sum(1 for i in items if i.level == level)) for level in ITEM_LEVELS)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # not slotted: cached_property needs the instance dict
 class CategoryRow:
     id: int
     code: str
     title: str
     sub_items: tuple[SubItemRow, ...]
+
+    @cached_property
+    def _counting_by_tags(self) -> dict[frozenset[str], tuple]:
+        return {}
+
+    def counting(self, agency_tags: frozenset[str]) -> tuple[tuple[SubItemRow, tuple[tuple[str, int], ...],
+                                                                   tuple[tuple[int, str], ...]], ...]:
+        """Per sub-item: its items per level for these agency tags and the (sub-item id,
+        level) keys its done counts go by, made once per tag combination for the overview."""
+        counting = self._counting_by_tags.get(agency_tags)
+        if counting is None:
+            counting = self._counting_by_tags[agency_tags] = tuple(
+                (sub, sub.level_totals(agency_tags), tuple((sub.id, level) for level in ITEM_LEVELS))
+                for sub in self.sub_items)
+        return counting
 
 
 @dataclass(frozen=True)
@@ -99,18 +114,19 @@ def agency_report_from_counts(categories: Sequence[CategoryRow], done_counts: di
     the same counts as another agency's (often: nothing done yet) reuses that agency's
     report instead of computing it again; the reports are only read."""
     shared = {} if shared is None else shared
+    tags = frozenset(agency_tags)
+    count = done_counts.get
     reports = []
     for category in categories:
         subs = []
-        for sub in category.sub_items:
-            totals = sub.level_totals(agency_tags)
-            key = ("sub", sub.id, totals, tuple(done_counts.get((sub.id, level), 0) for level, _ in totals))
+        for sub, totals, (basic, advance, significance) in category.counting(tags):
+            done = (count(basic, 0), count(advance, 0), count(significance, 0))
+            key = (sub.id, totals, done)
             report = shared.get(key)
             if report is None:
-                tallies = [LevelTally(level, done, total) for (level, total), done in zip(totals, key[3])]
+                tallies = [LevelTally(level, n, total) for (level, total), n in zip(totals, done)]
                 report = shared[key] = SubItemReport(sub, outcome_from_tallies(tallies, points))
             subs.append(report)
         reports.append(CategoryReport(category, category_outcome_from_counts([s.outcome for s in subs], points),
                                       tuple(subs)))
     return tuple(reports)
-

@@ -10,7 +10,7 @@ from portal.access import ALL_AGENCY_ROLES, agency_or_404, require_roles
 from portal.coverage import bp
 from portal.coverage.export import build_submission, build_workbook, comment_line, evidence_line
 from portal.coverage.queries import done_counts_by_agency, process_categories, restricted_items
-from portal.coverage.report import agency_report_from_counts
+from portal.coverage.report import CategoryRow, agency_report_from_counts
 from portal.coverage.summary import chosen_view, summary_context
 from portal.coverage.scoring import scoring_rules
 from portal.database import end_transaction
@@ -34,7 +34,8 @@ def sub_item_summary(agency_id: int, category_code: str, sub_item_code: str):
     return render("coverage/_sub_item_summary.html", "summary", agency=agency, **context)
 
 
-def overview_rows(cycle: AssessmentCycle, view: str, kind: str, unit_type: str, name: str) -> list[dict]:
+def overview_rows(cycle: AssessmentCycle, categories: tuple[CategoryRow, ...], view: str, kind: str,
+                  unit_type: str, name: str) -> list[dict]:
     statement = select(Agency).where(Agency.active)
     if kind:
         statement = statement.where(Agency.kind == kind)
@@ -42,7 +43,6 @@ def overview_rows(cycle: AssessmentCycle, view: str, kind: str, unit_type: str, 
         statement = statement.where(Agency.unit_type == unit_type)
     agencies = [a for a in db.session.scalars(statement)
                 if not name or name.casefold() in f"{a.code} {a.name}".casefold()]
-    categories = process_categories(cycles.criteria_edition(cycle))
     tags = {a.id: agency_tags(a.kind, a.unit_type) for a in agencies}
     done = done_counts_by_agency(cycle.id, view, tags, restricted_items(categories),
                                  [a.id for a in agencies] if kind or unit_type or name else None)
@@ -77,8 +77,8 @@ def overview():
         abort(422, description="ตัวกรองหรือการเรียงลำดับไม่ถูกต้อง")
     descending = request.args.get("order", "asc" if sort == "name" else "desc") == "desc"
     name = request.args.get("q", "").strip()[:100]
-    rows = sort_rows(overview_rows(cycle, view, kind, unit_type, name), sort, descending)
     categories = process_categories(cycles.criteria_edition(cycle))
+    rows = sort_rows(overview_rows(cycle, categories, view, kind, unit_type, name), sort, descending)
     return render("coverage/overview.html", "table", cycle=cycle, view=view, rows=rows,
                   categories=categories, kind=kind, unit_type=unit_type, sort=sort,
                   descending=descending, q=name)

@@ -31,7 +31,8 @@ from portal.evidence.readers import READERS, ExtractionError  # noqa: F401  (Ext
 MAX_PAGES = 2000
 MAX_CHARS = 5_000_000  # per file; text past either cap is not indexed
 OCR_MIN_CHARS = 20  # a PDF page with less text than this is treated as a scan
-PDF_BATCH = 20  # pages per pdftotext call, so progress moves on long PDFs
+PDF_BATCH = 100  # pages per pdftotext call: progress moves on long PDFs, and each call
+# (a process, the document parsed again) costs about as much as 10 pages of text
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 Progress = Callable[[int, int], None]
@@ -70,57 +71,78 @@ def tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
-def repaired(original: str) -> tuple[str, str | None]:
-    """(text to show and index, original text or None when the repair left it as it was)."""
+def repaired(original: str, tidied: bool = False) -> tuple[str, str | None]:
+    """(text to show and index, original text or None when the repair left it as it was).
+    `tidied`: `original` is tidy()'s output, so a page the repair leaves as it was (most)
+    is not tidied a second time."""
     from portal.thai.repair import repair_thai
 
-    text = tidy(repair_thai(original))
+    fixed = repair_thai(original)
+    text = original if tidied and fixed == original else tidy(fixed)
     return text, (original if text != original else None)
 
 
 def normalise(text: str, repair: bool = True) -> str:
     """A page's final text: tidied, and repaired where damage can arise."""
-    return repaired(tidy(text))[0] if repair else tidy(text)
+    return repaired(tidy(text), tidied=True)[0] if repair else tidy(text)
 
 
 def _pdftotext(path: Path, first: int, last: int) -> list[str] | None:
     """Pages first..last in content-stream order (-raw: layout mode moves Thai marks to
-    other lines); None when poppler cannot read them, so pypdf is tried instead."""
+    other lines), fewer when the document ends before `last`; None when poppler cannot
+    read them, so pypdf is tried instead."""
     try:
         output = run_tool(["pdftotext", "-raw", "-enc", "UTF-8", "-f", str(first), "-l", str(last),
                            str(path), "-"], timeout=120)
     except ExtractionError:
         return None
-    pages = output.decode("utf-8", "replace").split("\f")
-    return pages[: last - first + 1] if len(pages) >= last - first + 1 else None
+    return output.decode("utf-8", "replace").split("\f")[:-1]  # every page ends with a form feed
 
 
 def _pdf(path: Path) -> tuple[int, Iterable[tuple[str, str, OcrText | None]]]:
+    """The text of each page from poppler, PDF_BATCH pages a call. A document that poppler
+    reads whole in the first call (most: up to PDF_BATCH pages) is counted by that call;
+    pypdf, whose page count walks the whole page tree (4 ms at 40 pages, a fifth of the
+    call itself), is opened only for a longer document, for a page poppler could not read,
+    and for the size of a page that needs OCR."""
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError
 
-    reader = PdfReader(str(path), strict=False)
-    try:
-        total = min(len(reader.pages), MAX_PAGES)
-    except FileNotDecryptedError:
-        raise ExtractionError("ไฟล์ PDF ตั้งรหัสผ่าน ระบบดึงข้อความไม่ได้") from None
+    opened: list[PdfReader] = []
+
+    def reader() -> PdfReader:
+        if not opened:
+            opened.append(PdfReader(str(path), strict=False))
+        return opened[0]
+
+    batch = _pdftotext(path, 1, PDF_BATCH)
+    if batch is not None and len(batch) < PDF_BATCH:
+        total = min(len(batch), MAX_PAGES)
+    else:
+        try:
+            total = min(len(reader().pages), MAX_PAGES)
+        except FileNotDecryptedError:
+            raise ExtractionError("ไฟล์ PDF ตั้งรหัสผ่าน ระบบดึงข้อความไม่ได้") from None
 
     def pages():
+        texts = batch
         for first in range(1, total + 1, PDF_BATCH):
             last = min(first + PDF_BATCH - 1, total)
-            texts = _pdftotext(path, first, last)
+            if first > 1:
+                texts = _pdftotext(path, first, last)
+            if texts is not None and len(texts) < last - first + 1:
+                texts = None  # poppler saw fewer pages than pypdf: read this batch with pypdf
             for number in range(first, last + 1):
-                page = reader.pages[number - 1]
                 if texts is not None:
                     text = texts[number - first]
                 else:
                     try:
-                        text = page.extract_text() or ""
+                        text = reader().pages[number - 1].extract_text() or ""
                     except Exception:  # one broken content stream: read the page by OCR
                         text = ""
                 scanned = None
                 if len(text.strip()) < OCR_MIN_CHARS:
-                    box = page.mediabox
+                    box = reader().pages[number - 1].mediabox
                     scanned = ocr_pdf_page(path, number, float(box.width), float(box.height))
                     if len(scanned.text.strip()) <= 2 * len(text.strip()):  # a few words of text layer stay
                         scanned = None
@@ -148,8 +170,10 @@ def extract(path: Path, kind: str, progress: Progress | None = None) -> list[Ext
         if number > MAX_PAGES:
             break
         ocr = scanned is not None
-        original = tidy(scanned.text if ocr else text)[: MAX_CHARS - chars]
-        text, changed = repaired(original) if needs_repair(kind, ocr) else (original, None)
+        tidied = tidy(scanned.text if ocr else text)
+        original = tidied[: MAX_CHARS - chars]
+        text, changed = (repaired(original, tidied=len(original) == len(tidied)) if needs_repair(kind, ocr)
+                         else (original, None))
         text = text[: MAX_CHARS - chars]
         chars += len(text)
         pages.append(ExtractedPage(number, label, text, ocr, changed, scanned.confidence if ocr else None))

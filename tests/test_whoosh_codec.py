@@ -103,3 +103,16 @@ def test_a_search_on_the_public_path_only_finds_and_ranks_the_same(index, text, 
     public = answer()
     assert np.array_equal(fast[0], public[0]) and fast[1] == public[1] and fast[2] == public[2]
     assert fast[1]  # the query found something
+
+
+@pytest.mark.parametrize("positions", [False, True])
+def test_a_term_read_in_every_segment_at_once_reads_as_each_alone(index, positions):  # noqa: F811
+    _, searcher, _ = index
+    leaves = [leaf for leaf, _offset in searcher.reader().leaf_readers()]
+    for word in [w.lower() for w in WORDS]:
+        together = whoosh_codec.read_many([_matcher(leaf, "content", word) for leaf in leaves], positions)
+        alone = [whoosh_codec.read_postings(_matcher(leaf, "content", word), positions, fast=False) for leaf in leaves]
+        for one, other in zip(together, alone, strict=True):
+            assert np.array_equal(one[0], other[0]) and np.array_equal(one[1], other[1])
+            if positions:
+                assert np.array_equal(one[2][0], other[2][0]) and np.array_equal(one[2][1], other[2][1])

@@ -68,8 +68,9 @@ def _leaf_postings(leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
 
 def term_postings(searcher, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
     """(global docnums, weights) of one term over every segment."""
-    parts = [(ids + offset, weights) for leaf, offset in searcher.reader().leaf_readers()
-             for ids, weights in [_cached_postings(leaf, fieldname, text)] if len(ids)]
+    leaves = searcher.reader().leaf_readers()
+    parts = [(ids + offset, weights) for (_leaf, offset), (ids, weights) in zip(leaves, _cached_postings(leaves, fieldname, text))
+             if len(ids)]
     if not parts:
         return _NO_IDS, _NO_WEIGHTS
     if len(parts) == 1:
@@ -82,15 +83,30 @@ _postings_bytes = 0
 POSTINGS_CACHE_BYTES = 128 * 2**20  # per process; a word on 100k pages takes 1.2 MB
 
 
-def _cached_postings(leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
-    """A segment's postings of a term, kept (least recently used out) because unpickling
-    Whoosh's blocks is most of a query's time, and the same words come back as a query
-    is typed, paged and filtered. Segments never change, so nothing goes stale."""
-    key = (leaf.segment().segment_id(), fieldname, text)
-    found = _recall(key)
-    if found is None:
-        found = _leaf_postings(leaf, fieldname, text)
-        _remember(key, found)
+def _cached_postings(leaves: list, fieldname: str, text, positions: bool = False) -> list[tuple]:
+    """Each segment's postings of a term (with `positions`: its (docnum << 32) + position
+    keys), kept (least recently used out) because decoding Whoosh's blocks is most of a
+    query's time, and the same words come back as a query is typed, paged and filtered.
+    Segments never change, so nothing goes stale. The segments not kept are decoded
+    together (whoosh_codec.read_many); decoding positions keeps the ids and weights too,
+    so ranking a phrase does not read the blocks again."""
+    keys = [(leaf.segment().segment_id(), fieldname, text) + (("positions",) if positions else ()) for leaf, _ in leaves]
+    found = [_recall(key) for key in keys]
+    todo = [(n, matcher) for n, (leaf, _) in enumerate(leaves) if found[n] is None
+             for matcher in [_raw_matcher(leaf, fieldname, text)] if matcher is not None]
+    decoded = dict(zip([n for n, _ in todo], whoosh_codec.read_many([m for _, m in todo], with_positions=positions)))
+    for n, key in enumerate(keys):
+        if found[n] is not None:
+            continue
+        postings = decoded.get(n)
+        if postings is None:  # the segment lacks the term
+            postings = (_NO_IDS,) if positions else (_NO_IDS, _NO_WEIGHTS)
+        elif positions:
+            ids, weights, (counts, offsets) = postings
+            _remember(key[:3], (ids, weights))
+            postings = ((np.repeat(ids, counts) << 32) + offsets,)
+        found[n] = postings
+        _remember(key, postings)
     return found
 
 
@@ -180,26 +196,9 @@ def _phrase(searcher, query: Phrase, within: np.ndarray) -> np.ndarray:
 
 def _position_keys(searcher, fieldname: str, word) -> np.ndarray:
     """(global docnum << 32) + position of every occurrence of a word, sorted."""
-    parts = [_cached_positions(leaf, fieldname, word) + (offset << 32) for leaf, offset in searcher.reader().leaf_readers()]
+    leaves = searcher.reader().leaf_readers()
+    parts = [keys + (offset << 32) for (_leaf, offset), (keys,) in zip(leaves, _cached_postings(leaves, fieldname, word, True))]
     return np.concatenate(parts) if parts else _NO_IDS
-
-
-def _cached_positions(leaf, fieldname: str, word) -> np.ndarray:
-    """A segment's (local docnum << 32) + position keys of a word, decoded from Whoosh's
-    Positions values (whoosh_codec.read_postings) and kept like postings; its ids and
-    weights are kept on the way, so ranking the phrase does not read the blocks again."""
-    key = (leaf.segment().segment_id(), fieldname, word, "positions")
-    found = _recall(key)
-    if found is not None:
-        return found[0]
-    matcher = _raw_matcher(leaf, fieldname, word)
-    if matcher is None:
-        return _NO_IDS
-    ids, weights, (counts, positions) = whoosh_codec.read_postings(matcher, with_positions=True)
-    _remember(key[:3], (ids, weights))
-    keys = (np.repeat(ids, counts) << 32) + positions
-    _remember(key, (keys,))
-    return keys
 
 
 # Columns ----------------------------------------------------------------------------

@@ -24,8 +24,19 @@ if FAST:
 def read_postings(matcher, with_positions: bool = False, fast: bool | None = None):
     """(docnums, weights[, positions]) of a leaf matcher (deleted documents included),
     docnums local to the segment; positions is (counts per posting, every position)."""
-    if fast if fast is not None else FAST and isinstance(matcher, W3LeafMatcher):
-        return _w3_postings(matcher, with_positions)
+    return read_many([matcher], with_positions, fast)[0]
+
+
+def read_many(matchers: list, with_positions: bool = False, fast: bool | None = None) -> list[tuple]:
+    """read_postings of several leaf matchers (one term in each segment), the private-codec
+    ones decoded together: an index of 100 segments pays numpy's fixed cost once a term."""
+    private = FAST if fast is None else fast
+    w3 = [m for m in matchers if private and W3LeafMatcher is not None and isinstance(m, W3LeafMatcher)]
+    decoded, chosen = iter(_w3_postings(w3, with_positions) if w3 else []), {id(m) for m in w3}
+    return [next(decoded) if id(m) in chosen else _public_postings(m, with_positions) for m in matchers]
+
+
+def _public_postings(matcher, with_positions: bool):
     ids, weights, counts, positions = [], [], [], []
     while matcher.is_active():
         ids.append(matcher.id())
@@ -39,18 +50,22 @@ def read_postings(matcher, with_positions: bool = False, fast: bool | None = Non
     return out + ((np.array(counts, dtype=np.int64), np.array(positions, dtype=np.int64)),) if with_positions else out
 
 
-def _w3_postings(matcher, with_positions: bool):
+def _w3_postings(matchers: list, with_positions: bool) -> list[tuple]:
     """Whoosh 3 blocks are zlib-compressed pickles of (delta-coded ids, weights, values), each
-    block's ids starting from its first absolute id, so one running sum over all blocks needs
-    each block's first id made relative to the previous block's last. Without positions only
-    the front of each block (ids, weights) is inflated, and read with numpy (_fronts)."""
-    blocks = []  # (postings, compressed, stored bytes)
-    lasts = []
-    while matcher.is_active():
-        length = matcher._nextoffset - matcher._dataoffset
-        blocks.append((matcher._blocklength, matcher._compression, matcher._postfile.get(matcher._dataoffset, length)))
-        lasts.append(matcher._maxid)
-        matcher._next_block()
+    block's ids starting from its first absolute id, so one running sum over all blocks (of
+    all the matchers) needs each block's first id made relative to the previous block's
+    last. Without positions only the front of each block (ids, weights) is inflated, and
+    read with numpy (_fronts)."""
+    blocks, lasts, per_matcher = [], [], []  # blocks: (postings, compressed, stored bytes)
+    for matcher in matchers:
+        postings = 0
+        while matcher.is_active():
+            length = matcher._nextoffset - matcher._dataoffset
+            blocks.append((matcher._blocklength, matcher._compression, matcher._postfile.get(matcher._dataoffset, length)))
+            lasts.append(matcher._maxid)
+            postings += matcher._blocklength
+            matcher._next_block()
+        per_matcher.append(postings)
     counts = np.array([count for count, _, _ in blocks], dtype=np.int64)
     if with_positions or counts.sum() < NUMPY_FROM:
         tuples = [loads(_inflate(block)) for block in blocks]
@@ -58,8 +73,28 @@ def _w3_postings(matcher, with_positions: bool):
     else:
         deltas, weights = _fronts(blocks, counts)
     deltas[np.cumsum(counts)[:-1]] -= np.array(lasts[:-1], dtype=np.int64)  # later blocks: from the previous last id
-    out = (np.cumsum(deltas), weights.astype(np.float32))
-    return out + (_positions([value for block in tuples for value in block[2]]),) if with_positions else out
+    cuts = np.cumsum(per_matcher)[:-1]
+    out = zip(np.split(np.cumsum(deltas), cuts), np.split(weights.astype(np.float32), cuts))
+    if not with_positions:
+        return list(out)
+    lengths, positions = _positions([value for block in tuples for value in block[2]])
+    position_cuts = np.concatenate(([0], np.cumsum(lengths)))[cuts]
+    return [(ids, w, (n, p)) for (ids, w), n, p in zip(out, np.split(lengths, cuts), np.split(positions, position_cuts))]
+
+
+def _positions(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """(positions per posting, every position, each posting's from 0) of Whoosh's Positions
+    values: pickled deltas after a 4-byte count. (Read with numpy like the ids, they took
+    longer than pickle: a tenth of them hold a delta over 255, which a strided read cannot.)"""
+    codes, counts = [], []
+    for value in values:
+        decoded = loads(value[4:] if value.endswith(b".") else value[4:] + b".")
+        codes.extend(decoded)
+        counts.append(len(decoded))
+    counts, codes = np.array(counts, dtype=np.int64), np.array(codes, dtype=np.int64)
+    running = np.cumsum(codes)
+    firsts = np.cumsum(counts) - counts
+    return counts, running - np.repeat(running[firsts] - codes[firsts], counts)  # each posting from 0
 
 
 NUMPY_FROM = 256  # postings: numpy's fixed cost (~0.1 ms a term) pays from about two blocks
@@ -83,11 +118,10 @@ def _unpickled(tuples: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
 # A block's pickle (protocol 2) begins: PROTO 2, MARK, an int opcode per id delta, TUPLE,
 # BINPUT n, then the weights: NONE, one BINFLOAT, or MARK, a BINFLOAT per posting, TUPLE.
 # (A tuple of up to 3 items is pickled without MARK: blocks that small are unpickled.)
-PROTO, MARK, TUPLE, BINPUT, NONE, BINFLOAT, APPEND, APPENDS = 0x80, 0x28, 0x74, 0x71, 0x4E, 0x47, 0x61, 0x65
+PROTO, MARK, TUPLE, BINPUT, NONE, BINFLOAT = 0x80, 0x28, 0x74, 0x71, 0x4E, 0x47
 BININT1 = 0x4B
 _INT_WIDTH = np.zeros(256, dtype=np.int64)  # bytes of a pickled-int opcode and its argument; 0: not one
 _INT_WIDTH[[BININT1, 0x4D, 0x4A]] = (2, 3, 5)  # BININT1, BININT2, BININT
-POSITIONS_HEAD = np.frombuffer(b"\x80\x02]q\x00", dtype=np.uint8)  # PROTO 2, EMPTY_LIST, BINPUT 0
 
 
 def _fronts(blocks: list, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -111,26 +145,6 @@ def _fronts(blocks: list, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         at = slice(firsts[row], firsts[row] + counts[row])
         deltas[at], weights[at] = _unpickled([loads(_inflate(blocks[row]))])
     return deltas, weights
-
-
-def _positions(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """(positions per posting, every position, each posting's from 0) of Whoosh's Positions
-    values: a 4-byte count, then a pickle of the position deltas (PROTO 2, EMPTY_LIST,
-    BINPUT 0, then one int and APPEND, or MARK, the ints and APPENDS), read all at once
-    with numpy; a value laid out otherwise is unpickled."""
-    buffer, starts = _joined(values)
-    counts = (buffer[starts[:, None] + np.arange(4)].astype(np.int64) << np.array([24, 16, 8, 0])).sum(axis=1)
-    several = counts > 1
-    codes, ends, ok = _int_runs(buffer, starts + 9 + several, counts)
-    ok &= (buffer[starts[:, None] + 4 + np.arange(5)] == POSITIONS_HEAD).all(axis=1)
-    ok &= ~several | (buffer[starts + 9] == MARK)
-    ok &= buffer[ends] == np.where(several, APPENDS, APPEND)
-    firsts = np.cumsum(counts) - counts
-    for row in np.flatnonzero(~ok).tolist():  # unpickled (a delta over 255: about one posting in ten)
-        value = values[row]
-        codes[firsts[row]:firsts[row] + counts[row]] = loads(value[4:] if value.endswith(b".") else value[4:] + b".")
-    running = np.cumsum(codes)
-    return counts, running - np.repeat(running[firsts] - codes[firsts], counts)  # each posting from 0
 
 
 def _int_runs(buffer: np.ndarray, starts: np.ndarray, counts: np.ndarray):
@@ -173,7 +187,8 @@ def _any_per_row(flags: np.ndarray, sizes: np.ndarray) -> np.ndarray:
 
 def _doubles(buffer: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """The big-endian doubles at `offsets` (BINFLOAT's argument)."""
-    return np.ascontiguousarray(buffer[offsets[:, None] + np.arange(8)]).view(">f8").reshape(-1)
+    eights = np.lib.stride_tricks.sliding_window_view(buffer, 8)  # no copy: row i is buffer[i:i + 8]
+    return np.ascontiguousarray(eights[offsets]).view(">f8").reshape(-1)
 
 
 def field_lengths(leaf, fieldname: str, fast: bool | None = None) -> np.ndarray:

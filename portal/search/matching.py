@@ -319,9 +319,10 @@ def facet_counts(searcher, mask: np.ndarray) -> dict[str, dict[str, int]]:
     matching document; a category counts the groups with a matching document in it."""
     table = columns(searcher)
     matching = np.flatnonzero(mask)
-    _, first = np.unique(table["group"][matching], return_index=True)
+    first = np.full(len(table["groups"]), len(matching))  # each group's first matching document (not a sort)
+    np.minimum.at(first, table["group"][matching], np.arange(len(matching)))
     leaders = np.zeros(len(mask), dtype=bool)
-    leaders[matching[first]] = True
+    leaders[matching[first[first < len(matching)]]] = True
     out = {}
     for name, column in FACETS.items():
         if column in SINGLE_VALUED:
@@ -392,6 +393,13 @@ def top_groups(searcher, query, mask: np.ndarray, limit: int, by_date: bool = Fa
     table = columns(searcher)
     chosen = _scores(searcher, query, mask)[candidates]
     groups = table["group"][candidates]
+    if not by_date and len(candidates) > limit:  # only the groups whose best scores at least the limit-th group's
+        best = np.full(len(table["groups"]), -np.inf)
+        np.maximum.at(best, groups, chosen)
+        found = best[best > -np.inf]
+        if len(found) > limit:
+            keep = best[groups] >= np.partition(found, len(found) - limit)[len(found) - limit]
+            candidates, chosen, groups = candidates[keep], chosen[keep], groups[keep]
     order = np.lexsort((candidates, -chosen, groups))  # by group, best document first
     starts = np.flatnonzero(np.r_[True, groups[order][1:] != groups[order][:-1]])
     ends = np.r_[starts[1:], len(order)]

@@ -200,10 +200,16 @@ def _phrase(searcher, query: Phrase, within: np.ndarray) -> np.ndarray:
     for k, word in enumerate(query.words):
         keys = _position_keys(searcher, query.fieldname, word)
         keys = keys[within[keys >> 32]] - k
-        starts = keys if starts is None else np.intersect1d(starts, keys, assume_unique=True)
+        starts = keys if starts is None else starts[_sorted_contains(keys, starts)]
         if not len(starts):
             break
-    return _from_ids(size, np.unique(starts >> 32))
+    return _from_ids(size, starts >> 32)
+
+
+def _sorted_contains(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
+    """Per needle: is it in `haystack` (sorted)? A binary search each, not a sort of both."""
+    at = np.minimum(np.searchsorted(haystack, needles), len(haystack) - 1)
+    return haystack[at] == needles if len(haystack) else np.zeros(len(needles), dtype=bool)
 
 
 def _position_keys(searcher, fieldname: str, word) -> np.ndarray:

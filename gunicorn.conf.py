@@ -21,6 +21,7 @@ import gc
 import os
 import shutil
 import tempfile
+import threading
 
 # Before the app (and prometheus_client) is imported: both read these at import.
 os.environ.setdefault("LOG_FORMAT", "json")
@@ -79,12 +80,24 @@ def when_ready(server):
 
 def post_fork(server, worker):
     """Connections are never shared between processes: drop the pool inherited from the
-    master (without closing the master's sockets), so this worker opens its own."""
+    master (without closing the master's sockets), so this worker opens its own. Then
+    the search warms up beside the worker, which serves meanwhile."""
     from portal.extensions import db
 
     app = server.app.wsgi()
     with app.app_context():
         db.engine.dispose(close=False)
+    threading.Thread(target=_warm_search, args=(app,), daemon=True, name="search-warm-up").start()
+
+
+def _warm_search(app):
+    from portal.search import backend
+
+    with app.app_context():
+        try:
+            backend.warm_up()
+        except Exception:  # noqa: BLE001  (no index yet, or a damaged one: a search reports it itself)
+            app.logger.info("search warm-up skipped", exc_info=True)
 
 
 def child_exit(server, worker):

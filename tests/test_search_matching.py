@@ -10,6 +10,7 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.query import And, DateRange, Or, Phrase, Term
 
+from portal.search import matching
 from portal.search.index import schema
 from portal.search.matching import (B, BOOSTS, K1, LENGTH_FIELD, facet_counts, group_count, group_key, match_mask,
                                     top_docs, top_groups)
@@ -176,3 +177,20 @@ def test_top_groups_newest_first_by_date(index):
     newest = top_groups(searcher, query, mask, 5, by_date=True)
     dates = [searcher.stored_fields(g.best)["updated"] for g in newest]
     assert dates == sorted(dates, reverse=True) and len({g.best for g in newest}) == 5
+
+
+def test_warming_up_decodes_the_commonest_words_and_changes_no_answer(index):
+    _, searcher, _ = index
+    query = Term("content", "แผน")
+    def ranked():
+        return [(g.best, g.score) for g in matching.top_groups(searcher, query, matching.match_mask(searcher, query), 20)]
+
+    before = ranked()
+    matching.clear_caches()
+    matching.warm_up(searcher, words=3)
+    common = [text.decode() for _, text in searcher.reader().most_frequent_terms("content", 3)]
+    for leaf, _offset in searcher.reader().leaf_readers():
+        for word in common:
+            assert matching._recall((leaf.segment().segment_id(), "content", word)) is not None
+    assert "kpi" not in common and matching._recall((leaf.segment().segment_id(), "content", "kpi")) is None
+    assert ranked() == before

@@ -56,6 +56,20 @@ def open_index():
     return _modules()[0].open_index(index_folder())
 
 
+def warm_up() -> None:
+    """Spare a worker's first searches the start-up costs (gunicorn post_fork runs this
+    beside the worker): the Thai dictionary, and with Whoosh the index's per-segment
+    columns and the commonest words' postings (matching.warm_up)."""
+    from portal.search.analyzer import segment_thai
+
+    segment_thai("ไทย")  # loads the word list (~1 s)
+    if name() == "whoosh":
+        from portal.search import matching
+
+        with open_index().searcher() as searcher:
+            matching.warm_up(searcher)
+
+
 def search(handle, *args, **kwargs):
     return _modules()[1].search(handle, *args, **kwargs)
 

@@ -68,8 +68,9 @@ def _leaf_postings(leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
 
 def term_postings(searcher, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
     """(global docnums, weights) of one term over every segment."""
-    parts = [(ids + offset, weights) for leaf, offset in searcher.reader().leaf_readers()
-             for ids, weights in [_cached_postings(leaf, fieldname, text)] if len(ids)]
+    leaves = searcher.reader().leaf_readers()
+    parts = [(ids + offset, weights) for (_leaf, offset), (ids, weights) in zip(leaves, _cached_postings(leaves, fieldname, text))
+             if len(ids)]
     if not parts:
         return _NO_IDS, _NO_WEIGHTS
     if len(parts) == 1:
@@ -82,15 +83,30 @@ _postings_bytes = 0
 POSTINGS_CACHE_BYTES = 128 * 2**20  # per process; a word on 100k pages takes 1.2 MB
 
 
-def _cached_postings(leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray]:
-    """A segment's postings of a term, kept (least recently used out) because unpickling
-    Whoosh's blocks is most of a query's time, and the same words come back as a query
-    is typed, paged and filtered. Segments never change, so nothing goes stale."""
-    key = (leaf.segment().segment_id(), fieldname, text)
-    found = _recall(key)
-    if found is None:
-        found = _leaf_postings(leaf, fieldname, text)
-        _remember(key, found)
+def _cached_postings(leaves: list, fieldname: str, text, positions: bool = False) -> list[tuple]:
+    """Each segment's postings of a term (with `positions`: its (docnum << 32) + position
+    keys), kept (least recently used out) because decoding Whoosh's blocks is most of a
+    query's time, and the same words come back as a query is typed, paged and filtered.
+    Segments never change, so nothing goes stale. The segments not kept are decoded
+    together (whoosh_codec.read_many); decoding positions keeps the ids and weights too,
+    so ranking a phrase does not read the blocks again."""
+    keys = [(leaf.segment().segment_id(), fieldname, text) + (("positions",) if positions else ()) for leaf, _ in leaves]
+    found = [_recall(key) for key in keys]
+    todo = [(n, matcher) for n, (leaf, _) in enumerate(leaves) if found[n] is None
+             for matcher in [_raw_matcher(leaf, fieldname, text)] if matcher is not None]
+    decoded = dict(zip([n for n, _ in todo], whoosh_codec.read_many([m for _, m in todo], with_positions=positions)))
+    for n, key in enumerate(keys):
+        if found[n] is not None:
+            continue
+        postings = decoded.get(n)
+        if postings is None:  # the segment lacks the term
+            postings = (_NO_IDS,) if positions else (_NO_IDS, _NO_WEIGHTS)
+        elif positions:
+            ids, weights, (counts, offsets) = postings
+            _remember(key[:3], (ids, weights))
+            postings = ((np.repeat(ids, counts) << 32) + offsets,)
+        found[n] = postings
+        _remember(key, postings)
     return found
 
 
@@ -112,6 +128,18 @@ def _remember(key: tuple, arrays: tuple[np.ndarray, ...]) -> None:
         while _postings_bytes > POSTINGS_CACHE_BYTES and len(_postings) > 1:
             _, dropped = _postings.popitem(last=False)
             _postings_bytes -= sum(a.nbytes for a in dropped)
+
+
+WARM_WORDS = 40  # ids and weights of a word on every page of 100k: 1.2 MB; 40 fill a third of the cache
+
+
+def warm_up(searcher, words: int = WARM_WORDS) -> None:
+    """Build the per-segment columns and decode the commonest content words (ids and
+    weights), so a process's first queries do not pay for them (run as a worker starts).
+    Positions are left cold: a common word's take several MB, a few would fill the cache."""
+    columns(searcher)
+    for _weight, text in searcher.reader().most_frequent_terms(LENGTH_FIELD, words):
+        term_postings(searcher, LENGTH_FIELD, text.decode() if isinstance(text, bytes) else text)
 
 
 def clear_caches() -> None:
@@ -172,34 +200,23 @@ def _phrase(searcher, query: Phrase, within: np.ndarray) -> np.ndarray:
     for k, word in enumerate(query.words):
         keys = _position_keys(searcher, query.fieldname, word)
         keys = keys[within[keys >> 32]] - k
-        starts = keys if starts is None else np.intersect1d(starts, keys, assume_unique=True)
+        starts = keys if starts is None else starts[_sorted_contains(keys, starts)]
         if not len(starts):
             break
-    return _from_ids(size, np.unique(starts >> 32))
+    return _from_ids(size, starts >> 32)
+
+
+def _sorted_contains(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
+    """Per needle: is it in `haystack` (sorted)? A binary search each, not a sort of both."""
+    at = np.minimum(np.searchsorted(haystack, needles), len(haystack) - 1)
+    return haystack[at] == needles if len(haystack) else np.zeros(len(needles), dtype=bool)
 
 
 def _position_keys(searcher, fieldname: str, word) -> np.ndarray:
     """(global docnum << 32) + position of every occurrence of a word, sorted."""
-    parts = [_cached_positions(leaf, fieldname, word) + (offset << 32) for leaf, offset in searcher.reader().leaf_readers()]
+    leaves = searcher.reader().leaf_readers()
+    parts = [keys + (offset << 32) for (_leaf, offset), (keys,) in zip(leaves, _cached_postings(leaves, fieldname, word, True))]
     return np.concatenate(parts) if parts else _NO_IDS
-
-
-def _cached_positions(leaf, fieldname: str, word) -> np.ndarray:
-    """A segment's (local docnum << 32) + position keys of a word, decoded from Whoosh's
-    Positions values (whoosh_codec.read_postings) and kept like postings; its ids and
-    weights are kept on the way, so ranking the phrase does not read the blocks again."""
-    key = (leaf.segment().segment_id(), fieldname, word, "positions")
-    found = _recall(key)
-    if found is not None:
-        return found[0]
-    matcher = _raw_matcher(leaf, fieldname, word)
-    if matcher is None:
-        return _NO_IDS
-    ids, weights, (counts, positions) = whoosh_codec.read_postings(matcher, with_positions=True)
-    _remember(key[:3], (ids, weights))
-    keys = (np.repeat(ids, counts) << 32) + positions
-    _remember(key, (keys,))
-    return keys
 
 
 # Columns ----------------------------------------------------------------------------
@@ -308,9 +325,10 @@ def facet_counts(searcher, mask: np.ndarray) -> dict[str, dict[str, int]]:
     matching document; a category counts the groups with a matching document in it."""
     table = columns(searcher)
     matching = np.flatnonzero(mask)
-    _, first = np.unique(table["group"][matching], return_index=True)
+    first = np.full(len(table["groups"]), len(matching))  # each group's first matching document (not a sort)
+    np.minimum.at(first, table["group"][matching], np.arange(len(matching)))
     leaders = np.zeros(len(mask), dtype=bool)
-    leaders[matching[first]] = True
+    leaders[matching[first[first < len(matching)]]] = True
     out = {}
     for name, column in FACETS.items():
         if column in SINGLE_VALUED:
@@ -381,6 +399,13 @@ def top_groups(searcher, query, mask: np.ndarray, limit: int, by_date: bool = Fa
     table = columns(searcher)
     chosen = _scores(searcher, query, mask)[candidates]
     groups = table["group"][candidates]
+    if not by_date and len(candidates) > limit:  # only the groups whose best scores at least the limit-th group's
+        best = np.full(len(table["groups"]), -np.inf)
+        np.maximum.at(best, groups, chosen)
+        found = best[best > -np.inf]
+        if len(found) > limit:
+            keep = best[groups] >= np.partition(found, len(found) - limit)[len(found) - limit]
+            candidates, chosen, groups = candidates[keep], chosen[keep], groups[keep]
     order = np.lexsort((candidates, -chosen, groups))  # by group, best document first
     starts = np.flatnonzero(np.r_[True, groups[order][1:] != groups[order][:-1]])
     ends = np.r_[starts[1:], len(order)]

@@ -30,7 +30,7 @@ from portal.extensions import db
 from portal.models import Answer
 from portal.models.search import SearchPage
 from portal.search import answer_documents
-from portal.search.analyzer import thai_analyzer, thai_bigrams
+from portal.search.analyzer import bigram_set, lowercase_words, thai_analyzer
 from portal.search.matching import BOOSTS
 from portal.search.index import SearchUnavailable, _live_evidence, documents_for, rebuild_todo, stamp
 from portal.search.query import LISTED_PAGES, QUOTED, Results, make_hit
@@ -62,28 +62,32 @@ def open_index(_folder=None) -> Handle:
 # Tokens and tsvector literals --------------------------------------------------------
 
 def _quoted(lexeme: str) -> str:
-    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+    if "'" in lexeme or "\\" in lexeme:
+        lexeme = lexeme.replace("\\", "\\\\").replace("'", "''")
+    return "'" + lexeme + "'"
 
 
 def tokens(text: str) -> list[str]:
     """The analyzer's lowercased words, as the Whoosh index has them."""
-    return [token.text for token in thai_analyzer()(text or "")]
+    return lowercase_words(text)
 
 
 def bigram_tokens(text: str) -> set[str]:
-    return {gram.lower() for gram, _, _ in thai_bigrams(text or "")}
+    return bigram_set(text)
 
 
 def words_vector(title: str, file_name: str, content: str) -> str:
     """A tsvector literal: title tokens weighted A, file name C, text D, positions kept
-    per field with gaps between them, so a phrase never runs from one field into the next."""
-    parts, position = [], 1
+    per field with gaps between them, so a phrase never runs from one field into the next.
+    Each lexeme is written once with all its positions (a shorter literal to build and parse)."""
+    positions: dict[str, list[str]] = {}
+    position = 1
     for text, weight in ((title, "A"), (file_name, "C"), (content, "D")):
         for token in tokens(text):
-            parts.append(f"{_quoted(token)}:{min(position, POSITION_LIMIT)}{weight}")
+            positions.setdefault(token, []).append(f"{min(position, POSITION_LIMIT)}{weight}")
             position += 1
         position += 10
-    return " ".join(parts)
+    return " ".join(f"{_quoted(token)}:{','.join(at)}" for token, at in positions.items())
 
 
 def bigrams_vector(title: str, content: str) -> str:

@@ -1,19 +1,28 @@
 """Search benchmark of the PostgreSQL engine (portal/search/pg.py): the same corpus and
 queries as bench/search_bench.py (the guide's own Thai text recombined, 50 agencies), rows
-written as the engine writes them (tokenising and writing timed apart), then the portal's
-real search — candidates, grouping, totals, facets, highlights — with no filter, an agency
-filter and a category filter; p50/p95 per query set.
+written as the engine writes them (tokenising and writing timed apart, and end to end),
+then the portal's real search — candidates, grouping, totals, facets, highlights — with no
+filter, an agency filter and a category filter; p50/p95 per query set.
 
-    .venv/bin/python -m bench.search_pg_bench --pages 10000 --pages 100000   (or: make bench-search-pg)
+    .venv/bin/python -m bench.search_pg_bench --pages 100000 --pages 1000000   (or: make bench-search-pg)
 
 It needs a PostgreSQL server (--admin-url, the loopback one by default) and makes a
-throwaway database there. Each timing is a warm query (run once before), as when a query
-is typed on, paged or filtered; PostgreSQL's own buffers are whatever the server has.
+throwaway database there, dropped at the end. Sizes grow one table: the first `--distinct`
+pages (all of a smaller size) are tokenised by the analyzer in `--procs` processes and
+written by the engine's own INSERT, a commit per 200 pages as a rebuild's batches; pages
+beyond them are copies made on the server (INSERT … SELECT over generate_series) with
+another agency, category, cycle, group and date, so a million pages need no hours of
+tokenising and keep the distinct pages' term statistics. The text indexes are dropped
+during the copying and built again after it (timed). Each timing is a warm query (run once
+before), as when a query is typed on, paged or filtered.
 """
 import argparse
+import multiprocessing
+import os
 import tempfile
 import time
 import uuid
+from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
@@ -23,79 +32,196 @@ from portal.extensions import db
 from portal.search import pg
 from portal.search.matching import group_key
 
+AGENCIES, CATEGORIES, CYCLES = 50, 7, 3
 FILTERS = {"-": (None, {}), "agency": ({7}, {}), "category": (None, {"category": "3"})}
+BATCH = 200  # pages per transaction, as pg.rebuild's batches
+INDEX_SQL = """SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam
+               WHERE c.relname = 'ix_search_page_words'"""
 
 
 def row(doc: dict) -> dict:
     """A search_page row for a page of the corpus, through the engine's own _row()."""
     return pg._row({"evidence": "", "answer": "", "agency": doc["agency"], "cycle": "1",
-                    "group": group_key("evidence", doc["n"]), "categories": str(doc["n"] % 7 + 1),
+                    "group": group_key("evidence", doc["n"]), "categories": str(doc["n"] % CATEGORIES + 1),
                     "file_kind": "pdf", "file_name": f"doc-{doc['n']}.pdf", "title": doc["title"],
                     "page": 1, "page_label": "หน้า 1", "content": doc["text"], "updated": doc["updated"],
                     "document_date": doc["updated"], "uploaded": doc["updated"]})
 
 
-def build(size: int, chunk: int = 1000) -> tuple[float, float]:
-    """Tokenising and writing seconds, a commit per chunk as a rebuild's batches."""
-    tokenising = writing = 0.0
-    docs = corpus(size)
-    for start in range(0, size, chunk):
-        part = [next(docs) for _ in range(min(chunk, size - start))]
-        began = time.perf_counter()
-        rows = [row(d) for d in part]
-        tokenising += time.perf_counter() - began
-        began = time.perf_counter()
-        db.session.execute(pg.INSERT, rows)
+def tokenised(part: list[dict]) -> tuple[list[dict], float, float]:
+    """Rows of a batch, and the wall and CPU seconds this process spent making them."""
+    began, cpu = time.perf_counter(), time.process_time()
+    rows = [row(d) for d in part]
+    return rows, time.perf_counter() - began, time.process_time() - cpu
+
+
+def batches(count: int):
+    docs = corpus(count)
+    for start in range(0, count, BATCH):
+        yield [next(docs) for _ in range(min(BATCH, count - start))]
+
+
+def server_cpu() -> float:
+    """CPU seconds of this session's PostgreSQL backend so far (the server on this machine)."""
+    pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def write_distinct(count: int, procs: int) -> dict:
+    """Tokenise in `procs` processes while this one writes: seconds of tokenising (wall and
+    CPU, summed over the processes), of writing (wall, and CPU here and in the server's
+    backend), and the wall time of the whole. CPU seconds move less than wall time on a
+    machine others share."""
+    took = dict.fromkeys(("tokenising", "tokenising_cpu", "writing", "writing_cpu"), 0.0)
+    began, server = time.perf_counter(), server_cpu()
+    with multiprocessing.get_context("fork").Pool(procs) as pool:
+        for done, (rows, seconds, cpu) in enumerate(pool.imap(tokenised, batches(count)), 1):
+            took["tokenising"] += seconds
+            took["tokenising_cpu"] += cpu
+            started, own = time.perf_counter(), time.process_time()
+            db.session.execute(pg.INSERT, rows)
+            db.session.commit()
+            took["writing"] += time.perf_counter() - started
+            took["writing_cpu"] += time.process_time() - own
+            if done % 100 == 0:
+                print(f"  {done * BATCH:,} pages written ({time.perf_counter() - began:.0f} s)", flush=True)
+    took["writing_cpu"] += server_cpu() - server
+    took["wall"] = time.perf_counter() - began
+    return took
+
+
+COPY = """
+INSERT INTO search_page (agency_id, cycle_id, group_key, categories, sub_items, items, levels, file_kind,
+                         file_name, title, page, page_label, content, question_text, updated, document_date,
+                         uploaded, words, bigrams)
+SELECT (s.agency_id + n / :distinct) % :agencies + 1, n / :distinct % :cycles + 1,
+       hashtextextended('copy ' || n, 0) >> 1, ARRAY[((n + n / :distinct) % :categories + 1)::text],
+       s.sub_items, s.items, s.levels, s.file_kind, 'doc-' || n || '.pdf', s.title, s.page, s.page_label,
+       s.content, s.question_text, s.updated + (n / :distinct % 365) * interval '1 day',
+       s.document_date + CAST(n / :distinct % 365 AS int), s.uploaded + CAST(n / :distinct % 365 AS int), s.words, s.bigrams
+FROM generate_series(CAST(:first AS bigint), CAST(:last AS bigint)) AS n
+JOIN search_page s ON s.id = n % :distinct + 1
+"""
+
+
+def copy_pages(have: int, size: int, distinct: int, method: str) -> dict:
+    """Pages have … size-1 as copies of the distinct ones, in steps of 100k (progress), the
+    text indexes dropped meanwhile and built again after: seconds of each."""
+    began = time.perf_counter()
+    db.session.execute(text("DROP INDEX ix_search_page_words; DROP INDEX ix_search_page_bigrams"))
+    db.session.commit()
+    for first in range(have, size, 100_000):
+        last = min(first + 100_000, size) - 1
+        db.session.execute(text(COPY), {"first": first, "last": last, "distinct": distinct, "agencies": AGENCIES,
+                                        "cycles": CYCLES, "categories": CATEGORIES})
         db.session.commit()
-        writing += time.perf_counter() - began
+        print(f"  {last + 1:,} pages ({time.perf_counter() - began:.0f} s)", flush=True)
+    copied = time.perf_counter() - began
+    began = time.perf_counter()
+    using = "rum (words rum_tsvector_ops)" if method == "rum" else "gin (words)"
+    db.session.execute(text("SET maintenance_work_mem = '1GB'"))
+    db.session.execute(text(f"CREATE INDEX ix_search_page_words ON search_page USING {using}"))
+    print(f"  words index ({method}) built ({time.perf_counter() - began:.0f} s)", flush=True)
+    db.session.execute(text("CREATE INDEX ix_search_page_bigrams ON search_page USING gin (bigrams)"))
     db.session.execute(text("ANALYZE search_page"))
     db.session.commit()
-    return tokenising, writing
+    return {"copying": copied, "indexing": time.perf_counter() - began}
 
 
-def run(admin_url: str, size: int, repeats: int) -> None:
-    name = f"pmqa_bench_{uuid.uuid4().hex[:8]}"
+def use_words_index(method: str) -> None:
+    """RUM (migration 0018's choice where the extension exists) or GIN (its fallback)."""
+    if db.session.scalar(text(INDEX_SQL)) != method:
+        using = "rum (words rum_tsvector_ops)" if method == "rum" else "gin (words)"
+        db.session.execute(text("DROP INDEX ix_search_page_words"))
+        db.session.execute(text("SET maintenance_work_mem = '1GB'"))
+        db.session.execute(text(f"CREATE INDEX ix_search_page_words ON search_page USING {using}"))
+        db.session.commit()
+    pg._rum.clear()
+
+
+def time_queries(size: int, method: str, repeats: int) -> None:
+    print(f"{'query set':<10}{'filter':<10}{'p50 ms':>8}{'p95 ms':>8}{'results':>10}   ({size:,} pages, {method}, "
+          f"load average {os.getloadavg()[0]:.1f})")
+    for label, queries in QUERIES.items():
+        for filter_name, (agencies, filters) in FILTERS.items():
+            samples, shown = [], ""
+            for query in queries:
+                found = pg.search(None, query, agencies, dict(filters))  # warm: once before
+                shown = f"{'>' if found.more_than else ''}{found.total}"
+                samples += timed(lambda: pg.search(None, query, agencies, dict(filters)), repeats)
+            print(f"{label:<10}{filter_name:<10}{percentile(samples, 50):>8.1f}"
+                  f"{percentile(samples, 95):>8.1f}{shown:>10}", flush=True)
+
+
+def run(admin_url: str, sizes: list[int], distinct: int, procs: int, methods: list[str], repeats: int,
+        keep: str | None) -> None:
+    name = keep or f"pmqa_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        settings = dict(connection.execute(text("SELECT name, setting || coalesce(unit, '') FROM pg_settings WHERE name "
+                                                "IN ('shared_buffers', 'work_mem', 'effective_cache_size')")).all())
+    print(f"PostgreSQL settings: {settings}")
     try:
         with tempfile.TemporaryDirectory() as tmp:
             app = make_app(tmp, admin.url.set(database=name).render_as_string(hide_password=False))
             app.config["SEARCH_BACKEND"] = "postgres"
             with app.app_context():
-                method = db.session.scalar(text("SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam "
-                                                "WHERE c.relname = 'ix_search_page_words'"))
-                tokenising, writing = build(size)
-                print(f"\n== {size:,} pages on PostgreSQL ({method} index on the words) ==")
-                print(f"tokenising {size / tokenising:,.0f} pages/s · writing rows {size / writing:,.0f} pages/s · "
-                      f"both {size / (tokenising + writing):,.0f} pages/s")
-                print(f"{'query set':<10}{'filter':<10}{'p50 ms':>8}{'p95 ms':>8}{'results':>10}")
-                for label, queries in QUERIES.items():
-                    for filter_name, (agencies, filters) in FILTERS.items():
-                        samples, shown = [], ""
-                        for query in queries:
-                            found = pg.search(None, query, agencies, dict(filters))  # warm: once before
-                            shown = f"{'>' if found.more_than else ''}{found.total}"
-                            samples += timed(lambda: pg.search(None, query, agencies, dict(filters)), repeats)
-                        print(f"{label:<10}{filter_name:<10}{percentile(samples, 50):>8.1f}"
-                              f"{percentile(samples, 95):>8.1f}{shown:>10}", flush=True)
+                have = db.session.scalar(text("SELECT count(*) FROM search_page"))
+                distinct = min([distinct, *sizes])
+                use_words_index(methods[0])  # rows are written with the first method's index
+                pg.tokens("ก")  # the segmenter's dictionary loads once, before the processes fork
+                if not have:  # (a kept database has them already)
+                    print(f"\n== writing {distinct:,} distinct pages ({procs} tokenising processes, "
+                          f"{methods[0]} words index) ==")
+                    took = write_distinct(distinct, procs)
+                    db.session.execute(text("ANALYZE search_page"))
+                    db.session.commit()
+                    print(f"tokenising {distinct / took['tokenising']:,.0f} pages/s per process "
+                          f"({distinct / took['tokenising_cpu']:,.0f} per CPU s) · writing rows "
+                          f"{distinct / took['writing']:,.0f} pages/s ({distinct / took['writing_cpu']:,.0f} per CPU s, "
+                          f"client and server) · end to end {distinct / took['wall']:,.0f} pages/s "
+                          f"({took['wall']:.0f} s, load average {os.getloadavg()[0]:.1f})")
+                have = max(have, distinct)
+                for size in sorted(sizes):
+                    if have < size:
+                        print(f"\n== copying pages up to {size:,} on the server ==")
+                        took = copy_pages(have, size, distinct, db.session.scalar(text(INDEX_SQL)))
+                        print(f"copying {took['copying']:.0f} s · text indexes {took['indexing']:.0f} s")
+                        have = size
+                    table = db.session.scalar(text("SELECT pg_size_pretty(pg_total_relation_size('search_page'))"))
+                    print(f"search_page: {table} with its indexes")
+                    current = db.session.scalar(text(INDEX_SQL))
+                    for method in sorted(methods, key=lambda m: m != current):  # the index there first
+                        use_words_index(method)
+                        time_queries(size, method, repeats)
                 db.session.remove()
             with app.app_context():
                 db.engine.dispose()
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if keep:
+            print(f"kept the database {name} (drop it with: DROP DATABASE \"{name}\")")
+        else:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pages", type=int, action="append", help="corpus size (repeatable); default 10000")
+    parser.add_argument("--pages", type=int, action="append", help="table size (repeatable); default 10000")
+    parser.add_argument("--distinct", type=int, default=100_000, help="pages tokenised; larger sizes are copies")
+    parser.add_argument("--procs", type=int, default=2, help="tokenising processes")
+    parser.add_argument("--index", default="rum,gin", help="words index methods timed, comma-separated")
     parser.add_argument("--repeats", type=int, default=3, help="timings per query")
+    parser.add_argument("--keep", metavar="DATABASE", help="use and keep this database: a later run with the "
+                                                           "same name reuses its pages (sizes only grow)")
     parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
-    for size in args.pages or [10_000]:
-        run(args.admin_url, size, args.repeats)
+    run(args.admin_url, args.pages or [10_000], args.distinct, args.procs, args.index.split(","), args.repeats,
+        args.keep)
 
 
 if __name__ == "__main__":

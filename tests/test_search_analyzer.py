@@ -3,7 +3,7 @@ import pickle
 
 import pytest
 
-from portal.search.analyzer import bigram_analyzer, thai_analyzer, words
+from portal.search.analyzer import bigram_analyzer, bigram_set, lowercase_words, thai_analyzer, words
 
 
 def tokens(text, analyzer=None):
@@ -84,3 +84,12 @@ def test_analyzers_pickle_for_other_processes():
 
 def test_word_offsets():
     assert list(words("ก ITA")) == [("ก", 0, 1), ("ITA", 2, 5)]
+
+
+@pytest.mark.parametrize("text", ["ผู้บริหารกำหนดทิศทางขององค์การ ITA's KPI ๒๕๖๙ 1,250,000 e-Service",
+                                  "(ตัวชี้วัด), [KPI]; “ผลลัพธ์” ่ ำ", "", "ก", "Don’t ISO 9001 แผนSWOT ปี ๒๕๖๘"])
+def test_the_postgresql_engines_fast_lists_are_the_analyzers(text):
+    """lowercase_words and bigram_set (indexing without token objects) give what the
+    analyzers give, so both engines index the same words."""
+    assert lowercase_words(text) == tokens(text)
+    assert bigram_set(text) == set(tokens(text, bigram_analyzer()))

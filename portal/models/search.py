@@ -18,6 +18,7 @@ class SearchPage(db.Model):
     __tablename__ = "search_page"
     __table_args__ = (
         Index("ix_search_page_agency_cycle", "agency_id", "cycle_id"),
+        Index("ix_search_page_group_key", "group_key"),  # a shown result's pages and copies (migration 0019)
         # GIN on PostgreSQL (the words index is RUM where the extension exists: migration 0018).
         Index("ix_search_page_words", "words", postgresql_using="gin"),
         Index("ix_search_page_bigrams", "bigrams", postgresql_using="gin"),

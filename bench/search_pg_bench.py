@@ -27,13 +27,12 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from bench.dashboard_bench import make_app
-from bench.search_bench import QUERIES, corpus, percentile, timed
+from bench.search_bench import FILTERS, QUERIES, corpus, percentile, timed
 from portal.extensions import db
 from portal.search import pg
 from portal.search.matching import group_key
 
 AGENCIES, CATEGORIES, CYCLES = 50, 7, 3
-FILTERS = {"-": (None, {}), "agency": ({7}, {}), "category": (None, {"category": "3"})}
 BATCH = 200  # pages per transaction, as pg.rebuild's batches
 INDEX_SQL = """SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam
                WHERE c.relname = 'ix_search_page_words'"""

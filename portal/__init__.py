@@ -22,7 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     if app.config.get("TEMPLATES_STRICT"):
         app.jinja_env.undefined = StrictUndefined
-    from portal.search.backend import engine_for
+    from portal.search.choice import engine_for
 
     engine_for(app.config["SEARCH_BACKEND"], app.config["SQLALCHEMY_DATABASE_URI"])  # a wrong setting stops the start
     register_extensions(app)

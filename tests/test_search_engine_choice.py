@@ -3,7 +3,7 @@ unless Whoosh is forced, Whoosh on SQLite, and a setting that cannot work refuse
 import pytest
 
 from portal import create_app
-from portal.search.backend import engine_for
+from portal.search.choice import engine_for
 
 PG = "postgresql+psycopg://portal@db.example/portal"
 SQLITE = "sqlite:///instance/portal.sqlite3"

@@ -1,10 +1,10 @@
 """The small search interface the rest of the portal uses: two engines behind it (DESIGN).
 "whoosh": the embedded index on disk, for one agency or a pilot; "postgres": rows in the
-database itself (pg.py), for a national installation on PostgreSQL. SEARCH_BACKEND="auto"
-(the default) takes the database's own engine when DATABASE_URL is PostgreSQL and Whoosh
-otherwise; "whoosh" forces Whoosh on PostgreSQL too. The SQLite FTS5 backend that sat here was retired: slower than Whoosh on counts
-and facets and no help past one machine (its figures stay in the README). Errors reading
-an index become SearchUnavailable and a rebuild (repair.py)."""
+database itself (pg.py), for a national installation on PostgreSQL; choice.py says which
+(SEARCH_BACKEND, by default the database's own engine on PostgreSQL). The SQLite FTS5
+backend that sat here was retired: slower than Whoosh on counts and facets and no help past
+one machine (its figures stay in the README). Errors reading an index become
+SearchUnavailable and a rebuild (repair.py)."""
 import logging
 from pathlib import Path
 
@@ -13,28 +13,10 @@ from flask import current_app
 from portal.disk import is_disk_full
 from portal.search import repair
 from portal.models.user import utcnow
+from portal.search.choice import name
 from portal.search.index import SearchUnavailable, answers_changed_since, changed_since
 
-BACKENDS = ("whoosh", "postgres")
 log = logging.getLogger(__name__)
-
-
-def engine_for(setting: str, database_url: str) -> str:
-    """The engine a SEARCH_BACKEND setting means on a database; a setting that cannot work
-    there is refused when the portal starts, not at the first search."""
-    on_postgres = database_url.startswith("postgresql")
-    if setting == "auto":
-        return "postgres" if on_postgres else "whoosh"
-    if setting not in BACKENDS:
-        raise RuntimeError(f"SEARCH_BACKEND must be auto or one of {BACKENDS}, not {setting!r}")
-    if setting == "postgres" and not on_postgres:
-        raise RuntimeError("SEARCH_BACKEND=postgres needs DATABASE_URL on PostgreSQL")
-    return setting
-
-
-def name() -> str:
-    config = current_app.config
-    return engine_for(config.get("SEARCH_BACKEND", "auto"), config["SQLALCHEMY_DATABASE_URI"])
 
 
 def index_folder() -> Path:

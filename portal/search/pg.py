@@ -29,7 +29,7 @@ from portal.database import end_transaction, reading, write
 from portal.extensions import db
 from portal.models import Answer
 from portal.models.search import SearchPage
-from portal.search import answer_documents
+from portal.search import answer_documents, choice
 from portal.search.analyzer import bigram_set, lowercase_words, thai_analyzer
 from portal.search.matching import BOOSTS
 from portal.search.index import SearchUnavailable, _live_evidence, documents_for, rebuild_todo, stamp
@@ -144,9 +144,7 @@ def write_rows(session, evidence_ids=(), answer_ids=()) -> None:
 
 
 def in_use() -> bool:
-    from portal.search import backend
-
-    return backend.name() == "postgres"
+    return choice.name() == "postgres"
 
 
 def _before_commit(session) -> None:

@@ -16,6 +16,7 @@ from whoosh.query import And, ConstantScoreQuery, DateRange, Every, Or, Term
 
 from portal.search.analyzer import THAI_DIGITS, thai_bigrams
 from portal.search.analyzer import words as split_words
+from portal.search.index import read_while_committed
 from portal.search.matching import evidence_numbers, facet_counts, group_count, match_mask, top_groups
 from portal.search.suggest import suggest
 
@@ -126,17 +127,19 @@ def search(ix, text: str, agency_ids: set[int] | None, filters: dict[str, str] |
     filters = filters or {}
     text = (text or "").strip()[:500]
     page = max(page, 1)
-    if searcher is None and ix.doc_count_all() == 0:  # Whoosh's empty reader has no segments to read
-        return Results(query=text, total=0, page=page, pages=1, hits=[])
     with nullcontext(searcher or _searcher(ix)) as searcher:
+        # The searcher's own count and schema: asking ix reads the folder's newest table of
+        # contents again, which a commit since may have removed.
+        if searcher.doc_count_all() == 0:  # Whoosh's empty reader has no segments to read
+            return Results(query=text, total=0, page=page, pages=1, hits=[])
         allowed = scope_filter(agency_ids, filters, dates)
         # Words first; the costlier bigram query only when the words find less than a page.
-        query = _scoped(build_query(text, ix.schema, False) if text else Every(), allowed)
+        query = _scoped(build_query(text, searcher.schema, False) if text else Every(), allowed)
         matched = match_mask(searcher, query)
         total, with_bigrams = group_count(searcher, matched), False
         if text and total < per_page:
             with_bigrams = True
-            query = _scoped(build_query(text, ix.schema), allowed)
+            query = _scoped(build_query(text, searcher.schema), allowed)
             matched = match_mask(searcher, query)
             total = group_count(searcher, matched)
         best = top_groups(searcher, query, matched, page * per_page, by_date=sort == "date")
@@ -146,7 +149,7 @@ def search(ix, text: str, agency_ids: set[int] | None, filters: dict[str, str] |
         suggestion = suggest(searcher, text, allowed) if text and not total else ""
         return Results(query=text, total=total, page=page, pages=max(1, -(-total // per_page)),
                        hits=hits, facets=facets, suggestion=suggestion,
-                       undated=_undated_left_out(searcher, build_query(text, ix.schema, with_bigrams) if text else Every(),
+                       undated=_undated_left_out(searcher, build_query(text, searcher.schema, with_bigrams) if text else Every(),
                                                  agency_ids, filters, dates))
 
 
@@ -260,7 +263,7 @@ def _searcher(ix):
     else:
         if cached:
             cached[1].close()
-        fresh = ix.searcher()
+        fresh = read_while_committed(folder, ix.searcher)
     cache[folder] = (key, fresh)
     return fresh
 

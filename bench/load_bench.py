@@ -15,7 +15,7 @@ after the last run `storage check` is clean and no temporary file is left. Print
 per request kind and the number of unexpected answers (errors: any 5xx, a refused
 connection, a 4xx a person would not get); a benchmark, no time is asserted.
 
-    .venv/bin/python -m bench.load_bench [--users 50 --users 200] [--seconds 75]
+    .venv/bin/python -m bench.load_bench [--users 50 --users 200] [--seconds 90]
         [--shape embedded --shape production] [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 """
 import argparse
@@ -28,7 +28,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bench.live import (BIN, PASSWORD, REDIS, Installation, check_stopped, check_stored, free_redis_database,
                         postgres_database, wait_for_worker)
@@ -40,6 +40,7 @@ from portal.models import Category, ChecklistItem, Evidence, SubItem
 AGENCIES = 10
 SHARES = {"staff": 0.7, "reviewers": 0.2, "assessors": 0.1}  # the users' weights in load_people.py
 SHAPES = ("embedded", "production")
+RAMP_SECONDS = 30
 
 
 def percentile(ordered: list[float], p: int) -> float:
@@ -49,18 +50,43 @@ def percentile(ordered: list[float], p: int) -> float:
     return search_percentile(ordered, p)
 
 
-def summarize(requests: list[list]) -> list[tuple[str, int, float, float, int]]:
+def summarize(requests: list[list], since: float = 0.0) -> list[tuple[str, int, float, float, int]]:
     """(kind, count, p50 ms, p95 ms, errors) per request kind, from [kind, status, ms,
-    expected] rows; a failure without an answer (status 0) is an error of its kind."""
-    by_kind = defaultdict(list)
-    for kind, status, milliseconds, expected in requests:
-        by_kind[kind].append((milliseconds, expected))
+    expected, sent at] rows. Counts and times are of the requests sent from `since` on
+    (everybody signed in), the sign-in's own kinds ("login…") of all of them; errors
+    (unexpected answers, a failure without an answer is status 0) of the whole run."""
+    by_kind, errors = defaultdict(list), defaultdict(int)
+    for kind, status, milliseconds, expected, sent in requests:
+        errors[kind] += not expected
+        if sent >= since or kind.startswith("login"):
+            by_kind[kind].append((milliseconds, expected))
     rows = []
-    for kind in sorted(by_kind):
+    for kind in sorted(set(by_kind) | set(errors)):
         times = sorted(ms for ms, expected in by_kind[kind] if expected)
-        errors = sum(1 for _, expected in by_kind[kind] if not expected)
-        rows.append((kind, len(by_kind[kind]), percentile(times, 50), percentile(times, 95), errors))
+        rows.append((kind, len(by_kind[kind]), percentile(times, 50), percentile(times, 95), errors[kind]))
     return rows
+
+
+def unexpected(requests: list[list]) -> dict[str, dict[int, int]]:
+    """Per request kind, how many unexpected answers of each status."""
+    found = defaultdict(lambda: defaultdict(int))
+    for kind, status, _, expected, _ in requests:
+        if not expected:
+            found[kind][status] += 1
+    return found
+
+
+def server_errors(installation: Installation, limit: int = 5) -> list[str]:
+    """The server's log records of errors and 5xx answers (JSON lines of gunicorn.conf.py)."""
+    found = []
+    for line in (installation.root / "gunicorn.log").read_text(errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if entry.get("level") in ("ERROR", "CRITICAL") or int(entry.get("status") or 0) >= 500:
+            found.append(line[:3000])
+    return found[-limit:]
 
 
 def plan_accounts(installation: Installation) -> dict:
@@ -118,9 +144,9 @@ def run_locust(installation: Installation, users: int, seconds: int, folder: Pat
             "sub_items": sub_items, "out": str(out), **plan_accounts(installation)}
     plan_file = folder / f"plan-{users}.json"
     plan_file.write_text(json.dumps(plan, ensure_ascii=False))
-    spawn_rate = max(1, users // 10)  # everybody signed in within the first 10 s
+    spawn_rate = users / RAMP_SECONDS  # people arrive over the first 30 s, as at 9 o'clock
     command = [str(BIN / "locust"), "-f", str(PROJECT_ROOT / "bench" / "load_people.py"), "--headless",
-               "--host", installation.url, "--users", str(users), "--spawn-rate", str(spawn_rate),
+               "--host", installation.url, "--users", str(users), "--spawn-rate", f"{spawn_rate:.3f}",
                "--run-time", f"{seconds}s", "--stop-timeout", "60", "--only-summary", "--loglevel", "WARNING",
                "--exit-code-on-error", "0"]
     env = {**os.environ, "LOAD_PLAN": str(plan_file), "PYTHONPATH": str(PROJECT_ROOT)}
@@ -130,6 +156,39 @@ def run_locust(installation: Installation, users: int, seconds: int, folder: Pat
     if done.returncode != 0 or not out.exists():
         raise RuntimeError(f"locust failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
     return json.loads(out.read_text())
+
+
+def cpu_by_process() -> dict[int, tuple[int, float]]:
+    """Every live process: its process group and its user + system CPU seconds, its reaped
+    children's included (Linux /proc)."""
+    found = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        # fields[2]: the process group; [11:15]: utime, stime, cutime, cstime in ticks
+        found[int(entry.name)] = (int(fields[2]), sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK"))
+    return found
+
+
+def cpu_spent(before: dict, after: dict, chosen) -> float:
+    """CPU seconds the chosen processes (chosen(pid, group)) spent between two readings; a
+    process that started meanwhile counts from zero, one that ended meanwhile is missed."""
+    return sum(seconds - before.get(pid, (0, 0.0))[1] for pid, (group, seconds) in after.items() if chosen(pid, group))
+
+
+def database_backends(installation: Installation) -> set[int]:
+    """PostgreSQL's server processes serving this installation's database (none on SQLite)."""
+    if not installation.database_url.startswith("postgresql"):
+        return set()
+    with installation.app.app_context():
+        pids = set(db.session.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                           "AND pid <> pg_backend_pid()")))
+        db.session.remove()
+    return pids
 
 
 def queue_waits(installation: Installation, titles: list[str]) -> list[float]:
@@ -150,18 +209,34 @@ def run_shape(shape: str, user_counts: list[int], seconds: int, admin_url: str) 
         try:
             for users in user_counts:
                 load_avg = os.getloadavg()[0]
+                groups = {process.pid for process in installation.processes}  # each its own session
+                before = cpu_by_process()
                 started = time.monotonic()
                 record = run_locust(installation, users, seconds, folder)
                 ended = time.monotonic()
+                after, backends = cpu_by_process(), database_backends(installation)
+                # What the server spent, whoever else shares the machine.
+                web_cpu = cpu_spent(before, after, lambda pid, group: group in groups)
+                database_cpu = cpu_spent(before, after, lambda pid, group: pid in backends)
+                requests = record["requests"]
+                began = min(r[4] for r in requests)  # the first sign-in page asked for
+                steady = [r for r in requests if r[4] >= began + RAMP_SECONDS and not r[0].startswith("login")]
                 stale = wait_for_worker(installation)
                 drained = time.monotonic() - ended
                 answered += list(record["uploads"])
                 comments += record["comments"]
                 problems = [f"worker not caught up: {stale[:10]}"] if stale else []
+                if errors := unexpected(requests):
+                    problems.append("unexpected answers: " + "; ".join(
+                        f"{kind} " + ", ".join(f"{status}×{n}" for status, n in sorted(statuses.items()))
+                        for kind, statuses in sorted(errors.items())))
+                    problems += [f"server log: {line}" for line in server_errors(installation)]
                 problems += check_stored(installation, answered, record["uploads"], comments)
                 waits = queue_waits(installation, list(record["uploads"]))
-                results.append({"shape": shape, "users": users, "rows": summarize(record["requests"]),
-                                "requests": len(record["requests"]), "seconds": ended - started,
+                results.append({"shape": shape, "users": users, "rows": summarize(requests, began + RAMP_SECONDS),
+                                "requests": len(requests), "steady_rate": len(steady) / max(1, seconds - RAMP_SECONDS),
+                                "seconds": ended - started, "web_cpu_ms": web_cpu * 1000 / len(requests),
+                                "database_cpu_ms": database_cpu * 1000 / len(requests),
                                 "uploads": len(record["uploads"]), "drained": drained, "waits": waits,
                                 "problems": problems, "load": (load_avg, os.getloadavg()[0])})
                 print(report(results[-1]), flush=True)
@@ -180,8 +255,11 @@ def report(result: dict) -> str:
     queue = (f"queue wait p50 {percentile(waits, 50):.1f} s, p95 {percentile(waits, 95):.1f} s, "
              f"max {waits[-1]:.1f} s" if waits else "no upload")
     lines = [f"\n{result['shape']}, {result['users']} users: {result['requests']} requests in "
-             f"{result['seconds']:.0f} s, {result['uploads']} uploads ({queue}); the worker caught up "
-             f"{result['drained']:.0f} s after the load; load average {result['load'][0]:.1f} → {result['load'][1]:.1f}",
+             f"{result['seconds']:.0f} s ({result['steady_rate']:.1f}/s once everybody was signed in), "
+             f"{result['uploads']} uploads ({queue}); the worker caught up "
+             f"{result['drained']:.0f} s after the load; load average {result['load'][0]:.1f} → {result['load'][1]:.1f}; "
+             f"CPU per request: web and worker {result['web_cpu_ms']:.0f} ms"
+             + (f", PostgreSQL {result['database_cpu_ms']:.0f} ms" if result["database_cpu_ms"] else ""),
              "| shape | users | request | count | p50 ms | p95 ms | errors |", "|---|---|---|---|---|---|---|"]
     for kind, count, p50, p95, errors in result["rows"]:
         lines.append(f"| {result['shape']} | {result['users']} | {kind} | {count} | {p50:.0f} | {p95:.0f} | {errors} |")
@@ -192,7 +270,7 @@ def report(result: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, action="append", help="people at once (repeat; default 50 and 200)")
-    parser.add_argument("--seconds", type=int, default=75, help="length of each run, the 10 s ramp included")
+    parser.add_argument("--seconds", type=int, default=90, help="length of each run, the 30 s ramp included")
     parser.add_argument("--shape", choices=SHAPES, action="append", help="default: both")
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
                         help="admin URL of the PostgreSQL server of the production shape")

@@ -9,13 +9,15 @@ assessor has one of their own, so the sign-in limits per address count as they w
 people at many offices, not as if everybody sat at 127.0.0.1.
 
 LOAD_PLAN names a JSON file with the accounts, agencies, items and sub-items, and where to
-write what happened: every request (kind, status, milliseconds, expected or not), the
+write what happened: every request (kind, status, milliseconds, expected or not, when it
+was sent), the
 uploads and comments that were answered (the checks afterwards look for each)."""
 import itertools
 import json
 import os
 import random
 import tempfile
+import time
 import urllib.parse
 import uuid
 from functools import cache
@@ -41,15 +43,15 @@ def accounts(role: str):
 
 
 @events.request.add_listener
-def _note(name, response, exception, response_time, **_):
+def _note(name, response, exception, response_time, start_time, **_):
     status = getattr(response, "status_code", 0) or 0
-    record["requests"].append([name, status, round(response_time, 1), exception is None])
+    record["requests"].append([name, status, round(response_time, 1), exception is None, round(start_time, 2)])
 
 
 @events.user_error.add_listener
 def _failed(user_instance, exception, tb, **_):
     """A person who could not go on (a page without its CSRF token, a refused sign-in)."""
-    record["requests"].append([f"error: {type(exception).__name__}: {exception}"[:200], 0, 0.0, False])
+    record["requests"].append([f"error: {type(exception).__name__}: {exception}"[:200], 0, 0.0, False, time.time()])
 
 
 @events.quitting.add_listener
@@ -73,7 +75,7 @@ class Person(FastHttpUser):
                                  "csrf_token": csrf_token_in(page)})
         if answer is None or "/auth/login" in answer.headers.get("Location", "/auth/login"):
             raise RuntimeError(f"sign-in of {self.username} failed")
-        self.token = csrf_token_in(self.send("GET", "/", "home") or "")
+        self.token = csrf_token_in(self.send("GET", "/", "login: home") or "")
 
     def send(self, method: str, path: str, kind: str, htmx: bool = False, expected=(200,), form=None,
              body: bytes | None = None, content_type: str = "", **options) -> str | None:

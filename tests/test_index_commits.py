@@ -6,7 +6,6 @@ import multiprocessing
 import threading
 import time
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index

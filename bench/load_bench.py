@@ -56,7 +56,7 @@ def summarize(requests: list[list], since: float = 0.0) -> list[tuple[str, int, 
     (everybody signed in), the sign-in's own kinds ("login…") of all of them; errors
     (unexpected answers, a failure without an answer is status 0) of the whole run."""
     by_kind, errors = defaultdict(list), defaultdict(int)
-    for kind, status, milliseconds, expected, sent in requests:
+    for kind, status, milliseconds, expected, sent, *_ in requests:
         errors[kind] += not expected
         if sent >= since or kind.startswith("login"):
             by_kind[kind].append((milliseconds, expected))
@@ -67,12 +67,12 @@ def summarize(requests: list[list], since: float = 0.0) -> list[tuple[str, int, 
     return rows
 
 
-def unexpected(requests: list[list]) -> dict[str, dict[int, int]]:
-    """Per request kind, how many unexpected answers of each status."""
+def unexpected(requests: list[list]) -> dict[str, dict[str, int]]:
+    """Per request kind, how many unexpected answers of each status (and what failed)."""
     found = defaultdict(lambda: defaultdict(int))
-    for kind, status, _, expected, _ in requests:
+    for kind, status, _, expected, _, failure in requests:
         if not expected:
-            found[kind][status] += 1
+            found[kind][f"{status} {failure}".strip()] += 1
     return found
 
 
@@ -228,7 +228,7 @@ def run_shape(shape: str, user_counts: list[int], seconds: int, admin_url: str) 
                 problems = [f"worker not caught up: {stale[:10]}"] if stale else []
                 if errors := unexpected(requests):
                     problems.append("unexpected answers: " + "; ".join(
-                        f"{kind} " + ", ".join(f"{status}×{n}" for status, n in sorted(statuses.items()))
+                        f"{kind} " + ", ".join(f"{n}× {status}" for status, n in sorted(statuses.items()))
                         for kind, statuses in sorted(errors.items())))
                     problems += [f"server log: {line}" for line in server_errors(installation)]
                 problems += check_stored(installation, answered, record["uploads"], comments)

@@ -10,7 +10,7 @@ people at many offices, not as if everybody sat at 127.0.0.1.
 
 LOAD_PLAN names a JSON file with the accounts, agencies, items and sub-items, and where to
 write what happened: every request (kind, status, milliseconds, expected or not, when it
-was sent), the
+was sent, what failed), the
 uploads and comments that were answered (the checks afterwards look for each)."""
 import itertools
 import json
@@ -45,13 +45,14 @@ def accounts(role: str):
 @events.request.add_listener
 def _note(name, response, exception, response_time, start_time, **_):
     status = getattr(response, "status_code", 0) or 0
-    record["requests"].append([name, status, round(response_time, 1), exception is None, round(start_time, 2)])
+    record["requests"].append([name, status, round(response_time, 1), exception is None, round(start_time, 2),
+                               "" if exception is None else f"{type(exception).__name__}: {exception}"[:200]])
 
 
 @events.user_error.add_listener
 def _failed(user_instance, exception, tb, **_):
     """A person who could not go on (a page without its CSRF token, a refused sign-in)."""
-    record["requests"].append([f"error: {type(exception).__name__}: {exception}"[:200], 0, 0.0, False, time.time()])
+    record["requests"].append(["error", 0, 0.0, False, time.time(), f"{type(exception).__name__}: {exception}"[:200]])
 
 
 @events.quitting.add_listener

@@ -7,16 +7,17 @@ from bench.load_bench import accounts_needed, percentile, plan_accounts, summari
 
 
 def test_the_table_times_the_expected_answers_after_the_ramp_and_counts_every_error():
-    requests = [["login", 302, 900.0, True, 1.0], ["search", 200, 500.0, True, 2.0],  # during the ramp
-                ["search", 503, 30.0, False, 3.0],
-                ["search", 200, 10.0, True, 40.0], ["search", 200, 30.0, True, 41.0], ["search", 200, 20.0, True, 42.0],
-                ["search", 503, 5000.0, False, 43.0], ["upload", 200, 100.0, True, 44.0],
-                ["upload", 0, 0.0, False, 45.0], ["review", 409, 40.0, True, 46.0]]
+    requests = [["login", 302, 900.0, True, 1.0, ""], ["search", 200, 500.0, True, 2.0, ""],  # during the ramp
+                ["search", 503, 30.0, False, 3.0, "HTTP 503"],
+                ["search", 200, 10.0, True, 40.0, ""], ["search", 200, 30.0, True, 41.0, ""],
+                ["search", 200, 20.0, True, 42.0, ""], ["search", 503, 5000.0, False, 43.0, "HTTP 503"],
+                ["upload", 200, 100.0, True, 44.0, ""], ["upload", 0, 0.0, False, 45.0, "ConnectionResetError"],
+                ["review", 409, 40.0, True, 46.0, ""]]
     assert summarize(requests, since=31.0) == [
         ("login", 1, 900.0, 900.0, 0), ("review", 1, 40.0, 40.0, 0), ("search", 4, 20.0, 29.0, 2),
         ("upload", 2, 100.0, 100.0, 1)]
     assert {kind: dict(statuses) for kind, statuses in unexpected(requests).items()} == {
-        "search": {503: 2}, "upload": {0: 1}}
+        "search": {"503 HTTP 503": 2}, "upload": {"0 ConnectionResetError": 1}}
 
 
 def test_percentiles_of_few_samples():

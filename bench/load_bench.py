@@ -76,6 +76,12 @@ def unexpected(requests: list[list]) -> dict[str, dict[str, int]]:
     return found
 
 
+def worker_warnings(installation: Installation, limit: int = 5) -> list[str]:
+    """The background worker's warnings and errors (a job that failed is tried again later)."""
+    lines = (installation.root / "worker.log").read_text(errors="replace").splitlines()
+    return [line[:600] for line in lines if "WARNING" in line or "ERROR" in line][-limit:]
+
+
 def server_errors(installation: Installation, limit: int = 5) -> list[str]:
     """The server's log records of errors and 5xx answers (JSON lines of gunicorn.conf.py)."""
     found = []
@@ -232,6 +238,8 @@ def run_shape(shape: str, user_counts: list[int], seconds: int, admin_url: str) 
                         for kind, statuses in sorted(errors.items())))
                     problems += [f"server log: {line}" for line in server_errors(installation)]
                 problems += check_stored(installation, answered, record["uploads"], comments)
+                for line in worker_warnings(installation):  # not a problem: what made the worker slower
+                    print(f"worker log: {line}", flush=True)
                 waits = queue_waits(installation, list(record["uploads"]))
                 results.append({"shape": shape, "users": users, "rows": summarize(requests, began + RAMP_SECONDS),
                                 "requests": len(requests), "steady_rate": len(steady) / max(1, seconds - RAMP_SECONDS),

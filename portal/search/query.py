@@ -127,11 +127,12 @@ def search(ix, text: str, agency_ids: set[int] | None, filters: dict[str, str] |
     filters = filters or {}
     text = (text or "").strip()[:500]
     page = max(page, 1)
+    # Whoosh's empty reader has no segments to read. ix's count opens the segments afresh,
+    # which also finds damage before the cached searcher reads a truncated file it mapped.
+    if searcher is None and _read(ix, ix.doc_count_all) == 0:
+        return Results(query=text, total=0, page=page, pages=1, hits=[])
     with nullcontext(searcher or _searcher(ix)) as searcher:
-        # The searcher's own count and schema: asking ix reads the folder's newest table of
-        # contents again, which a commit since may have removed.
-        if searcher.doc_count_all() == 0:  # Whoosh's empty reader has no segments to read
-            return Results(query=text, total=0, page=page, pages=1, hits=[])
+        # The searcher's own schema: ix's reads the folder's newest table of contents again.
         allowed = scope_filter(agency_ids, filters, dates)
         # Words first; the costlier bigram query only when the words find less than a page.
         query = _scoped(build_query(text, searcher.schema, False) if text else Every(), allowed)
@@ -244,6 +245,12 @@ def _occurrences(text: str, word: str):
 
 
 _local = threading.local()
+
+
+def _read(ix, read):
+    """read() of an index on disk, again when a commit removed the files it was opening."""
+    folder = getattr(ix.storage, "folder", None)
+    return read() if folder is None else read_while_committed(folder, read)
 
 
 def _searcher(ix):

@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 FLASK := $(BIN)/flask --app portal
 JS_STAMP := tests/js/node_modules/.installed-$(shell sha1sum tests/js/package-lock.json | cut -c1-12)
 
-.PHONY: install system-deps test-deps db run test test-sqlite test-postgres bench bench-search bench-search-pg bench-fidelity bench-soak bench-assessment clean
+.PHONY: install system-deps test-deps db run test test-sqlite test-postgres bench bench-search bench-search-pg bench-fidelity bench-soak bench-load bench-assessment clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -136,6 +136,16 @@ bench-soak: install system-deps
 	$(BIN)/python -m bench.soak_bench --seconds 300
 	@if $(BIN)/python -m tests.pg_available "$(PG_ADMIN_URL)"; then \
 	  $(BIN)/python -m bench.soak_bench --seconds 300 --postgres "$(PG_ADMIN_URL)"; fi
+
+# 50 and 200 people at once (locust, 75 s each) on the embedded shape and, when PostgreSQL
+# answers, the production shape (PostgreSQL, Redis, 4 gunicorn workers, 2 consumers); then
+# every answered upload checked extracted and searchable. About 10 minutes.
+bench-load: install system-deps
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	@if $(BIN)/python -m tests.pg_available "$(PG_ADMIN_URL)"; then \
+	  $(BIN)/python -m bench.load_bench --users 50 --users 200 --seconds 75 --postgres "$(PG_ADMIN_URL)"; \
+	else echo "PostgreSQL not reachable at $(PG_ADMIN_URL): the production shape is skipped"; \
+	  $(BIN)/python -m bench.load_bench --users 50 --users 200 --seconds 75 --shape embedded; fi
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache tests/_artifacts tests/js/node_modules

@@ -42,7 +42,13 @@ preload_app = True
 # in the Huey consumer, never here.
 timeout = int(os.environ.get("WEB_TIMEOUT", "120"))
 graceful_timeout = 30  # SIGTERM: requests under way get this long to finish
-keepalive = 5  # behind a reverse proxy that keeps connections open
+# Seconds an idle kept-alive connection stays open. Longer than the idle timeout of what
+# sits in front (nginx keeps upstream connections 60 s, a load balancer 60 s, a browser
+# longer), so the client always closes first: a server that closes a connection at the
+# moment the client sends on it leaves that request with no answer (nginx: 502; measured
+# with 5 s: 1 request in 500 of `make bench-load` failed so, mostly POSTs, never retried).
+# Idle connections wait in the worker's poller, not in a thread.
+keepalive = int(os.environ.get("WEB_KEEPALIVE", "75"))
 # A worker is replaced after this many requests (± jitter), which bounds slow leaks.
 max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "5000"))
 max_requests_jitter = 500

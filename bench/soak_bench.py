@@ -18,15 +18,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select
-
-from bench.live import Client, Installation, postgres_database
-from portal.extensions import db
-from portal.models import Comment, Evidence, OutboxEffect
-
-THAI = ("รายงานผลการดำเนินงานตามแผนยุทธศาสตร์ของส่วนราชการ ประจำปีงบประมาณ พ.ศ. 2569 "
-        "การบริหารความเสี่ยงและการควบคุมภายใน ตัวชี้วัดความสำเร็จของโครงการ")
-SEARCH_WORDS = ["แผนยุทธศาสตร์", "รายงาน", "ตัวชี้วัด", "ความเสี่ยง", "โครงการ", "งบประมาณ", "soak"]
+from bench.live import (SEARCH_WORDS, THAI, Client, Installation, check_stopped, check_stored, postgres_database,
+                        wait_for_worker)
 STATUSES = ["submitted", "needs_revision", "accepted"]
 
 
@@ -181,60 +174,17 @@ def _guarded(target, args, record: Record) -> None:
             record.outcomes.append(Outcome(f"error: {type(error).__name__}: {error}", 0, 0.0))
 
 
-def wait_for_worker(installation: Installation, seconds: float = 600) -> list[int]:
-    """Until every file is extracted, every outbox row done and the index agrees with the
-    database; returns what still differs."""
-    from portal.search import backend
-
-    deadline = time.monotonic() + seconds
-    with installation.app.app_context():
-        while True:
-            pending = db.session.scalar(select(func.count(Evidence.id)).where(
-                Evidence.extraction_status.in_(["queued", "extracting"])))
-            effects = db.session.scalar(select(func.count(OutboxEffect.id)))
-            db.session.rollback()
-            stale = backend.stale_evidence_ids() if not (pending or effects) else [f"{effects} outbox rows"]
-            if not stale or time.monotonic() > deadline:
-                return stale
-            time.sleep(1)
-
-
 def check(installation: Installation, record: Record) -> list[str]:
-    from portal.search import backend
-
     problems = [f"{o.kind}: HTTP {o.status}" for o in record.outcomes if o.status >= 500 or o.status == 0]
     started = time.monotonic()
     stale = wait_for_worker(installation)
     record.drain_seconds = time.monotonic() - started
     if stale:
         problems.append(f"worker not caught up (effects left, or index differs from the database): {stale[:20]}")
-    with installation.app.app_context():
-        titles = defaultdict(int)
-        for title in db.session.scalars(select(Evidence.title)):
-            titles[title] += 1
-        for title in list(record.uploads) + record.links:
-            if (stored := titles.pop(title, 0)) != 1:
-                problems.append(f"evidence “{title}” answered 200 but is stored {stored} times")
-        problems += [f"evidence “{t}” stored but its request did not succeed" for t in titles]
-        bodies = defaultdict(int)
-        for body in db.session.scalars(select(Comment.body)):
-            bodies[body] += 1
-        problems += [f"comment “{b}” stored {bodies[b]} times" for b in record.comments if bodies[b] != 1]
-        failed = list(db.session.scalars(select(Evidence.title).where(Evidence.extraction_status == "failed")))
-        problems += [f"extraction failed: {t}" for t in failed]
-        for title, token in random.Random(3).sample(sorted(record.uploads.items()), min(10, len(record.uploads))):
-            hits = backend.search_or_unavailable(token, None).hits
-            if not any(h.title == title for h in hits):
-                problems.append(f"“{title}” is not found by its word {token}")
-        db.session.remove()
+    problems += check_stored(installation, list(record.uploads) + record.links, record.uploads, record.comments,
+                             searched=10)
     installation.stop()
-    storage = installation.flask("storage", "check")
-    if storage.returncode != 0 or "ไฟล์กำพร้าพบ 0 ไฟล์, ไฟล์หาย 0 ไฟล์" not in storage.stdout or "ค้าง" in storage.stdout:
-        problems.append(f"storage check: {storage.stdout.strip()} {storage.stderr.strip()[-300:]}")
-    leftovers = [str(p) for p in installation.temp.rglob("*")]
-    if leftovers:
-        problems.append(f"temporary files left in TMPDIR: {leftovers[:5]}")
-    return problems
+    return problems + check_stopped(installation)
 
 
 def table(record: Record) -> str:

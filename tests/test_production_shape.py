@@ -17,74 +17,38 @@ import urllib.request
 import pytest
 from sqlalchemy import func, select
 
-from bench.live import BIN, Client, Installation, free_port, postgres_database
-from portal.config import PROJECT_ROOT
+from bench.live import REDIS, Client, Installation, free_redis_database, postgres_database
 from portal.extensions import db
 from portal.models import Comment, Evidence
 from tests.pg_available import main as postgres_answers
 
 # Only in the first (SQLite) pass of `make test`: it makes its own PostgreSQL database either way.
 PG_ADMIN_URL = os.environ.get("PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-REDIS = ("127.0.0.1", 6379)
 FILES_PER_CLIENT, CLIENTS = 3, 4
 LOCK_ERRORS = ("database is locked", "deadlock detected", "could not obtain lock", "LockError", "lock timeout")
 WORDS = ["ยุทธศาสตร์", "ผู้รับบริการ", "ตัวชี้วัด", "นวัตกรรม", "ความเสี่ยง", "การมีส่วนร่วม", "ข้อร้องเรียน",
          "แผนปฏิบัติการ", "ความพึงพอใจ", "ธรรมาภิบาล", "การจัดการความรู้", "ดิจิทัล"]
 
 
-def _redis_database() -> int | None:
-    """An empty Redis database number (8…15), None when Redis does not answer."""
-    import redis
-
-    try:
-        for number in range(15, 7, -1):
-            client = redis.Redis(*REDIS, db=number, socket_connect_timeout=2)
-            if client.dbsize() == 0:
-                return number
-    except redis.RedisError:
-        return None
-    return None
-
-
 @pytest.fixture
 def production(tmp_path):
     if postgres_answers(PG_ADMIN_URL) != 0:
         pytest.skip(f"PostgreSQL does not answer at {PG_ADMIN_URL}: the production-shape test needs it")
-    number = _redis_database()
+    number = free_redis_database()
     if number is None:
         pytest.skip("Redis does not answer at 127.0.0.1:6379 (or has no empty database 8-15): "
                     "the production-shape test needs it")
     redis_url = f"redis://{REDIS[0]}:{REDIS[1]}/{number}"
     url, drop = postgres_database(PG_ADMIN_URL)
     installation = Installation(tmp_path / "national", url, agencies=2, reviewers=1)
-    metrics_dir = installation.root / "metrics"
-    metrics_dir.mkdir()
-    installation.env.update({"REDIS_URL": redis_url, "RATELIMIT_STORAGE_URI": redis_url,
-                             "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "OUTBOX_SWEEP_SECONDS": "2"})
+    installation.use_production_shape(redis_url)
+    installation.env["OUTBOX_SWEEP_SECONDS"] = "2"
     yield installation
     installation.dispose()
     drop()
     import redis
 
     redis.Redis(*REDIS, db=number).flushdb()
-
-
-def serve(installation: Installation) -> str:
-    """gunicorn as the README starts it: gunicorn.conf.py, two workers."""
-    port = free_port()
-    server = installation._start([str(BIN / "gunicorn"), "--config", str(PROJECT_ROOT / "gunicorn.conf.py"),
-                                  "--workers", "2", "--bind", f"127.0.0.1:{port}", "portal:create_app()"],
-                                 "gunicorn.log")
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and server.poll() is None:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=10) as response:
-                if response.status == 200:
-                    return base
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail("gunicorn did not answer /healthz:\n" + (installation.root / "gunicorn.log").read_text()[-3000:])
 
 
 def content(n: int) -> tuple[str, bytes]:
@@ -105,7 +69,7 @@ def stored(installation: Installation) -> tuple[dict, int]:
 
 def test_the_production_shape_under_parallel_uploads_searches_and_comments(production):
     started = time.monotonic()
-    base = serve(production)
+    base = production.serve_configured(workers=2)  # as the README starts it
     for _ in range(2):
         production.start_worker(threads=2)
     agencies, item = production.agency_ids, production.item_ids[0]

@@ -46,14 +46,14 @@ def test_the_python_engine_uses_the_same_word_list(monkeypatch):
             raise ImportError(name)
         return real_import(name, *args, **kwargs)
 
-    analyzer._segmenter.cache_clear()
+    analyzer._load_segmenter.cache_clear()
     analyzer.segment_thai.cache_clear()
     monkeypatch.setattr(builtins, "__import__", without_nlpo3)
     try:
         assert analyzer.segment_thai("ตามตัวชี้วัดของกรม") == ("ตาม", "ตัวชี้วัด", "ของ", "กรม")
     finally:
         monkeypatch.undo()
-        analyzer._segmenter.cache_clear()
+        analyzer._load_segmenter.cache_clear()
         analyzer.segment_thai.cache_clear()
 
 
@@ -93,3 +93,40 @@ def test_the_postgresql_engines_fast_lists_are_the_analyzers(text):
     analyzers give, so both engines index the same words."""
     assert lowercase_words(text) == tokens(text)
     assert bigram_set(text) == set(tokens(text, bigram_analyzer()))
+
+
+def test_threads_asking_for_the_segmenter_at_once_load_it_once(monkeypatch):
+    """A web worker's threads searching at once: they wrote the word list to one file while
+    another read it, and nlpo3 panicked for good (found by tests/test_index_commits.py)."""
+    import threading
+    import time
+
+    from portal.search import analyzer
+
+    real_dictionary, loads = analyzer.dictionary, []
+
+    def slow_dictionary():
+        loads.append(1)
+        time.sleep(0.3)  # long enough for every thread to be asking meanwhile
+        return real_dictionary()
+
+    analyzer._load_segmenter.cache_clear()
+    monkeypatch.setattr(analyzer, "dictionary", slow_dictionary)
+    start = threading.Barrier(6)
+    found = []
+
+    def ask():
+        start.wait()
+        found.append(analyzer._segmenter()("ตามตัวชี้วัดของกรม"))
+
+    try:
+        threads = [threading.Thread(target=ask) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        monkeypatch.undo()
+        analyzer._load_segmenter.cache_clear()
+    assert len(loads) == 1
+    assert found == [["ตาม", "ตัวชี้วัด", "ของ", "กรม"]] * 6

@@ -10,6 +10,7 @@ splits differently from the text still matches.
 import operator
 import os
 import re
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
@@ -36,8 +37,20 @@ def dictionary() -> list[str]:
     return sorted(set(thai_words()) | set(extra))
 
 
-@lru_cache(maxsize=1)
+_loading = threading.Lock()
+
+
 def _segmenter():
+    """The segmenter, loaded once per process. Threads of a web worker that all search at
+    once must not load it together: each wrote the word list to the same file while another
+    was reading it, and nlpo3 panicked (a BaseException, past the fallback below) and left
+    its dictionaries locked for good, so that worker's searches all failed."""
+    with _loading:
+        return _load_segmenter()
+
+
+@lru_cache(maxsize=1)
+def _load_segmenter():
     """nlpo3 (5–7× faster here, same boundaries on Thai runs) when it loads, else newmm;
     both with the same word list."""
     words_list = dictionary()

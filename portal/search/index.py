@@ -3,6 +3,8 @@ question (answer_documents.py), rebuilt from the database, which stays the sourc
 Only the background worker and the reindex command write it; web requests only read.
 Documents are read from the database first and the transaction ended before the index is
 written (no transaction across slow work)."""
+import os
+import re
 import shutil
 import threading
 import time
@@ -37,6 +39,7 @@ PROGRESS_FILE = "portal-rebuild-progress"  # "<schema version> <last evidence id
 WRITER_LIMIT_MB = 256
 PAGES_PER_COMMIT = 1000
 MERGE_AFTER = 10  # small segments before they are merged into one
+GENERATION = re.compile(r"_MAIN_(\d+)\.toc")
 _write_lock = threading.Lock()  # worker threads take turns; Whoosh's own lock guards processes
 
 
@@ -84,9 +87,30 @@ def open_index(folder: str | Path):
     if not version_file.is_file() or version_file.read_text().strip() != SCHEMA_VERSION:
         raise SearchUnavailable("ดัชนีค้นหายังไม่พร้อม (กำลังสร้างใหม่) กรุณาลองอีกครั้งในไม่กี่นาที")
     try:
-        return whoosh_index.open_dir(str(folder))
+        return read_while_committed(folder, lambda: whoosh_index.open_dir(str(folder)))
     except Exception as error:  # noqa: BLE001  (any damage: rebuild)
         raise SearchUnavailable("ดัชนีค้นหาเสียหาย ระบบกำลังสร้างใหม่ กรุณาลองอีกครั้งในไม่กี่นาที") from error
+
+
+def generation(folder: str | Path) -> int:
+    """The newest commit's number: Whoosh names its table of contents _MAIN_<n>.toc."""
+    return max((int(m.group(1)) for name in os.listdir(folder) if (m := GENERATION.fullmatch(name))), default=-1)
+
+
+def read_while_committed(folder: str | Path, read: Callable, attempts: int = 5):
+    """read() of the index, again when a commit in another thread or process removed the
+    files it was opening. At each commit Whoosh deletes the previous generation's table of
+    contents and the segments merged away, so a reader that listed them a moment before
+    finds them gone: the index moved on, it is not damaged (under load 1 search in 150 met
+    this, answered 503 and asked for a rebuild). A file missing while no commit happened is
+    damage (repair.py)."""
+    for attempt in range(attempts):
+        before = generation(folder)
+        try:
+            return read()
+        except FileNotFoundError:
+            if attempt == attempts - 1 or generation(folder) == before:
+                raise
 
 
 def load_documents(ids: list[int]) -> list[dict]:
@@ -297,7 +321,7 @@ def indexed_stamps(folder: str | Path, field: str = "evidence") -> dict[int, int
     """Every evidence (or answer: `field`) in the index and the updated_at its documents
     were written with."""
     ix = open_index(folder)
-    with ix.searcher() as searcher:
+    with read_while_committed(folder, ix.searcher) as searcher:
         reader = searcher.reader()
         if reader.doc_count_all() == 0:
             return {}  # an empty index has no columns at all

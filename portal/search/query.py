@@ -16,6 +16,7 @@ from whoosh.query import And, ConstantScoreQuery, DateRange, Every, Or, Term
 
 from portal.search.analyzer import THAI_DIGITS, thai_bigrams
 from portal.search.analyzer import words as split_words
+from portal.search.index import read_while_committed
 from portal.search.matching import evidence_numbers, facet_counts, group_count, match_mask, top_groups
 from portal.search.suggest import suggest
 
@@ -126,17 +127,20 @@ def search(ix, text: str, agency_ids: set[int] | None, filters: dict[str, str] |
     filters = filters or {}
     text = (text or "").strip()[:500]
     page = max(page, 1)
-    if searcher is None and ix.doc_count_all() == 0:  # Whoosh's empty reader has no segments to read
+    # Whoosh's empty reader has no segments to read. ix's count opens the segments afresh,
+    # which also finds damage before the cached searcher reads a truncated file it mapped.
+    if searcher is None and _read(ix, ix.doc_count_all) == 0:
         return Results(query=text, total=0, page=page, pages=1, hits=[])
     with nullcontext(searcher or _searcher(ix)) as searcher:
+        # The searcher's own schema: ix's reads the folder's newest table of contents again.
         allowed = scope_filter(agency_ids, filters, dates)
         # Words first; the costlier bigram query only when the words find less than a page.
-        query = _scoped(build_query(text, ix.schema, False) if text else Every(), allowed)
+        query = _scoped(build_query(text, searcher.schema, False) if text else Every(), allowed)
         matched = match_mask(searcher, query)
         total, with_bigrams = group_count(searcher, matched), False
         if text and total < per_page:
             with_bigrams = True
-            query = _scoped(build_query(text, ix.schema), allowed)
+            query = _scoped(build_query(text, searcher.schema), allowed)
             matched = match_mask(searcher, query)
             total = group_count(searcher, matched)
         best = top_groups(searcher, query, matched, page * per_page, by_date=sort == "date")
@@ -146,7 +150,7 @@ def search(ix, text: str, agency_ids: set[int] | None, filters: dict[str, str] |
         suggestion = suggest(searcher, text, allowed) if text and not total else ""
         return Results(query=text, total=total, page=page, pages=max(1, -(-total // per_page)),
                        hits=hits, facets=facets, suggestion=suggestion,
-                       undated=_undated_left_out(searcher, build_query(text, ix.schema, with_bigrams) if text else Every(),
+                       undated=_undated_left_out(searcher, build_query(text, searcher.schema, with_bigrams) if text else Every(),
                                                  agency_ids, filters, dates))
 
 
@@ -243,6 +247,12 @@ def _occurrences(text: str, word: str):
 _local = threading.local()
 
 
+def _read(ix, read):
+    """read() of an index on disk, again when a commit removed the files it was opening."""
+    folder = getattr(ix.storage, "folder", None)
+    return read() if folder is None else read_while_committed(folder, read)
+
+
 def _searcher(ix):
     """This thread's searcher of the index, kept open between requests (opening one read
     the segment files: ~30 ms at 10k pages) and opened again when the index changed. The
@@ -260,7 +270,7 @@ def _searcher(ix):
     else:
         if cached:
             cached[1].close()
-        fresh = ix.searcher()
+        fresh = read_while_committed(folder, ix.searcher)
     cache[folder] = (key, fresh)
     return fresh
 

@@ -98,12 +98,15 @@ def post_fork(server, worker):
 
 def _warm_search(app):
     from portal.search import backend
+    from portal.search.index import SearchUnavailable
 
     with app.app_context():
         try:
             backend.warm_up()
-        except Exception:  # noqa: BLE001  (no index yet, or a damaged one: a search reports it itself)
-            app.logger.info("search warm-up skipped", exc_info=True)
+        except SearchUnavailable as reason:  # not built yet, or being rebuilt: usual at a first start
+            app.logger.info("search warm-up skipped: %s", reason)
+        except Exception:  # noqa: BLE001  (a damaged index: a search reports it and asks for a rebuild)
+            app.logger.warning("search warm-up failed", exc_info=True)
 
 
 def child_exit(server, worker):

@@ -53,7 +53,7 @@ def add(client, token, world, group="7.2.1", **values):
 
 def stored(app):
     with app.app_context():
-        return list(db.session.scalars(select(ResultMetric)))
+        return list(db.session.scalars(select(ResultMetric).order_by(ResultMetric.id)))  # in the order added
 
 
 def test_editor_adds_a_metric_and_sees_its_level_in_the_row(app, world):

@@ -386,7 +386,9 @@ def _hits(shown: list, match, where: list, words: set) -> list:
     analyzer = thai_analyzer()
     hits = []
     for best in shown:
-        leader = stored[best.id]
+        leader = stored.get(best.id)
+        if leader is None:  # rewritten by a commit since it was ranked (each statement sees the latest)
+            continue
         hit = make_hit({"evidence": str(leader.evidence_id or ""), "answer": str(leader.answer_id or ""),
                         "question": str(leader.question_id or ""), "question_text": leader.question_text,
                         "agency": str(leader.agency_id), "cycle": str(leader.cycle_id), "title": leader.title,

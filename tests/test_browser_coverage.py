@@ -54,3 +54,8 @@ def test_attach_changes_the_level_without_reload(app, live_server, page, artifac
     page.locator("a.chip.active", has_text="ผ่านการพิจารณา").wait_for()
     assert "view=accepted" in page.url
     page.screenshot(path=str(artifacts_dir / "coverage-dashboard.png"), full_page=False)
+    # "ตอบครบ 0/5 ข้อ" on one line: the narrow answers column wrapped it into four
+    answered_lines = row.locator(".answer-count").evaluate(
+        "cell => { const text = document.createRange(); text.selectNodeContents(cell.firstChild);"
+        " return text.getClientRects().length; }")
+    assert answered_lines == 1

@@ -32,7 +32,7 @@ from sqlalchemy import select, text
 
 from bench.live import (BIN, PASSWORD, REDIS, Installation, check_stopped, check_stored, free_redis_database,
                         postgres_database, wait_for_worker)
-from bench.search_bench import percentile as search_percentile
+from bench.search_bench import percentile
 from portal.config import PROJECT_ROOT
 from portal.extensions import db
 from portal.models import Category, ChecklistItem, Evidence, SubItem
@@ -43,11 +43,6 @@ SHAPES = ("embedded", "production")
 RAMP_SECONDS = 30
 
 
-def percentile(ordered: list[float], p: int) -> float:
-    """search_bench's percentile (linear between the nearest two), for one sample or none too."""
-    if len(ordered) < 2:
-        return ordered[0] if ordered else float("nan")
-    return search_percentile(ordered, p)
 
 
 def summarize(requests: list[list], since: float = 0.0) -> list[tuple[str, int, float, float, int]]:

@@ -104,6 +104,9 @@ def timed(fn, repeats: int) -> list[float]:
 
 
 def percentile(samples: list[float], p: int) -> float:
+    """Linear between the nearest two; one sample is its own percentile, none is NaN."""
+    if len(samples) < 2:
+        return samples[0] if samples else float("nan")
     return statistics.quantiles(samples, n=100, method="inclusive")[p - 1]
 
 

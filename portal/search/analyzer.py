@@ -129,6 +129,17 @@ def bigram_set(text: str) -> set[str]:
     return grams
 
 
+PAIR_JOIN = " "  # never inside a word: the analyzer splits on it
+
+
+def word_pairs(words_in_order: list[str]) -> list[str]:
+    """Each two neighbouring words of one field as one term ("a b"), in order. Indexed
+    beside the words (as Elasticsearch's index_phrases does), a two-word phrase is one
+    term to look up and a longer one the terms of its pairs, instead of every position
+    of its words: a Thai query the analyzer splits is a phrase, so phrases are common."""
+    return [first + PAIR_JOIN + second for first, second in zip(words_in_order, words_in_order[1:])]
+
+
 class _SplitTokenizer(Tokenizer):
     split = staticmethod(words)
 

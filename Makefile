@@ -123,7 +123,7 @@ bench-search: install
 # the server; both words indexes at each size (about 35 minutes here, most of it building the
 # 1M table's text indexes, and ~20 GB of disk while it runs). --index gin for one index only.
 bench-search-pg: install
-	$(BIN)/python -m bench.search_pg_bench --pages 100000 --pages 1000000 --distinct 20000 --index gin,rum --repeats 3
+	$(BIN)/python -m bench.search_pg_bench --pages 100000 --pages 1000000 --distinct 20000 --repeats 3
 
 # Thai text fidelity on text nobody here wrote: the repair (a few minutes; `--sample N`
 # for more), then the character error rate of upload → stored text per format and producer.

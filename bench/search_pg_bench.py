@@ -34,8 +34,7 @@ from portal.search.matching import group_key
 
 AGENCIES, CATEGORIES, CYCLES = 50, 7, 3
 BATCH = 200  # pages per transaction, as pg.rebuild's batches
-INDEX_SQL = """SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam
-               WHERE c.relname = 'ix_search_page_words'"""
+WORDS_INDEX = "CREATE INDEX ix_search_page_words ON search_page USING gin (words, agency_id, cycle_id, categories)"
 
 
 def row(doc: dict) -> dict:
@@ -104,7 +103,7 @@ JOIN search_page s ON s.id = n % :distinct + 1
 """
 
 
-def copy_pages(have: int, size: int, distinct: int, method: str) -> dict:
+def copy_pages(have: int, size: int, distinct: int) -> dict:
     """Pages have … size-1 as copies of the distinct ones, in steps of 100k (progress), the
     text indexes dropped meanwhile and built again after: seconds of each."""
     began = time.perf_counter()
@@ -118,29 +117,17 @@ def copy_pages(have: int, size: int, distinct: int, method: str) -> dict:
         print(f"  {last + 1:,} pages ({time.perf_counter() - began:.0f} s)", flush=True)
     copied = time.perf_counter() - began
     began = time.perf_counter()
-    using = "rum (words rum_tsvector_ops)" if method == "rum" else "gin (words)"
     db.session.execute(text("SET maintenance_work_mem = '1GB'"))
-    db.session.execute(text(f"CREATE INDEX ix_search_page_words ON search_page USING {using}"))
-    print(f"  words index ({method}) built ({time.perf_counter() - began:.0f} s)", flush=True)
+    db.session.execute(text(WORDS_INDEX))
+    print(f"  words index built ({time.perf_counter() - began:.0f} s)", flush=True)
     db.session.execute(text("CREATE INDEX ix_search_page_bigrams ON search_page USING gin (bigrams)"))
     db.session.execute(text("ANALYZE search_page"))
     db.session.commit()
     return {"copying": copied, "indexing": time.perf_counter() - began}
 
 
-def use_words_index(method: str) -> None:
-    """RUM (migration 0018's choice where the extension exists) or GIN (its fallback)."""
-    if db.session.scalar(text(INDEX_SQL)) != method:
-        using = "rum (words rum_tsvector_ops)" if method == "rum" else "gin (words)"
-        db.session.execute(text("DROP INDEX ix_search_page_words"))
-        db.session.execute(text("SET maintenance_work_mem = '1GB'"))
-        db.session.execute(text(f"CREATE INDEX ix_search_page_words ON search_page USING {using}"))
-        db.session.commit()
-    pg._rum.clear()
-
-
-def time_queries(size: int, method: str, repeats: int) -> None:
-    print(f"{'query set':<10}{'filter':<10}{'p50 ms':>8}{'p95 ms':>8}{'results':>10}   ({size:,} pages, {method}, "
+def time_queries(size: int, repeats: int) -> None:
+    print(f"{'query set':<10}{'filter':<10}{'p50 ms':>8}{'p95 ms':>8}{'results':>10}   ({size:,} pages, "
           f"load average {os.getloadavg()[0]:.1f})")
     for label, queries in QUERIES.items():
         for filter_name, (agencies, filters) in FILTERS.items():
@@ -153,8 +140,7 @@ def time_queries(size: int, method: str, repeats: int) -> None:
                   f"{percentile(samples, 95):>8.1f}{shown:>10}", flush=True)
 
 
-def run(admin_url: str, sizes: list[int], distinct: int, procs: int, methods: list[str], repeats: int,
-        keep: str | None) -> None:
+def run(admin_url: str, sizes: list[int], distinct: int, procs: int, repeats: int, keep: str | None) -> None:
     name = keep or f"pmqa_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -170,11 +156,9 @@ def run(admin_url: str, sizes: list[int], distinct: int, procs: int, methods: li
             with app.app_context():
                 have = db.session.scalar(text("SELECT count(*) FROM search_page"))
                 distinct = min([distinct, *sizes])
-                use_words_index(methods[0])  # rows are written with the first method's index
                 pg.tokens("ก")  # the segmenter's dictionary loads once, before the processes fork
                 if not have:  # (a kept database has them already)
-                    print(f"\n== writing {distinct:,} distinct pages ({procs} tokenising processes, "
-                          f"{methods[0]} words index) ==")
+                    print(f"\n== writing {distinct:,} distinct pages ({procs} tokenising processes) ==")
                     took = write_distinct(distinct, procs)
                     db.session.execute(text("ANALYZE search_page"))
                     db.session.commit()
@@ -187,15 +171,12 @@ def run(admin_url: str, sizes: list[int], distinct: int, procs: int, methods: li
                 for size in sorted(sizes):
                     if have < size:
                         print(f"\n== copying pages up to {size:,} on the server ==")
-                        took = copy_pages(have, size, distinct, db.session.scalar(text(INDEX_SQL)))
+                        took = copy_pages(have, size, distinct)
                         print(f"copying {took['copying']:.0f} s · text indexes {took['indexing']:.0f} s")
                         have = size
                     table = db.session.scalar(text("SELECT pg_size_pretty(pg_total_relation_size('search_page'))"))
                     print(f"search_page: {table} with its indexes")
-                    current = db.session.scalar(text(INDEX_SQL))
-                    for method in sorted(methods, key=lambda m: m != current):  # the index there first
-                        use_words_index(method)
-                        time_queries(size, method, repeats)
+                    time_queries(size, repeats)
                 db.session.remove()
             with app.app_context():
                 db.engine.dispose()
@@ -213,14 +194,12 @@ def main() -> None:
     parser.add_argument("--pages", type=int, action="append", help="table size (repeatable); default 10000")
     parser.add_argument("--distinct", type=int, default=100_000, help="pages tokenised; larger sizes are copies")
     parser.add_argument("--procs", type=int, default=2, help="tokenising processes")
-    parser.add_argument("--index", default="rum,gin", help="words index methods timed, comma-separated")
     parser.add_argument("--repeats", type=int, default=3, help="timings per query")
     parser.add_argument("--keep", metavar="DATABASE", help="use and keep this database: a later run with the "
                                                            "same name reuses its pages (sizes only grow)")
     parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
-    run(args.admin_url, args.pages or [10_000], args.distinct, args.procs, args.index.split(","), args.repeats,
-        args.keep)
+    run(args.admin_url, args.pages or [10_000], args.distinct, args.procs, args.repeats, args.keep)
 
 
 if __name__ == "__main__":

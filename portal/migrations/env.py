@@ -3,6 +3,8 @@ from logging.config import fileConfig
 
 from flask import current_app
 
+from portal.models.search import not_a_partition
+
 from alembic import context
 
 # this is the Alembic Config object, which provides
@@ -87,6 +89,7 @@ def run_migrations_online():
                 logger.info('No changes in schema detected.')
 
     conf_args = current_app.extensions['migrate'].configure_args
+    conf_args.setdefault("include_name", not_a_partition)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

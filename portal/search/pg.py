@@ -12,8 +12,13 @@ words with positions (title weighted A, file name C, text D) and one of letter p
   analyzer's tokens (PostgreSQL's own parser never splits Thai).
 - Totals and facets count results (an evidence and its copies, grouped as Whoosh's index
   groups them) over at most CANDIDATE_CAP matching pages in one statement: above the cap
-  the total shows as "มากกว่า N". Ranking sees at most RANKED_PAGES pages: with a RUM index
-  the best by its own distance, with GIN the first found (the README says what each costs).
+  the total shows as "มากกว่า N". Ranking sees at most RANKED_PAGES pages, the first found
+  (the README says what that costs in relevance).
+- The table is in hash partitions by id and its GIN index holds the words, agency, cycle and
+  categories (migration 0020): a capped statement stops in the first partitions that fill
+  it, and a filter is a key of the same index scan. Each two neighbouring words are also one
+  lexeme (analyzer.word_pairs), so a phrase is looked up by its pairs, not by every page
+  holding its words.
 """
 import re
 from dataclasses import dataclass
@@ -30,14 +35,14 @@ from portal.extensions import db
 from portal.models import Answer
 from portal.models.search import SearchPage
 from portal.search import answer_documents, choice
-from portal.search.analyzer import bigram_set, lowercase_words, thai_analyzer
+from portal.search.analyzer import bigram_set, lowercase_words, thai_analyzer, word_pairs
 from portal.search.matching import BOOSTS
 from portal.search.index import SearchUnavailable, _live_evidence, documents_for, rebuild_todo, stamp
 from portal.search.query import LISTED_PAGES, QUOTED, Results, make_hit
 from portal.search.suggest import closest, corrected
 
 CANDIDATE_CAP = 10_000  # matching pages counted per search; more are shown as "more than"
-RANKED_PAGES = 1_000  # matching pages ranked per search (RUM: the best by its distance)
+RANKED_PAGES = 1_000  # matching pages ranked per search (the first found)
 POSITION_LIMIT = 16383  # PostgreSQL's largest lexeme position
 # ts_rank's weights {D (text), C (file name), B (unused), A (title)} from the ranking table
 # both engines use, scaled to PostgreSQL's 0…1.
@@ -81,16 +86,21 @@ def bigram_tokens(text: str) -> set[str]:
 
 def words_vector(title: str, file_name: str, content: str) -> str:
     """A tsvector literal: title tokens weighted A, file name C, text D, positions kept
-    per field with gaps between them, so a phrase never runs from one field into the next.
+    per field with gaps between them, so a phrase never runs from one field into the next;
+    and each field's word pairs, without positions (a phrase's index keys, never ranked).
     Each lexeme is written once with all its positions (a shorter literal to build and parse)."""
     positions: dict[str, list[str]] = {}
+    pairs: set[str] = set()
     position = 1
     for text, weight in ((title, "A"), (file_name, "C"), (content, "D")):
-        for token in tokens(text):
+        field = tokens(text)
+        for token in field:
             positions.setdefault(token, []).append(f"{min(position, POSITION_LIMIT)}{weight}")
             position += 1
         position += 10
-    return " ".join(f"{_quoted(token)}:{','.join(at)}" for token, at in positions.items())
+        pairs.update(word_pairs(field))
+    return " ".join([f"{_quoted(token)}:{','.join(at)}" for token, at in positions.items()]
+                    + [_quoted(pair) for pair in pairs])
 
 
 def bigrams_vector(title: str, content: str) -> str:
@@ -222,8 +232,21 @@ def indexed_stamps(_folder, field: str = "evidence") -> dict[int, int]:
 # Searching -------------------------------------------------------------------------
 
 def _tsquery(pieces: list[list[str]]) -> str:
-    """Each piece's words side by side (a phrase), every piece required."""
+    """Each piece's words side by side (a phrase), every piece required: what ranks."""
     return " & ".join("(" + " <-> ".join(_quoted(w) for w in words) + ")" for words in pieces if words)
+
+
+def _match_tsquery(pieces: list[list[str]]) -> str:
+    """What finds the same pages as _tsquery by index keys: a word itself, a phrase by its
+    word pairs. Two words are one pair, exact; a longer phrase also keeps its words side by
+    side, checked on the pages that have all its pairs (nearly always the phrase itself)."""
+    keys = []
+    for words in pieces:
+        pairs = word_pairs(words)
+        keys += [_quoted(key) for key in (pairs or words)]
+        if len(words) > 2:
+            keys.append("(" + " <-> ".join(_quoted(w) for w in words) + ")")
+    return " & ".join(keys)
 
 
 def parse(text: str) -> tuple[list[list[str]], list[set[str]]]:
@@ -239,7 +262,9 @@ def parse(text: str) -> tuple[list[list[str]], list[set[str]]]:
 def _filters(agency_ids, filters: dict, dates) -> list:
     parts = []
     if agency_ids is not None:
-        parts.append(SearchPage.agency_id.in_(sorted(agency_ids) or [-1]))
+        # One agency (its own staff's scope) as `=`: a key of the words index; a list is not.
+        parts.append(SearchPage.agency_id == next(iter(agency_ids)) if len(agency_ids) == 1
+                     else SearchPage.agency_id.in_(sorted(agency_ids) or [-1]))
     for name, value in filters.items():
         if not value:
             continue
@@ -284,8 +309,7 @@ def _counts(match, where: list) -> tuple[int, bool, dict[str, dict[str, int]]]:
 
 
 def _ranked(match, where: list, pieces, by_date: bool, limit: int) -> list:
-    """At most `limit` matching pages to rank: the best by RUM's own distance where the
-    words index is RUM (the index walks them best first), else the first found (GIN); each
+    """At most `limit` matching pages to rank, the first found (the newest by date), each
     with ts_rank (weights from the one ranking table), computed for those pages only."""
     query = _ts(_tsquery(pieces)) if pieces else None
     rank = (func.ts_rank(literal_column(f"'{RANK_WEIGHTS}'::float4[]"), SearchPage.words, query)
@@ -294,21 +318,7 @@ def _ranked(match, where: list, pieces, by_date: bool, limit: int) -> list:
                         rank.label("rank")).where(match, *where))
     if by_date:
         statement = statement.order_by(SearchPage.updated.desc(), SearchPage.id)
-    elif pieces and _words_index_is_rum():
-        statement = statement.order_by(SearchPage.words.op("<=>")(query))
     return db.session.execute(statement.limit(limit)).all()
-
-
-_rum: dict[str, bool] = {}
-
-
-def _words_index_is_rum() -> bool:
-    url = str(db.engine.url)
-    if url not in _rum:
-        _rum[url] = db.session.scalar(sql_text(
-            "SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam "
-            "WHERE c.relname = 'ix_search_page_words'")) == "rum"
-    return _rum[url]
 
 
 def _ts(query: str):
@@ -317,7 +327,7 @@ def _ts(query: str):
 
 
 def _match(pieces, grams, with_bigrams: bool):
-    words = SearchPage.words.op("@@")(_ts(_tsquery(pieces))) if pieces else None
+    words = SearchPage.words.op("@@")(_ts(_match_tsquery(pieces))) if pieces else None
     if not with_bigrams or not grams:
         return words
     by_letters = SearchPage.bigrams.op("@@")(_ts(" & ".join(_quoted(g) for piece in grams for g in sorted(piece))))
@@ -416,7 +426,7 @@ def _undated(match, agency_ids, filters: dict, dates) -> int:
 
 
 SUGGESTION_ROWS = 300  # rows sharing letter pairs with a misspelt word, read for its neighbours
-LEXEME = re.compile(r"'((?:[^']|'')*)':")
+LEXEME = re.compile(r"'((?:[^']|'')*)':")  # a lexeme with positions: a word, never a word pair
 
 
 def _suggestion(text: str, where: list) -> str:

@@ -43,12 +43,6 @@ test-deps: system-deps $(JS_STAMP)
 	@missing=$$(for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then echo "Installing Debian packages: $$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi
-	@# The RUM index for the PostgreSQL search engine, beside a local PostgreSQL server only
-	@# (installing it elsewhere would pull in a server); without it the engine uses GIN.
-	@for server in $$(dpkg-query -W -f '$${Package}\n' 'postgresql-[0-9]*' 2>/dev/null | grep -E '^postgresql-[0-9]+$$'); do \
-	  dpkg -s $$server-rum >/dev/null 2>&1 || { echo "Installing Debian package: $$server-rum"; \
-	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$server-rum >/dev/null \
-	    || echo "$$server-rum could not be installed: the PostgreSQL search engine uses GIN"; }; done
 
 # axe-core, which the browser layout sweep injects into every page, pinned in tests/js's lock
 # file; installed again whenever the lock changes.

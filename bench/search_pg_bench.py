@@ -34,7 +34,7 @@ from portal.search.matching import group_key
 
 AGENCIES, CATEGORIES, CYCLES = 50, 7, 3
 BATCH = 200  # pages per transaction, as pg.rebuild's batches
-WORDS_INDEX = "CREATE INDEX ix_search_page_words ON search_page USING gin (words, agency_id, cycle_id, categories)"
+WORDS_INDEX = "CREATE INDEX ix_search_page_words ON search_page USING gin (words, pairs, agency_id, cycle_id, categories)"
 
 
 def row(doc: dict) -> dict:
@@ -92,12 +92,12 @@ def write_distinct(count: int, procs: int) -> dict:
 COPY = """
 INSERT INTO search_page (agency_id, cycle_id, group_key, categories, sub_items, items, levels, file_kind,
                          file_name, title, page, page_label, content, question_text, updated, document_date,
-                         uploaded, words, bigrams)
+                         uploaded, words, pairs, bigrams)
 SELECT (s.agency_id + n / :distinct) % :agencies + 1, n / :distinct % :cycles + 1,
        hashtextextended('copy ' || n, 0) >> 1, ARRAY[((n + n / :distinct) % :categories + 1)::text],
        s.sub_items, s.items, s.levels, s.file_kind, 'doc-' || n || '.pdf', s.title, s.page, s.page_label,
        s.content, s.question_text, s.updated + (n / :distinct % 365) * interval '1 day',
-       s.document_date + CAST(n / :distinct % 365 AS int), s.uploaded + CAST(n / :distinct % 365 AS int), s.words, s.bigrams
+       s.document_date + CAST(n / :distinct % 365 AS int), s.uploaded + CAST(n / :distinct % 365 AS int), s.words, s.pairs, s.bigrams
 FROM generate_series(CAST(:first AS bigint), CAST(:last AS bigint)) AS n
 JOIN search_page s ON s.id = n % :distinct + 1
 """

@@ -125,11 +125,11 @@ def test_the_table_is_partitioned_and_a_plain_words_index_serves_the_same(app, t
     with app.app_context():
         partitions = db.session.scalar(text("SELECT count(*) FROM pg_inherits WHERE inhparent = 'search_page'::regclass"))
         assert partitions == 16
-        assert "gin (words, agency_id, cycle_id, categories)" in _index_columns()
+        assert "gin (words, pairs, agency_id, cycle_id, categories)" in _index_columns()
         queries = [("แผนยุทธศาสตร์", None), ("แผนยุทธศาสตร์", {two_agencies["own"]}), ('"ยุทธศาสตร์ของกรม"', None)]
         before = [(r.total, [h.evidence_id for h in r.hits]) for r in (_search(app, q, a) for q, a in queries)]
         db.session.execute(text("DROP INDEX ix_search_page_words"))
-        db.session.execute(text("CREATE INDEX ix_search_page_words ON search_page USING gin (words)"))
+        db.session.execute(text("CREATE INDEX ix_search_page_words ON search_page USING gin (words, pairs)"))
         db.session.commit()
         try:
             after = [(r.total, [h.evidence_id for h in r.hits]) for r in (_search(app, q, a) for q, a in queries)]
@@ -137,7 +137,7 @@ def test_the_table_is_partitioned_and_a_plain_words_index_serves_the_same(app, t
         finally:
             db.session.execute(text("DROP INDEX ix_search_page_words"))
             db.session.execute(text("CREATE INDEX ix_search_page_words ON search_page "
-                                    "USING gin (words, agency_id, cycle_id, categories)"))
+                                    "USING gin (words, pairs, agency_id, cycle_id, categories)"))
             db.session.commit()
 
 

@@ -26,8 +26,8 @@ class SearchPage(db.Model):
     __table_args__ = (
         Index("ix_search_page_agency_cycle", "agency_id", "cycle_id"),
         Index("ix_search_page_group_key", "group_key"),  # a shown result's pages and copies (migration 0019)
-        # GIN on PostgreSQL, with the filters as keys of the same scan (btree_gin; migration 0020).
-        Index("ix_search_page_words", "words", "agency_id", "cycle_id", "categories", postgresql_using="gin"),
+        # GIN on PostgreSQL: words, pairs and filters are keys of one scan (btree_gin; migration 0020).
+        Index("ix_search_page_words", "words", "pairs", "agency_id", "cycle_id", "categories", postgresql_using="gin"),
         Index("ix_search_page_bigrams", "bigrams", postgresql_using="gin"),
         Index("ix_search_page_items", "items", postgresql_using="gin"),
     )
@@ -53,7 +53,7 @@ class SearchPage(db.Model):
     updated: Mapped[datetime] = mapped_column(DateTime)  # the evidence's or answer's updated_at (UTC)
     document_date: Mapped[date | None] = mapped_column(Date)
     uploaded: Mapped[date | None] = mapped_column(Date)  # Bangkok date the evidence was added
-    # The Thai analyzer's tokens with positions (title A, file name C, text D) and each
-    # field's word pairs without positions. On PostgreSQL the table is in 16 hash partitions by id.
-    words = mapped_column(Words)
+    # On PostgreSQL the table is in 16 hash partitions by id (migration 0020).
+    words = mapped_column(Words)  # the Thai analyzer's tokens with positions: title A, file name C, text D
+    pairs = mapped_column(Words)  # each field's neighbouring words as one lexeme ("a b"), no positions
     bigrams = mapped_column(Words)  # letter-pair recall field of title and text, no positions

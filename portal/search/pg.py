@@ -1,7 +1,8 @@
 """The PostgreSQL search engine (SEARCH_BACKEND = "postgres"), for a national installation
 where every web worker on every machine reads one database. The same analyzer's tokens as
 the Whoosh index, kept in the table search_page (portal/models/search.py): a tsvector of
-words with positions (title weighted A, file name C, text D) and one of letter pairs.
+words with positions (title weighted A, file name C, text D), one of word pairs and one of
+letter pairs.
 
 - Rows are written **in the transaction of the change**: a session hook before each commit
   rewrites the rows of the evidence and answers the transaction recorded for indexing
@@ -14,11 +15,11 @@ words with positions (title weighted A, file name C, text D) and one of letter p
   groups them) over at most CANDIDATE_CAP matching pages in one statement: above the cap
   the total shows as "มากกว่า N". Ranking sees at most RANKED_PAGES pages, the first found
   (the README says what that costs in relevance).
-- The table is in hash partitions by id and its GIN index holds the words, agency, cycle and
-  categories (migration 0020): a capped statement stops in the first partitions that fill
-  it, and a filter is a key of the same index scan. Each two neighbouring words are also one
-  lexeme (analyzer.word_pairs), so a phrase is looked up by its pairs, not by every page
-  holding its words.
+- The table is in hash partitions by id and one GIN index holds the words, word pairs,
+  agency, cycle and categories (migration 0020): a capped statement stops in the first
+  partitions that fill it, and every word, pair and filter is a key of one index scan, which
+  skips through a common key's pages by the rarest key's. Phrases are looked up by their word
+  pairs (analyzer.word_pairs), not by every page holding their words.
 """
 import re
 from dataclasses import dataclass
@@ -84,11 +85,12 @@ def bigram_tokens(text: str) -> set[str]:
     return bigram_set(text)
 
 
-def words_vector(title: str, file_name: str, content: str) -> str:
-    """A tsvector literal: title tokens weighted A, file name C, text D, positions kept
-    per field with gaps between them, so a phrase never runs from one field into the next;
-    and each field's word pairs, without positions (a phrase's index keys, never ranked).
-    Each lexeme is written once with all its positions (a shorter literal to build and parse)."""
+def vectors(title: str, file_name: str, content: str) -> tuple[str, str]:
+    """Two tsvector literals. The words: title tokens weighted A, file name C, text D,
+    positions kept per field with gaps between them, so a phrase never runs from one field
+    into the next; each lexeme written once with all its positions (a shorter literal to
+    build and parse). The word pairs of each field, without positions: a phrase's index keys,
+    in their own column so that ranking and phrase checks read only the words."""
     positions: dict[str, list[str]] = {}
     pairs: set[str] = set()
     position = 1
@@ -99,8 +101,8 @@ def words_vector(title: str, file_name: str, content: str) -> str:
             position += 1
         position += 10
         pairs.update(word_pairs(field))
-    return " ".join([f"{_quoted(token)}:{','.join(at)}" for token, at in positions.items()]
-                    + [_quoted(pair) for pair in pairs])
+    return (" ".join(f"{_quoted(token)}:{','.join(at)}" for token, at in positions.items()),
+            " ".join(map(_quoted, pairs)))
 
 
 def bigrams_vector(title: str, content: str) -> str:
@@ -125,13 +127,13 @@ def _row(document: dict) -> dict:
         "question_text": document.get("question_text") or "", "updated": document["updated"],
         "document_date": document["document_date"].date() if document.get("document_date") else None,
         "uploaded": document["uploaded"].date() if document.get("uploaded") else None,
-        "words": words_vector(document.get("title") or "", document.get("file_name") or "",
-                              document.get("content") or ""),
+        **dict(zip(("words", "pairs"), vectors(document.get("title") or "", document.get("file_name") or "",
+                                               document.get("content") or ""))),
         "bigrams": bigrams_vector(document.get("title") or "", document.get("content") or ""),
     }
 
 
-INSERT = TABLE.insert().values(words=cast(bindparam("words"), TSVECTOR), bigrams=cast(bindparam("bigrams"), TSVECTOR))
+INSERT = TABLE.insert().values(**{column: cast(bindparam(column), TSVECTOR) for column in ("words", "pairs", "bigrams")})
 
 
 def write_rows(session, evidence_ids=(), answer_ids=()) -> None:
@@ -236,17 +238,20 @@ def _tsquery(pieces: list[list[str]]) -> str:
     return " & ".join("(" + " <-> ".join(_quoted(w) for w in words) + ")" for words in pieces if words)
 
 
-def _match_tsquery(pieces: list[list[str]]) -> str:
-    """What finds the same pages as _tsquery by index keys: a word itself, a phrase by its
-    word pairs. Two words are one pair, exact; a longer phrase also keeps its words side by
-    side, checked on the pages that have all its pairs (nearly always the phrase itself)."""
-    keys = []
-    for words in pieces:
-        pairs = word_pairs(words)
-        keys += [_quoted(key) for key in (pairs or words)]
-        if len(words) > 2:
-            keys.append("(" + " <-> ".join(_quoted(w) for w in words) + ")")
-    return " & ".join(keys)
+def _match_tsqueries(pieces: list[list[str]]) -> tuple[str, str]:
+    """What finds the same pages as _tsquery by index keys, as (words, pairs) tsqueries: a
+    word itself, a phrase by its word pairs. Two words are one pair, exact; a longer phrase
+    also keeps its words side by side, checked on the pages that have all its pairs (nearly
+    always the phrase itself)."""
+    words, pairs = [], []
+    for piece in pieces:
+        if len(piece) == 1:
+            words.append(_quoted(piece[0]))
+            continue
+        pairs += map(_quoted, word_pairs(piece))
+        if len(piece) > 2:
+            words.append("(" + " <-> ".join(map(_quoted, piece)) + ")")
+    return " & ".join(words), " & ".join(pairs)
 
 
 def parse(text: str) -> tuple[list[list[str]], list[set[str]]]:
@@ -327,7 +332,10 @@ def _ts(query: str):
 
 
 def _match(pieces, grams, with_bigrams: bool):
-    words = SearchPage.words.op("@@")(_ts(_match_tsquery(pieces))) if pieces else None
+    by_words, by_pairs = _match_tsqueries(pieces)
+    keys = ([SearchPage.words.op("@@")(_ts(by_words))] if by_words else []) + \
+        ([SearchPage.pairs.op("@@")(_ts(by_pairs))] if by_pairs else [])
+    words = and_(*keys) if keys else None
     if not with_bigrams or not grams:
         return words
     by_letters = SearchPage.bigrams.op("@@")(_ts(" & ".join(_quoted(g) for piece in grams for g in sorted(piece))))

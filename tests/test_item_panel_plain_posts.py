@@ -74,6 +74,26 @@ def test_an_upload_without_a_file_or_with_a_bad_date_comes_back_in_the_page(app,
     assert evidence_state(app) == before
 
 
+def test_an_upload_over_the_limit_comes_back_in_the_page(app, world, monkeypatch):
+    """The body is refused before the view reads it (so the typed title cannot come back),
+    but the page and the item's panel say why, instead of the error page."""
+    ana, before = signed_in(app, "ans-ana"), evidence_state(app)
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 4096)
+    response = plain_post(ana, f"/agencies/{world['agency']}/items/{world['item']}/files",
+                          {"title": MARKUP, "files": [(io.BytesIO(b"%PDF-1.4" + b"0" * 4096), "สแกน.pdf")]},
+                          content_type="multipart/form-data")
+    assert response.status_code == 413
+    assert_page_again(response, "ไฟล์ใหญ่เกิน 4.0 KB")
+    html = response.get_data(as_text=True)
+    panel = html[html.index(f'id="item-{world["item"]}"'):]
+    assert panel.index("ไฟล์ใหญ่เกิน 4.0 KB") < panel.index("</article>")  # at the item, not at the top
+    htmx = ana.post(f"/agencies/{world['agency']}/items/{world['item']}/files", content_type="multipart/form-data",
+                    data={"files": [(io.BytesIO(b"0" * 5000), "a.pdf")]},
+                    headers={"HX-Request": "true", "X-CSRFToken": ana.token})
+    assert htmx.status_code == 413 and htmx.headers["HX-Retarget"] == "#messages"  # as before
+    assert evidence_state(app) == before
+
+
 def test_an_answer_too_long_comes_back_in_its_boxes(app, world):
     ana = signed_in(app, "ans-ana")
     typed = MARKUP + "ก" * structure.MAX_PART_CHARS

@@ -5,8 +5,9 @@ in place; without htmx they redirect back to the workspace, or, refused, answer 
 workspace page itself (panels.workspace_page) with the reason and what was typed."""
 from flask import abort, request
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from portal import cycles, versions
+from portal import audit, cycles, versions
 from portal.access import agency_or_404, can_edit_agency
 from portal.actions import act
 from portal.errors import Refused
@@ -21,8 +22,10 @@ from portal.evidence.queries import (
 )
 from portal.extensions import db
 from portal.fragments import render, wants_fragment
+from portal.main.errors import render_error
 from portal.models import Agency, ChecklistItem
 from portal.submissions.lock import require_editable
+from portal.templating import too_large_message
 
 FORBIDDEN_EDIT = "เฉพาะเจ้าหน้าที่ของส่วนราชการนี้ (สิทธิ์แก้ไข) เท่านั้นที่แก้ไขหลักฐานได้"
 
@@ -83,6 +86,23 @@ def upload(agency_id: int, item_id: int):
                form=lambda refusal: panel(agency, item, status=refusal.status, error=refusal.message,
                                           upload_draft={"title": title, "document_date": document_date}),
                back=item_url(agency.id, item), trigger="coverage-changed", full_page=True)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(_error):
+    """A body over the limit is refused before any view runs, so the upload's title and date
+    are not read. A plain upload still gets its workspace page with the reason at the item;
+    htmx, other evidence URLs and a post the user may not make get the app's answer."""
+    message, args = too_large_message(), request.view_args or {}
+    if request.endpoint != "evidence.upload" or wants_fragment():
+        return render_error(413, message)
+    try:
+        agency, item = agency_or_404(args["agency_id"]), item_or_404(args["item_id"])
+        require_editor(agency.id)
+    except HTTPException:
+        return render_error(413, message)
+    audit.note_refusal_reason(message)  # the refused upload is audited with it, as in act()
+    return panel(agency, item, status=413, error=message)
 
 
 @bp.post("/agencies/<int:agency_id>/items/<int:item_id>/duplicates/<int:evidence_id>")

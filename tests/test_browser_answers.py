@@ -104,7 +104,8 @@ MESSAGE_500 = ('<div class="alert alert-error" role="alert"><strong>ระบบ
 def test_a_failed_autosave_is_told_beside_the_box_until_a_save_succeeds(app, live_server, browser, artifacts_dir,
                                                                          width):
     """A lost connection, a 500 (answered in the message area, as portal.main.errors does), a
-    409 and a 403 each leave a Thai alert after the box being typed in; the text stays in it."""
+    409, a 403 and an ended session (401) each leave a Thai alert after the box being typed in;
+    the text stays in it and the page stays."""
     from portal.answers import operations as answer_ops
     from portal.models import RoleGrant, User
 
@@ -179,5 +180,11 @@ def test_a_failed_autosave_is_told_beside_the_box_until_a_save_succeeds(app, liv
     expect(alert).to_contain_text("เท่านั้นที่เขียนคำตอบได้", timeout=10_000)
     beside_the_box()
     expect(box).to_have_value("สังคมสูงวัย <ชุมชน> & “ครอบครัว” กขคง")
+    # Her session ends: the autosave's 401 would send the page to sign-in, and the text with it.
+    context.clear_cookies()
+    box.press_sequentially("จ")
+    expect(alert).to_contain_text("หมดเวลาการเข้าสู่ระบบ", timeout=10_000)
+    assert page.url == workspace
+    expect(box).to_have_value("สังคมสูงวัย <ชุมชน> & “ครอบครัว” กขคงจ")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     context.close()

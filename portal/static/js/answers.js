@@ -22,6 +22,7 @@
   // never touched: what was typed stays in them.
   var NETWORK = "ติดต่อระบบไม่ได้ (เครือข่ายขัดข้องหรือเซิร์ฟเวอร์ไม่ตอบ)";
   var SERVER = "ระบบขัดข้อง";
+  var SIGNED_OUT = "หมดเวลาการเข้าสู่ระบบ กรุณาคัดลอกข้อความเก็บไว้ แล้วโหลดหน้าใหม่เพื่อเข้าสู่ระบบ";
   var saving = new WeakMap();  // request → its card, found before the answer swaps the button away
   document.addEventListener("htmx:beforeRequest", function (event) {
     var elt = event.detail.elt;
@@ -29,7 +30,13 @@
       saving.set(event.detail.xhr, elt.closest(".answer-card"));
     }
   });
+  // An ended session answers 401 with HX-Redirect to sign-in: following it from an autosave
+  // would leave the page, and what was typed with it.
+  document.addEventListener("htmx:beforeOnLoad", function (event) {
+    if (saving.get(event.detail.xhr) && event.detail.xhr.status === 401) event.preventDefault();
+  });
   function reasonOf(xhr) {
+    if (xhr.status === 401) return SIGNED_OUT;
     var doc = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
     var said = doc.querySelector(".error-detail") || doc.querySelector(".alert, p");
     var text = said ? said.textContent.trim() : "";

@@ -12,9 +12,10 @@ change to make and how to show its outcome; act() commits and answers:
   507 …) reaches the page's message area like every other error (portal.main.errors).
 
 `show` and `form` render with portal.fragments.render: the fragment for htmx, the whole
-template otherwise. Say `full_page=True` when that template is a page, so plain posts
-see the form too; item panels and review boxes are fragments, whose plain posts get the
-error page instead.
+template otherwise. Say `full_page=True` when a plain post gets a page from `form`, so it
+sees the form again too: item panels, answer cards and review boxes answer plain posts with
+their workspace page around them (portal/evidence/panels.workspace_page); without it a
+plain post's refusal gets the error page.
 """
 from collections.abc import Callable
 from typing import Any

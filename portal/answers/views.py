@@ -1,5 +1,6 @@
 """Answer actions on the sub-item workspace. An autosave (htmx) answers with the answer's
-status line and its new version; a plain form post goes back to the workspace."""
+status line and its new version; a plain form post goes back to the workspace, or gets the
+workspace again with the reason and what was typed when it was refused."""
 from flask import abort, request, url_for
 from flask_login import current_user
 
@@ -18,7 +19,7 @@ from portal.answers.queries import (
     revisions,
 )
 from portal.errors import Refused
-from portal.evidence.panels import panel
+from portal.evidence.panels import panel, workspace_page
 from portal.evidence.queries import evidence_or_404, item_or_404, item_url
 from portal.extensions import db
 from portal.fragments import render, wants_fragment
@@ -61,6 +62,11 @@ def card_context(agency: Agency, question: Question, **extra) -> dict:
 
 
 def _block(agency: Agency, question: Question, block: str, status: int = 200, **extra):
+    """A block of the answer card for htmx; a plain post gets the workspace with the card."""
+    if not wants_fragment():
+        sub_item = question.sub_item
+        return workspace_page(agency, sub_item.category.code, sub_item.code, status,
+                              question_states={question.id: extra})
     return render(TEMPLATE, block, status=status, **card_context(agency, question, **extra))
 
 
@@ -85,7 +91,7 @@ def save(agency_id: int, question_id: int):
         return act(lambda: ops.save_answer(agency, question, parts, current_user, versions.submitted(request.form)),
                    lambda answer: "บันทึกแล้ว", back=workspace_url(agency, question),
                    show=lambda text, _: _block(agency, question, "status", message=text), form=refused,
-                   trigger="answers-changed")
+                   full_page=True, trigger="answers-changed")
     except Refused as refusal:
         if not wants_fragment():
             raise
@@ -110,7 +116,8 @@ def _citation_action(agency: Agency, question: Question, change, message, typed:
                show=lambda text, _: _block(agency, question, "citations", citation_message=text),
                form=lambda refusal: _block(agency, question, "citations", status=refusal.status,
                                            citation_error=refusal.message,
-                                           typed_citation=typed and {**typed, "field": refusal.field or "evidence"}))
+                                           typed_citation=typed and {**typed, "field": refusal.field or "evidence"}),
+               full_page=True)
 
 
 @bp.post("/agencies/<int:agency_id>/questions/<int:question_id>/citations")
@@ -151,7 +158,7 @@ def save_statement(agency_id: int, item_id: int):
                back=item_url(agency.id, item), trigger="coverage-changed",
                show=lambda message, _: panel(agency, item, message=message),
                form=lambda refusal: panel(agency, item, status=refusal.status, statement_draft={
-                   "text": text, "not_applicable": not_applicable, "error": refusal.message}))
+                   "text": text, "not_applicable": not_applicable, "error": refusal.message}), full_page=True)
 
 
 @bp.post("/agencies/<int:agency_id>/sub-items/<int:sub_item_id>/claim")
@@ -164,7 +171,8 @@ def save_claim(agency_id: int, sub_item_id: int):
                lambda claim: f"บันทึกแล้ว: ขอรับการประเมินที่{CLAIM_LABELS[claim.level]}", back=back,
                show=lambda message, _: _claim(agency, sub_item, claim_message=message),
                form=lambda refusal: _claim(agency, sub_item, status=refusal.status, claim_error=refusal.message,
-                                           typed_claim={"level": level, "note": note, "field": refusal.field}))
+                                           typed_claim={"level": level, "note": note, "field": refusal.field}),
+               full_page=True)
 
 
 def _sub_item_of_cycle(sub_item_id: int) -> SubItem:
@@ -175,5 +183,7 @@ def _sub_item_of_cycle(sub_item_id: int) -> SubItem:
 
 
 def _claim(agency: Agency, sub_item: SubItem, status: int = 200, **extra):
+    if not wants_fragment():  # a plain post: the workspace with the claim form
+        return workspace_page(agency, sub_item.category.code, sub_item.code, status, claim=extra)
     return render("answers/claim.html", "claim", status=status, agency=agency,
                   **claim_context(agency, cycles.current_cycle(), sub_item, **extra))

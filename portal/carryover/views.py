@@ -47,4 +47,4 @@ def confirm_item(agency_id: int, item_id: int):
                lambda count: f"ยืนยันหลักฐานจากปีก่อนของรายการ {item.code} แล้ว {count} รายการ",
                show=lambda text, _: panel(agency, item, message=text),
                form=lambda refusal: panel(agency, item, status=refusal.status, error=refusal.message),
-               back=item_url(agency.id, item), trigger="coverage-changed")
+               back=item_url(agency.id, item), trigger="coverage-changed", full_page=True)

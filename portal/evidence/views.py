@@ -1,38 +1,31 @@
 """Evidence on checklist items: the agency's workspace per sub-item and the item actions.
 
 Item actions answer htmx with the item's panel (coverage included), so the page updates
-in place; without htmx they redirect back to the workspace."""
+in place; without htmx they redirect back to the workspace, or, refused, answer with the
+workspace page itself (panels.workspace_page) with the reason and what was typed."""
 from flask import abort, request
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from portal import cycles, versions
+from portal import audit, cycles, versions
 from portal.access import agency_or_404, can_edit_agency
 from portal.actions import act
-from portal.answers.claims import claim_context
-from portal.answers.queries import (
-    answers_by_question,
-    citable_evidence,
-    progress,
-    statements_by_item,
-)
-from portal.coverage.summary import summary_context
 from portal.errors import Refused
 from portal.evidence import bp
 from portal.evidence import operations as ops
-from portal.evidence.panels import panel
+from portal.evidence.panels import panel, workspace_page
 from portal.evidence.queries import (
     evidence_or_404,
     item_or_404,
     item_url,
-    live_evidence_by_item,
     pickable_evidence,
-    sub_item_with_items,
 )
 from portal.extensions import db
 from portal.fragments import render, wants_fragment
+from portal.main.errors import render_error
 from portal.models import Agency, ChecklistItem
-from portal.reviews.queries import item_reviews
-from portal.submissions.lock import editable, require_editable
+from portal.submissions.lock import require_editable
+from portal.templating import too_large_message
 
 FORBIDDEN_EDIT = "เฉพาะเจ้าหน้าที่ของส่วนราชการนี้ (สิทธิ์แก้ไข) เท่านั้นที่แก้ไขหลักฐานได้"
 
@@ -48,26 +41,12 @@ def item_action(agency: Agency, item: ChecklistItem, change, message, note_draft
     return act(change, message, show=lambda text, _: panel(agency, item, message=text),
                form=lambda refusal: panel(agency, item, status=refusal.status, error=refusal.message,
                                           note_drafts=note_drafts),
-               back=item_url(agency.id, item), trigger="coverage-changed")
+               back=item_url(agency.id, item), trigger="coverage-changed", full_page=True)
 
 
 @bp.get("/agencies/<int:agency_id>/criteria/<category_code>/<sub_item_code>")
 def workspace(agency_id: int, category_code: str, sub_item_code: str):
-    agency = agency_or_404(agency_id)
-    cycle = cycles.current_cycle()
-    sub_item = sub_item_with_items(category_code, sub_item_code, cycles.criteria_edition(cycle))
-    item_ids = [i.id for i in sub_item.items]
-    entries = live_evidence_by_item(agency.id, cycle.id, item_ids)
-    summary = summary_context(agency, cycle, category_code, sub_item_code, "covered")
-    can_edit = editable(agency.id)
-    return render("evidence/workspace.html", "content", agency=agency, sub_item=sub_item,
-                  category=sub_item.category, cycle=cycle, entries=entries, can_edit=can_edit,
-                  error=None, message=None, reviews=item_reviews(agency.id, cycle.id, item_ids),
-                  answers=answers_by_question(agency.id, cycle.id, [q.id for q in sub_item.questions]),
-                  answer_progress=progress(agency.id, cycle.id, [sub_item.id])[sub_item.id],
-                  statements=statements_by_item(agency.id, cycle.id, item_ids),
-                  choices=citable_evidence(agency.id, cycle.id) if can_edit else [],
-                  **claim_context(agency, cycle, sub_item), **summary)
+    return workspace_page(agency_or_404(agency_id), category_code, sub_item_code)
 
 
 @bp.get("/agencies/<int:agency_id>/items/<int:item_id>")
@@ -83,14 +62,14 @@ def upload(agency_id: int, item_id: int):
     require_editor(agency.id)
     files = [f for f in request.files.getlist("files") if f and f.filename]
 
-    title = request.form.get("title", "")
+    title, document_date = request.form.get("title", ""), request.form.get("document_date", "")
 
     def add_files():
         if not files:
             raise Refused(422, "กรุณาเลือกไฟล์อย่างน้อยหนึ่งไฟล์")
-        document_date = ops.parse_document_date(request.form.get("document_date", ""))
+        date = ops.parse_document_date(document_date)
         with ops.staged(files) as uploads:  # bytes stored outside the transaction
-            outcome = ops.add_files(agency, item, uploads, current_user, title=title, document_date=document_date)
+            outcome = ops.add_files(agency, item, uploads, current_user, title=title, document_date=date)
             db.session.commit()  # inside: a commit that fails removes the bytes again
         return outcome
 
@@ -104,8 +83,26 @@ def upload(agency_id: int, item_id: int):
         return " · ".join(parts)
 
     return act(add_files, said, show=lambda text, outcome: panel(agency, item, message=text, duplicates=outcome[1]),
-               form=lambda refusal: panel(agency, item, status=refusal.status, error=refusal.message),
-               back=item_url(agency.id, item), trigger="coverage-changed")
+               form=lambda refusal: panel(agency, item, status=refusal.status, error=refusal.message,
+                                          upload_draft={"title": title, "document_date": document_date}),
+               back=item_url(agency.id, item), trigger="coverage-changed", full_page=True)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(_error):
+    """A body over the limit is refused before any view runs, so the upload's title and date
+    are not read. A plain upload still gets its workspace page with the reason at the item;
+    htmx, other evidence URLs and a post the user may not make get the app's answer."""
+    message, args = too_large_message(), request.view_args or {}
+    if request.endpoint != "evidence.upload" or wants_fragment():
+        return render_error(413, message)
+    try:
+        agency, item = agency_or_404(args["agency_id"]), item_or_404(args["item_id"])
+        require_editor(agency.id)
+    except HTTPException:
+        return render_error(413, message)
+    audit.note_refusal_reason(message)  # the refused upload is audited with it, as in act()
+    return panel(agency, item, status=413, error=message)
 
 
 @bp.post("/agencies/<int:agency_id>/items/<int:item_id>/duplicates/<int:evidence_id>")
@@ -132,7 +129,7 @@ def add_link(agency_id: int, item_id: int):
                show=lambda text, _: panel(agency, item, message=text),
                form=lambda refusal: panel(agency, item, status=refusal.status,
                                           link_draft={"url": url, "title": title, "error": refusal.message}),
-               back=item_url(agency.id, item), trigger="coverage-changed")
+               back=item_url(agency.id, item), trigger="coverage-changed", full_page=True)
 
 
 @bp.get("/agencies/<int:agency_id>/items/<int:item_id>/picker")

@@ -1,6 +1,7 @@
 """Review actions on an item's threads and status. htmx requests get the fragment that
 changed (thread list, one thread, or the status box) with the message or the Thai error
-and the typed text kept; plain form posts redirect back."""
+and the typed text kept; plain form posts redirect back, or get the page again (the item's
+workspace, or the thread's own page) with the error and the typed text when refused."""
 from flask import redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -8,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from portal import cycles, versions
 from portal.access import agency_or_404
 from portal.actions import act
+from portal.evidence.panels import workspace_page
 from portal.evidence.queries import item_or_404, item_url
 from portal.extensions import db
 from portal.fragments import render, wants_fragment
@@ -22,7 +24,10 @@ from portal.reviews.queries import (Feedback, comment_or_404, item_reviews, thre
 
 def item_block(agency: Agency, item: ChecklistItem, block: str, status: int = 200,
                feedback: Feedback | None = None):
-    """One block ("threads" or "status") of the item's review section."""
+    """One block ("threads" or "status") of the item's review section; a plain post gets
+    the item's workspace, the feedback in its review section."""
+    if not wants_fragment():
+        return workspace_page(agency, item.sub_item.category.code, item.sub_item.code, status, feedback=feedback)
     reviews = item_reviews(agency.id, cycles.current_cycle().id, [item.id], feedback)
     return render("reviews/_item_reviews.html", block, status=status, agency=agency, item=item,
                   reviews=reviews)
@@ -31,7 +36,8 @@ def item_block(agency: Agency, item: ChecklistItem, block: str, status: int = 20
 def thread_block(thread: CommentThread, status: int = 200, feedback: Feedback | None = None):
     rights = ReviewRights.for_agency(thread.agency_id)
     return render("reviews/thread.html", "thread", status=status, thread=thread, rights=rights,
-                  unread=unread_thread_ids([thread.id]), feedback=feedback)
+                  unread=unread_thread_ids([thread.id]), feedback=feedback,
+                  back=item_url(thread.agency_id, thread.checklist_item))
 
 
 @bp.get("/agencies/<int:agency_id>/items/<int:item_id>/threads")
@@ -57,7 +63,7 @@ def start_thread(agency_id: int, item_id: int):
                form=lambda refusal: item_block(agency, item, "threads", refusal.status, Feedback(
                    where, error=refusal.message, form="start", body=body, choice=visibility,
                    field=refusal.field)),
-               back=item_url(agency.id, item))
+               back=item_url(agency.id, item), full_page=True)
 
 
 def _thread_action(thread: CommentThread, action, message: str, form: str | None = None):
@@ -71,7 +77,7 @@ def _thread_action(thread: CommentThread, action, message: str, form: str | None
     return act(change, message, show=lambda text, _: thread_block(thread, feedback=Feedback(where, message=text)),
                form=lambda refusal: thread_block(thread, refusal.status, Feedback(
                    where, error=refusal.message, form=form, body=body, field=refusal.field)),
-               back=url_for("reviews.thread", thread_id=thread.id))
+               back=url_for("reviews.thread", thread_id=thread.id), full_page=True)
 
 
 @bp.post("/threads/<int:thread_id>/replies")
@@ -132,7 +138,7 @@ def resubmit(agency_id: int, item_id: int):
                show=lambda text, _: item_block(agency, item, "status", feedback=Feedback(where, message=text)),
                form=lambda refusal: item_block(agency, item, "status", refusal.status,
                                                Feedback(where, error=refusal.message)),
-               back=item_url(agency.id, item))
+               back=item_url(agency.id, item), full_page=True)
 
 
 @bp.post("/agencies/<int:agency_id>/items/<int:item_id>/review")
@@ -146,4 +152,4 @@ def set_status(agency_id: int, item_id: int):
                form=lambda refusal: item_block(agency, item, "status", refusal.status, Feedback(
                    where, error=refusal.message, form="status", body=reason, choice=choice,
                    field=refusal.field)),
-               back=item_url(agency.id, item))
+               back=item_url(agency.id, item), full_page=True)

@@ -170,6 +170,21 @@ def test_a_phrase_is_its_words_side_by_side_in_one_field(app, two_agencies):
     assert found("ผู้บริหาร กำหนดการ") == (1, [across])  # as separate words it is found
 
 
+def test_a_long_phrase_checked_page_by_page_is_counted_to_its_own_cap(app, two_agencies, monkeypatch):
+    own = two_agencies["own"]
+    with app.app_context():
+        for n in range(3):
+            _text_evidence(own, f"บันทึก {n}", f"ผู้บริหารกำหนดทิศทางองค์การ ฉบับที่ {n}")  # not copies
+    monkeypatch.setattr(pg, "CHECKED_CAP", 2)
+    three_words = _search(app, '"ผู้บริหารกำหนดทิศทาง"', {own})
+    assert (three_words.total, three_words.more_than) == (3, True)  # the 3 groups among the 3 pages read
+    monkeypatch.setattr(pg, "CHECKED_CAP", 3)
+    assert _search(app, '"ผู้บริหารกำหนดทิศทาง"', {own}).more_than is False
+    monkeypatch.setattr(pg, "CHECKED_CAP", 1)
+    two_words = _search(app, '"ผู้บริหารกำหนด"', {own})  # one pair: an index key, the full cap
+    assert (two_words.total, two_words.more_than) == (3, False)
+
+
 def test_a_page_rewritten_between_ranking_and_reading_is_left_out_not_a_500(app, two_agencies, monkeypatch):
     """Each statement of a search sees the latest commit: the worker can replace an
     evidence's rows (new ids) after the ranking chose one and before its text is read.

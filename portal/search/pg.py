@@ -43,6 +43,9 @@ from portal.search.query import LISTED_PAGES, QUOTED, Results, make_hit
 from portal.search.suggest import closest, corrected
 
 CANDIDATE_CAP = 10_000  # matching pages counted per search; more are shown as "more than"
+# A phrase of three words or more is checked page by page (its words side by side, after the
+# index found the pages with all its pairs): fewer of those pages are counted.
+CHECKED_CAP = 2_000
 RANKED_PAGES = 1_000  # matching pages ranked per search (the first found)
 POSITION_LIMIT = 16383  # PostgreSQL's largest lexeme position
 # ts_rank's weights {D (text), C (file name), B (unused), A (title)} from the ranking table
@@ -290,11 +293,11 @@ def _filters(agency_ids, filters: dict, dates) -> list:
     return parts
 
 
-def _counts(match, where: list) -> tuple[int, bool, dict[str, dict[str, int]]]:
-    """The total of results (groups) and the facets over at most CANDIDATE_CAP matching
-    pages, in one statement: (total, capped, facets)."""
+def _counts(match, where: list, cap: int) -> tuple[int, bool, dict[str, dict[str, int]]]:
+    """The total of results (groups) and the facets over at most `cap` matching pages, in
+    one statement: (total, capped, facets)."""
     capped = (select(SearchPage.group_key, SearchPage.agency_id, SearchPage.file_kind, SearchPage.categories)
-              .where(match, *where).limit(CANDIDATE_CAP + 1).cte("capped"))
+              .where(match, *where).limit(cap + 1).cte("capped"))
     groups = func.count(func.distinct(capped.c.group_key))
     category = func.unnest(capped.c.categories).table_valued("value").render_derived(name="category")
     statement = union_all(
@@ -310,7 +313,7 @@ def _counts(match, where: list) -> tuple[int, bool, dict[str, dict[str, int]]]:
         else:
             facets[facet][value] = count
     ordered = {name: dict(sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))) for name, counts in facets.items()}
-    return total, pages > CANDIDATE_CAP, ordered
+    return total, pages > cap, ordered
 
 
 def _ranked(match, where: list, pieces, by_date: bool, limit: int) -> list:
@@ -374,10 +377,11 @@ def _search(text, agency_ids, filters, page, per_page, sort, dates) -> Results:
     # Words first; the letter pairs only when the words find less than a page (as Whoosh).
     with_bigrams = bool(text) and not pieces
     match = _match(pieces, grams, with_bigrams) if text else literal(True)
-    total, capped, facets = _counts(match, where)
+    cap = CHECKED_CAP if any(len(piece) > 2 for piece in pieces) else CANDIDATE_CAP
+    total, capped, facets = _counts(match, where, cap)
     if text and total < per_page and grams and not with_bigrams:
         with_bigrams, match = True, _match(pieces, grams, True)
-        total, capped, facets = _counts(match, where)
+        total, capped, facets = _counts(match, where, cap)
     leaders: dict = {}
     for row in _ranked(match, where, pieces, sort == "date", max(RANKED_PAGES, page * per_page * 3)):
         best = leaders.get(row.group_key)  # each group's best page among those ranked

@@ -32,6 +32,8 @@ MULTI_VALUED = ("categories",)  # copies in a group may sit on different items
 NUMBER_COLUMNS = {"updated": np.int64, "group": np.uint64, "evidence_number": np.int64}
 K1, B = 1.2, 0.75
 BOOSTS = {"title": 2.0, "content": 1.0, "file_name": 1.0, "title_bigram": 0.5, "content_bigram": 0.25}
+# The field of word pairs (analyzer.word_pairs) beside each phrase-searched field (index.schema).
+PAIR_FIELDS = {"title": "title_pairs", "content": "content_pairs", "file_name": "file_name_pairs"}
 LENGTH_FIELD = "content"  # the one long field; short fields and bigrams are scored without length
 _NO_IDS, _NO_WEIGHTS = np.zeros(0, np.int64), np.zeros(0, np.float32)
 _lock = threading.Lock()

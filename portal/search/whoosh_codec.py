@@ -36,6 +36,50 @@ def read_many(matchers: list, with_positions: bool = False, fast: bool | None = 
     return [next(decoded) if id(m) in chosen else _public_postings(m, with_positions) for m in matchers]
 
 
+def read_positions_within(matchers: list, wanted: list[np.ndarray], fast: bool | None = None) -> list[tuple]:
+    """(docnums, positions per posting, every position) of each leaf matcher's postings in
+    the documents `wanted` (one sorted array of local docnums per matcher), each posting's
+    positions from 0. Blocks holding none of them are not read, and only the wanted
+    postings' positions are unpickled: a phrase checks its words' positions only on the
+    pages its word pairs allow."""
+    private = (FAST if fast is None else fast) and W3LeafMatcher is not None
+    return [_w3_positions_within(m, w) if private and isinstance(m, W3LeafMatcher) else _public_positions_within(m, w)
+            for m, w in zip(matchers, wanted)]
+
+
+def _public_positions_within(matcher, wanted: np.ndarray) -> tuple:
+    ids, values = [], []
+    for docnum in wanted.tolist():
+        if not matcher.is_active():
+            break
+        matcher.skip_to(docnum)
+        if matcher.is_active() and matcher.id() == docnum:
+            ids.append(docnum)
+            values.append(matcher.value_as("positions"))
+    counts = np.array([len(found) for found in values], dtype=np.int64)
+    positions = np.array([p for found in values for p in found], dtype=np.int64)
+    return np.array(ids, dtype=np.int64), counts, positions
+
+
+def _w3_positions_within(matcher, wanted: np.ndarray) -> tuple:
+    ids, values, low = [], [], 0
+    while matcher.is_active() and low < len(wanted):
+        high = int(np.searchsorted(wanted, matcher._maxid, side="right"))  # wanted ids up to this block's last
+        if high > low:
+            length = matcher._nextoffset - matcher._dataoffset
+            block = loads(_inflate((matcher._blocklength, matcher._compression, matcher._postfile.get(matcher._dataoffset, length))))
+            block_ids = np.cumsum(np.array(block[0], dtype=np.int64))  # the first is absolute, then deltas
+            chosen = np.flatnonzero(np.isin(block_ids, wanted[low:high], assume_unique=True))
+            ids.append(block_ids[chosen])
+            values.extend(block[2][i] for i in chosen.tolist())
+            low = high
+        matcher._next_block()
+    if not values:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    counts, positions = _positions(values)
+    return np.concatenate(ids), counts, positions
+
+
 def _public_postings(matcher, with_positions: bool):
     ids, weights, counts, positions = [], [], [], []
     while matcher.is_active():

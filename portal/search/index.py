@@ -35,9 +35,10 @@ SCHEMA_VERSION = "9"  # 9: word pairs of the phrase-searched fields (matching.PA
 VERSION_FILE = "portal-schema-version"
 PROGRESS_FILE = "portal-rebuild-progress"  # "<schema version> <last evidence id committed>"
 # A commit's postings must fit the writer's pool (WRITER_LIMIT_MB, Whoosh's estimate of
-# ~180 bytes a posting, ~1,000 postings a page): past it Whoosh pickles every posting to
-# temporary files and back, which halved rebuild speed (bench/search_bench).
-WRITER_LIMIT_MB = 256
+# ~180 bytes a posting, ~1,000 postings a page, and ~400 word pairs of ~230 bytes): past
+# it Whoosh pickles every posting to temporary files and back, which halved rebuild speed
+# (bench/search_bench; 256 MB, enough before the pairs, wrote a third as fast with them).
+WRITER_LIMIT_MB = 400
 PAGES_PER_COMMIT = 1000
 MERGE_AFTER = 10  # small segments before they are merged into one
 GENERATION = re.compile(r"_MAIN_(\d+)\.toc")

@@ -252,11 +252,13 @@ def _position_keys_within(searcher, fieldname: str, word, within: np.ndarray) ->
         key = (leaf.segment().segment_id(), fieldname, word, "positions within",
                hashlib.blake2b(wanted.tobytes(), digest_size=16).digest())
         found = _recall(key)
-        matcher = _raw_matcher(leaf, fieldname, word) if found is None else None
-        if found is not None or matcher is None:
-            parts[n] = (found[0] if found is not None else _NO_IDS) + (offset << 32)
-        else:
-            todo.append((n, key, offset, matcher, wanted))
+        if found is None:
+            matcher = _raw_matcher(leaf, fieldname, word)
+            if matcher is not None:
+                todo.append((n, key, offset, matcher, wanted))
+                continue
+            found = (_NO_IDS,)  # the segment lacks the word
+        parts[n] = found[0] + (offset << 32)
     decoded = whoosh_codec.read_positions_within([m for *_, m, _ in todo], [w for *_, w in todo])
     for (n, key, offset, _, _), (ids, counts, positions) in zip(todo, decoded):
         keys = (np.repeat(ids, counts) << 32) + positions

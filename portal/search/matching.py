@@ -193,9 +193,10 @@ def _from_ids(size: int, ids) -> np.ndarray:
 def _phrase(searcher, query: Phrase, within: np.ndarray) -> np.ndarray:
     """Documents (among `within`) where the words stand side by side. With the field's
     word pairs indexed (PAIR_FIELDS), two words are exactly their pair; more words are
-    first narrowed to the pages holding all their pairs, then checked by position there
-    (the pairs may stand apart). Positions are compared as arrays of (document, position)
-    keys, one per word."""
+    first narrowed to the pages holding all their pairs, then each pair must stand one
+    after the other there (the pairs may also stand apart: "a b … b c" is not "a b c"),
+    read from the pairs' positions on those pages only: a pair is far rarer than its
+    commonest word. Positions are compared as arrays of (document, position) keys."""
     size = len(within)
     if len(query.words) < 2 or query.slop != 1:
         candidates = within & reduce(np.logical_and, (_mask(searcher, Term(query.fieldname, w)) for w in query.words))
@@ -204,26 +205,28 @@ def _phrase(searcher, query: Phrase, within: np.ndarray) -> np.ndarray:
         return candidates & _from_ids(size, list(searcher.docs_for_query(query)))
     pairs = PAIR_FIELDS.get(query.fieldname)
     if pairs is None or pairs not in searcher.schema:  # (a field without pairs: every position of its words)
-        return _positions_side_by_side(searcher, query, within, _position_keys)
-    for pair in word_pairs(query.words):
+        return _side_by_side(searcher, query.fieldname, query.words, within, _position_keys)
+    pair_terms = word_pairs(query.words)
+    for pair in pair_terms:
         within = within & _mask(searcher, Term(pairs, pair))
         if not within.any():
             return within
-    if len(query.words) == 2:
+    if len(pair_terms) == 1:
         return within
-    return _positions_side_by_side(searcher, query, within, _position_keys_within)
+    return _side_by_side(searcher, pairs, pair_terms, within, _position_keys_within)
 
 
-def _positions_side_by_side(searcher, query: Phrase, within: np.ndarray, keys_of) -> np.ndarray:
-    """The documents (among `within`) where a word stands k after the first, for every k."""
+def _side_by_side(searcher, fieldname: str, words: list, within: np.ndarray, keys_of) -> np.ndarray:
+    """The documents (among `within`) where the k-th word stands k after the first, for
+    every k; the rarest words first, so the commoner are read where they may still be."""
     starts = None  # (docnum << 32) + position of the first word, where the phrase could start
-    for k, word in enumerate(query.words):
-        keys = keys_of(searcher, query.fieldname, word, within)
+    for k, word in sorted(enumerate(words), key=lambda kw: searcher.doc_frequency(fieldname, kw[1])):
+        keys = keys_of(searcher, fieldname, word, within)
         keys = keys[within[keys >> 32]] - k
         starts = keys if starts is None else starts[_sorted_contains(keys, starts)]
         if not len(starts):
             break
-        within = _from_ids(len(within), starts >> 32)  # the later words: only where it may still start
+        within = _from_ids(len(within), starts >> 32)
     return _from_ids(len(within), starts >> 32)
 
 

@@ -205,22 +205,25 @@ def _phrase(searcher, query: Phrase, within: np.ndarray) -> np.ndarray:
         return candidates & _from_ids(size, list(searcher.docs_for_query(query)))
     pairs = PAIR_FIELDS.get(query.fieldname)
     if pairs is None or pairs not in searcher.schema:  # (a field without pairs: every position of its words)
-        return _side_by_side(searcher, query.fieldname, query.words, within, _position_keys)
-    pair_terms = word_pairs(query.words)
-    for pair in pair_terms:
-        within = within & _mask(searcher, Term(pairs, pair))
+        return _side_by_side(searcher, query.fieldname, list(enumerate(query.words)), within, _position_keys)
+    found_on = []  # (pages holding the pair, its offset in the phrase, the pair)
+    for k, pair in enumerate(word_pairs(query.words)):
+        has = _mask(searcher, Term(pairs, pair))
+        within = within & has
         if not within.any():
             return within
-    if len(pair_terms) == 1:
+        found_on.append((int(np.count_nonzero(has)), k, pair))
+    if len(found_on) == 1:
         return within
-    return _side_by_side(searcher, pairs, pair_terms, within, _position_keys_within)
+    rarest_first = [(k, pair) for _, k, pair in sorted(found_on)]  # the commoner read where they may still be
+    return _side_by_side(searcher, pairs, rarest_first, within, _position_keys_within)
 
 
-def _side_by_side(searcher, fieldname: str, words: list, within: np.ndarray, keys_of) -> np.ndarray:
-    """The documents (among `within`) where the k-th word stands k after the first, for
-    every k; the rarest words first, so the commoner are read where they may still be."""
+def _side_by_side(searcher, fieldname: str, words: list[tuple[int, str]], within: np.ndarray, keys_of) -> np.ndarray:
+    """The documents (among `within`) where each (k, word) stands k after the phrase's
+    start."""
     starts = None  # (docnum << 32) + position of the first word, where the phrase could start
-    for k, word in sorted(enumerate(words), key=lambda kw: searcher.doc_frequency(fieldname, kw[1])):
+    for k, word in words:
         keys = keys_of(searcher, fieldname, word, within)
         keys = keys[within[keys >> 32]] - k
         starts = keys if starts is None else starts[_sorted_contains(keys, starts)]

@@ -12,7 +12,7 @@ from whoosh.query import And, Phrase, Term
 from portal.admin import operations as admin_ops
 from portal.evidence import operations as ops
 from portal.extensions import db
-from portal.models import ChecklistItem, EvidencePage, SubItem
+from portal.models import Agency, ChecklistItem, EvidencePage, SubItem
 from portal.search import backend, matching, whoosh_codec
 from portal.search.analyzer import word_pairs
 from portal.search.index import schema
@@ -118,6 +118,7 @@ def test_the_portal_indexes_pairs_within_a_field_only(app, monkeypatch):
         for number, text in enumerate(["ชาติ เป็นกรอบ ของ แผน", "ยุทธศาสตร์ ระยะยาว เทคโนโลยีดิจิทัล"], start=1):
             evidence.pages.append(EvidencePage(number=number, label=f"หน้า {number}", text=text))
         db.session.commit()
+        agency_id, item_id = agency.id, item.id
         backend.rebuild()
         ix = backend.open_index()
         with ix.searcher() as searcher:
@@ -132,3 +133,12 @@ def test_the_portal_indexes_pairs_within_a_field_only(app, monkeypatch):
             assert not found('"ของ แผน ยุทธศาสตร์"')  # the end of page 1, then the start of page 2
             results = backend.search(ix, "ยุทธศาสตร์ชาติ", None, {})
             assert results.total == 0
+        # The worker's update of one evidence (tasks.py) writes its pairs too.
+        later = ops.add_link(db.session.get(Agency, agency_id), db.session.get(ChecklistItem, item_id),
+                             "https://example.go.th/q", "สรุปผล", None)
+        later.pages.append(EvidencePage(number=1, label="หน้า 1", text="การจัดการความรู้ขององค์กร"))
+        db.session.commit()
+        assert backend.update_or_repair([later.id])
+        with backend.open_index().searcher() as searcher:
+            found = match_mask(searcher, build_query('"การจัดการความรู้"', searcher.schema, False))
+            assert {searcher.stored_fields(int(d))["evidence"] for d in np.flatnonzero(found)} == {str(later.id)}

@@ -130,3 +130,20 @@ def test_positions_within_some_documents_are_those_of_the_whole_list(index, odd_
                 for fast in (True, False):
                     (got,) = whoosh_codec.read_positions_within([_matcher(leaf, "content", text)], [wanted], fast=fast)
                     assert all(np.array_equal(g, e) for g, e in zip(got, expected, strict=True)), (text, fast)
+
+
+@pytest.mark.parametrize("fieldname", ["content", "content_pairs"])
+def test_positions_within_every_segment_at_once_read_as_the_public_api(index, fieldname):  # noqa: F811
+    _, searcher, _ = index
+    leaves = [leaf for leaf, _offset in searcher.reader().leaf_readers()]
+    rng = np.random.default_rng(4)
+    terms = {t for leaf in leaves for t in leaf.lexicon(fieldname)}
+    assert len(terms) > 5
+    for text in sorted(terms):
+        wanted = [np.flatnonzero(rng.random(leaf.doc_count_all()) < 0.3) for leaf in leaves]
+        fast = whoosh_codec.read_positions_within([_matcher(leaf, fieldname, text) for leaf in leaves], wanted, fast=True)
+        public = [whoosh_codec.read_positions_within([_matcher(leaf, fieldname, text)], [w], fast=False)[0]
+                  if _matcher(leaf, fieldname, text) is not None else None for leaf, w in zip(leaves, wanted)]
+        for one, other in zip(fast, public, strict=True):
+            if other is not None:
+                assert all(np.array_equal(a, b) for a, b in zip(one, other, strict=True)), text

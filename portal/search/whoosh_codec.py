@@ -76,13 +76,14 @@ def _w3_positions_within(matchers: list, wanted: list[np.ndarray]) -> list[tuple
                 low = high
             matcher._next_block()
     counts = np.array([count for count, _, _ in blocks], dtype=np.int64)
+    blocks = [(count, False, _inflate((count, compressed, data))) for count, compressed, data in blocks]  # inflated once
     deltas = _fronts(blocks, counts)[0] if blocks else _NONE
     found, values = [[] for _ in matchers], []
-    for block, first, (n, ids) in zip(blocks, np.cumsum(counts) - counts, spans):
-        block_ids = np.cumsum(deltas[first:first + block[0]])  # each block's first id is absolute
-        chosen = np.flatnonzero(np.isin(block_ids, ids, assume_unique=True))
+    for (count, _, data), first, (n, ids) in zip(blocks, np.cumsum(counts) - counts, spans):
+        block_ids = np.cumsum(deltas[first:first + count])  # each block's first id is absolute
+        chosen = np.flatnonzero(ids[np.minimum(np.searchsorted(ids, block_ids), len(ids) - 1)] == block_ids)
         found[n].append(block_ids[chosen])
-        values.extend(_chosen_values(_inflate(block), block[0], chosen.tolist()))
+        values.extend(_chosen_values(data, count, chosen.tolist()))
     lengths, positions = _positions(values) if values else (_NONE, _NONE)
     per_matcher = np.array([sum(len(ids) for ids in parts) for parts in found], dtype=np.int64)
     cuts = np.cumsum(per_matcher)[:-1]

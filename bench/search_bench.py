@@ -27,7 +27,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from portal.config import PROJECT_ROOT
-from portal.search.analyzer import segment_thai, thai_bigrams, words
+from portal.search.analyzer import segment_thai, thai_bigrams, word_pairs, words
 from portal.search import matching
 from portal.search.matching import group_key
 from portal.search.index import PAGES_PER_COMMIT, WRITER_LIMIT_MB, merge_small_segments, schema
@@ -77,13 +77,15 @@ def analysed(doc: dict) -> dict:
     """Every indexed field as a list of lowercased tokens: the analyzer's whole work."""
     word_list = lambda text: [w.lower() for w, _, _ in words(text)]  # noqa: E731
     gram_list = lambda text: [g.lower() for g, _, _ in thai_bigrams(text)]  # noqa: E731
-    return {"content": word_list(doc["text"]), "content_bigram": gram_list(doc["text"]),
-            "title": word_list(doc["title"]), "title_bigram": gram_list(doc["title"])}
+    content, title = word_list(doc["text"]), word_list(doc["title"])
+    return {"content": content, "content_bigram": gram_list(doc["text"]), "content_pairs": word_pairs(content),
+            "title": title, "title_bigram": gram_list(doc["title"]), "title_pairs": word_pairs(title)}
 
 
 def whoosh_document(doc: dict, tokens: dict, names: set) -> dict:
     fields = {"doc_id": f"{doc['n']}:1", "evidence": str(doc["n"]), "agency": doc["agency"], "cycle": "1",
               "categories": str(doc["n"] % 7 + 1), "file_kind": "pdf", "file_name": f"doc-{doc['n']}.pdf",
+              "file_name_pairs": f"doc-{doc['n']}.pdf",
               "page": 1, "page_label": "หน้า 1", "updated": doc["updated"], "document_date": doc["updated"],
               "dated": "1", "group": group_key("evidence", doc["n"]), "evidence_number": doc["n"] + 1,
               **tokens, "_stored_content": doc["text"], "_stored_title": doc["title"]}

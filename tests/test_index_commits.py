@@ -49,7 +49,8 @@ def _document(n: int) -> dict:
             "sub_items": "1.1", "items": "1.1.1", "levels": "basic", "file_kind": "txt", "file_name": f"f{n}.txt",
             "title": text, "title_bigram": text, "updated": datetime(2026, 1, 1), "uploaded": datetime(2026, 1, 1),
             "dated": "0", "group": group_key("evidence", n), "evidence_number": n, "page": 1,
-            "page_label": "หน้า 1", "content": text, "content_bigram": text}
+            "page_label": "หน้า 1", "content": text, "content_bigram": text, "content_pairs": text,
+            "title_pairs": text, "file_name_pairs": f"f{n}.txt"}
 
 
 def _commit_until(folder: str, deadline: float, commits) -> None:

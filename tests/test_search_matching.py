@@ -33,7 +33,7 @@ def index(tmp_path_factory):
             text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 25)))
             doc = {"doc_id": f"{n}:1", "evidence": str(n), "agency": str(n % 5 + 1), "cycle": "1",
                    "categories": ",".join(sorted({str(n % 7 + 1), str(n % 3 + 1)})), "file_kind": ["pdf", "docx", "link"][n % 3],
-                   "title": f"เอกสาร {n}", "content": text, "content_bigram": text, "page": 1,
+                   "title": f"เอกสาร {n}", "content": text, "content_bigram": text, "content_pairs": text, "page": 1,
                    "updated": epoch + timedelta(hours=n * 7 % 1000), "document_date": epoch + timedelta(days=n % 400),
                    # Ten documents a group, sharing agency and kind (n % 15), not categories.
                    "group": group_of(n), "evidence_number": n}

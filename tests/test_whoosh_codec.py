@@ -116,3 +116,34 @@ def test_a_term_read_in_every_segment_at_once_reads_as_each_alone(index, positio
             assert np.array_equal(one[0], other[0]) and np.array_equal(one[1], other[1])
             if positions:
                 assert np.array_equal(one[2][0], other[2][0]) and np.array_equal(one[2][1], other[2][1])
+
+
+def test_positions_within_some_documents_are_those_of_the_whole_list(index, odd_index):  # noqa: F811
+    rng = np.random.default_rng(3)
+    for searcher in (index[1], odd_index):
+        for leaf, _offset in searcher.reader().leaf_readers():
+            for text in leaf.lexicon("content"):
+                ids, _, (counts, positions) = whoosh_codec.read_postings(_matcher(leaf, "content", text), True, fast=False)
+                wanted = np.flatnonzero(rng.random(leaf.doc_count_all()) < 0.2)  # some pages with the word, some without
+                keep = np.isin(ids, wanted)
+                expected = (ids[keep], counts[keep], positions[np.repeat(keep, counts)])
+                for fast in (True, False):
+                    (got,) = whoosh_codec.read_positions_within([_matcher(leaf, "content", text)], [wanted], fast=fast)
+                    assert all(np.array_equal(g, e) for g, e in zip(got, expected, strict=True)), (text, fast)
+
+
+@pytest.mark.parametrize("fieldname", ["content", "content_pairs"])
+def test_positions_within_every_segment_at_once_read_as_the_public_api(index, fieldname):  # noqa: F811
+    _, searcher, _ = index
+    leaves = [leaf for leaf, _offset in searcher.reader().leaf_readers()]
+    rng = np.random.default_rng(4)
+    terms = {t for leaf in leaves for t in leaf.lexicon(fieldname)}
+    assert len(terms) > 5
+    for text in sorted(terms):
+        wanted = [np.flatnonzero(rng.random(leaf.doc_count_all()) < 0.3) for leaf in leaves]
+        fast = whoosh_codec.read_positions_within([_matcher(leaf, fieldname, text) for leaf in leaves], wanted, fast=True)
+        public = [whoosh_codec.read_positions_within([_matcher(leaf, fieldname, text)], [w], fast=False)[0]
+                  if _matcher(leaf, fieldname, text) is not None else None for leaf, w in zip(leaves, wanted)]
+        for one, other in zip(fast, public, strict=True):
+            if other is not None:
+                assert all(np.array_equal(a, b) for a, b in zip(one, other, strict=True)), text

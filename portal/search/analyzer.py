@@ -180,9 +180,24 @@ class ThaiBigramTokenizer(_SplitTokenizer):
     split = staticmethod(thai_bigrams)
 
 
+def word_pair_spans(text: str) -> Iterator[tuple[str, int, int]]:
+    """word_pairs of words(text), each spanning its two words."""
+    found = list(words(text))
+    for (first, start, _), (second, _, end) in zip(found, found[1:]):
+        yield first + PAIR_JOIN + second, start, end
+
+
+class WordPairTokenizer(_SplitTokenizer):
+    split = staticmethod(word_pair_spans)  # a list given is already its pairs
+
+
 def thai_analyzer():
     return ThaiTokenizer() | LowercaseFilter()
 
 
 def bigram_analyzer():
     return ThaiBigramTokenizer() | LowercaseFilter()
+
+
+def pair_analyzer():
+    return WordPairTokenizer() | LowercaseFilter()

@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from whoosh import index as whoosh_index
 from whoosh.columns import NumericColumn
-from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, FieldType, Schema
+from whoosh.formats import Positions
 from whoosh.reading import SegmentReader
 from whoosh.util.times import datetime_to_long
 
@@ -26,17 +27,18 @@ from portal.models import ChecklistItem, SubItem
 from portal.models.evidence import Evidence, EvidenceAttachment, EvidencePage
 from portal.models.user import utcnow
 from portal.search import answer_documents
-from portal.search.analyzer import bigram_analyzer, thai_analyzer
-from portal.search.matching import group_key
+from portal.search.analyzer import bigram_analyzer, pair_analyzer, thai_analyzer
+from portal.search.matching import PAIR_FIELDS, group_key
 from portal.thai.dates import BANGKOK
 
-SCHEMA_VERSION = "8"  # 8: results grouped per evidence and copy (group, evidence_number, dated)
+SCHEMA_VERSION = "9"  # 9: word pairs of the phrase-searched fields (matching.PAIR_FIELDS)
 VERSION_FILE = "portal-schema-version"
 PROGRESS_FILE = "portal-rebuild-progress"  # "<schema version> <last evidence id committed>"
 # A commit's postings must fit the writer's pool (WRITER_LIMIT_MB, Whoosh's estimate of
-# ~180 bytes a posting, ~1,000 postings a page): past it Whoosh pickles every posting to
-# temporary files and back, which halved rebuild speed (bench/search_bench).
-WRITER_LIMIT_MB = 256
+# ~180 bytes a posting, ~1,000 postings a page, and ~400 word pairs of ~230 bytes): past
+# it Whoosh pickles every posting to temporary files and back, which halved rebuild speed
+# (bench/search_bench; 256 MB, enough before the pairs, wrote a third as fast with them).
+WRITER_LIMIT_MB = 400
 PAGES_PER_COMMIT = 1000
 MERGE_AFTER = 10  # small segments before they are merged into one
 GENERATION = re.compile(r"_MAIN_(\d+)\.toc")
@@ -78,6 +80,11 @@ def schema() -> Schema:
         # Columns only: the result a document folds into (matching.group_key) and its evidence.
         group=COLUMN(NumericColumn("Q")),
         evidence_number=COLUMN(NumericColumn("q")),
+        # Each two neighbouring words of a phrase-searched field as one term ("a b"), at
+        # the position of its first word: a phrase is looked up by its pairs, not by every
+        # position of its words (cold, the positions of a common word took ~130 ms to
+        # unpickle at 100k pages; a pair's are far fewer). Not scored: no lengths.
+        **{pairs: FieldType(Positions(), pair_analyzer()) for pairs in PAIR_FIELDS.values()},
     )
 
 
@@ -141,6 +148,7 @@ def _bangkok(moment: datetime) -> datetime:
 
 def documents_for(evidence: Evidence) -> list[dict]:
     items = [a.checklist_item for a in evidence.attachments]
+    file_name = evidence.current_version.original_name if evidence.kind == "file" else (evidence.url or "")
     common = {
         "evidence": str(evidence.id),
         "agency": str(evidence.agency_id),
@@ -150,9 +158,11 @@ def documents_for(evidence: Evidence) -> list[dict]:
         "items": ",".join(sorted(i.full_code for i in items)),
         "levels": ",".join(sorted({i.level for i in items})),
         "file_kind": evidence.current_version.file_kind if evidence.kind == "file" else "link",
-        "file_name": evidence.current_version.original_name if evidence.kind == "file" else (evidence.url or ""),
+        "file_name": file_name,
+        "file_name_pairs": file_name,
         "title": evidence.title,
         "title_bigram": evidence.title,
+        "title_pairs": evidence.title,
         "updated": evidence.updated_at.replace(tzinfo=None),
         "uploaded": _bangkok(evidence.created_at),
         "dated": "1" if evidence.document_date else "0",
@@ -165,9 +175,10 @@ def documents_for(evidence: Evidence) -> list[dict]:
     if not evidence.pages:  # links, and files not extracted yet: title and description
         text = f"{evidence.description}\n{evidence.url or ''}"
         return [{**common, "doc_id": f"{evidence.id}:0", "page": 0, "page_label": "",
-                 "content": text, "content_bigram": text}]
+                 "content": text, "content_bigram": text, "content_pairs": text}]
     return [{**common, "doc_id": f"{evidence.id}:{page.number}", "page": page.number,
-             "page_label": page.label, "content": page.text, "content_bigram": page.text}
+             "page_label": page.label, "content": page.text, "content_bigram": page.text,
+             "content_pairs": page.text}
             for page in evidence.pages]
 
 

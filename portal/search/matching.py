@@ -23,6 +23,7 @@ from whoosh.query import And, ConstantScoreQuery, Every, NumericRange, Or, Phras
 from whoosh.reading import TermNotFound
 
 from portal.search import whoosh_codec
+from portal.search.analyzer import word_pairs
 
 FACETS = {"agency": "agency", "kind": "file_kind", "category": "categories"}
 SINGLE_VALUED = ("agency", "file_kind")  # one value per group as well (an agency's file, one kind)
@@ -32,6 +33,8 @@ MULTI_VALUED = ("categories",)  # copies in a group may sit on different items
 NUMBER_COLUMNS = {"updated": np.int64, "group": np.uint64, "evidence_number": np.int64}
 K1, B = 1.2, 0.75
 BOOSTS = {"title": 2.0, "content": 1.0, "file_name": 1.0, "title_bigram": 0.5, "content_bigram": 0.25}
+# The field of word pairs (analyzer.word_pairs) beside each phrase-searched field (index.schema).
+PAIR_FIELDS = {"title": "title_pairs", "content": "content_pairs", "file_name": "file_name_pairs"}
 LENGTH_FIELD = "content"  # the one long field; short fields and bigrams are scored without length
 _NO_IDS, _NO_WEIGHTS = np.zeros(0, np.int64), np.zeros(0, np.float32)
 _lock = threading.Lock()
@@ -188,22 +191,46 @@ def _from_ids(size: int, ids) -> np.ndarray:
 
 
 def _phrase(searcher, query: Phrase, within: np.ndarray) -> np.ndarray:
-    """Documents (among `within`) where the words stand side by side, found by comparing
-    arrays of (document, position) keys, one per word."""
+    """Documents (among `within`) where the words stand side by side. With the field's
+    word pairs indexed (PAIR_FIELDS), two words are exactly their pair; more words are
+    first narrowed to the pages holding all their pairs, then each pair must stand one
+    after the other there (the pairs may also stand apart: "a b … b c" is not "a b c"),
+    read from the pairs' positions on those pages only: a pair is far rarer than its
+    commonest word. Positions are compared as arrays of (document, position) keys."""
     size = len(within)
     if len(query.words) < 2 or query.slop != 1:
         candidates = within & reduce(np.logical_and, (_mask(searcher, Term(query.fieldname, w)) for w in query.words))
         if len(query.words) < 2 or not candidates.any():
             return candidates
         return candidates & _from_ids(size, list(searcher.docs_for_query(query)))
+    pairs = PAIR_FIELDS.get(query.fieldname)
+    if pairs is None or pairs not in searcher.schema:  # (a field without pairs: every position of its words)
+        return _side_by_side(searcher, query.fieldname, list(enumerate(query.words)), within, _position_keys)
+    found_on = []  # (pages holding the pair, its offset in the phrase, the pair)
+    for k, pair in enumerate(word_pairs(query.words)):
+        has = _mask(searcher, Term(pairs, pair))
+        within = within & has
+        if not within.any():
+            return within
+        found_on.append((int(np.count_nonzero(has)), k, pair))
+    if len(found_on) == 1:
+        return within
+    rarest_first = [(k, pair) for _, k, pair in sorted(found_on)]  # the commoner read where they may still be
+    return _side_by_side(searcher, pairs, rarest_first, within, _position_keys_within)
+
+
+def _side_by_side(searcher, fieldname: str, words: list[tuple[int, str]], within: np.ndarray, keys_of) -> np.ndarray:
+    """The documents (among `within`) where each (k, word) stands k after the phrase's
+    start."""
     starts = None  # (docnum << 32) + position of the first word, where the phrase could start
-    for k, word in enumerate(query.words):
-        keys = _position_keys(searcher, query.fieldname, word)
+    for k, word in words:
+        keys = keys_of(searcher, fieldname, word, within)
         keys = keys[within[keys >> 32]] - k
         starts = keys if starts is None else starts[_sorted_contains(keys, starts)]
         if not len(starts):
             break
-    return _from_ids(size, starts >> 32)
+        within = _from_ids(len(within), starts >> 32)
+    return _from_ids(len(within), starts >> 32)
 
 
 def _sorted_contains(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
@@ -212,11 +239,38 @@ def _sorted_contains(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
     return haystack[at] == needles if len(haystack) else np.zeros(len(needles), dtype=bool)
 
 
-def _position_keys(searcher, fieldname: str, word) -> np.ndarray:
+def _position_keys(searcher, fieldname: str, word, _within=None) -> np.ndarray:
     """(global docnum << 32) + position of every occurrence of a word, sorted."""
     leaves = searcher.reader().leaf_readers()
     parts = [keys + (offset << 32) for (_leaf, offset), (keys,) in zip(leaves, _cached_postings(leaves, fieldname, word, True))]
     return np.concatenate(parts) if parts else _NO_IDS
+
+
+def _position_keys_within(searcher, fieldname: str, word, within: np.ndarray) -> np.ndarray:
+    """The same keys in the documents of `within` only (whoosh_codec.read_positions_within),
+    kept per set of documents: a query typed on, paged or sorted asks for the same again."""
+    leaves = searcher.reader().leaf_readers()
+    parts, todo = {}, []  # segment number → its keys, global (segments in order: sorted)
+    for n, (leaf, offset) in enumerate(leaves):
+        wanted = np.flatnonzero(within[offset:offset + leaf.doc_count_all()])
+        if not len(wanted):
+            continue
+        key = (leaf.segment().segment_id(), fieldname, word, "positions within",
+               hashlib.blake2b(wanted.tobytes(), digest_size=16).digest())
+        found = _recall(key)
+        if found is None:
+            matcher = _raw_matcher(leaf, fieldname, word)
+            if matcher is not None:
+                todo.append((n, key, offset, matcher, wanted))
+                continue
+            found = (_NO_IDS,)  # the segment lacks the word
+        parts[n] = found[0] + (offset << 32)
+    decoded = whoosh_codec.read_positions_within([m for *_, m, _ in todo], [w for *_, w in todo])
+    for (n, key, offset, _, _), (ids, counts, positions) in zip(todo, decoded):
+        keys = (np.repeat(ids, counts) << 32) + positions
+        _remember(key, (keys,))
+        parts[n] = keys + (offset << 32)
+    return np.concatenate([parts[n] for n in sorted(parts)]) if parts else _NO_IDS
 
 
 # Columns ----------------------------------------------------------------------------

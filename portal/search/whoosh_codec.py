@@ -4,6 +4,7 @@ column. Written against whoosh-reloaded 2.7.5 and its "W3" codec. On any other i
 Whoosh (or another codec) every function here uses Whoosh's public matcher and reader API
 instead: slower (one Python call per posting), the same answers, so an upgrade can never
 silently misread an index. tests/test_whoosh_codec.py checks both paths agree."""
+import re
 import zlib
 from pickle import loads
 
@@ -34,6 +35,85 @@ def read_many(matchers: list, with_positions: bool = False, fast: bool | None = 
     w3 = [m for m in matchers if private and W3LeafMatcher is not None and isinstance(m, W3LeafMatcher)]
     decoded, chosen = iter(_w3_postings(w3, with_positions) if w3 else []), {id(m) for m in w3}
     return [next(decoded) if id(m) in chosen else _public_postings(m, with_positions) for m in matchers]
+
+
+def read_positions_within(matchers: list, wanted: list[np.ndarray], fast: bool | None = None) -> list[tuple]:
+    """(docnums, positions per posting, every position) of each leaf matcher's postings in
+    the documents `wanted` (one sorted array of local docnums per matcher), each posting's
+    positions from 0. Blocks holding none of them are not read, and only the wanted
+    postings' positions are decoded: a phrase checks positions only on the pages its word
+    pairs allow. The private-codec matchers are decoded together, as in read_many."""
+    private = (FAST if fast is None else fast) and W3LeafMatcher is not None
+    w3 = [n for n, m in enumerate(matchers) if private and isinstance(m, W3LeafMatcher)]
+    decoded = dict(zip(w3, _w3_positions_within([matchers[n] for n in w3], [wanted[n] for n in w3])))
+    return [decoded[n] if n in decoded else _public_positions_within(m, w) for n, (m, w) in enumerate(zip(matchers, wanted))]
+
+
+def _public_positions_within(matcher, wanted: np.ndarray) -> tuple:
+    ids, values = [], []
+    for docnum in wanted.tolist():
+        if not matcher.is_active():
+            break
+        matcher.skip_to(docnum)
+        if matcher.is_active() and matcher.id() == docnum:
+            ids.append(docnum)
+            values.append(matcher.value_as("positions"))
+    counts = np.array([len(found) for found in values], dtype=np.int64)
+    positions = np.array([p for found in values for p in found], dtype=np.int64)
+    return np.array(ids, dtype=np.int64), counts, positions
+
+
+def _w3_positions_within(matchers: list, wanted: list[np.ndarray]) -> list[tuple]:
+    blocks, spans = [], []  # the blocks holding wanted ids: (matcher number, its wanted ids within)
+    for n, (matcher, ids) in enumerate(zip(matchers, wanted)):
+        low = 0
+        while matcher.is_active() and low < len(ids):
+            high = int(np.searchsorted(ids, matcher._maxid, side="right"))  # wanted ids up to this block's last
+            if high > low:
+                length = matcher._nextoffset - matcher._dataoffset
+                blocks.append((matcher._blocklength, matcher._compression, matcher._postfile.get(matcher._dataoffset, length)))
+                spans.append((n, ids[low:high]))
+                low = high
+            matcher._next_block()
+    counts = np.array([count for count, _, _ in blocks], dtype=np.int64)
+    blocks = [(count, False, _inflate((count, compressed, data))) for count, compressed, data in blocks]  # inflated once
+    deltas = _fronts(blocks, counts)[0] if blocks else _NONE
+    found, values = [[] for _ in matchers], []
+    for (count, _, data), first, (n, ids) in zip(blocks, np.cumsum(counts) - counts, spans):
+        block_ids = np.cumsum(deltas[first:first + count])  # each block's first id is absolute
+        chosen = np.flatnonzero(ids[np.minimum(np.searchsorted(ids, block_ids), len(ids) - 1)] == block_ids)
+        found[n].append(block_ids[chosen])
+        values.extend(_chosen_values(data, count, chosen.tolist()))
+    lengths, positions = _positions(values) if values else (_NONE, _NONE)
+    per_matcher = np.array([sum(len(ids) for ids in parts) for parts in found], dtype=np.int64)
+    cuts = np.cumsum(per_matcher)[:-1]
+    position_cuts = np.concatenate(([0], np.cumsum(lengths)))[cuts]
+    return [(np.concatenate(parts) if parts else _NONE, n, p)
+            for parts, n, p in zip(found, np.split(lengths, cuts), np.split(positions, position_cuts))]
+
+
+_NONE = np.zeros(0, dtype=np.int64)
+
+
+# A block's values (bytes) are pickled with protocol 2 as calls of codecs.encode(text,
+# "latin1"), which made unpickling a block of pairs ~200 µs. Each is BINUNICODE: "X", its
+# length and the UTF-8 of the value read as Latin-1, which begins with Positions' 4-byte
+# count (under 256 here) and the value's own pickle header.
+_VALUE = re.compile(rb"X(.{4})(?=\x00\x00\x00(?:[\x00-\x7f]|[\xc2\xc3][\x80-\xbf])\xc2\x80\x02\]q\x00)", re.S)
+
+
+def _chosen_values(data: bytes, count: int, chosen: list[int]) -> list[bytes]:
+    """Some values of an inflated block, found in place; the block is unpickled when its
+    values do not all read so (another layout, a count of 256 or more)."""
+    found = list(_VALUE.finditer(data))
+    if len(found) != count:
+        values = loads(data)[2]
+        return [values[i] for i in chosen]
+    out = []
+    for i in chosen:
+        start = found[i].end()
+        out.append(data[start:start + int.from_bytes(found[i].group(1), "little")].decode("utf-8").encode("latin-1"))
+    return out
 
 
 def _public_postings(matcher, with_positions: bool):

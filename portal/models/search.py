@@ -24,7 +24,6 @@ Codes = JSON().with_variant(ARRAY(Text), "postgresql")
 class SearchPage(db.Model):
     __tablename__ = "search_page"
     __table_args__ = (
-        Index("ix_search_page_agency_cycle", "agency_id", "cycle_id"),
         Index("ix_search_page_group_key", "group_key"),  # a shown result's pages and copies (migration 0019)
         # GIN on PostgreSQL: words, pairs and filters are keys of one scan (btree_gin; migration 0020).
         Index("ix_search_page_words", "words", "pairs", "agency_id", "cycle_id", "categories", postgresql_using="gin"),

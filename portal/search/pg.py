@@ -347,23 +347,34 @@ def _match(pieces, grams, with_bigrams: bool):
 
 def search(_handle, text: str, agency_ids: set[int] | None, filters: dict[str, str] | None = None,
            page: int = 1, per_page: int = 10, sort: str = "relevance", searcher=None, dates=None) -> Results:
-    """The portal's search, its statements planned without table scans (see _no_table_scans)."""
-    previous = _no_table_scans()
+    """The portal's search, its statements planned as SEARCH_PLANNING says."""
+    previous = _set_for_this_transaction(SEARCH_PLANNING)
     found = _search(text, agency_ids, filters, page, per_page, sort, dates)
-    # Back as it was for the rest of the caller's transaction (after an error the
-    # transaction is rolled back, and the setting with it).
-    db.session.execute(sql_text("SELECT set_config('enable_seqscan', :previous, true)"), {"previous": previous})
+    # Back as they were for the rest of the caller's transaction (after an error the
+    # transaction is rolled back, and the settings with it).
+    _set_for_this_transaction(previous)
     return found
 
 
-def _no_table_scans() -> str:
-    """Turn table scans off for this transaction, and return the setting it had. The planner
-    counts `words @@ query` as cheap, but on the table it reads each page's words out of
-    TOAST (5 kB a page): a word on nearly every page was counted by reading 10,000 pages'
-    words (190 ms at 100k pages), while the index answers a word or words with no reading
-    of the words at all (phrases are checked on the rows the index found)."""
-    return db.session.execute(sql_text("SELECT current_setting('enable_seqscan'), "
-                                       "set_config('enable_seqscan', 'off', true)")).scalar()
+# - No table scans: the planner counts `words @@ query` as cheap, but on the table it reads
+#   each page's words out of TOAST (5 kB a page): a word on nearly every page was counted by
+#   reading 10,000 pages' words (190 ms at 100k pages), while the index answers a word or
+#   words with no reading of the words at all (phrases are checked on the rows it found).
+# - A plan for each search's own words and filters: psycopg prepares a statement run five
+#   times, and PostgreSQL then may keep one generic plan for any words, which at a million
+#   pages took 250-330 ms for searches the custom plan answers in 60-80.
+SEARCH_PLANNING = {"enable_seqscan": "off", "plan_cache_mode": "force_custom_plan"}
+
+
+def _set_for_this_transaction(settings: dict[str, str]) -> dict[str, str]:
+    """Set these planner settings for the rest of the transaction; the values they had."""
+    names = list(settings)
+    row = db.session.execute(sql_text(
+        "SELECT " + ", ".join(f"current_setting(:name{i}), set_config(:name{i}, :value{i}, true)"
+                              for i in range(len(names)))),
+        {**{f"name{i}": name for i, name in enumerate(names)},
+         **{f"value{i}": settings[name] for i, name in enumerate(names)}}).one()
+    return {name: row[2 * i] for i, name in enumerate(names)}
 
 
 def _search(text, agency_ids, filters, page, per_page, sort, dates) -> Results:

@@ -92,7 +92,7 @@ def fingerprint(app) -> dict[str, tuple[int, str]]:
         metadata.reflect(connection)
         result = {}
         for table in metadata.sorted_tables:
-            if table.name in database.DERIVED_TABLES:
+            if database.is_derived(table.name):
                 continue
             rows = connection.execute(select(table).order_by(*table.primary_key.columns)).all()
             result[table.name] = (len(rows), hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest())

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from portal.backup import BackupError
+from portal.models.search import PARTITION
 
 SQLITE_FILE = "database.sqlite3"
 POSTGRES_FILE = "database.pgdump"
@@ -25,6 +26,11 @@ REFERENCE_TABLES = {"alembic_version", "category", "sub_item", "question", "chec
 DERIVED_TABLES = {"search_page"}
 
 
+def is_derived(name: str) -> bool:
+    """A derived table, or one of its PostgreSQL partitions (which hold its rows)."""
+    return name in DERIVED_TABLES or bool(PARTITION.fullmatch(name))
+
+
 @dataclass
 class Snapshot:
     file: str  # the database file's name inside the backup
@@ -35,7 +41,7 @@ class Snapshot:
 
 
 def describe(connection: Connection) -> tuple[str | None, dict[str, int], set[str]]:
-    names = sorted(set(inspect(connection).get_table_names()) - DERIVED_TABLES)
+    names = sorted(name for name in inspect(connection).get_table_names() if not is_derived(name))
     tables = {name: connection.scalar(select(func.count()).select_from(table(name))) for name in names}
     revision = connection.scalar(text("SELECT version_num FROM alembic_version")) if "alembic_version" in names else None
     blobs = set(connection.scalars(text("SELECT DISTINCT sha256 FROM file_version"))) if "file_version" in names else set()
@@ -157,7 +163,8 @@ def _dump_postgres(engine: Engine, target: Path) -> Snapshot:
             snapshot = connection.scalar(text("SELECT pg_export_snapshot()"))
             tool = _postgres_tool("pg_dump", _server_major(connection))
             _run([tool, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}",
-                  *(f"--exclude-table-data={name}" for name in sorted(DERIVED_TABLES)),
+                  *(f"--exclude-table-data={name}" for name in sorted(inspect(connection).get_table_names())
+                    if is_derived(name)),
                   f"--file={target}", f"--dbname={_conninfo(engine)}"], engine)
             revision, tables, blobs = describe(connection)
     return Snapshot(target.name, _version_text(tool), revision, tables, blobs)

@@ -114,8 +114,8 @@ bench-search: install
 
 # The PostgreSQL search engine at 100k and 1M pages on the loopback server (a throwaway
 # database, dropped after): 20k distinct pages tokenised and written, the rest copies made on
-# the server; both words indexes at each size (about 35 minutes here, most of it building the
-# 1M table's text indexes, and ~20 GB of disk while it runs). --index gin for one index only.
+# the server (about 35 minutes here, most of it building the 1M table's text indexes, and
+# ~35 GB of disk while it runs).
 bench-search-pg: install
 	$(BIN)/python -m bench.search_pg_bench --pages 100000 --pages 1000000 --distinct 20000 --repeats 3
 

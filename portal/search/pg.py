@@ -117,6 +117,7 @@ def bigrams_vector(title: str, content: str) -> str:
 def _row(document: dict) -> dict:
     """A search_page row from the same document dict the Whoosh index is written from."""
     codes = lambda name: [c for c in (document.get(name) or "").split(",") if c]  # noqa: E731
+    words, pairs = vectors(document.get("title") or "", document.get("file_name") or "", document.get("content") or "")
     return {
         "evidence_id": int(document["evidence"]) if document.get("evidence") else None,
         "answer_id": int(document["answer"]) if document.get("answer") else None,
@@ -130,8 +131,7 @@ def _row(document: dict) -> dict:
         "question_text": document.get("question_text") or "", "updated": document["updated"],
         "document_date": document["document_date"].date() if document.get("document_date") else None,
         "uploaded": document["uploaded"].date() if document.get("uploaded") else None,
-        **dict(zip(("words", "pairs"), vectors(document.get("title") or "", document.get("file_name") or "",
-                                               document.get("content") or ""))),
+        "words": words, "pairs": pairs,
         "bigrams": bigrams_vector(document.get("title") or "", document.get("content") or ""),
     }
 
@@ -368,13 +368,9 @@ SEARCH_PLANNING = {"enable_seqscan": "off", "plan_cache_mode": "force_custom_pla
 
 def _set_for_this_transaction(settings: dict[str, str]) -> dict[str, str]:
     """Set these planner settings for the rest of the transaction; the values they had."""
-    names = list(settings)
-    row = db.session.execute(sql_text(
-        "SELECT " + ", ".join(f"current_setting(:name{i}), set_config(:name{i}, :value{i}, true)"
-                              for i in range(len(names)))),
-        {**{f"name{i}": name for i, name in enumerate(names)},
-         **{f"value{i}": settings[name] for i, name in enumerate(names)}}).one()
-    return {name: row[2 * i] for i, name in enumerate(names)}
+    return {name: db.session.execute(sql_text("SELECT current_setting(:name), set_config(:name, :value, true)"),
+                                     {"name": name, "value": value}).scalar()
+            for name, value in settings.items()}
 
 
 def _search(text, agency_ids, filters, page, per_page, sort, dates) -> Results:

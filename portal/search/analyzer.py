@@ -117,13 +117,19 @@ def lowercase_words(text: str) -> list[str]:
     return found
 
 
+@lru_cache(maxsize=50_000)
+def _run_bigrams(run: str) -> tuple[str, ...]:
+    """A Thai run's letter-cluster bigrams (a run repeats as its words do: cached alike)."""
+    clusters = CLUSTER.findall(run)
+    return tuple(map(operator.add, clusters, clusters[1:])) if len(clusters) > 1 else tuple(clusters)
+
+
 def bigram_set(text: str) -> set[str]:
     """The distinct lowercased bigrams of thai_bigrams(text), without offsets."""
     grams = set()
     for token in WORD.findall(text or ""):
         if THAI.match(token):
-            clusters = CLUSTER.findall(token)
-            grams.update(map(operator.add, clusters, clusters[1:]) if len(clusters) > 1 else clusters)
+            grams.update(_run_bigrams(token))
         else:
             grams.add(token.translate(THAI_DIGITS).lower())
     return grams
@@ -137,7 +143,7 @@ def word_pairs(words_in_order: list[str]) -> list[str]:
     beside the words (as Elasticsearch's index_phrases does), a two-word phrase is one
     term to look up and a longer one the terms of its pairs, instead of every position
     of its words: a Thai query the analyzer splits is a phrase, so phrases are common."""
-    return [first + PAIR_JOIN + second for first, second in zip(words_in_order, words_in_order[1:])]
+    return list(map(PAIR_JOIN.join, zip(words_in_order, words_in_order[1:])))
 
 
 class _SplitTokenizer(Tokenizer):

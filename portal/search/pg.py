@@ -22,6 +22,7 @@ letter pairs.
   pairs (analyzer.word_pairs), not by every page holding their words.
 """
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 
 from flask import current_app
@@ -88,28 +89,45 @@ def bigram_tokens(text: str) -> set[str]:
     return bigram_set(text)
 
 
+POSITIONS = "\x01"  # between a lexeme and its positions in _literal's entries
+
+
+def _literal(entries) -> str:
+    """A tsvector literal of these lexemes, each quoted, in one pass over one string rather
+    than a call per lexeme (a page has over a thousand). An entry may carry its positions
+    after POSITIONS. No lexeme holds \\x00 or \\x01: the analyzer's words are letters,
+    digits and apostrophes."""
+    if not entries:
+        return ""
+    joined = "\x00".join(entries)
+    if "'" in joined or "\\" in joined:
+        joined = joined.replace("\\", "\\\\").replace("'", "''")
+    if POSITIONS in joined:
+        return "'" + joined.replace(POSITIONS, "':").replace("\x00", " '")
+    return "'" + joined.replace("\x00", "' '") + "'"
+
+
 def vectors(title: str, file_name: str, content: str) -> tuple[str, str]:
-    """Two tsvector literals. The words: title tokens weighted A, file name C, text D,
-    positions kept per field with gaps between them, so a phrase never runs from one field
-    into the next; each lexeme written once with all its positions (a shorter literal to
-    build and parse). The word pairs of each field, without positions: a phrase's index keys,
-    in their own column so that ranking and phrase checks read only the words."""
-    positions: dict[str, list[str]] = {}
+    """Two tsvector literals. The words: title tokens weighted A, file name C, text D (the
+    default, left unwritten), positions kept per field with gaps between them, so a phrase
+    never runs from one field into the next; each lexeme written once with all its
+    positions. PostgreSQL sets positions past POSITION_LIMIT to it. The word pairs of each
+    field, without positions: a phrase's index keys, in their own column so that ranking
+    and phrase checks read only the words."""
+    positions: defaultdict[str, list[str]] = defaultdict(list)
     pairs: set[str] = set()
     position = 1
-    for text, weight in ((title, "A"), (file_name, "C"), (content, "D")):
+    for text, weight in ((title, "A"), (file_name, "C"), (content, "")):
         field = tokens(text)
-        for token in field:
-            positions.setdefault(token, []).append(f"{min(position, POSITION_LIMIT)}{weight}")
-            position += 1
-        position += 10
+        for at, token in enumerate(field, position):
+            positions[token].append(f"{at}{weight}")
+        position += len(field) + 10
         pairs.update(word_pairs(field))
-    return (" ".join(f"{_quoted(token)}:{','.join(at)}" for token, at in positions.items()),
-            " ".join(map(_quoted, pairs)))
+    return _literal([token + POSITIONS + ",".join(at) for token, at in positions.items()]), _literal(pairs)
 
 
 def bigrams_vector(title: str, content: str) -> str:
-    return " ".join(_quoted(g) for g in sorted(bigram_tokens(title) | bigram_tokens(content)))
+    return _literal(bigram_tokens(title) | bigram_tokens(content))
 
 
 # Writing -------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from portal.models import ChecklistItem, SubItem
 from portal.models.evidence import Evidence, EvidenceAttachment, EvidencePage
 from portal.models.user import utcnow
 from portal.search import answer_documents
-from portal.search.analyzer import bigram_analyzer, pair_analyzer, thai_analyzer
+from portal.search.analyzer import bigram_analyzer, lowercase_words, pair_analyzer, thai_analyzer, word_pairs
 from portal.search.matching import PAIR_FIELDS, group_key
 from portal.thai.dates import BANGKOK
 
@@ -159,10 +159,8 @@ def documents_for(evidence: Evidence) -> list[dict]:
         "levels": ",".join(sorted({i.level for i in items})),
         "file_kind": evidence.current_version.file_kind if evidence.kind == "file" else "link",
         "file_name": file_name,
-        "file_name_pairs": file_name,
         "title": evidence.title,
         "title_bigram": evidence.title,
-        "title_pairs": evidence.title,
         "updated": evidence.updated_at.replace(tzinfo=None),
         "uploaded": _bangkok(evidence.created_at),
         "dated": "1" if evidence.document_date else "0",
@@ -175,11 +173,23 @@ def documents_for(evidence: Evidence) -> list[dict]:
     if not evidence.pages:  # links, and files not extracted yet: title and description
         text = f"{evidence.description}\n{evidence.url or ''}"
         return [{**common, "doc_id": f"{evidence.id}:0", "page": 0, "page_label": "",
-                 "content": text, "content_bigram": text, "content_pairs": text}]
+                 "content": text, "content_bigram": text}]
     return [{**common, "doc_id": f"{evidence.id}:{page.number}", "page": page.number,
-             "page_label": page.label, "content": page.text, "content_bigram": page.text,
-             "content_pairs": page.text}
+             "page_label": page.label, "content": page.text, "content_bigram": page.text}
             for page in evidence.pages]
+
+
+def analysed(document: dict) -> dict:
+    """A document as Whoosh is given it: each phrase-searched field's words found once, for
+    the field itself (its text stored as it is) and for its word pairs, instead of each
+    field's analyzer segmenting the same text again."""
+    given = dict(document)
+    for field, pairs_field in PAIR_FIELDS.items():
+        if field in document:
+            text = document[field] or ""
+            found = lowercase_words(text)
+            given[field], given["_stored_" + field], given[pairs_field] = found, text, word_pairs(found)
+    return given
 
 
 def update_evidence(folder: str | Path, evidence_ids: Iterable[int]) -> None:
@@ -204,7 +214,7 @@ def _apply(ix, ids: list[int], fresh_batch: bool = False, answer_ids: list[int] 
             for answer_id in answer_ids:
                 writer.delete_by_term("answer", str(answer_id))
             for document in documents:
-                writer.add_document(**document)
+                writer.add_document(**analysed(document))
             writer.commit(mergetype=merge_small_segments)
         except BaseException:
             writer.cancel()

@@ -142,6 +142,54 @@ def test_top_docs_equal_bm25_computed_one_document_at_a_time(index, text):
     assert [s for s, _ in best] == pytest.approx([s for _, s in expected])
 
 
+def _reference_phrase_bm25(searcher, query, docnums) -> dict[int, float]:
+    """A phrase as one term, one document at a time: its frequency counted from its words'
+    positions (Whoosh's public postings), its idf the sum of its words'; other terms as
+    _reference_bm25."""
+    total = searcher.doc_count_all()
+    average = searcher.reader().field_length(LENGTH_FIELD) / total
+    phrases = [leaf for leaf in query.leaves() if isinstance(leaf, Phrase)]
+    scores = _reference_bm25(searcher, Or([leaf for leaf in query.leaves() if not isinstance(leaf, Phrase)]), docnums)
+    for phrase in phrases:
+        if phrase.fieldname not in BOOSTS or not all(searcher.doc_frequency(phrase.fieldname, w) for w in phrase.words):
+            continue
+        at = []  # per word: docnum → its positions
+        for word in phrase.words:
+            matcher, found = searcher.postings(phrase.fieldname, word), {}
+            while matcher.is_active():
+                found[matcher.id()] = set(matcher.value_as("positions"))
+                matcher.next()
+            at.append(found)
+        idf = BOOSTS[phrase.fieldname] * sum(
+            math.log(1 + (total - found_in + 0.5) / (found_in + 0.5))
+            for found_in in (searcher.doc_frequency(phrase.fieldname, w) for w in phrase.words))
+        for docnum in docnums:
+            starts = at[0].get(docnum, set())
+            tf = sum(all(start + k in at[k].get(docnum, ()) for k in range(1, len(at))) for start in starts)
+            if tf:
+                length = searcher.doc_field_length(docnum, phrase.fieldname) if phrase.fieldname == LENGTH_FIELD else None
+                norm = 1 - B + B * length / average if length is not None else 1.0
+                scores[docnum] += idf * tf * (K1 + 1) / (tf + K1 * norm)
+    return scores
+
+
+@pytest.mark.parametrize("text", ['"แผน ยุทธศาสตร์"', '"แผน ยุทธศาสตร์ ตัวชี้วัด"', 'นวัตกรรม "ข้อมูล ดิจิทัล แผน"'])
+def test_a_phrase_ranks_by_how_often_it_stands_on_the_page(index, text):
+    """Ranking with the frequencies matching found (query.search passes them): the
+    phrase's own, never its words' scattered occurrences."""
+    ix, searcher, _ = index
+    query = And([build_query(text, ix.schema, False), Or([Term("agency", "1"), Term("agency", "2")])])
+    phrases: dict = {}
+    mask = match_mask(searcher, query, phrases)
+    assert mask.any() and {p.fieldname for p in phrases} == {"content"}
+    reference = _reference_phrase_bm25(searcher, query, _docs(mask))
+    expected = sorted(reference.items(), key=lambda item: (-item[1], item[0]))[:20]
+    best = top_docs(searcher, query, mask, 20, phrases=phrases)
+    assert [d for _, d in best] == [d for d, _ in expected]
+    assert [s for s, _ in best] == pytest.approx([s for _, s in expected])
+    assert best != top_docs(searcher, query, mask, 20)  # (not the words' scattered occurrences)
+
+
 def test_top_docs_newest_first_by_date(index):
     ix, searcher, _ = index
     query = Term("content", "นวัตกรรม")

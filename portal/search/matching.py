@@ -155,32 +155,34 @@ def clear_caches() -> None:
 
 # Matching ---------------------------------------------------------------------------
 
-def match_mask(searcher, query) -> np.ndarray:
-    """A boolean per document: does it match `query` (deleted documents never do)."""
-    return _mask(searcher, query) & columns(searcher)["live"]
+def match_mask(searcher, query, phrases: dict | None = None) -> np.ndarray:
+    """A boolean per document: does it match `query` (deleted documents never do). Given a
+    dict, each phrase matched by its positions leaves there (docnums, how often it stands
+    there), which ranking then reads instead of every posting of the phrase's words."""
+    return _mask(searcher, query, phrases) & columns(searcher)["live"]
 
 
-def _mask(searcher, query) -> np.ndarray:
+def _mask(searcher, query, phrases: dict | None = None) -> np.ndarray:
     size = searcher.doc_count_all()
     if isinstance(query, Term):
         return _from_ids(size, term_postings(searcher, query.fieldname, query.text)[0])
     if isinstance(query, ConstantScoreQuery):
-        return _mask(searcher, query.child)
+        return _mask(searcher, query.child, phrases)
     if isinstance(query, Every) and query.fieldname in (None, "", "*"):
         return np.ones(size, dtype=bool)
     if isinstance(query, And) and query.subqueries:
         found = np.ones(size, dtype=bool)
-        for sub in sorted(query.subqueries, key=lambda q: isinstance(q, Phrase)):  # phrases last,
-            found &= _phrase(searcher, sub, found) if isinstance(sub, Phrase) else _mask(searcher, sub)  # within the rest
+        for sub in sorted(query.subqueries, key=lambda q: isinstance(q, Phrase)):  # phrases last, within the rest
+            found &= _phrase(searcher, sub, found, phrases) if isinstance(sub, Phrase) else _mask(searcher, sub, phrases)
             if not found.any():
                 break
         return found
     if isinstance(query, Or):
-        return reduce(np.logical_or, (_mask(searcher, sub) for sub in query.subqueries), np.zeros(size, dtype=bool))
+        return reduce(np.logical_or, (_mask(searcher, sub, phrases) for sub in query.subqueries), np.zeros(size, dtype=bool))
     if isinstance(query, NumericRange):  # dates: the trie terms within the range
         return _mask(searcher, query.simplify(searcher.reader()))
     if isinstance(query, Phrase):
-        return _phrase(searcher, query, np.ones(size, dtype=bool))
+        return _phrase(searcher, query, np.ones(size, dtype=bool), phrases)
     return _from_ids(size, list(searcher.docs_for_query(query)))  # anything else: Whoosh's own matcher
 
 
@@ -190,13 +192,14 @@ def _from_ids(size: int, ids) -> np.ndarray:
     return mask
 
 
-def _phrase(searcher, query: Phrase, within: np.ndarray) -> np.ndarray:
+def _phrase(searcher, query: Phrase, within: np.ndarray, phrases: dict | None = None) -> np.ndarray:
     """Documents (among `within`) where the words stand side by side. With the field's
     word pairs indexed (PAIR_FIELDS), two words are exactly their pair; more words are
     first narrowed to the pages holding all their pairs, then each pair must stand one
     after the other there (the pairs may also stand apart: "a b … b c" is not "a b c"),
     read from the pairs' positions on those pages only: a pair is far rarer than its
-    commonest word. Positions are compared as arrays of (document, position) keys."""
+    commonest word. Positions are compared as arrays of (document, position) keys. The
+    phrase's frequency per document found on the way goes into `phrases`."""
     size = len(within)
     if len(query.words) < 2 or query.slop != 1:
         candidates = within & reduce(np.logical_and, (_mask(searcher, Term(query.fieldname, w)) for w in query.words))
@@ -205,7 +208,8 @@ def _phrase(searcher, query: Phrase, within: np.ndarray) -> np.ndarray:
         return candidates & _from_ids(size, list(searcher.docs_for_query(query)))
     pairs = PAIR_FIELDS.get(query.fieldname)
     if pairs is None or pairs not in searcher.schema:  # (a field without pairs: every position of its words)
-        return _side_by_side(searcher, query.fieldname, list(enumerate(query.words)), within, _position_keys)
+        starts = _side_by_side(searcher, query.fieldname, list(enumerate(query.words)), within, _position_keys)
+        return _found(size, query, *np.unique(starts >> 32, return_counts=True), phrases)
     found_on = []  # (pages holding the pair, its offset in the phrase, the pair)
     for k, pair in enumerate(word_pairs(query.words)):
         has = _mask(searcher, Term(pairs, pair))
@@ -213,15 +217,24 @@ def _phrase(searcher, query: Phrase, within: np.ndarray) -> np.ndarray:
         if not within.any():
             return within
         found_on.append((int(np.count_nonzero(has)), k, pair))
-    if len(found_on) == 1:
-        return within
+    if len(found_on) == 1:  # two words: the pair's own frequency is the phrase's
+        ids, frequencies = term_postings(searcher, pairs, found_on[0][2])
+        keep = within[ids]
+        return _found(size, query, ids[keep], frequencies[keep], phrases)
     rarest_first = [(k, pair) for _, k, pair in sorted(found_on)]  # the commoner read where they may still be
-    return _side_by_side(searcher, pairs, rarest_first, within, _position_keys_within)
+    starts = _side_by_side(searcher, pairs, rarest_first, within, _position_keys_within)
+    return _found(size, query, *np.unique(starts >> 32, return_counts=True), phrases)
+
+
+def _found(size: int, query: Phrase, docnums: np.ndarray, frequencies: np.ndarray, phrases: dict | None) -> np.ndarray:
+    if phrases is not None:
+        phrases[query] = (docnums, frequencies.astype(np.float64))
+    return _from_ids(size, docnums)
 
 
 def _side_by_side(searcher, fieldname: str, words: list[tuple[int, str]], within: np.ndarray, keys_of) -> np.ndarray:
-    """The documents (among `within`) where each (k, word) stands k after the phrase's
-    start."""
+    """Where the phrase starts, as sorted (docnum << 32) + position keys, in the documents
+    of `within` where each (k, word) stands k after it."""
     starts = None  # (docnum << 32) + position of the first word, where the phrase could start
     for k, word in words:
         keys = keys_of(searcher, fieldname, word, within)
@@ -230,7 +243,7 @@ def _side_by_side(searcher, fieldname: str, words: list[tuple[int, str]], within
         if not len(starts):
             break
         within = _from_ids(len(within), starts >> 32)
-    return _from_ids(len(within), starts >> 32)
+    return starts
 
 
 def _sorted_contains(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
@@ -396,36 +409,43 @@ def facet_counts(searcher, mask: np.ndarray) -> dict[str, dict[str, int]]:
     return out
 
 
-def _scores(searcher, query, mask: np.ndarray) -> np.ndarray:
-    """BM25 of every document over the query's text terms (0 outside `mask`)."""
+def _scores(searcher, query, mask: np.ndarray, phrases: dict | None = None) -> np.ndarray:
+    """BM25 of every document over the query's text terms (0 outside `mask`). A phrase
+    whose frequencies matching found (`phrases`) scores as one term, as Lucene's phrase
+    query does: how often the phrase stands on the page, with its words' idf summed; so
+    ranking never reads the postings of its words (a phrase of "การ", on every page, read
+    them all)."""
     table = columns(searcher)
     total = searcher.doc_count_all() or 1
     average = (searcher.reader().field_length(LENGTH_FIELD) / total) or 1.0
     scores = np.zeros(len(mask), dtype=np.float64)
-    for fieldname, text in set(query.iter_all_terms()):
-        boost = BOOSTS.get(fieldname)
-        if boost is None:  # scope and filter fields do not score
-            continue
-        ids, frequencies = term_postings(searcher, fieldname, text)
+    phrases = phrases or {}
+    scored = {leaf for leaf in query.leaves() if isinstance(leaf, Phrase) and leaf in phrases}
+    terms = {(name, text) for leaf in query.leaves() if leaf not in scored for name, text in leaf.iter_all_terms()
+             if name in BOOSTS}  # (scope and filter fields do not score)
+    parts = [(name, [text], term_postings(searcher, name, text)) for name, text in terms]
+    parts += [(phrase.fieldname, phrase.words, phrases[phrase]) for phrase in scored if phrase.fieldname in BOOSTS]
+    for fieldname, texts, (ids, frequencies) in parts:
+        boost = BOOSTS[fieldname]
         keep = mask[ids]
         ids, frequencies = ids[keep], frequencies[keep]
         if not len(ids):
             continue
-        found_in = searcher.doc_frequency(fieldname, text)
-        idf = boost * math.log(1 + (total - found_in + 0.5) / (found_in + 0.5))
+        idf = boost * sum(math.log(1 + (total - found_in + 0.5) / (found_in + 0.5))
+                          for found_in in (searcher.doc_frequency(fieldname, text) for text in texts))
         norm = 1 - B + B * table["length"][ids] / average if fieldname == LENGTH_FIELD else 1.0
         scores[ids] += idf * frequencies * (K1 + 1) / (frequencies + K1 * norm)
     return scores
 
 
-def top_docs(searcher, query, mask: np.ndarray, limit: int, by_date: bool = False) -> list[tuple[float, int]]:
+def top_docs(searcher, query, mask: np.ndarray, limit: int, by_date: bool = False, phrases: dict | None = None) -> list[tuple[float, int]]:
     """[(score, docnum)] best first (BM25 over the query's text terms, ties by document
     number), or newest first."""
     candidates = np.flatnonzero(mask)
     if not len(candidates) or limit <= 0:
         return []
     table = columns(searcher)
-    chosen = _scores(searcher, query, mask)[candidates]
+    chosen = _scores(searcher, query, mask, phrases)[candidates]
     if by_date:
         order = np.lexsort((-chosen, -table["updated"][candidates]))[:limit]
     else:
@@ -444,14 +464,14 @@ class Group(NamedTuple):
     members: np.ndarray  # docnums, best first
 
 
-def top_groups(searcher, query, mask: np.ndarray, limit: int, by_date: bool = False) -> list[Group]:
+def top_groups(searcher, query, mask: np.ndarray, limit: int, by_date: bool = False, phrases: dict | None = None) -> list[Group]:
     """The best `limit` groups, each ranked by its best document (ties by document number),
     or newest first; with their matching documents, so a hit can list its pages and copies."""
     candidates = np.flatnonzero(mask)
     if not len(candidates) or limit <= 0:
         return []
     table = columns(searcher)
-    chosen = _scores(searcher, query, mask)[candidates]
+    chosen = _scores(searcher, query, mask, phrases)[candidates]
     groups = table["group"][candidates]
     if not by_date and len(candidates) > limit:  # only the groups whose best scores at least the limit-th group's
         best = np.full(len(table["groups"]), -np.inf)

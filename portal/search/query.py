@@ -136,14 +136,15 @@ def search(ix, text: str, agency_ids: set[int] | None, filters: dict[str, str] |
         allowed = scope_filter(agency_ids, filters, dates)
         # Words first; the costlier bigram query only when the words find less than a page.
         query = _scoped(build_query(text, searcher.schema, False) if text else Every(), allowed)
-        matched = match_mask(searcher, query)
+        phrases: dict = {}  # each phrase's frequencies, found by matching, for ranking
+        matched = match_mask(searcher, query, phrases)
         total, with_bigrams = group_count(searcher, matched), False
         if text and total < per_page:
             with_bigrams = True
             query = _scoped(build_query(text, searcher.schema), allowed)
-            matched = match_mask(searcher, query)
+            matched = match_mask(searcher, query, phrases)
             total = group_count(searcher, matched)
-        best = top_groups(searcher, query, matched, page * per_page, by_date=sort == "date")
+        best = top_groups(searcher, query, matched, page * per_page, by_date=sort == "date", phrases=phrases)
         words = {term for name, term in query.iter_all_terms() if name == "content"}
         hits = [_hit(searcher, group, words) for group in best[(page - 1) * per_page:]]
         facets = facet_counts(searcher, matched)

@@ -8,8 +8,8 @@ filter, an agency filter and a category filter; p50/p95 per query set.
 
 It needs a PostgreSQL server (--admin-url, the loopback one by default) and makes a
 throwaway database there, dropped at the end. Sizes grow one table: the first `--distinct`
-pages (all of a smaller size) are tokenised by the analyzer in `--procs` processes and
-written by the engine's own INSERT, a commit per 200 pages as a rebuild's batches; pages
+pages (all of a smaller size) are tokenised by the analyzer and written by the engine's
+own INSERT in `--writers` processes, each its own batches of 200 pages, a transaction each; pages
 beyond them are copies made on the server (INSERT … SELECT over generate_series) with
 another agency, category, cycle, group and date, so a million pages need no hours of
 tokenising and keep the distinct pages' term statistics. The text indexes are dropped
@@ -46,11 +46,32 @@ def row(doc: dict) -> dict:
                     "document_date": doc["updated"], "uploaded": doc["updated"]})
 
 
-def tokenised(part: list[dict]) -> tuple[list[dict], float, float]:
-    """Rows of a batch, and the wall and CPU seconds this process spent making them."""
+_writer: dict = {}  # this writing process's own connection and its server backend
+
+
+def _start_writer(url: str) -> None:
+    _writer["connection"] = create_engine(url).connect()
+    _writer["backend"] = _writer["connection"].scalar(text("SELECT pg_backend_pid()"))
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds of a process on this machine so far (a server backend's too)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def write_batch(part: list[dict]) -> dict:
+    """Tokenise a batch and write it in one transaction, as an extraction consumer does:
+    wall and CPU seconds of each step, the server backend's CPU seconds of the writing."""
     began, cpu = time.perf_counter(), time.process_time()
     rows = [row(d) for d in part]
-    return rows, time.perf_counter() - began, time.process_time() - cpu
+    took = {"tokenising": time.perf_counter() - began, "tokenising_cpu": time.process_time() - cpu}
+    began, cpu, server = time.perf_counter(), time.process_time(), process_cpu(_writer["backend"])
+    _writer["connection"].execute(pg.INSERT, rows)
+    _writer["connection"].commit()
+    took.update(writing=time.perf_counter() - began,
+                writing_cpu=time.process_time() - cpu + process_cpu(_writer["backend"]) - server)
+    return took
 
 
 def batches(count: int):
@@ -59,32 +80,20 @@ def batches(count: int):
         yield [next(docs) for _ in range(min(BATCH, count - start))]
 
 
-def server_cpu() -> float:
-    """CPU seconds of this session's PostgreSQL backend so far (the server on this machine)."""
-    pid = db.session.scalar(text("SELECT pg_backend_pid()"))
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def write_distinct(count: int, procs: int) -> dict:
-    """Tokenise in `procs` processes while this one writes: seconds of tokenising (wall and
-    CPU, summed over the processes), of writing (wall, and CPU here and in the server's
-    backend), and the wall time of the whole. CPU seconds move less than wall time on a
-    machine others share."""
+def write_distinct(url: str, count: int, writers: int) -> dict:
+    """Write `count` pages from `writers` processes, each tokenising and writing its own
+    batches on its own connection (as several extraction consumers index at once): seconds
+    of tokenising and of writing (wall and CPU, summed over the processes, the writing's
+    with the server's), and the wall time of the whole. CPU seconds move less than wall
+    time on a machine others share."""
     took = dict.fromkeys(("tokenising", "tokenising_cpu", "writing", "writing_cpu"), 0.0)
-    began, server = time.perf_counter(), server_cpu()
-    with multiprocessing.get_context("fork").Pool(procs) as pool:
-        for done, (rows, seconds, cpu) in enumerate(pool.imap(tokenised, batches(count)), 1):
-            took["tokenising"] += seconds
-            took["tokenising_cpu"] += cpu
-            started, own = time.perf_counter(), time.process_time()
-            db.session.execute(pg.INSERT, rows)
-            db.session.commit()
-            took["writing"] += time.perf_counter() - started
-            took["writing_cpu"] += time.process_time() - own
+    began = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(writers, _start_writer, (url,)) as pool:
+        for done, batch in enumerate(pool.imap_unordered(write_batch, batches(count)), 1):
+            for name, seconds in batch.items():
+                took[name] += seconds
             if done % 100 == 0:
                 print(f"  {done * BATCH:,} pages written ({time.perf_counter() - began:.0f} s)", flush=True)
-    took["writing_cpu"] += server_cpu() - server
     took["wall"] = time.perf_counter() - began
     return took
 
@@ -140,7 +149,7 @@ def time_queries(size: int, repeats: int) -> None:
                   f"{percentile(samples, 95):>8.1f}{shown:>10}", flush=True)
 
 
-def run(admin_url: str, sizes: list[int], distinct: int, procs: int, repeats: int, keep: str | None) -> None:
+def run(admin_url: str, sizes: list[int], distinct: int, writers: int, repeats: int, keep: str | None) -> None:
     name = keep or f"pmqa_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -158,14 +167,16 @@ def run(admin_url: str, sizes: list[int], distinct: int, procs: int, repeats: in
                 distinct = min([distinct, *sizes])
                 pg.tokens("ก")  # the segmenter's dictionary loads once, before the processes fork
                 if not have:  # (a kept database has them already)
-                    print(f"\n== writing {distinct:,} distinct pages ({procs} tokenising processes) ==")
-                    took = write_distinct(distinct, procs)
+                    print(f"\n== writing {distinct:,} distinct pages ({writers} writing processes) ==")
+                    db.session.remove()  # (no connection of this process's crosses the fork)
+                    db.engine.dispose()
+                    took = write_distinct(db.engine.url.render_as_string(hide_password=False), distinct, writers)
                     db.session.execute(text("ANALYZE search_page"))
                     db.session.commit()
                     print(f"tokenising {distinct / took['tokenising']:,.0f} pages/s per process "
                           f"({distinct / took['tokenising_cpu']:,.0f} per CPU s) · writing rows "
-                          f"{distinct / took['writing']:,.0f} pages/s ({distinct / took['writing_cpu']:,.0f} per CPU s, "
-                          f"client and server) · end to end {distinct / took['wall']:,.0f} pages/s "
+                          f"{distinct / took['writing']:,.0f} pages/s per process ({distinct / took['writing_cpu']:,.0f} "
+                          f"per CPU s, client and server) · end to end {distinct / took['wall']:,.0f} pages/s "
                           f"({took['wall']:.0f} s, load average {os.getloadavg()[0]:.1f})")
                 have = max(have, distinct)
                 for size in sorted(sizes):
@@ -195,13 +206,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, action="append", help="table size (repeatable); default 10000")
     parser.add_argument("--distinct", type=int, default=100_000, help="pages tokenised; larger sizes are copies")
-    parser.add_argument("--procs", type=int, default=2, help="tokenising processes")
+    parser.add_argument("--writers", type=int, default=2, help="processes tokenising and writing, each its own batches")
     parser.add_argument("--repeats", type=int, default=3, help="timings per query")
     parser.add_argument("--keep", metavar="DATABASE", help="use and keep this database: a later run with the "
                                                            "same name reuses its pages (sizes only grow)")
     parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
-    run(args.admin_url, args.pages or [10_000], args.distinct, args.procs, args.repeats, args.keep)
+    run(args.admin_url, args.pages or [10_000], args.distinct, args.writers, args.repeats, args.keep)
 
 
 if __name__ == "__main__":

@@ -194,11 +194,10 @@ def _from_ids(size: int, ids) -> np.ndarray:
 
 def _phrase(searcher, query: Phrase, within: np.ndarray, phrases: dict | None = None) -> np.ndarray:
     """Documents (among `within`) where the words stand side by side. With the field's
-    word pairs indexed (PAIR_FIELDS), two words are exactly their pair; more words are
-    first narrowed to the pages holding all their pairs, then each pair must stand one
-    after the other there (the pairs may also stand apart: "a b … b c" is not "a b c"),
-    read from the pairs' positions on those pages only: a pair is far rarer than its
-    commonest word. Positions are compared as arrays of (document, position) keys. The
+    word pairs indexed (PAIR_FIELDS), two words are exactly their pair; more words start
+    from the pages of their rarest pair, and each pair must stand one after the other
+    there (the pairs may also stand apart: "a b … b c" is not "a b c"), read from the
+    pairs' positions on those pages only: a pair is far rarer than its commonest word. Positions are compared as arrays of (document, position) keys. The
     phrase's frequency per document found on the way goes into `phrases`."""
     size = len(within)
     if len(query.words) < 2 or query.slop != 1:
@@ -210,19 +209,17 @@ def _phrase(searcher, query: Phrase, within: np.ndarray, phrases: dict | None = 
     if pairs is None or pairs not in searcher.schema:  # (a field without pairs: every position of its words)
         starts = _side_by_side(searcher, query.fieldname, list(enumerate(query.words)), within, _position_keys)
         return _found(size, query, *np.unique(starts >> 32, return_counts=True), phrases)
-    found_on = []  # (pages holding the pair, its offset in the phrase, the pair)
-    for k, pair in enumerate(word_pairs(query.words)):
-        has = _mask(searcher, Term(pairs, pair))
-        within = within & has
-        if not within.any():
-            return within
-        found_on.append((int(np.count_nonzero(has)), k, pair))
-    if len(found_on) == 1:  # two words: the pair's own frequency is the phrase's
-        ids, frequencies = term_postings(searcher, pairs, found_on[0][2])
-        keep = within[ids]
+    # The rarest pair's pages first (how many hold each pair is in the term's entry, read
+    # without its postings); the commoner pairs are read at those pages only, never whole.
+    rarest_first = sorted((searcher.doc_frequency(pairs, pair), k, pair) for k, pair in enumerate(word_pairs(query.words)))
+    if not rarest_first[0][0]:
+        return np.zeros(size, dtype=bool)
+    ids, frequencies = term_postings(searcher, pairs, rarest_first[0][2])
+    keep = within[ids]
+    if len(rarest_first) == 1:  # two words: the pair's own frequency is the phrase's
         return _found(size, query, ids[keep], frequencies[keep], phrases)
-    rarest_first = [(k, pair) for _, k, pair in sorted(found_on)]  # the commoner read where they may still be
-    starts = _side_by_side(searcher, pairs, rarest_first, within, _position_keys_within)
+    within = _from_ids(size, ids[keep])
+    starts = _side_by_side(searcher, pairs, [(k, pair) for _, k, pair in rarest_first], within, _position_keys_within)
     return _found(size, query, *np.unique(starts >> 32, return_counts=True), phrases)
 
 

@@ -48,8 +48,33 @@ EXTRAS = ["KPI", "ITA", "SWOT", "PMQA 4.0", "ร้อยละ 95.5", "ปี 2
           "๒๕๖๘", "Big Data", "e-Service", "ISO 9001", "งบประมาณ 1,250,000 บาท", "Dashboard"]
 
 
+def criteria_lines() -> list[str]:
+    """The guide's text as the project's criteria files hold it (repaired when they were
+    made): items, questions, guidance and notes, one string each."""
+    import yaml
+
+    found: list[str] = []
+
+    def walk(value) -> None:
+        if isinstance(value, str):
+            found.append(value.strip())
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for path in sorted((PROJECT_ROOT / "criteria").glob("*/category-*.yaml")):
+        walk(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return [line for line in found if len(line) > 20]
+
+
 def seed_lines(path: Path = SEED) -> list[str]:
-    """The guide's lines, repaired once (slow: ~15 s) and cached beside the temp files."""
+    """The guide's lines, repaired once (slow: ~15 s) and cached beside the temp files; in
+    a checkout without the guide beside it, the criteria files' text of the same guide."""
+    if not path.is_file():
+        return criteria_lines()
     raw = path.read_text(encoding="utf-8")
     cache = Path(tempfile.gettempdir()) / f"pmqa-seed-{hashlib.sha1(raw.encode()).hexdigest()[:12]}.txt"
     if not cache.is_file():

@@ -51,23 +51,10 @@ EXTRAS = ["KPI", "ITA", "SWOT", "PMQA 4.0", "ร้อยละ 95.5", "ปี 2
 def criteria_lines() -> list[str]:
     """The guide's text as the project's criteria files hold it (repaired when they were
     made): items, questions, guidance and notes, one string each."""
-    import yaml
+    from portal.criteria.loader import read_yaml, strings_in
 
-    found: list[str] = []
-
-    def walk(value) -> None:
-        if isinstance(value, str):
-            found.append(value.strip())
-        elif isinstance(value, dict):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    for path in sorted((PROJECT_ROOT / "criteria").glob("*/category-*.yaml")):
-        walk(yaml.safe_load(path.read_text(encoding="utf-8")))
-    return [line for line in found if len(line) > 20]
+    files = sorted((PROJECT_ROOT / "criteria").glob("*/category-*.yaml"))
+    return [line for file in files for _, text in strings_in(read_yaml(file)) if len(line := text.strip()) > 20]
 
 
 def seed_lines(path: Path = SEED) -> list[str]:

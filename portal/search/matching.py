@@ -197,8 +197,9 @@ def _phrase(searcher, query: Phrase, within: np.ndarray, phrases: dict | None = 
     word pairs indexed (PAIR_FIELDS), two words are exactly their pair; more words start
     from the pages of their rarest pair, and each pair must stand one after the other
     there (the pairs may also stand apart: "a b … b c" is not "a b c"), read from the
-    pairs' positions on those pages only: a pair is far rarer than its commonest word. Positions are compared as arrays of (document, position) keys. The
-    phrase's frequency per document found on the way goes into `phrases`."""
+    pairs' positions on those pages only: a pair is far rarer than its commonest word.
+    Positions are compared as arrays of (document, position) keys. The phrase's frequency
+    per document found on the way goes into `phrases`."""
     size = len(within)
     if len(query.words) < 2 or query.slop != 1:
         candidates = within & reduce(np.logical_and, (_mask(searcher, Term(query.fieldname, w)) for w in query.words))
@@ -207,8 +208,8 @@ def _phrase(searcher, query: Phrase, within: np.ndarray, phrases: dict | None = 
         return candidates & _from_ids(size, list(searcher.docs_for_query(query)))
     pairs = PAIR_FIELDS.get(query.fieldname)
     if pairs is None or pairs not in searcher.schema:  # (a field without pairs: every position of its words)
-        starts = _side_by_side(searcher, query.fieldname, list(enumerate(query.words)), within, _position_keys)
-        return _found(size, query, *np.unique(starts >> 32, return_counts=True), phrases)
+        return _found(size, query, *_side_by_side(searcher, query.fieldname, list(enumerate(query.words)), within,
+                                                  _position_keys), phrases)
     # The rarest pair's pages first (how many hold each pair is in the term's entry, read
     # without its postings); the commoner pairs are read at those pages only, never whole.
     rarest_first = sorted((searcher.doc_frequency(pairs, pair), k, pair) for k, pair in enumerate(word_pairs(query.words)))
@@ -219,8 +220,8 @@ def _phrase(searcher, query: Phrase, within: np.ndarray, phrases: dict | None = 
     if len(rarest_first) == 1:  # two words: the pair's own frequency is the phrase's
         return _found(size, query, ids[keep], frequencies[keep], phrases)
     within = _from_ids(size, ids[keep])
-    starts = _side_by_side(searcher, pairs, [(k, pair) for _, k, pair in rarest_first], within, _position_keys_within)
-    return _found(size, query, *np.unique(starts >> 32, return_counts=True), phrases)
+    return _found(size, query, *_side_by_side(searcher, pairs, [(k, pair) for _, k, pair in rarest_first], within,
+                                              _position_keys_within), phrases)
 
 
 def _found(size: int, query: Phrase, docnums: np.ndarray, frequencies: np.ndarray, phrases: dict | None) -> np.ndarray:
@@ -229,9 +230,10 @@ def _found(size: int, query: Phrase, docnums: np.ndarray, frequencies: np.ndarra
     return _from_ids(size, docnums)
 
 
-def _side_by_side(searcher, fieldname: str, words: list[tuple[int, str]], within: np.ndarray, keys_of) -> np.ndarray:
-    """Where the phrase starts, as sorted (docnum << 32) + position keys, in the documents
-    of `within` where each (k, word) stands k after it."""
+def _side_by_side(searcher, fieldname: str, words: list[tuple[int, str]], within: np.ndarray,
+                  keys_of) -> tuple[np.ndarray, np.ndarray]:
+    """The documents (among `within`) where each (k, word) stands k after the phrase's
+    start, and how often the phrase starts there."""
     starts = None  # (docnum << 32) + position of the first word, where the phrase could start
     for k, word in words:
         keys = keys_of(searcher, fieldname, word, within)
@@ -240,7 +242,7 @@ def _side_by_side(searcher, fieldname: str, words: list[tuple[int, str]], within
         if not len(starts):
             break
         within = _from_ids(len(within), starts >> 32)
-    return starts
+    return np.unique(starts >> 32, return_counts=True)
 
 
 def _sorted_contains(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
